@@ -1,0 +1,179 @@
+"""The ``eit-geo`` command: start the dashboard, validate, export and analyse a zone."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from eit_geo.datafiles import example_path
+from eit_geo.errors import ZoneError
+from eit_geo.export import export_zone
+from eit_geo.loading import load_zone
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+__all__ = [
+    "EXIT_BAD_ZONE",
+    "build_parser",
+    "find_app_script",
+    "main",
+    "read_zone_argument",
+    "register",
+]
+
+EXIT_BAD_ZONE = 2
+DEFAULT_EXAMPLE = "kalundborg"
+ZONE_ENV = "EIT_GEO_ZONE"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+AddArguments = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {}
+
+
+def register(name: str, help_text: str, add_arguments: AddArguments, run: Run) -> None:
+    """Register a subcommand: its help, a function adding its options, ``run(args) -> code``."""
+    COMMANDS[name] = (help_text, add_arguments, run)
+
+
+def read_zone_argument(value: str | None) -> Path:
+    """Resolve a ZONE argument: a path, or the name of a shipped example (default Kalundborg)."""
+    if value is None:
+        return example_path(DEFAULT_EXAMPLE)
+    path = Path(value)
+    if not path.exists():
+        try:
+            return example_path(value)
+        except ValueError:
+            return path
+    return path
+
+
+def _load_or_report(value: str | None) -> Zone | None:
+    """Load a zone; on bad input print every problem on stderr and return None."""
+    try:
+        return load_zone(read_zone_argument(value))
+    except ZoneError as error:
+        print(str(error), file=sys.stderr)
+        return None
+
+
+def _zone_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "zone", help="dossier, GeoPackage, classeur ou zip de la zone / zone folder or file"
+    )
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    zone = _load_or_report(args.zone)
+    if zone is None:
+        return EXIT_BAD_ZONE
+    print(
+        f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
+        f"{len(zone.flows)} flux, {len(zone.synergies)} synergies existantes"
+    )
+    return 0
+
+
+register(
+    "validate",
+    "vérifier une zone / check a zone against the data format",
+    _zone_arguments,
+    _run_validate,
+)
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    _zone_arguments(parser)
+    parser.add_argument("--out", required=True, type=Path, help="fichier .gpkg / output .gpkg")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    zone = _load_or_report(args.zone)
+    if zone is None:
+        return EXIT_BAD_ZONE
+    path = export_zone(zone, args.out)
+    print(f"{path} : couches companies, flows, synergies, perimeter")
+    return 0
+
+
+register(
+    "export",
+    "écrire le GeoPackage du projet / write the project GeoPackage",
+    _export_arguments,
+    _run_export,
+)
+
+
+def find_app_script() -> Path:
+    """Return the dashboard's ``app.py``: the checkout's, or the copy inside the package."""
+    for candidate in (_PACKAGE_DIR.parent / "app.py", _PACKAGE_DIR / "app" / "app.py"):
+        if candidate.is_file():
+            return candidate
+    msg = "app.py not found"
+    raise FileNotFoundError(msg)
+
+
+def streamlit_command(app: Path, port: int | None = None) -> list[str]:
+    """Return the command line that serves the dashboard, privately (no usage statistics)."""
+    arguments = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--browser.gatherUsageStats", "false",
+        "--server.enableStaticServing", "true",
+        "--server.headless", "true",
+    ]  # fmt: skip
+    if port is not None:
+        arguments += ["--server.port", str(port)]
+    return arguments
+
+
+def _app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "zone", nargs="?", default=None, help="zone (défaut : exemple Kalundborg / default example)"
+    )
+    parser.add_argument("--port", type=int, default=None, help="port HTTP (défaut 8501)")
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    if _load_or_report(args.zone) is None:
+        return EXIT_BAD_ZONE
+    env = {**os.environ, ZONE_ENV: str(read_zone_argument(args.zone).resolve())}
+    app = find_app_script()
+    return subprocess.call(streamlit_command(app, args.port), env=env, cwd=app.parent)
+
+
+register("app", "ouvrir le tableau de bord / start the dashboard", _app_arguments, _run_app)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="eit-geo",
+        description=(
+            "Écologie industrielle et territoriale : charger une zone, trouver les synergies, "
+            "mesurer ce qu'elles apportent. / Industrial symbiosis: load a zone, find synergies, "
+            "measure what they bring."
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    for name, (help_text, add_arguments, run) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        add_arguments(sub)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a zone that breaks the format)."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

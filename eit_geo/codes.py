@@ -1,0 +1,170 @@
+"""Resource codes: core codes, EWC waste codes and chapters, families, aliases and labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import pandas as pd
+
+from eit_geo.datafiles import read_table
+
+__all__ = [
+    "FAMILIES",
+    "UNITS",
+    "canonical_alias",
+    "default_max_km",
+    "ewc_parents",
+    "family_default_max_km",
+    "family_of",
+    "fold_text",
+    "is_ewc_chapter",
+    "is_ewc_code",
+    "normalise_code",
+    "resource_label",
+    "resource_table",
+    "substitution_table",
+]
+
+FAMILIES: tuple[str, ...] = ("energy", "water", "gas", "material")
+UNITS: tuple[str, ...] = ("t/yr", "m3/yr", "MWh/yr")
+
+_EWC_DIGITS = re.compile(r"^(\d{2})(\d{2})?(\d{2})?(\*?)$")
+
+
+def fold_text(text: str) -> str:
+    """Fold a header or value for lenient matching: lower case, no accents, ``_`` for blanks."""
+    text = text.replace("³", "3").replace("\ufeff", "").strip().lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-]+", "_", bare)
+
+
+@cache
+def _aliases(kind: str) -> dict[str, str]:
+    table = read_table("aliases.csv")
+    rows = table[table["kind"] == kind]
+    return dict(zip(rows["alias"].map(fold_text), rows["canonical"], strict=True))
+
+
+def canonical_alias(kind: str, value: str) -> str | None:
+    """Return the canonical form of a column name, direction, unit or table name, or None.
+
+    ``kind`` is one of ``column``, ``direction``, ``unit``, ``table`` (see ``data/aliases.csv``).
+    A column name that is already canonical is returned folded.
+    """
+    folded = fold_text(value)
+    return _aliases(kind).get(folded, folded if kind == "column" else None)
+
+
+@cache
+def resource_table() -> pd.DataFrame:
+    """Return ``data/resources.csv`` indexed by code (do not modify)."""
+    return read_table("resources.csv").set_index("code")
+
+
+@cache
+def _ewc_chapters() -> pd.DataFrame:
+    return read_table("ewc_chapters.csv").set_index("code")
+
+
+@cache
+def _families() -> pd.DataFrame:
+    return read_table("families.csv").set_index("family")
+
+
+@cache
+def substitution_table() -> pd.DataFrame:
+    """Return the substitution table with canonical codes (columns ``output``, ``input``, …)."""
+    table = read_table("substitutions.csv").copy()
+    table["output"] = table["output"].map(normalise_code)
+    table["input"] = table["input"].map(normalise_code)
+    return table.dropna(subset=["output", "input"]).reset_index(drop=True)
+
+
+def normalise_code(raw: object) -> str | None:
+    """Return the canonical form of a resource code, or None if it is not a known code.
+
+    Core codes are lower case (``steam``); EWC codes are six digits in pairs with an optional
+    ``*`` (``10 01 02``, ``16 01 07*``); EWC chapters are ``10`` and sub-chapters ``10 01``.
+    """
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    text = str(raw).strip()
+    if not text:
+        return None
+    compact = re.sub(r"[\s.\-]", "", text)
+    match = _EWC_DIGITS.match(compact)
+    if match:
+        chapter, sub, item, star = match.groups()
+        if item is None and star:
+            return None
+        parts = [p for p in (chapter, sub, item) if p]
+        code = " ".join(parts) + star
+        return code if _ewc_known(code) else None
+    folded = fold_text(text)
+    return folded if folded in resource_table().index else None
+
+
+def _ewc_known(code: str) -> bool:
+    chapter = code[:2]
+    return chapter in _ewc_chapters().index and 1 <= int(chapter) <= 20  # noqa: PLR2004
+
+
+def is_ewc_code(code: str) -> bool:
+    """Tell whether a canonical code is a full six-digit EWC waste code."""
+    return bool(re.fullmatch(r"\d{2} \d{2} \d{2}\*?", code))
+
+
+def is_ewc_chapter(code: str) -> bool:
+    """Tell whether a canonical code names an EWC chapter (``10``) or sub-chapter (``10 01``)."""
+    return bool(re.fullmatch(r"\d{2}( \d{2})?", code))
+
+
+def ewc_parents(code: str) -> list[str]:
+    """Return the sub-chapter and chapter a full EWC code belongs to (``['10 01', '10']``)."""
+    if not is_ewc_code(code):
+        return []
+    return [code[:5], code[:2]]
+
+
+def family_of(code: str) -> str:
+    """Return the family of a canonical code: ``energy``, ``water``, ``gas`` or ``material``."""
+    table = resource_table()
+    if code in table.index:
+        return str(table.at[code, "family"])
+    return "material"
+
+
+def default_max_km(code: str) -> float | None:
+    """Return the default maximum exchange distance of a resource, in km (None: no limit).
+
+    The resource's own row of ``data/resources.csv`` wins (an empty value there means no
+    limit, as for electricity); other codes take their family's default (``data/families.csv``).
+    """
+    table = resource_table()
+    if code in table.index:
+        value = table.at[code, "default_max_km"]
+        return float(value) if value != "" else None
+    return family_default_max_km(family_of(code))
+
+
+def family_default_max_km(family: str) -> float | None:
+    """Return a family's default maximum exchange distance in km (None: no limit)."""
+    value = _families().at[family, "default_max_km"]
+    return float(value) if value != "" else None
+
+
+def resource_label(code: str, lang: str = "fr") -> str:
+    """Return a readable label for a code in ``fr`` or ``en`` (the code itself if unknown)."""
+    column = f"label_{lang}"
+    for table, key in (
+        (resource_table(), code),
+        (_ewc_chapters(), code),
+        (_ewc_chapters(), code.rstrip("*")[:5]),
+    ):
+        if key in table.index and column in table.columns:
+            label = str(table.at[key, column])
+            return label if key == code else f"{code} ({label})"
+    return code

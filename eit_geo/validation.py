@@ -1,0 +1,349 @@
+"""Check raw tables against the data contract and build a Zone, or raise every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from eit_geo.codes import canonical_alias, family_of, is_ewc_chapter, normalise_code
+from eit_geo.errors import Problem, ZoneError
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, Zone
+
+if TYPE_CHECKING:
+    from eit_geo.loading import RawTable
+
+
+def _raw_table(table: str, file: str, frame: pd.DataFrame) -> RawTable:
+    from eit_geo.loading import RawTable  # noqa: PLC0415 - loading imports this module
+
+    return RawTable(table, file, frame)
+
+
+__all__ = ["build_zone", "parse_numbers"]
+
+WGS84 = "EPSG:4326"
+# Columns the loader derives itself: an input copy of them (e.g. from an export) is dropped.
+_DERIVED = ("flow_id", "family", "lat", "lon")
+_SWAP_FAR_DEG = 5.0
+_SWAP_NEAR_DEG = 2.0
+
+
+class _Checker:
+    """Collects the problems of one table, each naming the file, row, column and value."""
+
+    def __init__(self, raw: RawTable, problems: list[Problem], lang: str) -> None:
+        self.file = raw.file
+        self.problems = problems
+        self.lang = lang
+
+    def add(
+        self, row: int | None, column: str | None, value: object, key: str, **kw: object
+    ) -> None:
+        text = None if value is None else str(value)
+        self.problems.append(Problem(self.file, row, column, text, t(key, self.lang, **kw)))
+
+    def add_rows(self, mask: pd.Series, values: pd.Series, column: str, key: str) -> None:
+        for row in mask[mask].index:
+            self.add(int(row), column, values.at[row], key)
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse numbers written the French or English way (``1 234,5``, ``1,234.5``, ``12.5``).
+
+    Returns floats, NaN where the text is not a finite number.
+    """
+    text = values.astype(str).str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    has_dot = text.str.contains(".", regex=False)
+    has_comma = text.str.contains(",", regex=False)
+    comma_last = text.str.rfind(",") > text.str.rfind(".")
+    text = text.where(~(has_dot & has_comma & comma_last), text.str.replace(".", "", regex=False))
+    text = text.where(~(has_dot & has_comma & ~comma_last), text.str.replace(",", "", regex=False))
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    numbers = numbers.astype(float)
+    return numbers.where(np.isfinite(numbers))
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the attribute columns as stripped text, missing values as empty strings."""
+    columns = [c for c in frame.columns if c != "geometry"]
+    text = frame[columns].astype(object).where(frame[columns].notna(), "")
+    return text.map(_cell_text).astype(str)
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
+    """Rename columns to their canonical names; None if two columns collide."""
+    frame = raw.frame
+    blank = [c for c in frame.columns if str(c).strip() == "" or str(c).startswith("Unnamed:")]
+    frame = frame.drop(columns=[c for c in blank if _all_blank(frame[c])])
+    names = [
+        canonical_alias("column", str(c)) if c != "geometry" else "geometry" for c in frame.columns
+    ]
+    seen: set[str] = set()
+    ok = True
+    for original, name in zip(frame.columns, names, strict=True):
+        if name in seen:
+            check.add(None, str(original), None, "validation.duplicate_column")
+            ok = False
+        seen.add(name or "")
+    if not ok:
+        return None
+    renamed = frame.set_axis(names, axis=1)
+    return renamed.drop(columns=[c for c in _DERIVED if c in renamed and c not in ("lat", "lon")])
+
+
+def _all_blank(values: pd.Series) -> bool:
+    return bool(values.isna().all() or (values.astype(str).str.strip() == "").all())
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> bool:
+    missing = [c for c in columns if c not in frame.columns]
+    for column in missing:
+        check.add(None, column, None, "validation.missing_column")
+    return not missing
+
+
+def _check_required_values(text: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> None:
+    for column in columns:
+        check.add_rows(text[column] == "", text[column], column, "validation.empty_value")
+
+
+def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.GeoDataFrame | None:
+    check = _Checker(raw, problems, lang)
+    frame = _normalise_headers(raw, check)
+    if frame is None:
+        return None
+    geographic = isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame
+    required = ("id", "name") if geographic else ("id", "name", "lat", "lon")
+    if not _require(frame, required, check):
+        return None
+    text = _as_text(frame)
+    _check_required_values(text, required, check)
+    _check_duplicates(text["id"], check)
+    points = _geometry_points(frame, check) if geographic else _coordinate_points(text, check)
+    employees = _optional_integers(text, "employees", "validation.bad_employees", check, low=0)
+    if points is None:
+        return None
+    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text])
+    for column in ("sector",):
+        if column not in attributes:
+            attributes[column] = ""
+    attributes["employees"] = employees
+    ordered = [*COMPANY_COLUMNS, *(c for c in attributes if c not in COMPANY_COLUMNS)]
+    return gpd.GeoDataFrame(attributes[ordered], geometry=points, crs=WGS84)
+
+
+def _check_duplicates(ids: pd.Series, check: _Checker) -> None:
+    present = ids[ids != ""]
+    first_row = present.reset_index().drop_duplicates(present.name).set_index(present.name)
+    duplicated = present.duplicated(keep="first")
+    for row in duplicated[duplicated].index:
+        first = int(first_row.loc[present.at[row], "index"])
+        check.add(int(row), "id", present.at[row], "validation.duplicate_id", first=first)
+
+
+def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | None:
+    lat = parse_numbers(text["lat"])
+    lon = parse_numbers(text["lon"])
+    for column, values in (("lat", lat), ("lon", lon)):
+        check.add_rows(
+            values.isna() & (text[column] != ""), text[column], column, "validation.not_number"
+        )
+    lat_out = lat.abs() > 90  # noqa: PLR2004
+    lon_out = lon.abs() > 180  # noqa: PLR2004
+    swapped = (lat_out & ~lon_out & (lon.abs() <= 90)) | _swapped_against_zone(lat, lon)  # noqa: PLR2004
+    for row in swapped[swapped].index:
+        check.add(
+            int(row),
+            "lat",
+            f"{text.at[row, 'lat']} ; {text.at[row, 'lon']}",
+            "validation.lat_lon_swapped",
+            lat=text.at[row, "lat"],
+            lon=text.at[row, "lon"],
+        )
+    check.add_rows(lat_out & ~swapped, text["lat"], "lat", "validation.lat_range")
+    check.add_rows(lon_out & ~swapped, text["lon"], "lon", "validation.lon_range")
+    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=text.index, crs=WGS84)
+
+
+def _swapped_against_zone(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Flag rows whose (lon, lat) lies near the zone's median point while (lat, lon) lies far."""
+    valid = lat.notna() & lon.notna() & (lat.abs() <= 90) & (lon.abs() <= 180)  # noqa: PLR2004
+    if valid.sum() < 3:  # noqa: PLR2004
+        return pd.Series(False, index=lat.index)
+    mid_lat, mid_lon = lat[valid].median(), lon[valid].median()
+    far = np.hypot(lat - mid_lat, lon - mid_lon) > _SWAP_FAR_DEG
+    near_swapped = np.hypot(lon - mid_lat, lat - mid_lon) < _SWAP_NEAR_DEG
+    return (valid & far & near_swapped).fillna(False).astype(bool)
+
+
+def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries | None:
+    geometry = frame.geometry
+    if geometry.crs is None:
+        warnings.warn(f"{check.file}: {t('validation.no_crs', check.lang)}", stacklevel=3)
+        geometry = geometry.set_crs(WGS84)
+    geometry = geometry.to_crs(WGS84)
+    empty = geometry.isna() | geometry.is_empty
+    check.add_rows(empty, geometry.astype(str), "geometry", "validation.no_geometry")
+    kinds = geometry.geom_type
+    bad = ~empty & (kinds != "Point")
+    for row in bad[bad].index:
+        check.add(int(row), "geometry", None, "validation.not_point", kind=kinds.at[row])
+    out_of_range = ~empty & ~bad & ((geometry.y.abs() > 90) | (geometry.x.abs() > 180))  # noqa: PLR2004
+    check.add_rows(out_of_range, geometry.astype(str), "geometry", "validation.lat_range")
+    return geometry
+
+
+def _optional_integers(
+    text: pd.DataFrame, column: str, key: str, check: _Checker, *, low: int, high: int | None = None
+) -> pd.Series:
+    if column not in text:
+        return pd.Series(pd.NA, index=text.index, dtype="Int64")
+    given = text[column] != ""
+    numbers = parse_numbers(text[column])
+    bad = given & (numbers.isna() | (numbers < low) | (numbers % 1 != 0))
+    if high is not None:
+        bad |= given & (numbers > high)
+    check.add_rows(bad, text[column], column, key)
+    return numbers.where(given & ~bad).round().astype("Int64")
+
+
+def _check_quantity_unit_resource(
+    text: pd.DataFrame, check: _Checker
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    quantity = parse_numbers(text["quantity"])
+    given = text["quantity"] != ""
+    check.add_rows(given & quantity.isna(), text["quantity"], "quantity", "validation.not_number")
+    check.add_rows(given & (quantity <= 0), text["quantity"], "quantity", "validation.not_positive")
+    units = text["unit"].map(lambda v: canonical_alias("unit", v) if v else "")
+    check.add_rows(units.isna(), text["unit"], "unit", "validation.unknown_unit")
+    codes = _codes(text["resource"])
+    check.add_rows(
+        codes.isna() & (text["resource"] != ""),
+        text["resource"],
+        "resource",
+        "validation.unknown_resource",
+    )
+    return quantity, units, codes
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    unique = values.unique()
+    mapping = {value: normalise_code(value) for value in unique}
+    return values.map(mapping)
+
+
+def _check_flows(
+    raw: RawTable, company_ids: set[str], problems: list[Problem], lang: str
+) -> pd.DataFrame | None:
+    check = _Checker(raw, problems, lang)
+    frame = _normalise_headers(raw, check)
+    required = ("company_id", "direction", "resource", "quantity", "unit")
+    if frame is None or not _require(frame, required, check):
+        return None
+    text = _as_text(frame)
+    _check_required_values(text, required, check)
+    known = text["company_id"].isin(company_ids) | (text["company_id"] == "")
+    check.add_rows(~known, text["company_id"], "company_id", "validation.unknown_company")
+    directions = text["direction"].map(lambda v: canonical_alias("direction", v) if v else "")
+    check.add_rows(
+        directions.isna(), text["direction"], "direction", "validation.unknown_direction"
+    )
+    quantity, units, codes = _check_quantity_unit_resource(text, check)
+    chapter_output = (directions == "output") & codes.map(
+        lambda c: isinstance(c, str) and is_ewc_chapter(c)
+    )
+    check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
+    flows = text.assign(direction=directions, resource=codes, quantity=quantity, unit=units)
+    flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
+    if "label" not in flows:
+        flows["label"] = ""
+    ordered = [*FLOW_COLUMNS, *(c for c in flows if c not in FLOW_COLUMNS)]
+    flows = flows[ordered].reset_index(drop=True)
+    flows.insert(0, "flow_id", range(len(flows)))
+    return flows
+
+
+def _check_synergies(
+    raw: RawTable, company_ids: set[str], problems: list[Problem], lang: str
+) -> pd.DataFrame | None:
+    check = _Checker(raw, problems, lang)
+    frame = _normalise_headers(raw, check)
+    required = ("from_id", "to_id", "resource", "quantity", "unit")
+    if frame is None or not _require(frame, required, check):
+        return None
+    text = _as_text(frame)
+    _check_required_values(text, required, check)
+    for column in ("from_id", "to_id"):
+        unknown = ~text[column].isin(company_ids) & (text[column] != "")
+        check.add_rows(unknown, text[column], column, "validation.unknown_company")
+    same = (text["from_id"] == text["to_id"]) & (text["from_id"] != "")
+    check.add_rows(same, text["to_id"], "to_id", "validation.self_synergy")
+    quantity, units, codes = _check_quantity_unit_resource(text, check)
+    max_year = dt.datetime.now(tz=dt.UTC).year + 1
+    since = _optional_integers(text, "since", "validation.bad_year", check, low=1900, high=max_year)
+    synergies = text.assign(resource=codes, quantity=quantity, unit=units, since=since)
+    synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
+    ordered = [*SYNERGY_COLUMNS, *(c for c in synergies if c not in SYNERGY_COLUMNS)]
+    return synergies[ordered].reset_index(drop=True)
+
+
+def _check_perimeter(raw: RawTable, problems: list[Problem], lang: str) -> gpd.GeoDataFrame | None:
+    check = _Checker(raw, problems, lang)
+    frame = raw.frame
+    if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
+        check.add(None, "geometry", None, "validation.missing_column")
+        return None
+    geometry = frame.geometry if frame.crs is not None else frame.geometry.set_crs(WGS84)
+    kinds = geometry.geom_type
+    bad = ~kinds.isin(["Polygon", "MultiPolygon"])
+    for row in bad[bad].index:
+        check.add(int(row), "geometry", None, "validation.not_polygon", kind=kinds.at[row])
+    attributes = _as_text(frame)
+    return gpd.GeoDataFrame(attributes, geometry=geometry.to_crs(WGS84)).reset_index(drop=True)
+
+
+def build_zone(
+    tables: dict[str, RawTable], *, name: str, source: str = "", lang: str = DEFAULT_LANGUAGE
+) -> Zone:
+    """Validate raw tables and assemble a Zone.
+
+    Raises
+    ------
+    ZoneError
+        With one Problem per breach of the contract, gathered over every table.
+    """
+    problems: list[Problem] = []
+    companies = _check_companies(tables["companies"], problems, lang)
+    ids = set(companies["id"]) if companies is not None else set()
+    flows = _check_flows(tables["flows"], ids, problems, lang)
+    no_synergies = pd.DataFrame(columns=list(SYNERGY_COLUMNS), dtype=str)
+    synergies_raw = tables.get("synergies") or _raw_table("synergies", "synergies", no_synergies)
+    synergies = _check_synergies(synergies_raw, ids, problems, lang)
+    perimeter = (
+        _check_perimeter(tables["perimeter"], problems, lang) if "perimeter" in tables else None
+    )
+    for raw in tables.values():
+        if raw.table in ("companies", "flows") and raw.frame.empty:
+            problems.append(Problem(raw.file, None, None, None, t("validation.no_rows", lang)))
+    if problems or companies is None or flows is None or synergies is None:
+        raise ZoneError(problems)
+    return Zone(
+        name=name,
+        companies=companies.reset_index(drop=True),
+        flows=flows,
+        synergies=synergies,
+        perimeter=perimeter,
+        source=source,
+    )
