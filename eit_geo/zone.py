@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 if TYPE_CHECKING:
     import geopandas as gpd
-    import pandas as pd
     from pyproj import CRS
 
 __all__ = ["COMPANY_COLUMNS", "FLOW_COLUMNS", "SYNERGY_COLUMNS", "Zone"]
@@ -60,6 +62,17 @@ class Zone:
     def metric_crs(self) -> CRS:
         """Return the UTM CRS of the zone, for distances and areas in metres."""
         return self.companies.estimate_utm_crs()
+
+    def fingerprint(self) -> str:
+        """Return a digest of the zone's content, a cache key that changes with any value."""
+        digest = hashlib.sha256(self.name.encode())
+        frames = [self.companies.to_wkb(), self.flows, self.synergies]
+        if self.perimeter is not None:
+            frames.append(self.perimeter.to_wkb())
+        for frame in frames:
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+            digest.update(",".join(map(str, frame.columns)).encode())
+        return digest.hexdigest()
 
     def company_names(self) -> dict[str, str]:
         """Return ``{id: name}`` for the companies."""

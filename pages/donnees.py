@@ -1,0 +1,49 @@
+"""Data: upload a zone, see its validation messages, download the template, export the zone."""
+
+import streamlit as st
+
+from eit_geo import ui
+
+st.title(ui.tr("app.page_data"))
+
+uploaded = st.file_uploader(
+    ui.tr("app.upload"),
+    type=["csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip"],
+    accept_multiple_files=True,
+    help=ui.tr("app.upload_help"),
+    key="data_upload",
+)
+if uploaded:
+    ui.use_upload([(file.name, file.getvalue()) for file in uploaded])
+
+zone = ui.current_zone()
+error = ui.zone_error()
+if error is not None:
+    ui.show_errors(error)
+elif zone is not None:
+    st.success(
+        ui.tr("app.upload_ok", name=zone.name, companies=len(zone.companies), flows=len(zone.flows))
+    )
+
+left, right = st.columns(2)
+left.download_button(
+    ui.tr("app.template"),
+    data=ui.template_bytes(),
+    file_name="modele-collecte-flux.xlsx",
+    help=ui.tr("app.template_help"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+if zone is not None:
+    right.download_button(
+        ui.tr("app.export"),
+        data=ui.zone_gpkg_bytes(zone),
+        file_name=f"{zone.name}.gpkg",
+        mime="application/geopackage+sqlite3",
+    )
+    st.subheader(ui.tr("app.tables"))
+    companies_tab, flows_tab, synergies_tab = st.tabs(
+        [ui.tr("app.companies"), ui.tr("app.flows"), ui.tr("app.existing_synergies")]
+    )
+    companies_tab.dataframe(zone.companies.drop(columns="geometry"), hide_index=True)
+    flows_tab.dataframe(zone.flows, hide_index=True)
+    synergies_tab.dataframe(zone.synergies, hide_index=True)
