@@ -6,7 +6,7 @@ import csv
 import io
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -39,23 +39,37 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 2_000_000
 _SEPARATORS = (";", ",", "\t", "|")
 _BOMS = {b"\xef\xbb\xbf": "utf-8-sig", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+# First bytes of each binary format: a file whose content does not match its extension is
+# refused with a clear message instead of a reader's error.
+_SIGNATURES = {
+    ".xlsx": b"PK\x03\x04",
+    ".zip": b"PK",
+    ".gpkg": b"SQLite format 3\x00",
+    ".parquet": b"PAR1",
+}
+_BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"SQLite format")
 
 
 @dataclass
 class RawTable:
     """One table as read from a file, before validation.
 
-    The frame's index is the row a user sees: the spreadsheet row (the header is row 1), or the
-    feature number (from 1) in a geographic file.
+    The frame's index is the row a user sees: the spreadsheet row (the header is row 1) in a CSV
+    file or a sheet, the feature number (from 1, the ``fid`` of a GeoPackage) in a geographic or
+    Parquet file. ``first_row`` numbers a frame read with a default index; left None, it is 1 for
+    a GeoDataFrame and 2 otherwise.
     """
 
     table: str
     file: str
     frame: pd.DataFrame
+    first_row: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.frame.index, pd.RangeIndex):
-            first = 1 if isinstance(self.frame, gpd.GeoDataFrame) else 2
+        if isinstance(self.frame.index, pd.RangeIndex) and self.frame.index.start == 0:
+            first = self.first_row
+            if first is None:
+                first = 1 if isinstance(self.frame, gpd.GeoDataFrame) else 2
             self.frame = self.frame.set_axis(range(first, first + len(self.frame)))
 
 
@@ -106,12 +120,27 @@ def load_zone(
         With every problem found; nothing is returned half-loaded.
     """
     path = Path(source)
+    label = path.name or str(path)
     problems: list[Problem] = []
-    tables = read_raw_tables(path, _Reading(problems, lang, max_bytes, max_rows))
-    if problems:
+    reading = _Reading(problems, lang, max_bytes, max_rows)
+    try:
+        tables = read_raw_tables(path, reading)
+    except Exception as error:  # any reader failure is reported, never raised
+        reading.fail(label, "validation.unreadable", reason=_reason(error, path))
+        tables = {}
+    if not all(table in tables for table in REQUIRED_TABLES):
         raise ZoneError(problems)
     zone_name = name or (path.stem if path.is_file() else path.name)
-    return build_zone(tables, name=zone_name, source=str(path), lang=lang)
+    try:
+        zone = build_zone(tables, name=zone_name, source=str(path), lang=lang)
+    except ZoneError as error:
+        raise ZoneError([*problems, *error.problems]) from None
+    except Exception as error:  # content the checks did not foresee
+        reading.fail(label, "validation.unexpected", reason=_reason(error, path))
+        raise ZoneError(problems) from None
+    if problems:
+        raise ZoneError(problems)
+    return zone
 
 
 def read_raw_tables(path: Path, reading: _Reading) -> dict[str, RawTable]:
@@ -129,7 +158,9 @@ def read_raw_tables(path: Path, reading: _Reading) -> dict[str, RawTable]:
         ".xlsx": _read_workbook_sheets,
     }
     if suffix in readers:
-        return {} if _too_large(path, reading) else readers[suffix](path, reading)
+        if _too_large(path, reading) or _wrong_content(path, reading):
+            return {}
+        return readers[suffix](path, reading)
     if suffix in TABLE_EXTENSIONS:
         return _read_single_file(path, reading)
     reading.fail(label, "validation.unsupported_format")
@@ -143,11 +174,14 @@ def _read_single_file(path: Path, reading: _Reading) -> dict[str, RawTable]:
     if table in TABLE_NAMES:
         raw = _read_table_file(path, table, reading)
         tables = {table: raw} if raw is not None else {}
-    _require_tables(tables, path.name, reading)
+    elif _too_large(path, reading) or _wrong_content(path, reading):
+        return tables
+    _require_tables(tables, path.name, reading, present={table or ""})
     return tables
 
 
-def _read_folder(folder: Path, reading: _Reading) -> dict[str, RawTable]:
+def _read_folder(folder: Path, reading: _Reading, label: str | None = None) -> dict[str, RawTable]:
+    label = label or folder.name or str(folder)
     by_table: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.suffix.lower() not in TABLE_EXTENSIONS:
@@ -157,7 +191,9 @@ def _read_folder(folder: Path, reading: _Reading) -> dict[str, RawTable]:
             by_table.setdefault(table, []).append(path)
     if not by_table:
         project_files = [
-            p for p in sorted(folder.iterdir()) if p.suffix.lower() in MULTI_TABLE_EXTENSIONS
+            p
+            for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix.lower() in MULTI_TABLE_EXTENSIONS
         ]
         if len(project_files) == 1:
             return read_raw_tables(project_files[0], reading)
@@ -165,12 +201,12 @@ def _read_folder(folder: Path, reading: _Reading) -> dict[str, RawTable]:
     for table, paths in by_table.items():
         if len(paths) > 1:
             files = ", ".join(p.name for p in paths)
-            reading.fail(folder.name, "validation.duplicate_table", table=table, files=files)
+            reading.fail(label, "validation.duplicate_table", table=table, files=files)
             continue
         raw = _read_table_file(paths[0], table, reading)
         if raw is not None:
             tables[table] = raw
-    _require_tables(tables, folder.name, reading, present=set(by_table))
+    _require_tables(tables, label, reading, present=set(by_table))
     return tables
 
 
@@ -194,12 +230,14 @@ def _read_zip(archive: Path, reading: _Reading) -> dict[str, RawTable]:
             with tempfile.TemporaryDirectory(prefix="eit-geo-zip-") as tmp:
                 for member in members:
                     name = PurePosixPath(member.filename).name
-                    if name and not name.startswith("."):
+                    if name and not name.startswith(".") and "__MACOSX" not in member.filename:
                         (Path(tmp) / name).write_bytes(bundle.read(member))
-                tables = _read_folder(Path(tmp), reading)
+                first = len(reading.problems)
+                tables = _read_folder(Path(tmp), reading, label=archive.name)
+                _relabel_problems(reading, first, archive.name, Path(tmp))
                 return _relabel(tables, archive.name)
-    except (zipfile.BadZipFile, OSError, RuntimeError) as error:
-        reading.fail(archive.name, "validation.unreadable", reason=_reason(error))
+    except Exception as error:  # a broken archive is a problem, not a crash
+        reading.fail(archive.name, "validation.unreadable", reason=_reason(error, archive))
         return {}
 
 
@@ -209,8 +247,20 @@ def _relabel(tables: dict[str, RawTable], archive: str) -> dict[str, RawTable]:
     return tables
 
 
-def _reason(error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+def _relabel_problems(reading: _Reading, first: int, archive: str, folder: Path) -> None:
+    """Name the files of a zip as ``archive/file`` in the problems recorded since ``first``."""
+    for index in range(first, len(reading.problems)):
+        problem = reading.problems[index]
+        if problem.file != archive and (folder / problem.file.split(":")[0]).exists():
+            reading.problems[index] = replace(problem, file=f"{archive}/{problem.file}")
+
+
+def _reason(error: BaseException, path: Path | None = None) -> str:
+    """Return the first line of an error, without the full path of the file."""
+    text = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+    if path is not None:
+        text = text.replace(str(path), path.name)
+    text = text.split("; It might help")[0]
     return text[:200]
 
 
@@ -232,9 +282,31 @@ def _too_large(path: Path, reading: _Reading) -> bool:
     return _over_limit(path.name, size, reading)
 
 
+def _wrong_content(path: Path, reading: _Reading) -> bool:
+    """Refuse a file whose first bytes do not match its extension (e.g. a renamed text file)."""
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    if suffix == ".csv":
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        wrong = not utf16 and (b"\x00" in head or head.startswith(_BINARY_MAGIC))
+        if wrong:
+            reading.fail(path.name, "validation.not_text")
+        return wrong
+    signature = _SIGNATURES.get(suffix)
+    if signature is None:
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        wrong = suffix in (".geojson", ".json") and not text.startswith(b"{")
+    else:
+        wrong = not head.startswith(signature)
+    if wrong:
+        reading.fail(path.name, "validation.wrong_content", ext=suffix)
+    return wrong
+
+
 def _read_table_file(path: Path, table: str, reading: _Reading) -> RawTable | None:
     """Read one file holding one table; None (and a problem) when it cannot be read."""
-    if _too_large(path, reading):
+    if _too_large(path, reading) or _wrong_content(path, reading):
         return None
     suffix = path.suffix.lower()
     try:
@@ -242,33 +314,34 @@ def _read_table_file(path: Path, table: str, reading: _Reading) -> RawTable | No
             raw = _read_csv(path, table, reading)
         elif suffix == ".xlsx":
             frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-            raw = RawTable(table, path.name, frame)
+            raw = RawTable(table, path.name, frame, first_row=2)
         elif suffix == ".parquet":
-            raw = RawTable(table, path.name, _read_parquet(path))
+            raw = RawTable(table, path.name, _read_parquet(path), first_row=1)
+        elif suffix == ".gpkg":
+            frame = _read_layer(path, None)
+            raw = RawTable(table, path.name, frame, first_row=1)
         else:
-            frame = pyogrio.read_dataframe(path)
-            raw = RawTable(table, path.name, frame)
-    except (
-        ValueError,
-        OSError,
-        KeyError,
-        IndexError,
-        TypeError,
-        UnicodeError,
-        pyogrio.errors.DataSourceError,
-        pyogrio.errors.DataLayerError,
-        zipfile.BadZipFile,
-    ) as error:
-        reading.fail(path.name, "validation.unreadable", reason=_reason(error))
+            raw = RawTable(table, path.name, pyogrio.read_dataframe(path), first_row=1)
+    except Exception as error:  # any reader failure becomes a Problem
+        reading.fail(path.name, "validation.unreadable", reason=_reason(error, path))
         return None
     return None if raw is None else _checked_size(raw, reading)
 
 
+def _read_layer(path: Path, layer: str | None) -> pd.DataFrame:
+    """Read a GeoPackage layer, indexed by its ``fid`` (the feature number QGIS shows)."""
+    frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+    return frame.set_axis(pd.Index(frame.index.astype(int), name=None), axis=0)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
+    """Read a GeoParquet file as a GeoDataFrame, a plain Parquet file as a DataFrame."""
+    import pyarrow.parquet as pq  # noqa: PLC0415 - optional: only Parquet files need it
+
+    metadata = pq.read_schema(path).metadata or {}
+    if b"geo" in metadata:
         return gpd.read_parquet(path)
-    except (ValueError, KeyError):
-        return pd.read_parquet(path)
+    return pd.read_parquet(path)
 
 
 def _checked_size(raw: RawTable, reading: _Reading) -> RawTable | None:
@@ -282,8 +355,8 @@ def _checked_size(raw: RawTable, reading: _Reading) -> RawTable | None:
 def _read_geopackage_layers(path: Path, reading: _Reading) -> dict[str, RawTable]:
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except (pyogrio.errors.DataSourceError, OSError, ValueError) as error:
-        reading.fail(path.name, "validation.unreadable", reason=_reason(error))
+    except Exception as error:  # not a GeoPackage after all
+        reading.fail(path.name, "validation.unreadable", reason=_reason(error, path))
         return {}
     tables: dict[str, RawTable] = {}
     for layer in layers:
@@ -292,11 +365,11 @@ def _read_geopackage_layers(path: Path, reading: _Reading) -> dict[str, RawTable
             continue
         label = f"{path.name}:{layer}"
         try:
-            frame = pyogrio.read_dataframe(path, layer=layer)
-        except (pyogrio.errors.DataLayerError, pyogrio.errors.DataSourceError) as error:
-            reading.fail(label, "validation.unreadable", reason=_reason(error))
+            frame = _read_layer(path, layer)
+        except Exception as error:  # one bad layer is one problem
+            reading.fail(label, "validation.unreadable", reason=_reason(error, path))
             continue
-        raw = _checked_size(RawTable(table, label, frame), reading)
+        raw = _checked_size(RawTable(table, label, frame, first_row=1), reading)
         if raw is not None:
             tables[table] = raw
     _require_tables(tables, path.name, reading, present=_present(layers))
@@ -310,14 +383,14 @@ def _present(names: list[str]) -> set[str]:
 def _read_workbook_sheets(path: Path, reading: _Reading) -> dict[str, RawTable]:
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
-        reading.fail(path.name, "validation.unreadable", reason=_reason(error))
+    except Exception as error:  # not a workbook after all
+        reading.fail(path.name, "validation.unreadable", reason=_reason(error, path))
         return {}
     tables: dict[str, RawTable] = {}
     for sheet, frame in sheets.items():
         table = canonical_alias("table", str(sheet))
         if table in TABLE_NAMES and table not in tables:
-            raw = RawTable(table, f"{path.name}:{sheet}", frame)
+            raw = RawTable(table, f"{path.name}:{sheet}", frame, first_row=2)
             checked = _checked_size(raw, reading)
             if checked is not None:
                 tables[table] = checked

@@ -85,8 +85,12 @@ def _cell_text(value: object) -> str:
 def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
     """Rename columns to their canonical names; None if two columns collide."""
     frame = raw.frame
-    blank = [c for c in frame.columns if str(c).strip() == "" or str(c).startswith("Unnamed:")]
-    frame = frame.drop(columns=[c for c in blank if _all_blank(frame[c])])
+    keep = [
+        position
+        for position, column in enumerate(frame.columns)
+        if not (_is_blank_header(column) and _all_blank(frame.iloc[:, position]))
+    ]
+    frame = frame.iloc[:, keep]
     names = [
         canonical_alias("column", str(c)) if c != "geometry" else "geometry" for c in frame.columns
     ]
@@ -103,6 +107,10 @@ def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
     return renamed.drop(columns=[c for c in _DERIVED if c in renamed and c not in ("lat", "lon")])
 
 
+def _is_blank_header(column: object) -> bool:
+    return str(column).strip() == "" or str(column).startswith("Unnamed:")
+
+
 def _all_blank(values: pd.Series) -> bool:
     return bool(values.isna().all() or (values.astype(str).str.strip() == "").all())
 
@@ -116,7 +124,8 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> 
 
 def _check_required_values(text: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> None:
     for column in columns:
-        check.add_rows(text[column] == "", text[column], column, "validation.empty_value")
+        for row in text.index[text[column] == ""]:
+            check.add(int(row), column, None, "validation.empty_value")
 
 
 def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.GeoDataFrame | None:
@@ -124,7 +133,7 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     frame = _normalise_headers(raw, check)
     if frame is None:
         return None
-    geographic = isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame
+    geographic = _has_geometry(frame)
     required = ("id", "name") if geographic else ("id", "name", "lat", "lon")
     if not _require(frame, required, check):
         return None
@@ -144,13 +153,28 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     return gpd.GeoDataFrame(attributes[ordered], geometry=points, crs=WGS84)
 
 
+def _has_geometry(frame: pd.DataFrame) -> bool:
+    """Tell whether companies come as point geometries rather than ``lat``/``lon`` columns.
+
+    A geographic file whose features all lack a geometry but that has ``lat`` and ``lon``
+    columns (a GeoJSON written from a table) is read from those columns.
+    """
+    if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
+        return False
+    missing = frame.geometry.isna().all()
+    return not (missing and "lat" in frame.columns and "lon" in frame.columns)
+
+
 def _check_duplicates(ids: pd.Series, check: _Checker) -> None:
-    present = ids[ids != ""]
-    first_row = present.reset_index().drop_duplicates(present.name).set_index(present.name)
-    duplicated = present.duplicated(keep="first")
-    for row in duplicated[duplicated].index:
-        first = int(first_row.loc[present.at[row], "index"])
-        check.add(int(row), "id", present.at[row], "validation.duplicate_id", first=first)
+    first_rows: dict[str, int] = {}
+    for row, value in ids.items():
+        if value == "":
+            continue
+        if value in first_rows:
+            first = first_rows[value]
+            check.add(int(row), "id", value, "validation.duplicate_id", first=first)
+        else:
+            first_rows[value] = int(row)
 
 
 def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | None:
@@ -195,13 +219,15 @@ def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries 
         geometry = geometry.set_crs(WGS84)
     geometry = geometry.to_crs(WGS84)
     empty = geometry.isna() | geometry.is_empty
-    check.add_rows(empty, geometry.astype(str), "geometry", "validation.no_geometry")
+    for row in empty[empty].index:
+        check.add(int(row), "geometry", None, "validation.no_geometry")
     kinds = geometry.geom_type
     bad = ~empty & (kinds != "Point")
     for row in bad[bad].index:
         check.add(int(row), "geometry", None, "validation.not_point", kind=kinds.at[row])
-    out_of_range = ~empty & ~bad & ((geometry.y.abs() > 90) | (geometry.x.abs() > 180))  # noqa: PLR2004
-    check.add_rows(out_of_range, geometry.astype(str), "geometry", "validation.lat_range")
+    points = geometry[~empty & ~bad]
+    out_of_range = (points.y.abs() > 90) | (points.x.abs() > 180)  # noqa: PLR2004
+    check.add_rows(out_of_range, points.to_wkt(), "geometry", "validation.lat_range")
     return geometry
 
 
@@ -215,7 +241,8 @@ def _optional_integers(
     bad = given & (numbers.isna() | (numbers < low) | (numbers % 1 != 0))
     if high is not None:
         bad |= given & (numbers > high)
-    check.add_rows(bad, text[column], column, key)
+    for row in bad[bad].index:
+        check.add(int(row), column, text.at[row, column], key, max_year=high)
     return numbers.where(given & ~bad).round().astype("Int64")
 
 
@@ -245,7 +272,7 @@ def _codes(values: pd.Series) -> pd.Series:
 
 
 def _check_flows(
-    raw: RawTable, company_ids: set[str], problems: list[Problem], lang: str
+    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     frame = _normalise_headers(raw, check)
@@ -254,8 +281,9 @@ def _check_flows(
         return None
     text = _as_text(frame)
     _check_required_values(text, required, check)
-    known = text["company_id"].isin(company_ids) | (text["company_id"] == "")
-    check.add_rows(~known, text["company_id"], "company_id", "validation.unknown_company")
+    if company_ids is not None:
+        known = text["company_id"].isin(company_ids) | (text["company_id"] == "")
+        check.add_rows(~known, text["company_id"], "company_id", "validation.unknown_company")
     directions = text["direction"].map(lambda v: canonical_alias("direction", v) if v else "")
     check.add_rows(
         directions.isna(), text["direction"], "direction", "validation.unknown_direction"
@@ -276,7 +304,7 @@ def _check_flows(
 
 
 def _check_synergies(
-    raw: RawTable, company_ids: set[str], problems: list[Problem], lang: str
+    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     frame = _normalise_headers(raw, check)
@@ -285,7 +313,7 @@ def _check_synergies(
         return None
     text = _as_text(frame)
     _check_required_values(text, required, check)
-    for column in ("from_id", "to_id"):
+    for column in ("from_id", "to_id") if company_ids is not None else ():
         unknown = ~text[column].isin(company_ids) & (text[column] != "")
         check.add_rows(unknown, text[column], column, "validation.unknown_company")
     same = (text["from_id"] == text["to_id"]) & (text["from_id"] != "")
@@ -305,9 +333,14 @@ def _check_perimeter(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame:
         check.add(None, "geometry", None, "validation.missing_column")
         return None
+    if frame.empty:
+        return None
     geometry = frame.geometry if frame.crs is not None else frame.geometry.set_crs(WGS84)
     kinds = geometry.geom_type
-    bad = ~kinds.isin(["Polygon", "MultiPolygon"])
+    empty = geometry.isna() | geometry.is_empty
+    for row in empty[empty].index:
+        check.add(int(row), "geometry", None, "validation.no_geometry")
+    bad = ~empty & ~kinds.isin(["Polygon", "MultiPolygon"])
     for row in bad[bad].index:
         check.add(int(row), "geometry", None, "validation.not_polygon", kind=kinds.at[row])
     attributes = _as_text(frame)
@@ -324,9 +357,15 @@ def build_zone(
     ZoneError
         With one Problem per breach of the contract, gathered over every table.
     """
-    problems: list[Problem] = []
+    problems = [
+        Problem(tables[table].file, None, None, None, t("validation.no_rows", lang))
+        for table in ("companies", "flows")
+        if tables[table].frame.empty
+    ]
+    if problems:
+        raise ZoneError(problems)
     companies = _check_companies(tables["companies"], problems, lang)
-    ids = set(companies["id"]) if companies is not None else set()
+    ids = set(companies["id"]) if companies is not None else None
     flows = _check_flows(tables["flows"], ids, problems, lang)
     no_synergies = pd.DataFrame(columns=list(SYNERGY_COLUMNS), dtype=str)
     synergies_raw = tables.get("synergies") or _raw_table("synergies", "synergies", no_synergies)
@@ -334,9 +373,6 @@ def build_zone(
     perimeter = (
         _check_perimeter(tables["perimeter"], problems, lang) if "perimeter" in tables else None
     )
-    for raw in tables.values():
-        if raw.table in ("companies", "flows") and raw.frame.empty:
-            problems.append(Problem(raw.file, None, None, None, t("validation.no_rows", lang)))
     if problems or companies is None or flows is None or synergies is None:
         raise ZoneError(problems)
     return Zone(
