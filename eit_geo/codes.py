@@ -38,6 +38,7 @@ def fold_text(text: str) -> str:
     text = text.replace("³", "3").replace("\ufeff", "").strip().lower()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = re.sub(r"\s*/\s*", "/", bare)  # "t / an" is "t/an"
     return re.sub(r"[\s\-]+", "_", bare)
 
 

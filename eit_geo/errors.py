@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+
 __all__ = ["Problem", "ZoneError"]
 
 
@@ -18,6 +20,7 @@ class Problem:
     column : the column at fault, or None
     value : the offending value as text, or None
     message : what is wrong, in the user's language
+    lang : that language (``fr`` or ``en``), used by ``str()``; not compared
     """
 
     file: str
@@ -25,16 +28,18 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    lang: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"ligne {self.row}")
+            where.append(f"{t('validation.row', self.lang)} {self.row}")
         if self.column is not None:
-            where.append(f"colonne « {self.column} »")
-        text = f"{', '.join(where)} : {self.message}"
+            where.append(f"{t('validation.column', self.lang)} « {self.column} »")
+        colon = " :" if self.lang == "fr" else ":"
+        text = f"{', '.join(where)}{colon} {self.message}"
         if self.value is not None:
-            text += f" (valeur : « {self.value} »)"
+            text += f" ({t('validation.value', self.lang)}{colon} « {self.value} »)"
         return text
 
 
@@ -48,6 +53,6 @@ class ZoneError(ValueError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        count = len(self.problems)
-        head = f"{count} problème(s) dans la zone :" if count != 1 else "1 problème dans la zone :"
+        lang = self.problems[0].lang if self.problems else DEFAULT_LANGUAGE
+        head = t("validation.summary", lang, count=len(self.problems))
         return "\n".join([head, *(f"- {p}" for p in self.problems)])

@@ -84,7 +84,8 @@ class _Reading:
 
     def fail(self, file: str, key: str, **values: object) -> None:
         """Record a problem about a whole file."""
-        self.problems.append(Problem(file, None, None, None, t(key, self.lang, **values)))
+        message = t(key, self.lang, **values)
+        self.problems.append(Problem(file, None, None, None, message, self.lang))
 
 
 def load_zone(
@@ -452,7 +453,8 @@ def _read_csv(path: Path, table: str, reading: _Reading) -> RawTable | None:
         if len(row) > width and any(cell.strip() for cell in row[width:]):
             message = t("validation.too_many_fields", reading.lang, count=len(row), width=width)
             value = separator.join(row)[:80]
-            reading.problems.append(Problem(path.name, number, None, value, message))
+            problem = Problem(path.name, number, None, value, message, reading.lang)
+            reading.problems.append(problem)
         records.append((row + [""] * width)[:width])
         numbers.append(number)
     frame = pd.DataFrame(records, columns=header, index=numbers, dtype=str)

@@ -46,7 +46,8 @@ class _Checker:
         self, row: int | None, column: str | None, value: object, key: str, **kw: object
     ) -> None:
         text = None if value is None else str(value)
-        self.problems.append(Problem(self.file, row, column, text, t(key, self.lang, **kw)))
+        message = t(key, self.lang, **kw)
+        self.problems.append(Problem(self.file, row, column, text, message, self.lang))
 
     def add_rows(self, mask: pd.Series, values: pd.Series, column: str, key: str) -> None:
         for row in mask[mask].index:
@@ -358,7 +359,7 @@ def build_zone(
         With one Problem per breach of the contract, gathered over every table.
     """
     problems = [
-        Problem(tables[table].file, None, None, None, t("validation.no_rows", lang))
+        Problem(tables[table].file, None, None, None, t("validation.no_rows", lang), lang)
         for table in ("companies", "flows")
         if tables[table].frame.empty
     ]
