@@ -1,0 +1,863 @@
+"""Find synergies: substitutions between an offer and a need, and mutualisation groups.
+
+Substitution score (0 to 1), for an offer of quantity ``o`` and a need of quantity ``n`` at
+``d`` km, the resource allowing ``max_km``::
+
+    score = quality × (W_DISTANCE × proximity + W_FIT × fit)
+    proximity = 1 − d / max_km             (no limit: 1 / (1 + d / UNLIMITED_SCALE_KM))
+    fit       = min(o, n) / max(o, n)      (1 when the offer covers the need exactly)
+    quality   = MATCH_QUALITY[match]       (× CONVERSION_FACTOR when a conversion step is needed)
+
+Candidates are searched per pair of codes (output code, input code) with KD-trees: for each
+offer its best ``top_k`` needs, for each need its best ``top_k`` offers, widening the nearest-
+neighbour search only while an unseen partner could still score better. The cost grows with the
+candidates kept, not with the square of the companies.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from eit_geo.codes import (
+    FAMILIES,
+    default_max_km,
+    ewc_parents,
+    family_of,
+    fold_text,
+    normalise_code,
+    substitution_table,
+)
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+__all__ = [
+    "CONVERSION_FACTOR",
+    "MATCH_QUALITY",
+    "MUTUALISATION_COLUMNS",
+    "MUTUALISATION_KM",
+    "SUBSTITUTION_COLUMNS",
+    "UNLIMITED_SCALE_KM",
+    "W_DISTANCE",
+    "W_FIT",
+    "MaxKm",
+    "find_mutualisations",
+    "find_substitutions",
+    "links_frame",
+    "parse_max_km",
+    "rank_substitutions",
+    "resolve_max_km",
+    "substitution_table_frame",
+]
+
+MaxKm = float | Mapping[str, float] | None
+
+W_DISTANCE = 0.5
+W_FIT = 0.5
+MATCH_QUALITY: dict[str, float] = {
+    "same_code": 1.0,
+    "ewc_subchapter": 0.9,
+    "ewc_chapter": 0.8,
+    "substitution": 0.8,
+    "existing": 1.0,
+}
+CONVERSION_FACTOR = 0.75
+UNLIMITED_SCALE_KM = 50.0
+MUTUALISATION_KM = 2.0
+GROUP_BUFFER_M = 200.0
+ALL_RESOURCES = "*"
+_BREADTH = 2
+_WIDEN = 4
+_WGS84 = "EPSG:4326"
+
+SUBSTITUTION_COLUMNS: tuple[str, ...] = (
+    "candidate_id",
+    "kind",
+    "status",
+    "from_id",
+    "to_id",
+    "from_name",
+    "to_name",
+    "from_flow_id",
+    "to_flow_id",
+    "resource",
+    "input_resource",
+    "family",
+    "match",
+    "conversion",
+    "quantity",
+    "offer_quantity",
+    "need_quantity",
+    "existing_quantity",
+    "unit",
+    "distance_km",
+    "max_km",
+    "score",
+    "more_for_offer",
+    "more_for_need",
+)
+MUTUALISATION_COLUMNS: tuple[str, ...] = (
+    "group_id",
+    "kind",
+    "direction",
+    "resource",
+    "family",
+    "members",
+    "n_members",
+    "quantity",
+    "unit",
+    "max_km",
+    "centre_lat",
+    "centre_lon",
+)
+
+
+# --------------------------------------------------------------------------- distances
+
+
+def parse_max_km(values: list[str], *, lang: str = DEFAULT_LANGUAGE) -> dict[str, float]:
+    """Parse ``--max-km`` values: ``KM`` for every resource, or ``CODE_OR_FAMILY=KM``.
+
+    Parameters
+    ----------
+    values
+        Strings such as ``"50"``, ``"material=300"``, ``"steam=5"``, ``"10 01=80"``; ``inf``
+        means no limit. Later values win.
+    lang
+        Language of the error message.
+
+    Returns
+    -------
+    dict
+        ``{key: km}`` with canonical codes or family names, ``"*"`` for a bare number.
+
+    Raises
+    ------
+    ValueError
+        Naming every value that is not understood.
+    """
+    parsed: dict[str, float] = {}
+    errors: list[str] = []
+    for value in values:
+        key, _, number = value.rpartition("=")
+        km = _positive_km(number)
+        name = _max_km_key(key) if key.strip() else ALL_RESOURCES
+        if km is None:
+            errors.append(t("engine.bad_km", lang, value=value))
+        elif name is None:
+            errors.append(t("engine.bad_key", lang, value=value, families=", ".join(FAMILIES)))
+        else:
+            parsed[name] = km
+    if errors:
+        raise ValueError("\n".join(errors))
+    return parsed
+
+
+def _positive_km(text: str) -> float | None:
+    try:
+        km = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return km if km > 0 and not math.isnan(km) else None
+
+
+def _max_km_key(key: str) -> str | None:
+    if key.strip() == ALL_RESOURCES:
+        return ALL_RESOURCES
+    folded = fold_text(key)
+    if folded in FAMILIES:
+        return folded
+    return normalise_code(key)
+
+
+def _overrides(max_km: MaxKm) -> dict[str, float]:
+    if max_km is None:
+        return {}
+    if isinstance(max_km, int | float):
+        return {ALL_RESOURCES: float(max_km)}
+    return parse_max_km([f"{key}={km}" for key, km in max_km.items()])
+
+
+def resolve_max_km(code: str, max_km: MaxKm = None) -> float | None:
+    """Return the maximum exchange distance of an output code in km (None: no limit).
+
+    The most specific setting wins: the code, its EWC sub-chapter, its chapter, its family, a
+    value for every resource (``"*"``), then the defaults of ``data/resources.csv`` and
+    ``data/families.csv`` (``codes.default_max_km``). An infinite value means no limit.
+    """
+    overrides = _overrides(max_km)
+    return _resolve(code, overrides)
+
+
+def _resolve(code: str, overrides: Mapping[str, float]) -> float | None:
+    keys = [code, *ewc_parents(code), family_of(code), ALL_RESOURCES]
+    for key in keys:
+        if key in overrides:
+            km = overrides[key]
+            return None if math.isinf(km) else km
+    return default_max_km(code)
+
+
+# --------------------------------------------------------------------------- match rules
+
+
+def substitution_table_frame() -> pd.DataFrame:
+    """Return the substitution table as ``output``, ``input``, ``conversion`` (no duplicates)."""
+    table = substitution_table()
+    conversion = table["conversion"].fillna("") if "conversion" in table else ""
+    frame = pd.DataFrame(
+        {"output": table["output"], "input": table["input"], "conversion": conversion}
+    )
+    return frame.drop_duplicates(["output", "input"]).reset_index(drop=True)
+
+
+def _rules(output_codes: list[str], input_codes: set[str]) -> pd.DataFrame:
+    """Return every (output code, input code) pair the contract allows, with match and quality."""
+    substitutes = substitution_table_frame()
+    by_output = substitutes.groupby("output")
+    rows: list[tuple[str, str, str, str, float]] = []
+    for code in output_codes:
+        if code in input_codes:
+            rows.append((code, code, "same_code", "", MATCH_QUALITY["same_code"]))
+        sub, chapter = ewc_parents(code) or (None, None)
+        if sub in input_codes:
+            rows.append((code, sub, "ewc_chapter", "", MATCH_QUALITY["ewc_subchapter"]))
+        if chapter in input_codes:
+            rows.append((code, chapter, "ewc_chapter", "", MATCH_QUALITY["ewc_chapter"]))
+        if code in by_output.groups:
+            for target, conversion in by_output.get_group(code)[["input", "conversion"]].to_numpy():
+                if target in input_codes and target != code:
+                    quality = MATCH_QUALITY["substitution"]
+                    quality *= CONVERSION_FACTOR if conversion else 1.0
+                    rows.append((code, target, "substitution", conversion, quality))
+    columns = ["resource", "input_resource", "match", "conversion", "quality"]
+    return pd.DataFrame(rows, columns=columns).drop_duplicates(["resource", "input_resource"])
+
+
+# --------------------------------------------------------------------------- prepared zone
+
+
+@dataclass
+class _Prepared:
+    """Arrays of a zone in metric coordinates, ready for spatial queries."""
+
+    ids: pd.Series
+    names: pd.Series
+    xy: np.ndarray
+    lonlat: np.ndarray
+    flows: pd.DataFrame
+    company: np.ndarray
+    crs: object
+
+
+def _prepare(zone: Zone) -> _Prepared:
+    companies = zone.companies
+    crs = zone.metric_crs()
+    metric = companies.geometry.to_crs(crs)
+    xy = shapely.get_coordinates(metric.to_numpy())
+    lonlat = shapely.get_coordinates(companies.geometry.to_numpy())
+    ids = companies["id"].reset_index(drop=True)
+    company = pd.Index(ids).get_indexer(zone.flows["company_id"])
+    return _Prepared(
+        ids=ids,
+        names=companies["name"].reset_index(drop=True),
+        xy=xy,
+        lonlat=lonlat,
+        flows=zone.flows.reset_index(drop=True),
+        company=company,
+        crs=crs,
+    )
+
+
+@dataclass
+class _Points:
+    """One side of a group: the flows of one code and unit, where and how much."""
+
+    rows: np.ndarray
+    xy: np.ndarray
+    company: np.ndarray
+    quantity: np.ndarray
+    _tree: cKDTree | None = None
+
+    @property
+    def tree(self) -> cKDTree:
+        if self._tree is None:
+            self._tree = cKDTree(self.xy)
+        return self._tree
+
+
+def _sides(prep: _Prepared, direction: str) -> dict[tuple[str, str], _Points]:
+    flows = prep.flows
+    chosen = flows[flows["direction"] == direction]
+    quantity = flows["quantity"].to_numpy(dtype=float)
+    sides = {}
+    for key, positions in chosen.groupby(["resource", "unit"], sort=True).indices.items():
+        rows = chosen.index.to_numpy()[positions]
+        company = prep.company[rows]
+        sides[key] = _Points(rows, prep.xy[company], company, quantity[rows])
+    return sides
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _proximity(distance_m: np.ndarray, radius_m: float) -> np.ndarray:
+    if math.isinf(radius_m):
+        return 1.0 / (1.0 + distance_m / (UNLIMITED_SCALE_KM * 1000.0))
+    return np.clip(1.0 - distance_m / radius_m, 0.0, 1.0)
+
+
+def _score(
+    distance_m: np.ndarray, q_a: np.ndarray, q_b: np.ndarray, radius_m: float, quality: float
+) -> np.ndarray:
+    fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
+    return quality * (W_DISTANCE * _proximity(distance_m, radius_m) + W_FIT * fit)
+
+
+# --------------------------------------------------------------------------- spatial search
+
+
+@dataclass
+class _Group:
+    """One pair of codes that match, with its distance limit and match quality."""
+
+    offers: _Points
+    needs: _Points
+    radius_m: float
+    quality: float
+    rule: int
+
+
+def _best_partners(src: _Points, dst: _Points, radius_m: float, k: int) -> np.ndarray:
+    """Return rows ``(src index, dst index, metres)``: the best ``k`` partners of each src point.
+
+    Exact for the group's score: the nearest-neighbour search widens for a point only while a
+    partner beyond those seen (farther, so with a lower proximity) could still beat its ``k``-th
+    best score.
+    """
+    n_dst = len(dst.rows)
+    upper = radius_m * (1 + 1e-9) if math.isfinite(radius_m) else np.inf
+    todo = np.arange(len(src.rows))
+    width = min(n_dst, k * _BREADTH)
+    found: list[np.ndarray] = []
+    while todo.size:
+        dist, nearest = dst.tree.query(src.xy[todo], k=width, distance_upper_bound=upper)
+        dist, nearest = dist.reshape(len(todo), width), nearest.reshape(len(todo), width)
+        full = np.isfinite(dist[:, -1]) & (width < n_dst)
+        farthest = np.where(full, dist[:, -1], 0.0)
+        ok = np.isfinite(dist)
+        nearest = np.where(ok, nearest, 0)
+        ok &= dst.company[nearest] != src.company[todo][:, None]
+        score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m, 1.0)
+        score = np.where(ok, score, -np.inf)
+        if width > k:
+            best = np.argpartition(-score, k - 1, axis=1)[:, :k]
+            score = np.take_along_axis(score, best, axis=1)
+            dist = np.take_along_axis(dist, best, axis=1)
+            nearest = np.take_along_axis(nearest, best, axis=1)
+        bound = W_DISTANCE * _proximity(farthest, radius_m) + W_FIT
+        widen = full & (score.min(axis=1) < bound)
+        done = ~widen
+        keep = np.isfinite(score[done])
+        rows = np.broadcast_to(todo[done][:, None], keep.shape)[keep]
+        found.append(np.column_stack([rows, nearest[done][keep], dist[done][keep]]))
+        todo = todo[widen]
+        width = min(n_dst, width * _WIDEN)
+    return np.concatenate(found) if found else np.empty((0, 3))
+
+
+def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarray:
+    """Return rows ``(offer index, need index, metres)`` for every pair within the radius."""
+    if math.isfinite(radius_m):
+        pairs = offers.tree.sparse_distance_matrix(
+            needs.tree, radius_m * (1 + 1e-9), output_type="ndarray"
+        )
+        found = np.column_stack([pairs["i"], pairs["j"], pairs["v"]])
+    else:
+        i, j = np.divmod(np.arange(len(offers.rows) * len(needs.rows)), len(needs.rows))
+        found = np.column_stack([i, j, np.hypot(*(offers.xy[i] - needs.xy[j]).T)])
+    i, j = found[:, 0].astype(int), found[:, 1].astype(int)
+    other = offers.company[i] != needs.company[j]
+    return found[other & (found[:, 2] <= radius_m)]
+
+
+def _partner_counts(src: _Points, dst: _Points, radius_m: float) -> np.ndarray:
+    """Count, for each src point, the partners of another company within the radius."""
+    same = np.bincount(dst.company, minlength=int(src.company.max()) + 1)[src.company]
+    if math.isinf(radius_m):
+        return len(dst.rows) - same
+    total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True)
+    return np.asarray(total) - same
+
+
+# --------------------------------------------------------------------------- substitutions
+
+
+@dataclass
+class _Pairs:
+    """Offer-need pairs as arrays: flow rows, metres, rule index."""
+
+    offer: np.ndarray
+    need: np.ndarray
+    metres: np.ndarray
+    rule: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Pairs:
+        none = np.empty(0, dtype=np.int64)
+        return cls(none, none, np.empty(0), none)
+
+    @classmethod
+    def concat(cls, parts: list[_Pairs]) -> _Pairs:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([vars(p)[name] for p in parts]) for name in vars(parts[0])))
+
+    def __len__(self) -> int:
+        return len(self.offer)
+
+    def take(self, index: np.ndarray) -> _Pairs:
+        return _Pairs(self.offer[index], self.need[index], self.metres[index], self.rule[index])
+
+
+@dataclass
+class _Search:
+    """Everything the spatial search found: pairs, rules, partner counts per flow."""
+
+    pairs: _Pairs
+    rules: pd.DataFrame
+    offer_count: np.ndarray
+    need_count: np.ndarray
+
+
+def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Search:
+    offers, needs = _sides(prep, "output"), _sides(prep, "input")
+    rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
+    km = [_resolve(code, overrides) for code in rules["resource"]]
+    rules = rules.assign(max_km=[np.nan if v is None else v for v in km]).reset_index(drop=True)
+    units_in: dict[str, list[str]] = {}
+    for code, unit in needs:
+        units_in.setdefault(code, []).append(unit)
+    n_flows = len(prep.flows)
+    offer_count = np.zeros(n_flows, dtype=np.int64)
+    need_count = np.zeros(n_flows, dtype=np.int64)
+    found: list[_Pairs] = []
+    mismatched = 0
+    for rule in rules.itertuples():
+        radius = rule.max_km * 1000.0 if rule.max_km == rule.max_km else math.inf
+        out_units = [u for code, u in offers if code == rule.resource]
+        in_units = units_in.get(rule.input_resource, [])
+        mismatched += not set(out_units) & set(in_units)
+        for unit in set(out_units) & set(in_units):
+            a, b = offers[(rule.resource, unit)], needs[(rule.input_resource, unit)]
+            offer_count[a.rows] += _partner_counts(a, b, radius)
+            need_count[b.rows] += _partner_counts(b, a, radius)
+            if top_k == 0:
+                hits = _all_partners(a, b, radius)
+                i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
+            else:
+                forward = _best_partners(a, b, radius, top_k)
+                backward = _best_partners(b, a, radius, top_k)
+                hits = np.concatenate([forward, backward[:, [1, 0, 2]]])
+                i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
+            rule_index = np.full(len(hits), rule.Index, dtype=np.int64)
+            found.append(_Pairs(a.rows[i], b.rows[j], hits[:, 2], rule_index))
+    if mismatched:
+        warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
+    pairs = _Pairs.concat(found)
+    _, unique = np.unique(pairs.offer * n_flows + pairs.need, return_index=True)
+    return _Search(pairs.take(unique), rules, offer_count, need_count)
+
+
+def _ranks(key: np.ndarray, score: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """Rank of each row among the rows of the same key, best score first (0-based)."""
+    order = np.lexsort((tie, -score, key))
+    ordered = key[order]
+    start = np.r_[True, ordered[1:] != ordered[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(key)), 0))
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[order] = np.arange(len(key)) - first
+    return rank
+
+
+def _pair_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
+    quantity = prep.flows["quantity"].to_numpy(dtype=float)
+    radius = rules["max_km"].to_numpy(dtype=float)[pairs.rule] * 1000.0
+    radius = np.where(np.isnan(radius), np.inf, radius)
+    q_a, q_b = quantity[pairs.offer], quantity[pairs.need]
+    fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
+    near = np.clip(1.0 - pairs.metres / radius, 0.0, 1.0)
+    far = 1.0 / (1.0 + pairs.metres / (UNLIMITED_SCALE_KM * 1000.0))
+    proximity = np.where(np.isinf(radius), far, near)
+    quality = rules["quality"].to_numpy(dtype=float)[pairs.rule]
+    return quality * (W_DISTANCE * proximity + W_FIT * fit)
+
+
+def _existing_pairs(
+    prep: _Prepared, rules: pd.DataFrame, synergies: pd.DataFrame
+) -> tuple[_Pairs, np.ndarray, pd.DataFrame]:
+    """Match each existing synergy to an offer and a need by the rules, whatever the distance.
+
+    Returns the pairs, the synergy quantity of each pair, and the synergies matching no flows.
+    """
+    flows = prep.flows
+    syn = synergies.reset_index(drop=True)
+    syn = syn.assign(sid=np.arange(len(syn)), syn_resource=syn["resource"])
+    side = flows[["company_id", "resource", "unit"]].assign(row=np.arange(len(flows)))
+    out = side[flows["direction"] == "output"].set_axis(
+        ["from_id", "out_code", "out_unit", "offer"], axis=1
+    )
+    inn = side[flows["direction"] == "input"].set_axis(
+        ["to_id", "in_code", "in_unit", "need"], axis=1
+    )
+    rule_keys = rules[["resource", "input_resource", "quality"]].set_axis(
+        ["out_code", "in_code", "quality"], axis=1
+    )
+    rule_keys = rule_keys.assign(rule=np.arange(len(rules)))
+    merged = (
+        syn[["sid", "from_id", "to_id", "syn_resource"]]
+        .merge(out, on="from_id")
+        .merge(inn, on="to_id")
+        .merge(rule_keys, on=["out_code", "in_code"])
+    )
+    fits = (merged["out_unit"] == merged["in_unit"]) & (
+        (merged["syn_resource"] == merged["out_code"])
+        | (merged["syn_resource"] == merged["in_code"])
+    )
+    merged = merged[fits].sort_values(["sid", "quality"], ascending=[True, False], kind="stable")
+    merged = merged.drop_duplicates("sid").drop_duplicates(["offer", "need"])
+    offer, need = merged["offer"].to_numpy(), merged["need"].to_numpy()
+    metres = _metres(prep, prep.company[offer], prep.company[need])
+    pairs = _Pairs(offer, need, metres, merged["rule"].to_numpy())
+    quantity = syn["quantity"].to_numpy(dtype=float)[merged["sid"].to_numpy()]
+    unmatched = syn[~syn["sid"].isin(merged["sid"])]
+    return pairs, quantity, unmatched
+
+
+def _metres(prep: _Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.hypot(*(prep.xy[a] - prep.xy[b]).T) if len(a) else np.empty(0)
+
+
+def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> pd.DataFrame:
+    """Find and rank substitution candidates, as a table without geometry (fast, for files).
+
+    Same parameters and columns as `find_substitutions`, with ``from_lon``, ``from_lat``,
+    ``to_lon``, ``to_lat`` in place of the geometry. ``attrs`` holds ``found`` (offer-need pairs
+    within reach), ``kept`` and ``more`` (found but not kept).
+    """
+    if top_k < 0:
+        raise ValueError(t("engine.bad_top", value=top_k))
+    prep = _prepare(zone)
+    search = _search(prep, _overrides(max_km), top_k)
+    rules, pool = search.rules, search.pairs
+    existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
+    n_flows = len(prep.flows)
+    pool = pool.take(
+        np.flatnonzero(
+            ~np.isin(pool.offer * n_flows + pool.need, existing.offer * n_flows + existing.need)
+        )
+    )
+    score = _pair_scores(prep, rules, pool)
+    if top_k > 0 and len(score):
+        tie = pool.metres
+        keep = (_ranks(pool.offer, score, tie) < top_k) | (_ranks(pool.need, score, tie) < top_k)
+        pool, score = pool.take(np.flatnonzero(keep)), score[keep]
+    rows = _Pairs.concat([existing, pool])
+    scores = np.concatenate([_pair_scores(prep, rules, existing), score])
+    status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(len(pool), dtype=bool)]
+    synergy_quantity = np.r_[existing_quantity, np.full(len(pool), np.nan)]
+    order = np.lexsort((rows.metres, -scores))
+    table = _flow_rows(
+        prep,
+        search,
+        rows.take(order),
+        score=scores[order],
+        existing=status[order],
+        synergy_quantity=synergy_quantity[order],
+    )
+    if len(unmatched):
+        table = pd.concat(
+            [table, _flowless_rows(prep, unmatched, _overrides(max_km))], ignore_index=True
+        )
+    found = int(search.offer_count.sum())
+    table.attrs.update(found=found, kept=len(pool), more=max(found - len(rows), 0))
+    return table
+
+
+def _flow_rows(
+    prep: _Prepared,
+    search: _Search,
+    rows: _Pairs,
+    *,
+    score: np.ndarray,
+    existing: np.ndarray,
+    synergy_quantity: np.ndarray,
+) -> pd.DataFrame:
+    flows, rules = prep.flows, search.rules
+    a, b = prep.company[rows.offer], prep.company[rows.need]
+    offer_q = flows["quantity"].to_numpy(dtype=float)[rows.offer]
+    need_q = flows["quantity"].to_numpy(dtype=float)[rows.need]
+    flow_id = flows["flow_id"].to_numpy()
+    per_offer = np.bincount(rows.offer, minlength=len(flows))
+    per_need = np.bincount(rows.need, minlength=len(flows))
+    text = _texts(rules, rows.rule)
+    table = pd.DataFrame(
+        {
+            "kind": _repeat("substitution", len(rows.offer)),
+            "status": pd.array(["candidate", "existing"], dtype="str").take(existing.astype(int)),
+            "from_id": prep.ids.array.take(a),
+            "to_id": prep.ids.array.take(b),
+            "from_name": prep.names.array.take(a),
+            "to_name": prep.names.array.take(b),
+            "from_flow_id": flow_id[rows.offer],
+            "to_flow_id": flow_id[rows.need],
+            **text,
+            "quantity": np.minimum(offer_q, need_q),
+            "offer_quantity": offer_q,
+            "need_quantity": need_q,
+            "existing_quantity": synergy_quantity,
+            "unit": flows["unit"].array.take(rows.offer),
+            "family": flows["family"].array.take(rows.offer),
+            "distance_km": rows.metres / 1000.0,
+            "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
+            "score": score,
+            "more_for_offer": np.maximum(search.offer_count[rows.offer] - per_offer[rows.offer], 0),
+            "more_for_need": np.maximum(search.need_count[rows.need] - per_need[rows.need], 0),
+            "from_lon": prep.lonlat[a, 0],
+            "from_lat": prep.lonlat[a, 1],
+            "to_lon": prep.lonlat[b, 0],
+            "to_lat": prep.lonlat[b, 1],
+        }
+    )
+    table.insert(0, "candidate_id", _candidate_ids(table, _twins(flows, rows)))
+    return table[[*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]]
+
+
+def _texts(rules: pd.DataFrame, index: np.ndarray) -> dict[str, pd.api.extensions.ExtensionArray]:
+    columns = ("resource", "input_resource", "match", "conversion")
+    return {c: rules[c].astype("str").array.take(index) for c in columns}
+
+
+def _repeat(value: str, count: int) -> pd.api.extensions.ExtensionArray:
+    return pd.array([value], dtype="str").take(np.zeros(count, dtype=np.int64))
+
+
+def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
+    """Tell which rows involve a company giving or taking the same code twice."""
+    twice = flows.duplicated(["company_id", "direction", "resource"], keep=False).to_numpy()
+    return twice[rows.offer] | twice[rows.need]
+
+
+def _candidate_ids(table: pd.DataFrame, twins: np.ndarray) -> pd.Series:
+    ids = (
+        table["from_id"] + ">" + table["to_id"] + ":" + table["resource"] + ">"
+        + table["input_resource"]
+    )  # fmt: skip
+    if twins.any():
+        suffix = "#" + table["from_flow_id"].astype(str) + "-" + table["to_flow_id"].astype(str)
+        ids = ids.where(~twins, ids + suffix)
+    return ids
+
+
+def _flowless_rows(
+    prep: _Prepared, synergies: pd.DataFrame, overrides: Mapping[str, float]
+) -> pd.DataFrame:
+    """Rows for the existing synergies that no offer and need of the zone describe."""
+    position = pd.Index(prep.ids)
+    a = position.get_indexer(synergies["from_id"])
+    b = position.get_indexer(synergies["to_id"])
+    km = [_resolve(code, overrides) for code in synergies["resource"]]
+    table = pd.DataFrame(
+        {
+            "kind": "substitution",
+            "status": "existing",
+            "from_id": synergies["from_id"].to_numpy(),
+            "to_id": synergies["to_id"].to_numpy(),
+            "from_name": prep.names.to_numpy()[a],
+            "to_name": prep.names.to_numpy()[b],
+            "from_flow_id": pd.array([pd.NA] * len(a), dtype="Int64"),
+            "to_flow_id": pd.array([pd.NA] * len(a), dtype="Int64"),
+            "resource": synergies["resource"].to_numpy(),
+            "input_resource": synergies["resource"].to_numpy(),
+            "family": synergies["family"].to_numpy(),
+            "match": "existing",
+            "conversion": "",
+            "quantity": synergies["quantity"].to_numpy(dtype=float),
+            "offer_quantity": np.nan,
+            "need_quantity": np.nan,
+            "existing_quantity": synergies["quantity"].to_numpy(dtype=float),
+            "unit": synergies["unit"].to_numpy(),
+            "distance_km": _metres(prep, a, b) / 1000.0,
+            "max_km": [np.nan if v is None else v for v in km],
+            "score": np.nan,
+            "more_for_offer": 0,
+            "more_for_need": 0,
+            "from_lon": prep.lonlat[a, 0],
+            "from_lat": prep.lonlat[a, 1],
+            "to_lon": prep.lonlat[b, 0],
+            "to_lat": prep.lonlat[b, 1],
+        }
+    )
+    table.insert(0, "candidate_id", _candidate_ids(table, np.zeros(len(table), dtype=bool)))
+    return table
+
+
+def find_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> gpd.GeoDataFrame:
+    """Find substitution candidates: an offer of one company matching a need of another.
+
+    An output matches an input with the same code, an input naming its EWC chapter or
+    sub-chapter, or a row of ``data/substitutions.csv``, when the two companies are within the
+    output code's maximum distance (`resolve_max_km`) and use the same unit. Existing synergies
+    come first with ``status == "existing"`` whatever their distance and do not take a place in
+    the ``top_k``; those matching no offer and need still appear, with ``match == "existing"``
+    and no score.
+
+    Parameters
+    ----------
+    zone
+        A loaded zone.
+    max_km
+        None for the defaults, a number of km for every resource, or ``{code_or_family: km}``.
+    top_k
+        Keep a candidate when it is among the ``top_k`` best of its offer or of its need;
+        0 keeps every candidate. ``more_for_offer`` / ``more_for_need`` count those left out.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `SUBSTITUTION_COLUMNS`, coordinates of both ends and a LineString supplier → receiver
+        (EPSG:4326), sorted by score descending. The module docstring gives the score.
+    """
+    table = rank_substitutions(zone, max_km=max_km, top_k=top_k)
+    return links_frame(table)
+
+
+def links_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return a substitution table with LineString geometry from its end coordinates."""
+    ends = table[["from_lon", "from_lat", "to_lon", "to_lat"]].to_numpy(dtype=float)
+    lines = shapely.linestrings(ends.reshape(-1, 2, 2))
+    return gpd.GeoDataFrame(table, geometry=lines, crs=_WGS84)
+
+
+# --------------------------------------------------------------------------- mutualisation
+
+
+def _link_km(code: str, overrides: Mapping[str, float]) -> float:
+    keys = [code, *ewc_parents(code), family_of(code), ALL_RESOURCES]
+    for key in keys:
+        if key in overrides:
+            return overrides[key]
+    limit = default_max_km(code)
+    return MUTUALISATION_KM if limit is None else min(MUTUALISATION_KM, limit)
+
+
+def find_mutualisations(
+    zone: Zone, *, max_km: MaxKm = None, min_members: int = 2
+) -> gpd.GeoDataFrame:
+    """Find groups of nearby companies giving out, or taking in, the same resource.
+
+    Two companies are neighbours when at most ``max_km`` apart; a group is a set of companies
+    linked through neighbours (single linkage, found with a KD-tree), for shared collection,
+    joint purchasing or shared equipment.
+
+    Parameters
+    ----------
+    zone
+        A loaded zone.
+    max_km
+        Distance between neighbours: None for `MUTUALISATION_KM` (2 km, one industrial park),
+        or less when the resource travels less far (waste heat 1.5 km); a number for every
+        resource or ``{code_or_family: km}``, as in `find_substitutions`.
+    min_members
+        Fewest companies in a group.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        `MUTUALISATION_COLUMNS`; ``members`` is the sorted company ids joined by commas,
+        ``quantity`` the total of the members' flows, the centre is weighted by quantity and the
+        geometry is the convex hull of the members buffered by 200 m (EPSG:4326).
+    """
+    prep = _prepare(zone)
+    overrides = _overrides(max_km)
+    parts = [
+        _groups_of(prep, side, (direction, code, unit), _link_km(code, overrides), min_members)
+        for direction in ("output", "input")
+        for (code, unit), side in _sides(prep, direction).items()
+        if len(np.unique(side.company)) >= min_members
+    ]
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
+        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
+    table = pd.concat(parts, ignore_index=True)
+    hulls = gpd.GeoSeries(table.pop("hull").to_numpy(), crs=prep.crs).to_crs(_WGS84)
+    return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
+
+
+def _groups_of(
+    prep: _Prepared, side: _Points, key: tuple[str, str, str], link_km: float, min_members: int
+) -> pd.DataFrame:
+    """Return the groups of one direction, code and unit, with their hulls in metres."""
+    direction, code, unit = key
+    pairs = side.tree.query_pairs(link_km * 1000.0 * (1 + 1e-9), output_type="ndarray")
+    n = len(side.rows)
+    graph = coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    frame = pd.DataFrame(
+        {
+            "label": label,
+            "company": side.company,
+            "quantity": side.quantity,
+            "wx": side.xy[:, 0] * side.quantity,
+            "wy": side.xy[:, 1] * side.quantity,
+        }
+    )
+    sizes = frame.groupby("label")["company"].nunique()
+    frame = frame[frame["label"].isin(sizes.index[sizes >= min_members])]
+    if frame.empty:
+        return frame
+    frame = frame.assign(member=prep.ids.to_numpy()[frame["company"].to_numpy()])
+    grouped = frame.groupby("label", sort=True)
+    sums = grouped[["quantity", "wx", "wy"]].sum()
+    members = grouped["member"].agg(lambda ids: ",".join(sorted(set(ids))))
+    centre = gpd.GeoSeries(
+        gpd.points_from_xy(sums["wx"] / sums["quantity"], sums["wy"] / sums["quantity"]),
+        crs=prep.crs,
+    ).to_crs(_WGS84)
+    points = shapely.multipoints(
+        side.xy[frame.index.to_numpy()],
+        indices=frame["label"].rank(method="dense").astype(int).to_numpy() - 1,
+    )
+    hull = shapely.buffer(shapely.convex_hull(points), GROUP_BUFFER_M)
+    first = members.str.split(",").str[0]
+    return pd.DataFrame(
+        {
+            "group_id": f"{direction}:{code}:{unit}:" + first.to_numpy(),
+            "kind": "mutualisation",
+            "direction": direction,
+            "resource": code,
+            "family": family_of(code),
+            "members": members.to_numpy(),
+            "n_members": grouped["company"].nunique().to_numpy(),
+            "quantity": sums["quantity"].to_numpy(),
+            "unit": unit,
+            "max_km": link_km,
+            "centre_lat": centre.y.to_numpy(),
+            "centre_lon": centre.x.to_numpy(),
+            "hull": hull,
+        }
+    )
