@@ -1,0 +1,397 @@
+"""Decision store on SQLite (always) and on a throwaway PostgreSQL cluster (Debian binaries)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from eit_geo import store
+from eit_geo.datafiles import data_path, example_path
+from eit_geo.export import export_zone
+from eit_geo.loading import load_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+PG_URL_ENV = "EIT_GEO_TEST_DATABASE_URL"
+
+
+# --- a throwaway PostgreSQL cluster ------------------------------------------------------------
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    return found[-1].parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a PostgreSQL server: ``EIT_GEO_TEST_DATABASE_URL``, or a cluster started here.
+
+    The cluster lives in a temporary folder, listens on a free port of 127.0.0.1 and is stopped
+    and deleted after the session. As root, initdb and pg_ctl run as the ``postgres`` user.
+    """
+    if os.environ.get(PG_URL_ENV):
+        yield os.environ[PG_URL_ENV]
+        return
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "no PostgreSQL binaries in /usr/lib/postgresql/*/bin: install Debian's postgresql "
+            f"(bash scripts/test.sh does) or set {PG_URL_ENV}"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="eit-geo-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    data, port = folder / "data", _free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
+
+    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = str(bin_dir / "pg_ctl")
+    run(pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'decisions.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(url: str) -> Iterator[Engine]:
+    engine = store.open_store(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def zone() -> str:
+    """A fresh zone key per test, so tests sharing the PostgreSQL cluster never meet."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+# --- recording and reading --------------------------------------------------------------------
+
+
+def test_record_and_read(engine: Engine, zone: str) -> None:
+    decision = store.record_decision(
+        engine,
+        zone,
+        "c1",
+        {"status": "retained", "technical": "ok", "technical_note": "qualité « OK » <testée>"},
+        participant="  Anne   Martin ",
+    )
+    assert decision.version == 1
+    assert decision.participant == "Anne Martin"
+    table = store.get_decisions(engine, zone)
+    assert table["candidate_id"].tolist() == ["c1"]
+    row = table.iloc[0]
+    assert row["status"] == "retained"
+    assert row["technical"] == "ok"
+    assert row["technical_note"] == "qualité « OK » <testée>"
+    assert row["regulatory"] == "pending"
+    assert row["comment"] == ""
+    assert str(row["updated_at"].tz) == "UTC"
+    steps = store.history(engine, zone, "c1")
+    assert steps["changed"].tolist() == ["status,technical,technical_note"]
+
+
+def test_empty_zone_gives_empty_tables(engine: Engine, zone: str) -> None:
+    assert store.get_decisions(engine, zone).empty
+    assert store.history(engine, zone).empty
+    votes = store.get_votes(engine, zone)
+    assert votes.empty
+    assert list(votes.columns) == ["candidate_id", "votes", "points", "voters"]
+
+
+def test_partial_changes_merge_and_history_keeps_both(engine: Engine, zone: str) -> None:
+    store.record_decision(engine, zone, "c1", {"technical": "ok"}, participant="Anne")
+    store.record_decision(engine, zone, "c1", {"status": "retained"}, participant="Bruno")
+    store.record_decision(engine, zone, "c1", {"status": "in_place"}, participant="Anne")
+    row = store.get_decisions(engine, zone).iloc[0]
+    assert (row["status"], row["technical"], row["version"]) == ("in_place", "ok", 3)
+    steps = store.history(engine, zone, "c1")
+    assert steps["participant"].tolist() == ["Anne", "Bruno", "Anne"]
+    assert steps["version"].tolist() == [1, 2, 3]
+    assert steps["status"].tolist() == ["to_study", "retained", "in_place"]
+
+
+def test_expected_version_refuses_an_outdated_change(engine: Engine, zone: str) -> None:
+    store.record_decision(engine, zone, "c1", {"status": "retained"}, participant="Anne")
+    with pytest.raises(store.ConflictError, match="by Anne: expected version 0, found 1") as info:
+        store.record_decision(
+            engine, zone, "c1", {"status": "rejected"}, participant="Bruno", expected_version=0
+        )
+    assert info.value.current is not None
+    assert info.value.current.status == "retained"
+    assert store.get_decisions(engine, zone).iloc[0]["status"] == "retained"
+    done = store.record_decision(
+        engine, zone, "c1", {"status": "rejected"}, participant="Bruno", expected_version=1
+    )
+    assert done.version == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "participant", "message"),
+    [
+        ({"status": "maybe"}, "Anne", "status='maybe'; expected one of to_study, retained"),
+        ({"economic": "good"}, "Anne", "economic='good'; expected one of pending, ok"),
+        ({"colour": "red"}, "Anne", "unknown field 'colour'"),
+        ({"comment": "x" * 5000}, "Anne", "comment is longer than 4000"),
+        ({"status": "retained"}, "   ", "participant: a name is required"),
+    ],
+)
+def test_bad_changes_are_refused(
+    engine: Engine, zone: str, changes: dict[str, str], participant: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        store.record_decision(engine, zone, "c1", changes, participant=participant)
+    assert store.get_decisions(engine, zone).empty
+    assert store.history(engine, zone).empty
+
+
+def test_zones_are_kept_apart(engine: Engine, zone: str) -> None:
+    store.record_decision(engine, zone, "c1", {"status": "retained"}, participant="Anne")
+    store.record_decision(engine, f"{zone}-other", "c1", {"status": "rejected"}, participant="B")
+    assert store.get_decisions(engine, zone).iloc[0]["status"] == "retained"
+    assert store.get_decisions(engine, f"{zone}-other").iloc[0]["status"] == "rejected"
+
+
+# --- votes ------------------------------------------------------------------------------------
+
+
+def test_votes_one_per_participant(engine: Engine, zone: str) -> None:
+    store.vote(engine, zone, "c1", participant="Anne", weight=1)
+    store.vote(engine, zone, "c1", participant="Anne", weight=3)
+    store.vote(engine, zone, "c1", participant="Bruno", weight=2)
+    store.vote(engine, zone, "c2", participant="Bruno", weight=1)
+    store.vote(engine, zone, "c2", participant="Bruno", weight=0)
+    table = store.get_votes(engine, zone)
+    assert table.to_dict("records") == [
+        {"candidate_id": "c1", "votes": 2, "points": 5, "voters": "Anne, Bruno"}
+    ]
+    with pytest.raises(ValueError, match="weight=4; expected 0"):
+        store.vote(engine, zone, "c1", participant="Anne", weight=4)
+
+
+# --- concurrent writers -----------------------------------------------------------------------
+
+WRITERS = 6
+WRITES = 8
+
+
+def _write_many(url: str, zone: str, name: str) -> int:
+    """Each writer decides on its own candidate and on one shared by all, and votes."""
+    engine = store.open_store(url)
+    try:
+        for index in range(WRITES):
+            status = store.STATUSES[index % len(store.STATUSES)]
+            store.record_decision(
+                engine,
+                zone,
+                f"own-{name}",
+                {"status": status, "comment": f"{index}"},
+                participant=name,
+            )
+            store.record_decision(
+                engine, zone, "shared", {"comment": f"{name} {index}"}, participant=name
+            )
+            store.vote(engine, zone, "shared", participant=name, weight=1 + index % 3)
+    finally:
+        engine.dispose()
+    return WRITES
+
+
+def _check_nothing_lost(url: str, zone: str) -> None:
+    engine = store.open_store(url)
+    names = [f"p{i}" for i in range(WRITERS)]
+    table = store.get_decisions(engine, zone).set_index("candidate_id")
+    assert sorted(table.index) == sorted([*(f"own-{n}" for n in names), "shared"])
+    for name in names:
+        assert table.at[f"own-{name}", "version"] == WRITES
+        assert table.at[f"own-{name}", "comment"] == f"{WRITES - 1}"
+    assert table.at["shared", "version"] == WRITERS * WRITES
+    shared = store.history(engine, zone, "shared")
+    assert sorted(shared["version"]) == list(range(1, WRITERS * WRITES + 1))
+    assert sorted(shared["comment"]) == sorted(f"{n} {i}" for n in names for i in range(WRITES))
+    votes = store.get_votes(engine, zone, detail=True)
+    assert sorted(votes["participant"]) == names
+    assert len(store.history(engine, zone)) == 2 * WRITERS * WRITES
+    engine.dispose()
+
+
+def test_concurrent_threads_lose_nothing(url: str, zone: str) -> None:
+    store.open_store(url).dispose()
+    barrier = threading.Barrier(WRITERS)
+
+    def writer(name: str) -> int:
+        barrier.wait()
+        return _write_many(url, zone, name)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        done = list(pool.map(writer, [f"p{i}" for i in range(WRITERS)]))
+    assert done == [WRITES] * WRITERS
+    _check_nothing_lost(url, zone)
+
+
+def test_concurrent_processes_lose_nothing(url: str, zone: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WRITERS, mp_context=context) as pool:
+        futures = [pool.submit(_write_many, url, zone, f"p{i}") for i in range(WRITERS)]
+        done = [future.result(timeout=300) for future in futures]
+    assert done == [WRITES] * WRITERS
+    _check_nothing_lost(url, zone)
+
+
+def test_concurrent_first_decisions_on_one_candidate(url: str, zone: str) -> None:
+    """Many participants create the same, new decision at once: one row, every change kept."""
+    engines = [store.open_store(url) for _ in range(WRITERS)]
+    barrier = threading.Barrier(WRITERS)
+
+    def first(index: int) -> int:
+        barrier.wait()
+        decision = store.record_decision(
+            engines[index], zone, "new", {"status": "retained"}, participant=f"p{index}"
+        )
+        return decision.version
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        versions = sorted(pool.map(first, range(WRITERS)))
+    assert versions == list(range(1, WRITERS + 1))
+    assert len(store.get_decisions(engines[0], zone)) == 1
+    for engine in engines:
+        engine.dispose()
+
+
+# --- persistence ------------------------------------------------------------------------------
+
+
+def test_decisions_survive_a_restart(url: str, zone: str) -> None:
+    engine = store.open_store(url)
+    store.record_decision(engine, zone, "c1", {"status": "retained"}, participant="Anne")
+    store.vote(engine, zone, "c1", participant="Anne", weight=2)
+    engine.dispose()
+    del engine
+    reopened = store.open_store(url)
+    row = store.get_decisions(reopened, zone).iloc[0]
+    assert (row["candidate_id"], row["status"], row["participant"]) == ("c1", "retained", "Anne")
+    assert store.get_votes(reopened, zone)["points"].tolist() == [2]
+    reopened.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    engine = store.open_store(f"sqlite:///{tmp_path / 'sub' / 'd.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    engine.dispose()
+
+
+def test_decisions_travel_in_the_geopackage(engine: Engine, zone: str, tmp_path: Path) -> None:
+    kalundborg = load_zone(example_path("kalundborg"))
+    store.record_decision(
+        engine,
+        zone,
+        "c1",
+        {"status": "retained", "regulatory": "watch", "regulatory_note": "sortie de déchet"},
+        participant="Anne",
+    )
+    store.record_decision(engine, zone, "c1", {"status": "in_place"}, participant="Bruno")
+    store.record_decision(engine, zone, "c2", {"status": "rejected"}, participant="Chloé")
+    store.vote(engine, zone, "c1", participant="Chloé", weight=3)
+    path = export_zone(
+        kalundborg, tmp_path / "kalundborg.gpkg", extra_layers=store.decision_layers(engine, zone)
+    )
+    assert store.zone_key(load_zone(path)) == store.zone_key(kalundborg)
+
+    layers = store.read_decision_layers(path)
+    assert sorted(layers) == ["decision_history", "decisions", "votes"]
+    fresh = store.open_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    store.record_decision(fresh, "z", "c2", {"status": "retained"}, participant="Live")
+    assert store.restore_decisions(fresh, "z", layers) == 1  # c2 is live: kept as is
+    table = store.get_decisions(fresh, "z").set_index("candidate_id")
+    assert table.at["c1", "status"] == "in_place"
+    assert table.at["c1", "regulatory_note"] == "sortie de déchet"
+    assert table.at["c1", "version"] == 2
+    assert table.at["c2", "participant"] == "Live"
+    before = store.history(engine, zone, "c1")
+    after = store.history(fresh, "z", "c1")
+    assert after["participant"].tolist() == before["participant"].tolist() == ["Anne", "Bruno"]
+    pd.testing.assert_series_equal(after["changed_at"], before["changed_at"])
+    assert store.get_votes(fresh, "z")["points"].tolist() == [3]
+    assert store.restore_decisions(fresh, "z", layers) == 0
+    fresh.dispose()
+
+
+def test_read_decision_layers_of_a_plain_zone(tmp_path: Path) -> None:
+    path = export_zone(load_zone(example_path("parc-rural")), tmp_path / "p.gpkg")
+    assert store.read_decision_layers(path) == {}
+    assert store.read_decision_layers(tmp_path / "missing.gpkg") == {}
+
+
+# --- keys and locations -----------------------------------------------------------------------
+
+
+def test_zone_key_is_stable_and_distinct() -> None:
+    kalundborg = load_zone(example_path("kalundborg"))
+    again = load_zone(example_path("kalundborg"))
+    again.flows.loc[0, "quantity"] = 1.0
+    assert store.zone_key(kalundborg) == store.zone_key(again)
+    assert store.zone_key(kalundborg).startswith("kalundborg-")
+    other = load_zone(example_path("dunkerque"))
+    other.name = "kalundborg"
+    assert store.zone_key(other) != store.zone_key(kalundborg)
+
+
+def test_default_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(store.DATABASE_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    zone_dir = tmp_path / "zone"
+    zone_dir.mkdir()
+    expected = f"sqlite:///{zone_dir.resolve() / '.eit-geo' / 'decisions.sqlite'}"
+    assert store.default_database_url(zone_dir) == expected
+    assert store.default_database_url(zone_dir / "zone.gpkg") == expected
+    user = f"sqlite:///{tmp_path / 'share' / 'eit-geo' / '.eit-geo' / 'decisions.sqlite'}"
+    assert store.default_database_url("upload") == user
+    shipped = data_path("examples")
+    assert store.default_database_url(example_path("kalundborg"), shipped=shipped) == user
+    monkeypatch.setenv(store.DATABASE_ENV, "postgresql://u@h/eit")
+    assert store.default_database_url(zone_dir) == "postgresql://u@h/eit"
