@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
+from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 
 if TYPE_CHECKING:
@@ -149,6 +150,60 @@ def _run_app(args: argparse.Namespace) -> int:
 
 
 register("app", "ouvrir le tableau de bord / start the dashboard", _app_arguments, _run_app)
+
+
+def _match_arguments(parser: argparse.ArgumentParser) -> None:
+    _zone_arguments(parser)
+    parser.add_argument(
+        "--max-km",
+        action="append",
+        default=[],
+        metavar="KM | CODE_OU_FAMILLE=KM",
+        help="distance maximale : 50 pour tout, material=300, steam=5 (répétable) / max distance",
+    )
+    parser.add_argument("--top", default="10", metavar="K", help="K meilleurs par offre et besoin")
+    parser.add_argument("--out", type=Path, default=None, help="fichier .csv, .geojson ou .gpkg")
+    parser.add_argument("--allocate", action="store_true", help="ajouter allocated_quantity")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language")
+
+
+def _run_match(args: argparse.Namespace) -> int:
+    from eit_geo import matching  # noqa: PLC0415 - keeps the other commands light
+    from eit_geo.allocation import allocate  # noqa: PLC0415
+
+    try:
+        max_km = matching.parse_max_km(args.max_km, lang=args.lang)
+        top_k = int(args.top) if args.top.strip().isdigit() else -1
+        if top_k < 0:
+            raise ValueError(t("engine.bad_top", args.lang, value=args.top))
+        if args.out is not None and args.out.suffix.lower() not in matching.OUTPUT_SUFFIXES:
+            raise ValueError(t("engine.bad_out", args.lang, value=args.out.name))
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_ZONE
+    zone = _load_or_report(args.zone)
+    if zone is None:
+        return EXIT_BAD_ZONE
+    links = matching.rank_substitutions(zone, max_km=max_km, top_k=top_k)
+    if args.allocate:
+        links = allocate(links)
+    groups = matching.find_mutualisations(zone)
+    if args.out is None:
+        print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
+        return 0
+    matching.write_synergies(links, groups, args.out)
+    existing = int((links["status"] == "existing").sum())
+    values = {"substitutions": len(links), "existing": existing, "groups": len(groups)}
+    print(t("engine.written", args.lang, path=args.out, **values))
+    return 0
+
+
+register(
+    "match",
+    "trouver les synergies d'une zone / find a zone's synergy candidates",
+    _match_arguments,
+    _run_match,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,11 +20,15 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyogrio
 import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
@@ -39,6 +43,7 @@ from eit_geo.codes import (
     normalise_code,
     substitution_table,
 )
+from eit_geo.export import atomic_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -49,6 +54,7 @@ __all__ = [
     "MATCH_QUALITY",
     "MUTUALISATION_COLUMNS",
     "MUTUALISATION_KM",
+    "OUTPUT_SUFFIXES",
     "SUBSTITUTION_COLUMNS",
     "UNLIMITED_SCALE_KM",
     "W_DISTANCE",
@@ -61,6 +67,8 @@ __all__ = [
     "rank_substitutions",
     "resolve_max_km",
     "substitution_table_frame",
+    "synergy_rows",
+    "write_synergies",
 ]
 
 MaxKm = float | Mapping[str, float] | None
@@ -861,3 +869,131 @@ def _groups_of(
             "hull": hull,
         }
     )
+
+
+# --------------------------------------------------------------------------- output
+
+OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
+_GROUP_TYPES: dict[str, pa.DataType] = {
+    "group_id": pa.string(),
+    "direction": pa.string(),
+    "members": pa.string(),
+    "n_members": pa.int64(),
+    "centre_lat": pa.float64(),
+    "centre_lon": pa.float64(),
+}
+
+
+def synergy_rows(substitutions: pd.DataFrame, groups: pd.DataFrame) -> pa.Table:
+    """Return substitutions then mutualisation groups as one Arrow table, without geometry.
+
+    Substitution rows leave ``members`` and the other group columns empty; group rows leave
+    ``from_id``, ``to_id`` and the other link columns empty.
+    """
+    frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
+    links = pa.Table.from_pandas(frame, preserve_index=False)
+    for name, kind in _GROUP_TYPES.items():
+        if name not in links.column_names:
+            links = links.append_column(pa.field(name, kind), pa.nulls(len(links), kind))
+    group_frame = pd.DataFrame(groups).drop(columns="geometry", errors="ignore")
+    columns = [
+        pa.array(group_frame[f.name], type=f.type, from_pandas=True)
+        if f.name in group_frame
+        else pa.nulls(len(group_frame), f.type)
+        for f in links.schema
+    ]
+    return pa.concat_tables([links, pa.Table.from_arrays(columns, schema=links.schema)])
+
+
+def write_synergies(
+    substitutions: pd.DataFrame, groups: gpd.GeoDataFrame, path: str | Path
+) -> Path:
+    """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
+
+    CSV: one row per link or group (`synergy_rows`). GeoJSON (EPSG:4326): links as lines,
+    groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
+    ``mutualisations``. The file is replaced only once written whole.
+
+    Raises
+    ------
+    ValueError
+        For another suffix.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ValueError(t("engine.bad_out", value=target.name))
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            pa_csv.write_csv(synergy_rows(substitutions, groups), tmp)
+            return target
+        links = (
+            substitutions
+            if isinstance(substitutions, gpd.GeoDataFrame)
+            else links_frame(substitutions)
+        )
+        if suffix == ".gpkg":
+            pyogrio.write_dataframe(links, tmp, layer="substitutions", driver="GPKG")
+            pyogrio.write_dataframe(groups, tmp, layer="mutualisations", driver="GPKG", append=True)
+        else:
+            both = pd.concat([links, groups], ignore_index=True)
+            both = gpd.GeoDataFrame(both, geometry="geometry", crs=_WGS84)
+            pyogrio.write_dataframe(both, tmp, driver="GeoJSON", geometry_type="Unknown")
+    return target
+
+
+def summary_text(
+    substitutions: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    zone_name: str = "",
+    lang: str = DEFAULT_LANGUAGE,
+    rows: int = 15,
+) -> str:
+    """Return a readable summary: counts, the best candidates and the largest groups."""
+    existing = substitutions["status"] == "existing"
+    lines = [
+        t(
+            "engine.summary",
+            lang,
+            zone=zone_name,
+            candidates=int((~existing).sum()),
+            existing=int(existing.sum()),
+            groups=len(groups),
+            more=substitutions.attrs.get("more", 0),
+        ),
+        "",
+        t("engine.top_title", lang),
+    ]
+    links = {
+        "from_id": "col_from",
+        "to_id": "col_to",
+        "resource": "col_resource",
+        "input_resource": "col_input",
+        "quantity": "col_quantity",
+        "unit": "col_unit",
+        "distance_km": "col_km",
+        "score": "col_score",
+        "status": "col_status",
+    }
+    lines.append(_text_table(substitutions.head(rows), links, lang))
+    lines += ["", t("engine.groups_title", lang)]
+    largest = groups.sort_values("n_members", ascending=False).head(rows) if len(groups) else groups
+    group_columns = {
+        "direction": "col_direction",
+        "resource": "col_resource",
+        "quantity": "col_quantity",
+        "unit": "col_unit",
+        "members": "col_members",
+    }
+    lines.append(_text_table(largest, group_columns, lang))
+    return "\n".join(lines)
+
+
+def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> str:
+    if frame.empty:
+        return f"  ({t('engine.none', lang)})"
+    shown = pd.DataFrame(frame)[list(columns)].rename(
+        columns={c: t(f"engine.{key}", lang) for c, key in columns.items()}
+    )
+    return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}".replace(",", " "))
