@@ -57,9 +57,9 @@ def alias_letters(count: int) -> list[str]:
 def sector_label(sector: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return a short sector name from a NACE / NAF code (``20.59``, ``35.11Z``, ``C``).
 
-    The division (two digits) or the section letter is looked up in ``data/sectors.csv``.
+    The division (two digits) or the section letter is looked up in ``data/nace_labels.csv``.
     """
-    table = read_table("sectors.csv").set_index("code")
+    table = read_table("nace_labels.csv").set_index("code")
     text = str(sector).strip().upper() if sector is not None and not pd.isna(sector) else ""
     key = text[:2] if text[:2].isdigit() else text[:1]
     if key in table.index:
