@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -355,7 +356,9 @@ def _checked_size(raw: RawTable, reading: _Reading) -> RawTable | None:
 
 def _read_geopackage_layers(path: Path, reading: _Reading) -> dict[str, RawTable]:
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as error:  # not a GeoPackage after all
         reading.fail(path.name, "validation.unreadable", reason=_reason(error, path))
         return {}

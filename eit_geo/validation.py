@@ -187,7 +187,7 @@ def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | N
         )
     lat_out = lat.abs() > 90  # noqa: PLR2004
     lon_out = lon.abs() > 180  # noqa: PLR2004
-    swapped = (lat_out & ~lon_out & (lon.abs() <= 90)) | _swapped_against_zone(lat, lon)  # noqa: PLR2004
+    swapped = _swapped(lat, lon)
     for row in swapped[swapped].index:
         check.add(
             int(row),
@@ -202,15 +202,22 @@ def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | N
     return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=text.index, crs=WGS84)
 
 
-def _swapped_against_zone(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    """Flag rows whose (lon, lat) lies near the zone's median point while (lat, lon) lies far."""
-    valid = lat.notna() & lon.notna() & (lat.abs() <= 90) & (lon.abs() <= 180)  # noqa: PLR2004
+def _swapped(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Flag rows whose latitude and longitude look swapped.
+
+    With three or more valid positions, a row is swapped when (lat, lon) lies far from the
+    zone's median point and (lon, lat) near it. With fewer, when (lat, lon) is out of range
+    and (lon, lat) in range.
+    """
+    given = lat.notna() & lon.notna()
+    valid = given & (lat.abs() <= 90) & (lon.abs() <= 180)  # noqa: PLR2004
+    swap_valid = given & (lon.abs() <= 90) & (lat.abs() <= 180)  # noqa: PLR2004
     if valid.sum() < 3:  # noqa: PLR2004
-        return pd.Series(False, index=lat.index)
+        return swap_valid & ~valid
     mid_lat, mid_lon = lat[valid].median(), lon[valid].median()
     far = np.hypot(lat - mid_lat, lon - mid_lon) > _SWAP_FAR_DEG
     near_swapped = np.hypot(lon - mid_lat, lat - mid_lon) < _SWAP_NEAR_DEG
-    return (valid & far & near_swapped).fillna(False).astype(bool)
+    return (swap_valid & far & near_swapped).fillna(False).astype(bool)
 
 
 def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries | None:

@@ -1,0 +1,145 @@
+"""Shared fixtures: the tiny test zones, the shipped examples and zone comparisons."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from eit_geo.datafiles import data_path
+from eit_geo.loading import load_zone
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+TESTS_DATA = Path(__file__).resolve().parent / "data"
+ZONES = TESTS_DATA / "zones"
+
+
+@pytest.fixture(scope="session")
+def zones_dir() -> Path:
+    """Folder of the tiny test zones (``tests/data/zones``)."""
+    return ZONES
+
+
+@pytest.fixture(scope="session")
+def mini_dir() -> Path:
+    """Four Kalundborg companies in UTF-8 CSV, English headers: the reference zone."""
+    return ZONES / "mini"
+
+
+@pytest.fixture(scope="session")
+def mini_zone(mini_dir: Path) -> Zone:
+    """The ``mini`` zone, loaded once (do not modify)."""
+    return load_zone(mini_dir)
+
+
+@pytest.fixture(scope="session")
+def kalundborg_dir() -> Path:
+    """The shipped Kalundborg example."""
+    return data_path("examples", "kalundborg")
+
+
+@pytest.fixture
+def copy_zone(tmp_path: Path) -> Callable[[Path], Path]:
+    """Return a function copying a zone folder into ``tmp_path``, to edit it there."""
+
+    def copy(source: Path, name: str | None = None) -> Path:
+        target = tmp_path / (name or source.name)
+        shutil.copytree(source, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def edit_file() -> Callable[[Path, str, str], None]:
+    """Return ``edit(path, old, new)``: replace one text in a UTF-8 file, failing if absent."""
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path.name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(frame.drop(columns="geometry")).reset_index(drop=True)
+
+
+def zones_equal(left: Zone, right: Zone, *, atol: float = 0.0) -> None:
+    """Assert two zones hold the same companies, flows, synergies and perimeter.
+
+    Coordinates are compared within ``atol`` degrees (0: exactly).
+    """
+    for zone in (left, right):
+        assert zone.companies.crs == "EPSG:4326"
+        assert zone.perimeter is None or zone.perimeter.crs == "EPSG:4326"
+    pd.testing.assert_frame_equal(_plain(left.companies), _plain(right.companies))
+    pd.testing.assert_series_equal(
+        left.companies.geometry.x, right.companies.geometry.x, atol=atol, rtol=0
+    )
+    pd.testing.assert_series_equal(
+        left.companies.geometry.y, right.companies.geometry.y, atol=atol, rtol=0
+    )
+    pd.testing.assert_frame_equal(left.flows, right.flows)
+    pd.testing.assert_frame_equal(left.synergies, right.synergies)
+    assert (left.perimeter is None) == (right.perimeter is None)
+    if left.perimeter is not None and right.perimeter is not None:
+        pd.testing.assert_frame_equal(_plain(left.perimeter), _plain(right.perimeter))
+        assert left.perimeter.geom_equals_exact(right.perimeter, tolerance=atol).all()
+
+
+@pytest.fixture
+def assert_same_zone() -> Callable[..., None]:
+    """Return ``check(left, right, atol=0.0)`` asserting two zones hold the same data."""
+    return zones_equal
+
+
+@pytest.fixture
+def write_tables() -> Callable[..., Path]:
+    """Return ``write(folder, ext, zone)``: write a zone's tables as one file each.
+
+    Companies become point geometries in geographic formats (``.geojson``, ``.gpkg``, GeoParquet
+    when ``geo=True``) and ``lat``/``lon`` columns otherwise; ``crs`` reprojects them.
+    """
+
+    def write(folder: Path, ext: str, zone: Zone, *, geo: bool = True, crs: str = "") -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        companies: pd.DataFrame = zone.companies.to_crs(crs) if crs else zone.companies
+        geographic = ext in (".geojson", ".gpkg") or (ext == ".parquet" and geo)
+        if not geographic:
+            companies = pd.DataFrame(companies.drop(columns="geometry")).assign(
+                lat=zone.companies.geometry.y, lon=zone.companies.geometry.x
+            )
+        tables = {
+            "companies": companies,
+            "flows": zone.flows.drop(columns=["flow_id", "family"]),
+            "synergies": zone.synergies.drop(columns=["family"]),
+        }
+        for name, table in tables.items():
+            _write_one(table, folder / f"{name}{ext}")
+        return folder
+
+    return write
+
+
+def _write_one(table: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".csv":
+        table.to_csv(path, index=False)
+    elif path.suffix == ".xlsx":
+        table.to_excel(path, index=False)
+    elif path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    elif isinstance(table, gpd.GeoDataFrame):
+        table.to_file(path, engine="pyogrio")
+    else:
+        import pyogrio  # noqa: PLC0415 - only attribute tables need it
+
+        pyogrio.write_dataframe(table, path)
