@@ -1,0 +1,535 @@
+"""Tests of eit_geo.validation: each breach of the data contract, with its exact Problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, Polygon
+
+from eit_geo.errors import Problem, ZoneError
+from eit_geo.loading import load_zone
+from eit_geo.validation import parse_numbers
+from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, Zone
+
+MAX_YEAR = dt.datetime.now(tz=dt.UTC).year + 1
+
+MISSING_COLUMN = "colonne obligatoire absente"
+NOT_NUMBER = "ce n'est pas un nombre"
+NOT_POSITIVE = "la quantité doit être un nombre strictement positif"
+UNKNOWN_COMPANY = "entreprise inconnue (absente de companies)"
+UNKNOWN_UNIT = "unité inconnue : attendu t/an, m3/an ou MWh/an (t/yr, m3/yr, MWh/yr)"
+UNKNOWN_RESOURCE = (
+    "code de ressource inconnu : un code de base (ex. steam, gypsum) ou un code déchet européen "
+    "à six chiffres (ex. 10 01 02)"
+)
+OUTPUT_CHAPTER = "une offre doit donner un code déchet complet à six chiffres, pas un chapitre"
+BAD_YEAR = f"année invalide (attendu un entier entre 1900 et {MAX_YEAR})"
+LAT_RANGE = "latitude hors de [-90, 90]"
+LON_RANGE = "longitude hors de [-180, 180]"
+
+# (file, text to replace, replacement, the one Problem expected); rows count the header as 1.
+BAD_CASES: dict[str, tuple[str, str, str, Problem]] = {
+    "missing name column": (
+        "companies.csv",
+        "id,name,",
+        "id,titre,",
+        Problem("companies.csv", None, "name", None, MISSING_COLUMN),
+    ),
+    "missing company_id column": (
+        "flows.csv",
+        "company_id,direction",
+        "societe,direction",
+        Problem("flows.csv", None, "company_id", None, MISSING_COLUMN),
+    ),
+    "missing to_id column": (
+        "synergies.csv",
+        "from_id,to_id,",
+        "from_id,vers_qui,",
+        Problem("synergies.csv", None, "to_id", None, MISSING_COLUMN),
+    ),
+    "duplicate id": (
+        "companies.csv",
+        "fishfarm,Pisciculture d'Asnæs,55.6615,11.078,03.22,\n",
+        "fishfarm,Pisciculture d'Asnæs,55.6615,11.078,03.22,\nasnaes,Asnæs bis,55.66,11.08,,\n",
+        Problem("companies.csv", 6, "id", "asnaes", "identifiant en double (déjà ligne 2)"),
+    ),
+    "duplicate column": (
+        "companies.csv",
+        "sector,employees",
+        "sector,secteur",
+        Problem("companies.csv", None, "secteur", None, "colonne présente deux fois"),
+    ),
+    "unknown company_id": (
+        "flows.csv",
+        "fishfarm,input",
+        "fishfarms,input",
+        Problem("flows.csv", 8, "company_id", "fishfarms", UNKNOWN_COMPANY),
+    ),
+    "latitude out of range": (
+        "companies.csv",
+        "55.6607,11.0812",
+        "95.6607,11.0812",
+        Problem("companies.csv", 2, "lat", "95.6607", LAT_RANGE),
+    ),
+    "longitude out of range": (
+        "companies.csv",
+        "55.6607,11.0812",
+        "55.6607,191.0812",
+        Problem("companies.csv", 2, "lon", "191.0812", LON_RANGE),
+    ),
+    "latitude and longitude swapped": (
+        "companies.csv",
+        "55.6607,11.0812",
+        "11.0812,55.6607",
+        Problem(
+            "companies.csv",
+            2,
+            "lat",
+            "11.0812 ; 55.6607",
+            "latitude et longitude semblent inversées (11.0812, 55.6607)",
+        ),
+    ),
+    "latitude not a number": (
+        "companies.csv",
+        "55.6607,",
+        "55°39'N,",
+        Problem("companies.csv", 2, "lat", "55°39'N", NOT_NUMBER),
+    ),
+    "zero quantity": (
+        "flows.csv",
+        "150000,t/yr",
+        "0,t/yr",
+        Problem("flows.csv", 3, "quantity", "0", NOT_POSITIVE),
+    ),
+    "negative quantity": (
+        "flows.csv",
+        "150000,t/yr",
+        "-150000,t/yr",
+        Problem("flows.csv", 3, "quantity", "-150000", NOT_POSITIVE),
+    ),
+    "non-numeric quantity": (
+        "flows.csv",
+        "150000,t/yr",
+        "beaucoup,t/yr",
+        Problem("flows.csv", 3, "quantity", "beaucoup", NOT_NUMBER),
+    ),
+    "non-numeric synergy quantity": (
+        "synergies.csv",
+        "150000,t/yr,1993",
+        "n/c,t/yr,1993",
+        Problem("synergies.csv", 2, "quantity", "n/c", NOT_NUMBER),
+    ),
+    "unknown unit": (
+        "flows.csv",
+        "150000,t/yr",
+        "150000,kg/yr",
+        Problem("flows.csv", 3, "unit", "kg/yr", UNKNOWN_UNIT),
+    ),
+    "unknown resource code": (
+        "flows.csv",
+        "refinery,input,steam",
+        "refinery,input,unobtainium",
+        Problem("flows.csv", 5, "resource", "unobtainium", UNKNOWN_RESOURCE),
+    ),
+    "unknown EWC chapter": (
+        "flows.csv",
+        "asnaes,output,10 01 05",
+        "asnaes,output,99 01 05",
+        Problem("flows.csv", 3, "resource", "99 01 05", UNKNOWN_RESOURCE),
+    ),
+    "output naming an EWC chapter": (
+        "flows.csv",
+        "asnaes,output,10 01 05",
+        "asnaes,output,10",
+        Problem("flows.csv", 3, "resource", "10", OUTPUT_CHAPTER),
+    ),
+    "output naming an EWC sub-chapter": (
+        "flows.csv",
+        "asnaes,output,10 01 05",
+        "asnaes,output,10 01",
+        Problem("flows.csv", 3, "resource", "10 01", OUTPUT_CHAPTER),
+    ),
+    "unknown direction": (
+        "flows.csv",
+        "refinery,input",
+        "refinery,achat",
+        Problem(
+            "flows.csv",
+            5,
+            "direction",
+            "achat",
+            "sens inconnu : attendu output/sortie/offre ou input/entrée/besoin",
+        ),
+    ),
+    "empty required value": (
+        "flows.csv",
+        "refinery,input,steam,",
+        "refinery,input,,",
+        Problem("flows.csv", 5, "resource", None, "valeur obligatoire vide"),
+    ),
+    "since before 1900": (
+        "synergies.csv",
+        "1993",
+        "1850",
+        Problem("synergies.csv", 2, "since", "1850", BAD_YEAR),
+    ),
+    "since in the future": (
+        "synergies.csv",
+        "1993",
+        str(MAX_YEAR + 1),
+        Problem("synergies.csv", 2, "since", str(MAX_YEAR + 1), BAD_YEAR),
+    ),
+    "since not a year": (
+        "synergies.csv",
+        "1993",
+        "vers 1990",
+        Problem("synergies.csv", 2, "since", "vers 1990", BAD_YEAR),
+    ),
+    "since with decimals": (
+        "synergies.csv",
+        "1993",
+        "1993.5",
+        Problem("synergies.csv", 2, "since", "1993.5", BAD_YEAR),
+    ),
+    "unknown from_id": (
+        "synergies.csv",
+        "refinery,asnaes",
+        "raffinerie,asnaes",
+        Problem("synergies.csv", 4, "from_id", "raffinerie", UNKNOWN_COMPANY),
+    ),
+    "unknown to_id": (
+        "synergies.csv",
+        "asnaes,gyproc",
+        "asnaes,gyprok",
+        Problem("synergies.csv", 2, "to_id", "gyprok", UNKNOWN_COMPANY),
+    ),
+    "synergy with itself": (
+        "synergies.csv",
+        "asnaes,gyproc",
+        "asnaes,asnaes",
+        Problem(
+            "synergies.csv", 2, "to_id", "asnaes", "une synergie relie deux entreprises différentes"
+        ),
+    ),
+    "negative headcount": (
+        "companies.csv",
+        ",600",
+        ",-3",
+        Problem(
+            "companies.csv",
+            2,
+            "employees",
+            "-3",
+            "effectif invalide (attendu un entier positif ou nul)",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), BAD_CASES.values(), ids=BAD_CASES)
+def test_one_fault_gives_one_exact_problem(  # noqa: PLR0917 - parameters and fixtures
+    file: str,
+    old: str,
+    new: str,
+    expected: Problem,
+    mini_dir: Path,
+    copy_zone: Callable[[Path], Path],
+    edit_file: Callable[[Path, str, str], None],
+) -> None:
+    folder = copy_zone(mini_dir)
+    edit_file(folder / file, old, new)
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder)
+    assert caught.value.problems == [expected]
+
+
+def test_many_faults_are_all_reported_at_once(
+    mini_dir: Path,
+    copy_zone: Callable[[Path], Path],
+    edit_file: Callable[[Path, str, str], None],
+) -> None:
+    folder = copy_zone(mini_dir)
+    picked = [
+        "duplicate id",
+        "longitude out of range",
+        "unknown company_id",
+        "negative quantity",
+        "unknown resource code",
+        "since before 1900",
+        "unknown to_id",
+    ]
+    for name in picked:
+        file, old, new, _ = BAD_CASES[name]
+        edit_file(folder / file, old, new)
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder)
+    problems = caught.value.problems
+    assert sorted(problems, key=str) == sorted((BAD_CASES[n][3] for n in picked), key=str)
+    text = str(caught.value)
+    assert text.startswith("7 problème(s) : rien n'a été chargé.")
+    assert (
+        "- flows.csv, ligne 8, colonne « company_id » : entreprise inconnue (absente de "
+        "companies) (valeur : « fishfarms »)"
+    ) in text.splitlines()
+
+
+def test_french_spreadsheet_problems_name_file_and_spreadsheet_row(
+    zones_dir: Path, copy_zone: Callable[[Path], Path]
+) -> None:
+    folder = copy_zone(zones_dir / "francais-cp1252")
+    path = folder / "flux.csv"
+    path.write_bytes(path.read_bytes().replace(b"1 200,5;t/an", b"-1 200,5;kg/an"))
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder)
+    assert caught.value.problems == [
+        Problem("flux.csv", 4, "quantity", "-1 200,5", NOT_POSITIVE),
+        Problem("flux.csv", 4, "unit", "kg/an", UNKNOWN_UNIT),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "line"),
+    [
+        (
+            "duplicate id",
+            "duplicate id (already on row 2)",
+            "companies.csv, row 6, column « id »: duplicate id (already on row 2) "
+            "(value: « asnaes »)",
+        ),
+        (
+            "unknown unit",
+            "unknown unit: expected t/yr, m3/yr or MWh/yr (t/an, m3/an, MWh/an)",
+            "flows.csv, row 3, column « unit »: unknown unit: expected t/yr, m3/yr or MWh/yr "
+            "(t/an, m3/an, MWh/an) (value: « kg/yr »)",
+        ),
+        (
+            "since before 1900",
+            f"invalid year (expected a whole number between 1900 and {MAX_YEAR})",
+            "synergies.csv, row 2, column « since »: invalid year (expected a whole number "
+            f"between 1900 and {MAX_YEAR}) (value: « 1850 »)",
+        ),
+        (
+            "missing name column",
+            "required column missing",
+            "companies.csv, column « name »: required column missing",
+        ),
+    ],
+)
+def test_english_messages(  # noqa: PLR0917 - parameters and fixtures
+    name: str,
+    message: str,
+    line: str,
+    mini_dir: Path,
+    copy_zone: Callable[[Path], Path],
+    edit_file: Callable[[Path, str, str], None],
+) -> None:
+    file, old, new, french = BAD_CASES[name]
+    folder = copy_zone(mini_dir)
+    edit_file(folder / file, old, new)
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder, lang="en")
+    [found] = caught.value.problems
+    assert found.message == message
+    assert (found.file, found.row, found.column, found.value) == (
+        french.file,
+        french.row,
+        french.column,
+        french.value,
+    )
+    assert str(found) == line
+    assert str(caught.value).splitlines() == ["1 problem(s): nothing was loaded.", f"- {line}"]
+
+
+# --- geographic companies and perimeter -----------------------------------------------------
+
+
+def _geo_zone(folder: Path, mini_dir: Path, companies: gpd.GeoDataFrame) -> Path:
+    folder.mkdir()
+    companies.to_file(folder / "companies.gpkg")
+    (folder / "flows.csv").write_bytes((mini_dir / "flows.csv").read_bytes())
+    return folder
+
+
+def _companies(geometries: list[object], crs: str | None = "EPSG:4326") -> gpd.GeoDataFrame:
+    ids = ["asnaes", "refinery", "gyproc", "fishfarm"]
+    return gpd.GeoDataFrame({"id": ids, "name": ids}, geometry=geometries, crs=crs)
+
+
+POINTS = [
+    Point(11.0812, 55.6607),
+    Point(11.095, 55.665),
+    Point(11.1, 55.6665),
+    Point(11.078, 55.6615),
+]
+
+
+@pytest.mark.parametrize(
+    ("geometry", "expected"),
+    [
+        (
+            Polygon([(11.09, 55.66), (11.1, 55.66), (11.1, 55.67)]),
+            Problem(
+                "companies.gpkg",
+                2,
+                "geometry",
+                None,
+                "la géométrie doit être un point (reçu : Polygon)",
+            ),
+        ),
+        (None, Problem("companies.gpkg", 2, "geometry", None, "géométrie absente ou vide")),
+    ],
+    ids=["polygon", "none"],
+)
+def test_company_geometry_must_be_a_point(
+    geometry: object, expected: Problem, tmp_path: Path, mini_dir: Path
+) -> None:
+    companies = _companies([POINTS[0], geometry, *POINTS[2:]])
+    folder = _geo_zone(tmp_path / "zone", mini_dir, companies)
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder)
+    assert caught.value.problems == [expected]
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_projected_points_without_crs_are_refused(tmp_path: Path, mini_dir: Path) -> None:
+    lambert = _companies(POINTS).to_crs("EPSG:2154").set_crs(None, allow_override=True)
+    folder = _geo_zone(tmp_path / "zone", mini_dir, lambert)
+    with (
+        pytest.warns(UserWarning, match=r"système de coordonnées absent : WGS84 \(EPSG:4326\)"),
+        pytest.raises(ZoneError) as caught,
+    ):
+        load_zone(folder)
+    problems = caught.value.problems
+    assert [(p.file, p.row, p.column, p.message) for p in problems] == [
+        ("companies.gpkg", row, "geometry", LAT_RANGE) for row in (1, 2, 3, 4)
+    ]
+    assert str(problems[0].value).startswith("POINT (1214182.")
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_geojson_without_geometry_uses_lat_lon(tmp_path: Path, mini_dir: Path) -> None:
+    folder = tmp_path / "zone"
+    folder.mkdir()
+    table = pd.read_csv(mini_dir / "companies.csv", dtype=str)
+    gpd.GeoDataFrame(table, geometry=[None] * len(table)).to_file(folder / "companies.geojson")
+    (folder / "flows.csv").write_bytes((mini_dir / "flows.csv").read_bytes())
+    zone = load_zone(folder)
+    assert zone.companies.geometry.y.to_list() == [55.6607, 55.665, 55.6665, 55.6615]
+
+
+def test_perimeter_is_reprojected(tmp_path: Path, mini_dir: Path, mini_zone: Zone) -> None:
+    folder = tmp_path / "zone"
+    folder.mkdir()
+    for name in ("companies.csv", "flows.csv"):
+        (folder / name).write_bytes((mini_dir / name).read_bytes())
+    assert mini_zone.perimeter is not None
+    mini_zone.perimeter.to_crs("EPSG:2154").to_file(folder / "perimetre.gpkg")
+    zone = load_zone(folder)
+    assert zone.perimeter is not None
+    assert zone.perimeter.crs == "EPSG:4326"
+    assert zone.perimeter.geom_equals_exact(mini_zone.perimeter, tolerance=1e-7).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "expected"),
+    [
+        (
+            "perimeter.geojson",
+            lambda path: gpd.GeoDataFrame(geometry=[Point(11.08, 55.66)], crs=4326).to_file(path),
+            Problem(
+                "perimeter.geojson",
+                1,
+                "geometry",
+                None,
+                "le périmètre doit être un polygone (reçu : Point)",
+            ),
+        ),
+        (
+            "perimeter.csv",
+            lambda path: path.write_text("name\nzone\n"),
+            Problem("perimeter.csv", None, "geometry", None, MISSING_COLUMN),
+        ),
+    ],
+    ids=["point", "csv"],
+)
+def test_bad_perimeter(
+    name: str, write: Callable[[Path], None], expected: Problem, tmp_path: Path, mini_dir: Path
+) -> None:
+    folder = tmp_path / "zone"
+    folder.mkdir()
+    for table in ("companies.csv", "flows.csv"):
+        (folder / table).write_bytes((mini_dir / table).read_bytes())
+    write(folder / name)
+    with pytest.raises(ZoneError) as caught:
+        load_zone(folder)
+    assert caught.value.problems == [expected]
+
+
+# --- the Zone built -------------------------------------------------------------------------
+
+
+def test_zone_columns_and_types(mini_zone: Zone) -> None:
+    companies = mini_zone.companies
+    assert tuple(companies.columns) == (*COMPANY_COLUMNS, "geometry")
+    assert companies.crs == "EPSG:4326"
+    assert companies["sector"].to_list() == ["35.11", "19.20", "23.62", "03.22"]
+    assert companies["employees"].to_list() == [600, 250, 175, pd.NA]
+    assert tuple(mini_zone.flows.columns) == ("flow_id", *FLOW_COLUMNS)
+    assert mini_zone.flows["flow_id"].to_list() == list(range(8))
+    assert mini_zone.flows["quantity"].dtype == np.float64
+    assert mini_zone.flows.at[7, "resource"] == "10"  # an input may name a chapter
+    assert tuple(mini_zone.synergies.columns) == SYNERGY_COLUMNS
+    assert mini_zone.synergies["since"].to_list() == [1993, 1982, pd.NA, 1989]
+    assert mini_zone.company_names()["gyproc"] == "Gyproc Kalundborg"
+
+
+def test_extra_columns_are_kept_and_derived_ones_recomputed(
+    mini_dir: Path,
+    copy_zone: Callable[[Path], Path],
+    edit_file: Callable[[Path, str, str], None],
+) -> None:
+    folder = copy_zone(mini_dir)
+    flows = folder / "flows.csv"
+    lines = flows.read_text().splitlines()
+    lines = [f"{line},family,flow_id,note" if i == 0 else f"{line},gas,99,n{i}"
+             for i, line in enumerate(lines)]  # fmt: skip
+    flows.write_text("\n".join(lines) + "\n")
+    edit_file(folder / "companies.csv", "employees\n", "employees,remarque\n")
+    zone = load_zone(folder)
+    assert zone.flows["family"].to_list()[:3] == ["energy", "material", "energy"]
+    assert zone.flows["flow_id"].to_list() == list(range(8))
+    assert zone.flows["note"].to_list()[:2] == ["n1", "n2"]
+    assert list(zone.companies.columns) == [*COMPANY_COLUMNS, "remarque", "geometry"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12.5", 12.5),
+        ("12,5", 12.5),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234,5", 1234.5),
+        ("1\u202f234\u202f567", 1234567.0),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("1'234.5", 1234.5),
+        ("1e3", 1000.0),
+        ("-3", -3.0),
+        ("abc", None),
+        ("", None),
+        ("inf", None),
+        ("nan", None),
+    ],
+)
+def test_parse_numbers(text: str, expected: float | None) -> None:
+    [parsed] = parse_numbers(pd.Series([text])).to_list()
+    if expected is None:
+        assert np.isnan(parsed)
+    else:
+        assert parsed == expected
