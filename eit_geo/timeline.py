@@ -1,0 +1,152 @@
+"""The network's timeline: when each synergy was identified, retained and put in place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from eit_geo.codes import resource_label
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+__all__ = ["EVENTS", "network_timeline", "timeline_figure"]
+
+EVENTS: tuple[str, ...] = ("identified", "retained", "in_place")
+_SYMBOLS = {"identified": "circle-open", "retained": "diamond", "in_place": "circle"}
+_COLOURS = {"identified": "#999999", "retained": "#E69F00", "in_place": "#009E73"}
+
+
+def network_timeline(
+    zone: Zone, board: pd.DataFrame, history: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
+    """List the dated events of the network, oldest first.
+
+    Parameters
+    ----------
+    zone
+        The zone: its existing synergies with a ``since`` year are in place from that year.
+    board
+        ``workshop.build_board`` output (names and resources of the candidates).
+    history
+        ``store.history`` output: a candidate is identified at its first change, retained and in
+        place at the first change giving it that status.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``candidate_id`` (empty for a zone synergy not among the candidates), ``label``
+        (« supplier → receiver : resource »), ``event`` (one of ``EVENTS``), ``date`` (UTC) and
+        ``origin`` (``zone`` for the data's ``since``, ``workshop`` for a decision).
+    """
+    names = zone.company_names()
+    rows = [
+        {
+            "candidate_id": _candidate_of(board, syn),
+            "label": _label(
+                names.get(syn.from_id, syn.from_id),
+                names.get(syn.to_id, syn.to_id),
+                syn.resource,
+                lang,
+            ),
+            "event": "in_place",
+            "date": pd.Timestamp(year=int(syn.since), month=1, day=1, tz="UTC"),
+            "origin": "zone",
+        }
+        for syn in zone.synergies.itertuples(index=False)
+        if not pd.isna(syn.since)
+    ]
+    labels = {
+        str(row.candidate_id): _label(row.from_name, row.to_name, row.resource, lang)
+        for row in board.itertuples(index=False)
+    }
+    for candidate, changes in history.sort_values("changed_at").groupby("candidate_id", sort=False):
+        if candidate not in labels:
+            continue
+        rows.append(_event(candidate, labels, "identified", changes["changed_at"].iloc[0]))
+        for event in ("retained", "in_place"):
+            reached = changes.loc[changes["status"] == event, "changed_at"]
+            if not reached.empty:
+                rows.append(_event(candidate, labels, event, reached.iloc[0]))
+    columns = ["candidate_id", "label", "event", "date", "origin"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["date"] = pd.to_datetime(table["date"], utc=True)
+    return table.sort_values(["date", "label"], ignore_index=True)
+
+
+def _label(supplier: str, receiver: str, resource: str, lang: str) -> str:
+    return f"{supplier} → {receiver} : {resource_label(resource, lang)}"
+
+
+def _candidate_of(board: pd.DataFrame, synergy: object) -> str:
+    match = board[
+        board["from_id"].eq(synergy.from_id)
+        & board["to_id"].eq(synergy.to_id)
+        & board["resource"].eq(synergy.resource)
+    ]
+    return str(match["candidate_id"].iloc[0]) if not match.empty else ""
+
+
+def _event(candidate: str, labels: dict[str, str], event: str, when: pd.Timestamp) -> dict:
+    return {
+        "candidate_id": candidate,
+        "label": labels[candidate],
+        "event": event,
+        "date": when,
+        "origin": "workshop",
+    }
+
+
+def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+    """Draw the growth of the network: synergies in place over time, events as markers.
+
+    The step line counts the synergies in place at each date; every event is a marker (hover
+    gives the synergy), one trace per event kind so that the legend explains the symbols.
+    """
+    figure = go.Figure()
+    placed = timeline[timeline["event"] == "in_place"].drop_duplicates("label")
+    if not placed.empty:
+        counts = placed.groupby("date").size().cumsum()
+        figure.add_trace(
+            go.Scatter(
+                x=counts.index,
+                y=counts.to_numpy(),
+                mode="lines",
+                line={"shape": "hv", "color": _COLOURS["in_place"], "width": 3},
+                name=t("workshop.timeline_count", lang),
+            )
+        )
+    for event in EVENTS:
+        rows = timeline[timeline["event"] == event]
+        if rows.empty:
+            continue
+        level = _level_at(placed, rows["date"])
+        figure.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=level,
+                mode="markers",
+                marker={"symbol": _SYMBOLS[event], "size": 12, "color": _COLOURS[event]},
+                name=t(f"workshop.event_{event}", lang),
+                text=rows["label"],
+                hovertemplate="%{x|%Y-%m-%d}<br>%{text}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=t("workshop.timeline_title", lang),
+        xaxis_title=t("workshop.timeline_date", lang),
+        yaxis_title=t("workshop.timeline_count", lang),
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": 20, "t": 60, "b": 60},
+        template="plotly_white",
+    )
+    return figure
+
+
+def _level_at(placed: pd.DataFrame, dates: pd.Series) -> list[int]:
+    """Return the number of synergies in place at each date (markers sit on the step line)."""
+    moments = placed["date"].sort_values().to_numpy()
+    return [int((moments <= moment).sum()) for moment in dates.to_numpy()]

@@ -1,0 +1,148 @@
+"""Workshop board (candidates + decisions + votes) and the network timeline."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from eit_geo import store, timeline, workshop
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+from eit_geo.matching import find_substitutions
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.engine import Engine
+
+    from eit_geo.zone import Zone
+
+
+@pytest.fixture(scope="module")
+def kalundborg() -> Zone:
+    return load_zone(example_path("kalundborg"))
+
+
+@pytest.fixture(scope="module")
+def candidates(kalundborg: Zone) -> gpd.GeoDataFrame:
+    return find_substitutions(kalundborg)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return store.open_store(f"sqlite:///{tmp_path / 'd.sqlite'}")
+
+
+def _first(candidates: gpd.GeoDataFrame, status: str, n: int = 0) -> str:
+    return str(candidates.loc[candidates["status"] == status, "candidate_id"].iloc[n])
+
+
+def test_board_defaults_and_decisions(engine: Engine, candidates: gpd.GeoDataFrame) -> None:
+    new, other, old = (
+        _first(candidates, "candidate"),
+        _first(candidates, "candidate", 1),
+        _first(candidates, "existing"),
+    )
+    store.record_decision(
+        engine, "z", new, {"status": "retained", "economic": "ok"}, participant="A"
+    )
+    store.record_decision(engine, "z", old, {"status": "rejected"}, participant="B")
+    store.record_decision(engine, "z", "gone", {"status": "retained"}, participant="C")
+    store.vote(engine, "z", other, participant="A", weight=2)
+    store.vote(engine, "z", other, participant="B", weight=3)
+    board = workshop.build_board(
+        candidates, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+    )
+    assert isinstance(board, gpd.GeoDataFrame)
+    assert board.index.equals(candidates.index)
+    assert board["candidate_id"].tolist() == candidates["candidate_id"].tolist()
+    rows = board.set_index("candidate_id")
+    assert rows.at[new, "decision"] == "retained"
+    assert rows.at[new, "economic"] == "ok"
+    assert rows.at[new, "technical"] == "pending"
+    assert rows.at[new, "participant"] == "A"
+    assert rows.at[old, "decision"] == "rejected"
+    assert rows.at[other, "decision"] == "to_study"
+    assert (rows.at[other, "votes"], rows.at[other, "points"]) == (2, 5)
+    assert rows.at[other, "voters"] == "A, B"
+    assert rows.at[other, "version"] == 0
+    untouched = board[(board["status"] == "existing") & (board["version"] == 0)]
+    assert (untouched["decision"] == "in_place").all()
+    assert "gone" not in set(board["candidate_id"])
+    selected = workshop.selected_ids(board)
+    assert new in selected
+    assert old not in selected
+    assert set(untouched["candidate_id"]) <= selected
+    assert "candidate_id" in candidates  # input untouched
+    assert "decision" not in candidates
+
+
+def test_sort_and_filter(engine: Engine, candidates: gpd.GeoDataFrame) -> None:
+    last = str(candidates["candidate_id"].iloc[-1])
+    store.vote(engine, "z", last, participant="A", weight=3)
+    board = workshop.build_board(
+        candidates, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+    )
+    by_points = workshop.sort_board(board, by="points")
+    assert by_points["candidate_id"].iloc[0] == last
+    by_score = workshop.sort_board(board, by="score", statuses=["to_study"])
+    assert set(by_score["decision"]) == {"to_study"}
+    assert by_score["score"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="by='name'; expected one of score, points"):
+        workshop.sort_board(board, by="name")
+    with pytest.raises(ValueError, match="statuses: unknown done"):
+        workshop.sort_board(board, statuses=["done"])
+
+
+def test_check_summary() -> None:
+    row = pd.Series({"technical": "ok", "regulatory": "watch", "economic": "pending"})
+    assert workshop.check_summary(row) == "T ✓ · R ! · É ?"
+    assert workshop.check_summary(row, "en") == "T ✓ · R ! · E ?"
+
+
+def test_timeline_of_kalundborg(
+    engine: Engine, kalundborg: Zone, candidates: gpd.GeoDataFrame
+) -> None:
+    new = _first(candidates, "candidate")
+    store.record_decision(engine, "z", new, {"status": "retained"}, participant="A")
+    store.record_decision(engine, "z", new, {"comment": "devis reçu"}, participant="B")
+    store.record_decision(engine, "z", new, {"status": "in_place"}, participant="A")
+    board = workshop.build_board(
+        candidates, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+    )
+    events = timeline.network_timeline(kalundborg, board, store.history(engine, "z"))
+    assert list(events.columns) == ["candidate_id", "label", "event", "date", "origin"]
+    assert events["date"].is_monotonic_increasing
+    first = events.iloc[0]
+    assert (first["date"].year, first["event"], first["origin"]) == (1972, "in_place", "zone")
+    assert "Raffinerie de Kalundborg" in first["label"]
+    assert first["candidate_id"] == "refinery>gyproc:fuel_gas>fuel_gas"
+    zone_years = events.loc[events["origin"] == "zone", "date"].dt.year
+    assert zone_years.tolist() == sorted(kalundborg.synergies["since"].dropna().astype(int))
+    mine = events[events["candidate_id"] == new]
+    assert mine["event"].tolist() == ["identified", "retained", "in_place"]
+    assert set(mine["origin"]) == {"workshop"}
+
+    figure = timeline.timeline_figure(events)
+    assert isinstance(figure, go.Figure)
+    step = figure.data[0]
+    assert step.line.shape == "hv"
+    assert list(step.y)[-1] == len(events[events["event"] == "in_place"])
+    assert [trace.name for trace in figure.data[1:]] == ["identifiée", "retenue", "mise en place"]
+
+
+def test_timeline_without_history(kalundborg: Zone, candidates: gpd.GeoDataFrame) -> None:
+    board = workshop.build_board(candidates, pd.DataFrame(columns=["candidate_id"]), _no_votes())
+    empty_history = pd.DataFrame(columns=["candidate_id", "status", "changed_at"])
+    events = timeline.network_timeline(kalundborg, board, empty_history, lang="en")
+    assert set(events["origin"]) == {"zone"}
+    figure = timeline.timeline_figure(events, lang="en")
+    assert figure.layout.title.text == "Growth of the synergy network"
+
+
+def _no_votes() -> pd.DataFrame:
+    return pd.DataFrame(columns=["candidate_id", "votes", "points", "voters"])
