@@ -89,6 +89,8 @@ def normalise_code(raw: object) -> str | None:
 
     Core codes are lower case (``steam``); EWC codes are six digits in pairs with an optional
     ``*`` (``10 01 02``, ``16 01 07*``); EWC chapters are ``10`` and sub-chapters ``10 01``.
+    An odd number of digits gets back the leading zero a spreadsheet drops (``20204`` is
+    ``02 02 04``).
     """
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
         return None
@@ -96,6 +98,8 @@ def normalise_code(raw: object) -> str | None:
     if not text:
         return None
     compact = re.sub(r"[\s.\-]", "", text)
+    if re.fullmatch(r"(\d|\d{3}|\d{5})\*?", text):  # a number, without its leading zero
+        compact = "0" + compact
     match = _EWC_DIGITS.match(compact)
     if match:
         chapter, sub, item, star = match.groups()
