@@ -1,0 +1,192 @@
+"""Tests of eit_geo.cli: validate, export and app, as a subprocess and in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from eit_geo import cli
+from eit_geo.cli import EXIT_BAD_ZONE, ZONE_ENV, main
+from eit_geo.loading import load_zone
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+EIT_GEO = shutil.which("eit-geo", path=str(Path(sys.executable).parent)) or shutil.which("eit-geo")
+BAD_LINE = (
+    "- flows.csv, ligne 8, colonne « company_id » : entreprise inconnue (absente de companies) "
+    "(valeur : « fishfarms »)"
+)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    assert EIT_GEO is not None, "the eit-geo command is not installed in this environment"
+    return subprocess.run(
+        [EIT_GEO, *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONUTF8": "1"},
+        timeout=120,
+        check=False,
+    )
+
+
+def summary(zone: Zone) -> str:
+    return (
+        f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
+        f"{len(zone.flows)} flux, {len(zone.synergies)} synergies existantes"
+    )
+
+
+@pytest.fixture
+def bad_zone(
+    mini_dir: Path,
+    copy_zone: Callable[[Path], Path],
+    edit_file: Callable[[Path, str, str], None],
+) -> Path:
+    """The mini zone with one flow naming an unknown company (flows.csv, row 8)."""
+    folder = copy_zone(mini_dir)
+    edit_file(folder / "flows.csv", "fishfarm,input", "fishfarms,input")
+    return folder
+
+
+@pytest.fixture
+def png_zone(tmp_path: Path) -> Path:
+    """A picture renamed ``companies.csv``: not a zone at all."""
+    path = tmp_path / "companies.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    return path
+
+
+# --- as the user runs it --------------------------------------------------------------------
+
+
+def test_validate_valid_zone(mini_dir: Path, mini_zone: Zone) -> None:
+    result = run("validate", str(mini_dir))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == summary(mini_zone)
+
+
+def test_validate_example_by_name(kalundborg_dir: Path) -> None:
+    result = run("validate", "kalundborg")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == summary(load_zone(kalundborg_dir))
+
+
+@pytest.mark.parametrize("command", ["validate", "export", "app"])
+def test_bad_zone_exits_2_with_the_messages(command: str, bad_zone: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sortie.gpkg"
+    extra = ["--out", str(out)] if command == "export" else []
+    result = run(command, str(bad_zone), *extra)
+    assert result.returncode == EXIT_BAD_ZONE
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == ["1 problème(s) : rien n'a été chargé.", BAD_LINE]
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "export", "app"])
+def test_file_that_is_no_zone_exits_2(command: str, png_zone: Path, tmp_path: Path) -> None:
+    extra = ["--out", str(tmp_path / "sortie.gpkg")] if command == "export" else []
+    result = run(command, str(png_zone), *extra)
+    assert result.returncode == EXIT_BAD_ZONE
+    assert "Traceback" not in result.stderr
+    assert "- companies.csv : ce n'est pas un fichier texte CSV (contenu binaire)" in (
+        result.stderr.splitlines()
+    )
+
+
+def test_missing_zone_exits_2(tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "absente"))
+    assert result.returncode == EXIT_BAD_ZONE
+    assert "Traceback" not in result.stderr
+    assert "- absente : fichier ou dossier introuvable" in result.stderr.splitlines()
+
+
+def test_export_writes_the_project_geopackage(
+    mini_dir: Path, mini_zone: Zone, tmp_path: Path, assert_same_zone: Callable[..., None]
+) -> None:
+    out = tmp_path / "projet.gpkg"
+    result = run("export", str(mini_dir), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    again = load_zone(out)
+    assert again.companies.crs == "EPSG:4326"
+    assert_same_zone(again, mini_zone)
+
+
+# --- in-process -----------------------------------------------------------------------------
+
+
+def test_main_validate(
+    mini_dir: Path, mini_zone: Zone, bad_zone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(mini_dir)]) == 0
+    assert capsys.readouterr().out.strip() == summary(mini_zone)
+    assert main(["validate", str(bad_zone)]) == EXIT_BAD_ZONE
+    captured = capsys.readouterr()
+    assert BAD_LINE in captured.err.splitlines()
+    assert captured.out == ""
+
+
+def test_main_export(
+    mini_dir: Path,
+    bad_zone: Path,
+    tmp_path: Path,
+    mini_zone: Zone,
+    assert_same_zone: Callable[..., None],
+) -> None:
+    out = tmp_path / "projet.gpkg"
+    assert main(["export", str(bad_zone), "--out", str(out)]) == EXIT_BAD_ZONE
+    assert not out.exists()
+    assert main(["export", str(mini_dir), "--out", str(out)]) == 0
+    assert_same_zone(load_zone(out), mini_zone)
+
+
+def test_export_needs_out(mini_dir: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["export", str(mini_dir)])
+    assert caught.value.code == 2  # argparse's usage error
+
+
+@pytest.fixture
+def streamlit_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
+    """Record the commands ``eit-geo app`` would start instead of starting Streamlit."""
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def call(command: list[str], *, env: dict[str, str], cwd: Path) -> int:
+        del cwd
+        calls.append((command, env))
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", call)
+    return calls
+
+
+def test_app_refuses_bad_zone_before_starting_streamlit(
+    bad_zone: Path,
+    streamlit_calls: list[tuple[list[str], dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["app", str(bad_zone)]) == EXIT_BAD_ZONE
+    assert streamlit_calls == []
+    assert BAD_LINE in capsys.readouterr().err.splitlines()
+
+
+def test_app_starts_streamlit_on_a_valid_zone(
+    mini_dir: Path, streamlit_calls: list[tuple[list[str], dict[str, str]]]
+) -> None:
+    assert main(["app", str(mini_dir), "--port", "8599"]) == 0
+    [(command, env)] = streamlit_calls
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert Path(command[4]).name == "app.py"
+    assert command[-2:] == ["--server.port", "8599"]
+    assert env[ZONE_ENV] == str(mini_dir.resolve())
