@@ -156,9 +156,9 @@ def anonymise_zone(
     Returns
     -------
     Zone
-        Companies keep ``id`` (now the alias letter), ``name`` (the alias), ``sector`` and the
-        blurred ``geometry``; flows and synergies refer to the letters, without labels, with
-        rounded quantities. The perimeter is kept.
+        Companies keep ``id`` (now the alias letter), ``name`` (the alias), ``sector`` (the
+        NACE division only) and the blurred ``geometry``; flows and synergies refer to the
+        letters, without labels, with rounded quantities. The perimeter is kept.
     """
     names = pseudonyms(zone.companies, lang=lang)
     letters = dict(zip(names["id"], names["alias_id"], strict=True))
@@ -166,7 +166,7 @@ def anonymise_zone(
         {
             "id": names["alias_id"],
             "name": names["alias"],
-            "sector": names["sector_label"],
+            "sector": _division(zone.companies),
             "employees": pd.array([pd.NA] * len(names), dtype="Int64"),
         },
         geometry=blur_points(zone.companies.geometry, cell_km=cell_km),
@@ -186,6 +186,14 @@ def anonymise_zone(
         source="anonymised",
         warnings=[],
     )
+
+
+def _division(companies: pd.DataFrame) -> pd.Series:
+    """Return the NACE division (two digits) or section letter only: enough to colour a map."""
+    if "sector" not in companies:
+        return pd.Series(None, index=companies.index, dtype=object)
+    text = companies["sector"].astype("string").str.strip().str.upper()
+    return text.str.extract(r"^(\d{2}|[A-U])", expand=False).astype(object)
 
 
 _SYNERGY_KEEP = ("from_id", "to_id", "resource", "family", "quantity", "unit", "since")

@@ -100,6 +100,7 @@ def test_anonymise_zone_hides_what_identifies(kalundborg: Zone) -> None:
         assert secret not in text
     assert set(public.companies.columns) == {"id", "name", "sector", "employees", "geometry"}
     assert public.companies["employees"].isna().all()
+    assert public.companies.set_index("name").filter(like="chimie", axis=0)["sector"].eq("20").all()
     assert set(public.flows["company_id"]) <= set(public.companies["id"])
     assert set(public.synergies["from_id"]) <= set(public.companies["id"])
     assert (public.flows["label"].eq("") | public.flows["label"].str.contains("groupé")).all()
