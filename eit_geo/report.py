@@ -1,0 +1,610 @@
+"""Exports for people: the report for elected officials (one offline HTML file, PDF) and tables.
+
+The HTML report holds everything inline — styles, the map (Leaflet inlined from
+``xstatic-leaflet``, plus a vector map for print), plotly.js once, the figures — so it opens
+from a USB stick in a room without internet. Every text that comes from users or data files is
+escaped with ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from eit_geo.codes import resource_label
+from eit_geo.datafiles import data_path, read_table
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.offline import leaflet_dir
+from eit_geo.store import CHECKS
+from eit_geo.workshop import SELECTED
+
+if TYPE_CHECKING:
+    import folium
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from eit_geo.zone import Zone
+
+__all__ = [
+    "CHROMIUM_ENV",
+    "Kpi",
+    "build_report",
+    "decisions_table",
+    "factor_sources",
+    "find_chromium",
+    "inline_map_html",
+    "report_pdf",
+    "svg_map",
+    "table_csv",
+    "table_xlsx",
+]
+
+CHROMIUM_ENV = "EIT_GEO_CHROMIUM"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_STATUS_COLOURS = {
+    "to_study": "#999999",
+    "retained": "#E69F00",
+    "rejected": "#CC3311",
+    "in_place": "#009E73",
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure of a report or of the presentation mode.
+
+    Attributes
+    ----------
+    label : what it measures, in the reader's language
+    value : the figure, already formatted (« 12 400 t/an »)
+    detail : a short note (scenario, comparison or source), may be empty
+    """
+
+    label: str
+    value: str
+    detail: str = ""
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def decisions_table(board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return the board as a readable table: one row per candidate, translated headers and values.
+
+    Columns: supplier, receiver, resource, quantity, unit, distance, score, workshop status, the
+    three checks with their notes, comment, votes, points, last change by and on, candidate id.
+    """
+    rows = pd.DataFrame(
+        {
+            t("app.col_from", lang): board["from_name"],
+            t("app.col_to", lang): board["to_name"],
+            t("app.col_resource", lang): board["resource"].map(lambda c: resource_label(c, lang)),
+            t("app.col_quantity", lang): board["quantity"],
+            t("app.col_unit", lang): board["unit"],
+            t("workshop.col_distance", lang): board["distance_km"].round(1),
+            t("workshop.col_score", lang): board["score"].round(2),
+            t("workshop.col_status", lang): board["decision"].map(
+                lambda s: t(f"workshop.status_{s}", lang)
+            ),
+        }
+    )
+    for check in CHECKS:
+        rows[t(f"workshop.check_{check}", lang)] = board[check].map(
+            lambda s: t(f"workshop.check_{s}", lang)
+        )
+        rows[t(f"workshop.col_{check}_note", lang)] = board[f"{check}_note"]
+    rows[t("workshop.col_comment", lang)] = board["comment"]
+    rows[t("workshop.col_votes", lang)] = board["votes"]
+    rows[t("workshop.col_points", lang)] = board["points"]
+    rows[t("workshop.col_participant", lang)] = board["participant"]
+    rows[t("workshop.col_updated", lang)] = board["updated_at"].map(_date_text)
+    rows[t("workshop.col_candidate", lang)] = board["candidate_id"]
+    return rows.reset_index(drop=True)
+
+
+def _date_text(moment: object) -> str:
+    if moment is None or pd.isna(moment):
+        return ""
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _safe_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise text cells a spreadsheet would run as a formula (« =HYPERLINK(…) »)."""
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return safe
+
+
+def table_csv(table: pd.DataFrame) -> bytes:
+    """Return a table as CSV for French spreadsheets: ``;``, decimal comma, UTF-8 with BOM."""
+    text = _safe_cells(table).to_csv(index=False, sep=";", decimal=",")
+    return text.encode("utf-8-sig")
+
+
+def table_xlsx(table: pd.DataFrame, *, sheet: str = "decisions") -> bytes:
+    """Return a table as an Excel workbook: frozen header, filters, readable column widths."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        _safe_cells(table).to_excel(writer, index=False, sheet_name=sheet[:31])
+        worksheet = writer.sheets[sheet[:31]]
+        worksheet.freeze_panes = "A2"
+        worksheet.auto_filter.ref = worksheet.dimensions
+        for index, column in enumerate(table.columns, start=1):
+            longest = max([len(str(column)), *(len(str(v)) for v in table[column].head(200))])
+            letter = worksheet.cell(row=1, column=index).column_letter
+            worksheet.column_dimensions[letter].width = min(60, max(8, longest + 2))
+    return buffer.getvalue()
+
+
+def factor_sources(
+    lang: str = DEFAULT_LANGUAGE, keys: Collection[str] | None = None
+) -> pd.DataFrame:
+    """Return the factors behind the indicators with value, unit, source, year and status.
+
+    Parameters
+    ----------
+    lang
+        Language of the descriptions and headers.
+    keys
+        Keep only these factor keys (those an indicator used); None keeps all of ``factors.csv``.
+    """
+    factors = read_table("factors.csv")
+    if keys is not None:
+        factors = factors[factors["key"].isin(list(keys))]
+    return pd.DataFrame(
+        {
+            t("workshop.col_factor", lang): factors[f"description_{lang}"],
+            t("workshop.col_value", lang): factors["value"],
+            t("app.col_unit", lang): factors["unit"],
+            t("workshop.col_source", lang): factors["source"],
+            t("workshop.col_year", lang): factors["year"],
+            t("workshop.col_factor_status", lang): factors["status"].map(
+                lambda s: t(f"workshop.factor_{s}", lang)
+            ),
+        }
+    ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def inline_map_html(fmap: folium.Map) -> str:
+    """Render a folium map as one HTML document with Leaflet inlined (no CDN, no server).
+
+    Scripts and stylesheets other than Leaflet's are dropped: the maps of eit-geo need none
+    (``offline.use_local_assets``). Leaflet's images become data URIs.
+    """
+    fmap.default_js, fmap.default_css = (
+        [("leaflet", "leaflet.js")],
+        [("leaflet_css", "leaflet.css")],
+    )
+    page = fmap.get_root().render()
+    folder = leaflet_dir()
+    script = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    style = _inline_images((folder / "leaflet.css").read_text(encoding="utf-8"), folder)
+    page = re.sub(
+        r"<script[^>]*\bsrc=\"[^\"]*leaflet\.js\"[^>]*></script>",
+        lambda _: f"<script>{script}</script>",
+        page,
+        count=1,
+    )
+    page = re.sub(
+        r"<link[^>]*\bhref=\"[^\"]*leaflet\.css\"[^>]*/?>",
+        lambda _: f"<style>{style}</style>",
+        page,
+        count=1,
+    )
+    page = re.sub(r"<script[^>]*\bsrc=\"(https?:)?//[^\"]*\"[^>]*></script>", "", page)
+    return re.sub(r"<link[^>]*\bhref=\"(https?:)?//[^\"]*\"[^>]*/?>", "", page)
+
+
+def _inline_images(css: str, folder: Path) -> str:
+    def data_uri(match: re.Match[str]) -> str:
+        path = folder / match.group(1)
+        if not path.is_file():
+            return "url()"
+        kind = "svg+xml" if path.suffix == ".svg" else path.suffix.lstrip(".")
+        encoded = base64.b64encode(path.read_bytes()).decode()
+        return f"url(data:image/{kind};base64,{encoded})"
+
+    return re.sub(r"url\((images/[^)]+)\)", data_uri, css)
+
+
+def svg_map(
+    zone: Zone,
+    board: pd.DataFrame,
+    *,
+    width: int = 960,
+    height: int = 600,
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
+    """Draw the zone as a static SVG: perimeter, companies, synergies coloured by workshop status.
+
+    Retained and in-place synergies are drawn thick, others thin; the view fits the perimeter
+    (or the companies), so a far-away partner's line simply leaves the frame. Prints sharp.
+    """
+    crs = zone.metric_crs()
+    points = zone.companies.to_crs(crs)
+    shapes = zone.perimeter.to_crs(crs) if zone.perimeter is not None else None
+    frame = shapes.total_bounds if shapes is not None and not shapes.empty else points.total_bounds
+    xmin, ymin, xmax, ymax = _padded(frame)
+    scale = min(width / (xmax - xmin), height / (ymax - ymin))
+
+    def xy(x: float, y: float) -> str:
+        return f"{(x - xmin) * scale:.1f},{height - (y - ymin) * scale:.1f}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="svg-map" role="img" aria-label="{html.escape(t("workshop.report_map", lang))}">',
+        f'<rect width="{width}" height="{height}" fill="#f4f6f4"/>',
+    ]
+    if shapes is not None:
+        for geometry in shapes.geometry.explode(index_parts=False):
+            if geometry.geom_type == "Polygon":
+                ring = " ".join(xy(x, y) for x, y in geometry.exterior.coords)
+                parts.append(
+                    f'<polygon points="{ring}" fill="#e3ebe3" stroke="#7a9a7a" stroke-width="1.5"/>'
+                )
+    lines = board[board.geometry.notna()].to_crs(crs) if len(board) else board
+    order = lines.assign(_top=lines["decision"].isin(SELECTED)).sort_values("_top", kind="stable")
+    for row in order.itertuples(index=False):
+        coords = " ".join(xy(x, y) for x, y in row.geometry.coords)
+        colour = _STATUS_COLOURS.get(row.decision, "#999999")
+        strong = row.decision in SELECTED
+        dash = "" if strong else ' stroke-dasharray="6 4"'
+        title = html.escape(
+            f"{row.from_name} → {row.to_name} : {resource_label(row.resource, lang)}"
+        )
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" '
+            f'stroke-width="{5 if strong else 1.5}" stroke-opacity="{0.9 if strong else 0.6}"'
+            f"{dash}><title>{title}</title></polyline>"
+        )
+    for row in points.itertuples(index=False):
+        x, y = xy(row.geometry.x, row.geometry.y).split(",")
+        name = html.escape(str(row.name))
+        label_at = f'x="{float(x) + 9:.1f}" y="{float(y) + 4:.1f}"'
+        parts.append(
+            f'<g><circle cx="{x}" cy="{y}" r="6" fill="#332288" stroke="white" stroke-width="2"/>'
+            f'<text {label_at} class="svg-label">{name}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _padded(bounds: np.ndarray) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    span = max(xmax - xmin, ymax - ymin, 500.0)
+    pad = 0.08 * span
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    half_w = max(xmax - xmin, 500.0) / 2 + pad
+    half_h = max(ymax - ymin, 500.0) / 2 + pad
+    return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+
+
+# --------------------------------------------------------------------------- report
+
+
+def build_report(
+    zone: Zone,
+    board: pd.DataFrame,
+    *,
+    kpis: Sequence[Kpi] = (),
+    figures: Sequence[go.Figure] = (),
+    map_html: str | None = None,
+    sources: pd.DataFrame | None = None,
+    anonymised: bool = False,
+    lang: str = DEFAULT_LANGUAGE,
+    generated: datetime | None = None,
+) -> str:
+    """Build the report for elected officials as one self-contained HTML document.
+
+    Parameters
+    ----------
+    zone
+        The zone (anonymised already when ``anonymised``).
+    board
+        ``workshop.build_board`` output (anonymised likewise): the retained and in-place
+        synergies are listed with their three checks.
+    kpis
+        Headline figures, shown as cards.
+    figures
+        Plotly figures (indicators, timeline); plotly.js is inlined once, with the first.
+    map_html
+        An interactive map document (`inline_map_html`); the vector `svg_map` is always there
+        too and replaces it on paper.
+    sources
+        Table of the factors behind the figures (`factor_sources` by default).
+    anonymised
+        Say on the cover that companies are anonymised.
+    lang
+        Language of the report.
+    generated
+        Date printed on the report (now by default).
+
+    Returns
+    -------
+    str
+        The HTML document; write it with ``encoding="utf-8"``.
+    """
+    when = (generated or datetime.now(UTC)).astimezone(UTC)
+    title = t("workshop.report_title", lang, zone=zone.name)
+    sections = [
+        _cover(zone, board, title, when, anonymised=anonymised, lang=lang),
+        _kpi_section(kpis, lang),
+        _map_section(zone, board, map_html, lang),
+        _figure_section(figures, lang),
+        _retained_section(board, lang),
+        _sources_section(factor_sources(lang) if sources is None else sources, lang),
+    ]
+    body = "\n".join(part for part in sections if part)
+    footer = html.escape(t("workshop.report_footer", lang, date=when.strftime("%Y-%m-%d")))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_style()}</style>\n</head>\n<body>\n"
+        f"<main>\n{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"
+    )
+
+
+def _cover(
+    zone: Zone, board: pd.DataFrame, title: str, when: datetime, *, anonymised: bool, lang: str
+) -> str:
+    counts = board["decision"].value_counts()
+    chips = "".join(
+        f'<span class="chip" style="border-color:{_STATUS_COLOURS[s]}">'
+        f"{html.escape(t(f'workshop.status_{s}', lang))} : {int(counts.get(s, 0))}</span>"
+        for s in _STATUS_COLOURS
+    )
+    note = (
+        f'<p class="notice">{html.escape(t("workshop.report_anonymised", lang))}</p>'
+        if anonymised
+        else ""
+    )
+    subtitle = t(
+        "workshop.report_subtitle",
+        lang,
+        companies=len(zone.companies),
+        flows=len(zone.flows),
+        date=when.strftime("%d/%m/%Y"),
+    )
+    return (
+        f'<header><h1>{html.escape(title)}</h1><p class="subtitle">{html.escape(subtitle)}</p>'
+        f'{note}<div class="chips">{chips}</div></header>'
+    )
+
+
+def _kpi_section(kpis: Sequence[Kpi], lang: str) -> str:
+    if not kpis:
+        return ""
+    cards = "".join(
+        f'<div class="kpi"><div class="kpi-value">{html.escape(k.value)}</div>'
+        f'<div class="kpi-label">{html.escape(k.label)}</div>'
+        f'<div class="kpi-detail">{html.escape(k.detail)}</div></div>'
+        for k in kpis
+    )
+    return _section(t("workshop.report_kpis", lang), f'<div class="kpis">{cards}</div>')
+
+
+def _map_section(zone: Zone, board: pd.DataFrame, map_html: str | None, lang: str) -> str:
+    heading = t("workshop.report_map", lang)
+    legend = "".join(
+        f'<span><i style="background:{colour}"></i>'
+        f"{html.escape(t(f'workshop.status_{s}', lang))}</span>"
+        for s, colour in _STATUS_COLOURS.items()
+    )
+    interactive = ""
+    if map_html:
+        interactive = (
+            f'<iframe class="map screen-only" title="{html.escape(heading)}" '
+            f'srcdoc="{html.escape(map_html)}"></iframe>'
+        )
+    static = svg_map(zone, board, lang=lang)
+    printed = f'<div class="{"print-only" if map_html else ""}">{static}</div>'
+    return _section(heading, f'{interactive}{printed}<div class="legend">{legend}</div>')
+
+
+def _figure_section(figures: Sequence[go.Figure], lang: str) -> str:
+    if not figures:
+        return ""
+    parts = [
+        figure.to_html(
+            full_html=False,
+            include_plotlyjs=index == 0,
+            config={"displaylogo": False, "responsive": True},
+            default_width="100%",
+            default_height="420px",
+        )
+        for index, figure in enumerate(figures)
+    ]
+    charts = "".join(f'<div class="chart">{part}</div>' for part in parts)
+    return _section(t("workshop.report_charts", lang), charts)
+
+
+def _retained_section(board: pd.DataFrame, lang: str) -> str:
+    chosen = board["decision"].isin(SELECTED)
+    decided = board[chosen & board["version"].gt(0)].assign(
+        _order=lambda b: b["decision"].map({"retained": 0, "in_place": 1})
+    )
+    decided = decided.sort_values(["_order", "score"], ascending=[True, False], kind="stable")
+    heading = t("workshop.report_retained", lang, count=len(decided))
+    if decided.empty:
+        body = f"<p>{html.escape(t('workshop.report_none', lang))}</p>"
+    else:
+        cards = "".join(_synergy_card(row, lang) for _, row in decided.iterrows())
+        body = f'<div class="synergies">{cards}</div>'
+    running = board[chosen & board["version"].eq(0)]
+    if running.empty:
+        return _section(heading, body)
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r['from_name']))}</td><td>{html.escape(str(r['to_name']))}</td>"
+        f"<td>{html.escape(resource_label(str(r['resource']), lang))}</td>"
+        f'<td class="num">{html.escape(_quantity(r["quantity"], str(r["unit"]), lang))}</td></tr>'
+        for _, r in running.iterrows()
+    )
+    head = "".join(
+        f"<th>{html.escape(t(key, lang))}</th>"
+        for key in ("app.col_from", "app.col_to", "app.col_resource", "app.col_quantity")
+    )
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    running_heading = html.escape(t("workshop.report_running", lang, count=len(running)))
+    return _section(heading, f"{body}<h3>{running_heading}</h3>{table}")
+
+
+def _quantity(value: object, unit: str, lang: str) -> str:
+    key = "units." + unit.replace("/", "_")
+    return f"{_number(value)} {t(key, lang)}"
+
+
+def _synergy_card(row: pd.Series, lang: str) -> str:
+    status = str(row["decision"])
+    checks = "".join(
+        f"<tr><th>{html.escape(t(f'workshop.check_{c}', lang))}</th>"
+        f'<td class="state state-{html.escape(str(row[c]))}">'
+        f"{html.escape(t(f'workshop.check_{row[c]}', lang))}</td>"
+        f"<td>{html.escape(str(row[f'{c}_note']))}</td></tr>"
+        for c in CHECKS
+    )
+    quantity = _quantity(row["quantity"], str(row["unit"]), lang)
+    facts = t(
+        "workshop.report_synergy_facts",
+        lang,
+        resource=resource_label(str(row["resource"]), lang),
+        quantity=quantity,
+        km=_number(row["distance_km"], 1),
+    )
+    comment = str(row.get("comment", "") or "")
+    who = t(
+        "workshop.report_decided_by",
+        lang,
+        who=row["participant"] or "—",
+        date=_date_text(row["updated_at"]) or "—",
+    )
+    return (
+        f'<article class="synergy" style="border-left-color:{_STATUS_COLOURS.get(status, "#999")}">'
+        f"<h3>{html.escape(str(row['from_name']))} → {html.escape(str(row['to_name']))}</h3>"
+        f'<p><span class="badge">{html.escape(t(f"workshop.status_{status}", lang))}</span> '
+        f'{html.escape(facts)}</p><table class="checks">{checks}</table>'
+        + (f'<p class="comment">{html.escape(comment)}</p>' if comment else "")
+        + f'<p class="who">{html.escape(who)}</p></article>'
+    )
+
+
+def _number(value: object, digits: int = 0) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{float(value):,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _sources_section(sources: pd.DataFrame, lang: str) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in sources.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in sources.itertuples(index=False)
+    )
+    intro = html.escape(t("workshop.report_sources_intro", lang))
+    table = f"<p>{intro}</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    return _section(t("workshop.report_sources", lang), table, "sources")
+
+
+def _style() -> str:
+    return data_path("report", "report.css").read_text(encoding="utf-8")
+
+
+def _section(heading: str, content: str, css_class: str = "") -> str:
+    """Return a report section; ``heading`` is plain text (escaped here), ``content`` HTML."""
+    attribute = f' class="{css_class}"' if css_class else ""
+    return f"<section{attribute}><h2>{html.escape(heading)}</h2>{content}</section>"
+
+
+def _cell(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def find_chromium() -> str | None:
+    """Return the Chromium (or Chrome) executable: ``EIT_GEO_CHROMIUM``, else the first on PATH."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        return configured if Path(configured).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def report_pdf(document: str, *, timeout_s: float = 120.0) -> bytes:
+    """Print an HTML report to PDF (A4) with headless Chromium.
+
+    Parameters
+    ----------
+    document
+        The HTML of `build_report`.
+    timeout_s
+        Give up after this many seconds.
+
+    Returns
+    -------
+    bytes
+        The PDF file.
+
+    Raises
+    ------
+    RuntimeError
+        If no Chromium is installed (Debian: ``apt-get install chromium``; or set
+        ``EIT_GEO_CHROMIUM``) or if printing fails.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        msg = (
+            "PDF export needs Chromium: install it (Debian/Ubuntu: apt-get install chromium) "
+            f"or set {CHROMIUM_ENV} to a Chrome/Chromium executable; the HTML report needs nothing"
+        )
+        raise RuntimeError(msg)
+    with tempfile.TemporaryDirectory(prefix="eit-geo-pdf-") as folder:
+        source, target = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        source.write_text(document, encoding="utf-8")
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=15000",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired as error:
+            msg = f"Chromium did not print the report within {timeout_s:.0f} s"
+            raise RuntimeError(msg) from error
+        if not target.is_file() or target.stat().st_size == 0:
+            detail = result.stderr.decode(errors="replace")[-800:]
+            msg = f"Chromium could not print the report (exit {result.returncode}): {detail}"
+            raise RuntimeError(msg)
+        return target.read_bytes()

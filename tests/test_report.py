@@ -1,0 +1,208 @@
+"""Report for elected officials (self-contained HTML, PDF) and the decision tables (CSV, XLSX)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from typing import TYPE_CHECKING
+
+import folium
+import openpyxl
+import pandas as pd
+import pytest
+
+from eit_geo import anonymise, report, store, timeline, workshop
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+from eit_geo.matching import find_substitutions
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from eit_geo.zone import Zone
+
+EVIL = '<script>alert("x")</script> & « guillemets »'
+
+
+@pytest.fixture(scope="module")
+def kalundborg() -> Zone:
+    return load_zone(example_path("kalundborg"))
+
+
+@pytest.fixture(scope="module")
+def decided(kalundborg: Zone, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """A board where a participant retained one candidate (with hostile text) and rejected one."""
+    candidates = find_substitutions(kalundborg)
+    engine = store.open_store(f"sqlite:///{tmp_path_factory.mktemp('r') / 'd.sqlite'}")
+    new = candidates.loc[candidates["status"] == "candidate", "candidate_id"].tolist()
+    store.record_decision(
+        engine,
+        "z",
+        new[0],
+        {
+            "status": "retained",
+            "technical": "ok",
+            "technical_note": EVIL,
+            "regulatory": "watch",
+            "regulatory_note": "sortie du statut de déchet à demander",
+            "comment": '=HYPERLINK("http://evil")',
+        },
+        participant="Anne <DREAL>",
+    )
+    store.record_decision(engine, "z", new[1], {"status": "rejected"}, participant="Bruno")
+    board = workshop.build_board(
+        candidates, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+    )
+    history = store.history(engine, "z")
+    engine.dispose()
+    return board, history, new[0]
+
+
+def test_decisions_table(decided: tuple) -> None:
+    board, _, retained = decided
+    table = report.decisions_table(board)
+    assert len(table) == len(board)
+    assert list(table.columns[:3]) == ["Fournisseur", "Receveur", "Ressource"]
+    row = table[table["Identifiant de la piste"] == retained].iloc[0]
+    assert row["Décision de l'atelier"] == "retenue"
+    assert row["Technique (qualité, volumes, régularité)"] == "validé"
+    assert row["Note technique"] == EVIL
+    assert row["Dernière modification par"] == "Anne <DREAL>"
+    assert row["Date de la modification"].endswith("UTC")
+    english = report.decisions_table(board, "en")
+    assert "Workshop decision" in english.columns
+    assert set(english["Workshop decision"]) <= {"to study", "retained", "rejected", "in place"}
+
+
+def test_csv_for_french_spreadsheets(decided: tuple) -> None:
+    board, _, retained = decided
+    data = report.table_csv(report.decisions_table(board))
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    row = back[back["Identifiant de la piste"] == retained].iloc[0]
+    assert row["Commentaire"] == '\'=HYPERLINK("http://evil")'  # never run as a formula
+    assert row["Note technique"] == EVIL
+    assert "," in back["Score"].dropna().iloc[0]
+
+
+def test_xlsx(decided: tuple) -> None:
+    board, _, retained = decided
+    table = report.decisions_table(board)
+    book = openpyxl.load_workbook(io.BytesIO(report.table_xlsx(table)))
+    sheet = book["decisions"]
+    assert sheet.freeze_panes == "A2"
+    headers = [cell.value for cell in sheet[1]]
+    assert headers == list(table.columns)
+    column = headers.index("Commentaire") + 1
+    ids = headers.index("Identifiant de la piste") + 1
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, ids).value == retained)
+    cell = sheet.cell(row, column)
+    assert cell.data_type == "s"
+    assert cell.value.startswith("'=")
+    assert sheet.max_row == len(table) + 1
+
+
+def test_factor_sources() -> None:
+    every = report.factor_sources()
+    assert {"Facteur", "Valeur", "Source", "Année", "Statut"} <= set(every.columns)
+    assert set(every["Statut"]) == {"sourcé", "à confirmer"}
+    some = report.factor_sources("en", keys=["gas_boiler_efficiency"])
+    assert len(some) == 1
+    assert "Source" in some.columns
+
+
+def test_inline_map_has_no_outside_reference() -> None:
+    fmap = folium.Map(location=[55.67, 11.1], zoom_start=13, tiles=None)
+    folium.CircleMarker([55.67, 11.1], tooltip="x").add_to(fmap)
+    page = report.inline_map_html(fmap)
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+href=\"(https?:)?//", page)
+    assert "L.map(" in page
+    assert "url(images/" not in page  # Leaflet's images are data URIs
+
+
+def test_svg_map(kalundborg: Zone, decided: tuple) -> None:
+    board, _, _ = decided
+    svg = report.svg_map(kalundborg, board)
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    assert svg.count("<circle") == len(kalundborg.companies)
+    assert svg.count("<polyline") == board.geometry.notna().sum()
+    assert 'stroke="#E69F00" stroke-width="5"' in svg  # the retained one, thick, orange
+    assert "Asnæs" in svg
+
+
+def _report(kalundborg: Zone, decided: tuple, **options: object) -> str:
+    board, history, _ = decided
+    figure = timeline.timeline_figure(timeline.network_timeline(kalundborg, board, history))
+    kpis = [report.Kpi("CO₂ évité", "≈ 3 100 t CO₂e/an", "retenu <b>")]
+    return report.build_report(kalundborg, board, kpis=kpis, figures=[figure, figure], **options)
+
+
+def test_report_is_self_contained_and_escaped(kalundborg: Zone, decided: tuple) -> None:
+    fmap = folium.Map(location=[55.67, 11.1], zoom_start=13, tiles=None)
+    document = _report(kalundborg, decided, map_html=report.inline_map_html(fmap))
+    assert document.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script[^>]+src=", document)
+    assert not re.search(r"<link[^>]+href=", document)
+    assert "<script>alert" not in document
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; « guillemets »" in document
+    assert "Anne &lt;DREAL&gt;" in document
+    assert "retenu &lt;b&gt;" in document
+    assert document.count("* plotly.js v") == 1  # the library once, for two figures
+    assert document.count("Plotly.newPlot(") == 2
+    assert '<iframe class="map screen-only"' in document
+    assert 'class="print-only"><svg' in document
+    assert "Synergies retenues par l&#x27;atelier (1)" in document
+    assert "Échanges déjà en place" in document
+    assert "Sources des facteurs" in document
+    assert "ADEME" in document
+    assert "Vue anonymisée" not in document
+
+
+def test_anonymised_report(kalundborg: Zone, decided: tuple) -> None:
+    board, _, _ = decided
+    public_zone = anonymise.anonymise_zone(kalundborg, lang="en")
+    public_board = anonymise.anonymise_candidates(board, kalundborg, lang="en")
+    document = report.build_report(public_zone, public_board, anonymised=True, lang="en")
+    assert "Anonymised view" in document
+    for name in kalundborg.companies["name"]:
+        assert name not in document
+    assert "Company " in document
+
+
+@pytest.mark.skipif(report.find_chromium() is None, reason="no Chromium to print with")
+def test_report_pdf(kalundborg: Zone, decided: tuple, tmp_path: Path) -> None:
+    pdf = report.report_pdf(_report(kalundborg, decided))
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type/Page") >= 2
+    (tmp_path / "report.pdf").write_bytes(pdf)
+
+
+def test_report_pdf_without_chromium(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(report.CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+    with pytest.raises(RuntimeError, match="PDF export needs Chromium: install it"):
+        report.report_pdf("<html></html>")
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium")
+def test_report_opens_offline(kalundborg: Zone, decided: tuple, tmp_path: Path) -> None:
+    """Open the file in Chromium with every network request refused: all of it renders."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = tmp_path / "rapport.html"
+    path.write_text(_report(kalundborg, decided), encoding="utf-8")
+    requests: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (
+            requests.append(r.request.url), r.abort()))  # fmt: skip
+        page.goto(path.as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+        assert page.locator(".js-plotly-plot").count() == 2
+        assert page.locator("svg.svg-map circle").count() == len(kalundborg.companies)
+        browser.close()
+    assert requests == []
