@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -203,6 +204,53 @@ register(
     "trouver les synergies d'une zone / find a zone's synergy candidates",
     _match_arguments,
     _run_match,
+)
+
+
+def _indicators_arguments(parser: argparse.ArgumentParser) -> None:
+    _zone_arguments(parser)
+    parser.add_argument(
+        "--scenario", choices=("existing", "optimal", "all"), default="all", help="scénario"
+    )
+    parser.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
+    parser.add_argument("--factors", type=Path, help="facteurs modifiés (CSV de data/factors.csv)")
+    parser.add_argument("--prices", type=Path, help="prix : code, purchase_eur_per_unit, …")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language")
+
+
+def _run_indicators(args: argparse.Namespace) -> int:
+    from eit_geo import indicators  # noqa: PLC0415 - keeps the other commands light
+
+    try:
+        tables = {
+            name: indicators.read_user_table(path, name, lang=args.lang)
+            for name, path in (("factors", args.factors), ("prices", args.prices))
+            if path is not None
+        }
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_ZONE
+    zone = _load_or_report(args.zone)
+    if zone is None:
+        return EXIT_BAD_ZONE
+    scenarios = []
+    if args.scenario in ("existing", "all"):
+        scenarios.append(indicators.existing_scenario(zone, **tables))
+    if args.scenario in ("optimal", "all"):
+        scenarios.append(indicators.optimal_scenario(zone, **tables))
+    if args.json:
+        values = {"zone": zone.name, **{s.name: s.to_dict() for s in scenarios}}
+        print(json.dumps(values, ensure_ascii=False, indent=2))
+    else:
+        print(indicators.summary_text(scenarios, zone.name, args.lang))
+    return 0
+
+
+register(
+    "indicators",
+    "indicateurs d'une zone (CO2, eau, énergie, tonnes) / a zone's indicators",
+    _indicators_arguments,
+    _run_indicators,
 )
 
 
