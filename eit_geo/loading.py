@@ -436,6 +436,23 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _csv_rows(text: str, separator: str) -> list[list[str]] | int:
+    """Split CSV text into rows; for a quote never closed, the row where it opens.
+
+    The strict reading only serves to find that quote: any other irregularity (a quote inside
+    a value) is read leniently, as a spreadsheet would.
+    """
+    rows: list[list[str]] = []
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    try:
+        rows.extend(strict)
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            return len(rows) + 1
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    return rows
+
+
 def _read_csv(path: Path, table: str, reading: _Reading) -> RawTable | None:
     text = decode_text(path.read_bytes())
     if text is None:
@@ -445,7 +462,11 @@ def _read_csv(path: Path, table: str, reading: _Reading) -> RawTable | None:
         reading.fail(path.name, "validation.empty_file")
         return None
     separator = sniff_separator(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    rows = _csv_rows(text, separator)
+    if isinstance(rows, int):
+        message = t("validation.unclosed_quote", reading.lang)
+        reading.problems.append(Problem(path.name, rows, None, None, message, reading.lang))
+        return None
     header, body = rows[0], rows[1:]
     width = len(header)
     records: list[list[str]] = []

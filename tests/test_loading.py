@@ -572,6 +572,32 @@ def test_csv_with_a_huge_field_is_unreadable(tmp_path: Path, mini_dir: Path) -> 
     ]
 
 
+def test_csv_with_a_quote_never_closed(tmp_path: Path, mini_dir: Path) -> None:
+    folder = tmp_path / "zone"
+    shutil.copytree(mini_dir, folder)
+    text = (folder / "companies.csv").read_text()
+    (folder / "companies.csv").write_text(text.replace("gyproc,Gyproc", 'gyproc,"Gyproc'))
+    assert problems_of(folder) == [
+        problem(
+            "companies.csv",
+            "guillemet ouvert sur cette ligne et jamais fermé : la suite du fichier ne forme "
+            "qu'une seule valeur",
+            4,
+        )
+    ]
+
+
+def test_csv_quotes_inside_values_are_read_leniently(tmp_path: Path, mini_dir: Path) -> None:
+    folder = tmp_path / "zone"
+    shutil.copytree(mini_dir, folder)
+    text = (folder / "companies.csv").read_text()
+    text = text.replace("gyproc,Gyproc Kalundborg", 'gyproc,Gyproc 5" Kalundborg')
+    text = text.replace("refinery,Raffinerie de Kalundborg", 'refinery,"Raffinerie" (DK)')
+    (folder / "companies.csv").write_text(text)
+    names = load_zone(folder).companies["name"].to_list()
+    assert names[1:3] == ["Raffinerie (DK)", 'Gyproc 5" Kalundborg']
+
+
 def test_unexpected_reader_error_becomes_a_problem(
     tmp_path: Path, mini_zone: Zone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
