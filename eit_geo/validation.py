@@ -229,6 +229,12 @@ def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries 
     empty = geometry.isna() | geometry.is_empty
     for row in empty[empty].index:
         check.add(int(row), "geometry", None, "validation.no_geometry")
+    # QGIS often saves points as one-part MultiPoints: take that one point.
+    single = ~empty & (geometry.geom_type == "MultiPoint") & (geometry.count_geometries() == 1)
+    if single.any():
+        geometry = geometry.where(
+            ~single, geometry.explode(index_parts=False).loc[single[single].index]
+        )
     kinds = geometry.geom_type
     bad = ~empty & (kinds != "Point")
     for row in bad[bad].index:

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPoint, Point, Polygon
 
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.loading import load_zone
@@ -383,8 +383,18 @@ POINTS = [
             ),
         ),
         (None, Problem("companies.gpkg", 2, "geometry", None, "géométrie absente ou vide")),
+        (
+            MultiPoint([(11.09, 55.66), (11.1, 55.67)]),
+            Problem(
+                "companies.gpkg",
+                2,
+                "geometry",
+                None,
+                "la géométrie doit être un point (reçu : MultiPoint)",
+            ),
+        ),
     ],
-    ids=["polygon", "none"],
+    ids=["polygon", "none", "multipoint"],
 )
 def test_company_geometry_must_be_a_point(
     geometry: object, expected: Problem, tmp_path: Path, mini_dir: Path
@@ -394,6 +404,14 @@ def test_company_geometry_must_be_a_point(
     with pytest.raises(ZoneError) as caught:
         load_zone(folder)
     assert caught.value.problems == [expected]
+
+
+def test_one_part_multipoints_are_points(tmp_path: Path, mini_dir: Path) -> None:
+    companies = _companies([MultiPoint([point]) for point in POINTS])
+    folder = _geo_zone(tmp_path / "zone", mini_dir, companies)
+    zone = load_zone(folder)
+    assert list(zone.companies.geom_type) == ["Point"] * 4
+    assert zone.companies.geometry.geom_equals(gpd.GeoSeries(POINTS, crs=4326)).all()
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
