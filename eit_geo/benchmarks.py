@@ -71,7 +71,7 @@ def benchmark_table(
     employees = float(headcount.sum()) if partners and headcount.notna().all() else math.nan
     zone_row = {
         "case_id": "zone",
-        "label": zone.name,
+        "label": t("indicators.zone_label", lang, zone=zone.name),
         "is_zone": True,
         "partners": float(len(partners)) or math.nan,
         "employees": employees,

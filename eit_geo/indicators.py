@@ -42,6 +42,7 @@ __all__ = [
     "AMOUNTS",
     "EXCHANGE_COLUMNS",
     "INDICATORS",
+    "UNIT_KEYS",
     "Scenario",
     "build_scenario",
     "by_company",
