@@ -1,14 +1,30 @@
 """eit-geo dashboard: the frame (page config, language, zone picker) and the navigation."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from eit_geo import ui
 
 st.set_page_config(page_title="eit-geo", page_icon="♻️", layout="wide")
+ui.keep_filters()
+ui.serve_map_assets(Path(__file__).parent / "static")
 ui.sidebar()
 
 pages = [
-    st.Page("pages/accueil.py", title=ui.tr("app.page_home"), icon="🏠", default=True),
-    st.Page("pages/donnees.py", title=ui.tr("app.page_data"), icon="📂", url_path="donnees"),
+    st.Page("pages/accueil.py", title=ui.tr("app.page_home"), icon=":material/home:", default=True),
+    st.Page("pages/carte.py", title=ui.tr("map.page_map"), icon=":material/map:", url_path="carte"),
+    st.Page(
+        "pages/synergies.py",
+        title=ui.tr("map.page_synergies"),
+        icon=":material/swap_horiz:",
+        url_path="synergies",
+    ),
+    st.Page(
+        "pages/donnees.py",
+        title=ui.tr("app.page_data"),
+        icon=":material/folder_open:",
+        url_path="donnees",
+    ),
 ]
 st.navigation(pages).run()

@@ -9,32 +9,78 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import folium
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit_folium import st_folium
 
+from eit_geo.codes import FAMILIES, UNITS
 from eit_geo.datafiles import data_path, example_names, example_path
 from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
+from eit_geo.filters import MapFilter, apply_filter, best_links, sector_colours, sector_groups
 from eit_geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from eit_geo.loading import load_zone
+from eit_geo.maps import (
+    BASEMAPS,
+    DRAWN_LINKS,
+    build_base_map,
+    clicked_feature,
+    feature_layers,
+    layer_features,
+)
+from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.offline import STATIC_URL, install_assets, static_url
+from eit_geo.panels import (
+    SORT_COLUMNS,
+    company_facts,
+    company_inventory,
+    company_links,
+    escape_markdown,
+    facts_frame,
+    format_km,
+    group_facts,
+    group_tip,
+    link_facts,
+    link_tip,
+    synergy_table,
+)
 from eit_geo.zone import Zone
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "ZONE_ENV",
+    "basemap_choice",
     "current_zone",
+    "ensure_frame",
+    "filtered",
+    "keep_filters",
     "language",
     "load_uploaded_zone",
     "load_zone_from_path",
+    "map_features",
+    "map_filter",
     "problems_table",
     "select_example",
+    "serve_map_assets",
     "show_errors",
+    "show_map",
+    "show_selection",
+    "show_synergy_list",
+    "shown_counts",
     "sidebar",
     "template_bytes",
     "tr",
     "use_upload",
     "zone_error",
     "zone_gpkg_bytes",
+    "zone_groups",
+    "zone_links",
 ]
 
 ZONE_ENV = "EIT_GEO_ZONE"
@@ -183,3 +229,318 @@ def sidebar() -> None:
         if choice is not None and choice != current:
             select_example(choice)
             st.rerun()
+
+
+# --------------------------------------------------------------------------- map and synergies
+# Filters live under ``filters_*`` keys shared by the Carte and Synergies pages (kept across
+# pages by `keep_filters`); each page's own state is under ``carte_*`` or ``synergies_*``.
+
+FILTER_PREFIX = "filters_"
+KEY_BASEMAP = "carte_basemap"
+KEY_MAP = "carte_map"
+KEY_SELECTION = "carte_selection"
+KEY_LAST_CLICK = "carte_last_click"
+KEY_SORT = "synergies_sort"
+KEY_TABLE = "synergies_table"
+KEY_ASSETS = "map_assets_url"
+MAP_HEIGHT = 640
+DISTANCE_STEPS: tuple[float, ...] = (0.5, 1, 2, 5, 10, 20, 33, 50, 100, 200, 500)
+_DEFAULT_KM = "default"
+
+
+def ensure_frame() -> None:
+    """Run the page inside the frame of ``app.py``; call it first in every page.
+
+    With a ``pages/`` folder next to ``app.py``, Streamlit runs a legacy multipage app until a
+    run of ``app.py`` calls ``st.navigation`` (``streamlit/runtime/pages_manager.py``): the
+    first visit of a fresh server straight to ``/carte`` would run the page alone, without
+    language, zone picker or navigation. The page then switches that mode off and reruns.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def keep_filters() -> None:
+    """Keep the filters' values while a page without them is shown (call it on every run)."""
+    for key in [k for k in st.session_state if str(k).startswith(FILTER_PREFIX)]:
+        st.session_state[key] = st.session_state[key]
+
+
+@st.cache_resource(show_spinner=False)
+def _install_assets(static_dir: str) -> str:
+    install_assets(Path(static_dir))
+    return static_url(st.get_option("server.baseUrlPath") or "")
+
+
+def serve_map_assets(static_dir: Path) -> None:
+    """Serve Leaflet from ``static_dir/vendor`` (copied once per server) for this session's maps.
+
+    ``static_dir`` is the ``static`` folder next to ``app.py``, served by Streamlit.
+    """
+    st.session_state[KEY_ASSETS] = _install_assets(str(static_dir))
+
+
+def static_serving_on() -> bool:
+    """Tell whether Streamlit serves the ``static`` folder (needed by the offline map)."""
+    return bool(st.get_option("server.enableStaticServing"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
+def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
+    """Return the zone's substitution links (existing and candidates), cached per distances."""
+    return find_substitutions(zone, max_km=dict(max_km) or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
+def zone_groups(zone: Zone) -> gpd.GeoDataFrame:
+    """Return the zone's mutualisation groups, cached."""
+    return find_mutualisations(zone)
+
+
+def _filter_default(name: str, value: object) -> str:
+    key = FILTER_PREFIX + name
+    st.session_state.setdefault(key, value)
+    return key
+
+
+def map_filter(zone: Zone) -> MapFilter:
+    """Draw the filters in the sidebar and return the choice (shared by Carte and Synergies)."""
+    lang = language()
+    present = [g for g in sector_colours() if g in set(sector_groups(zone.companies))]
+    units = [u for u in UNITS if u in set(zone.flows["unit"])]
+    with st.sidebar:
+        st.subheader(tr("map.filters"))
+        families = st.multiselect(
+            tr("map.filter_families"),
+            FAMILIES,
+            key=_filter_default("families", list(FAMILIES)),
+            format_func=lambda f: t(f"families.{f}", lang),
+        )
+        sectors = st.multiselect(
+            tr("map.filter_sectors"),
+            present,
+            key=_filter_default(f"sectors_{zone.name}", present),
+            format_func=lambda g: t(f"sectors.{g}", lang),
+        )
+        st.caption(tr("map.filter_show"))
+        shown = {
+            name: st.checkbox(tr(f"map.layer_{name}"), key=_filter_default(name, True))
+            for name in ("existing", "candidates", "groups")
+        }
+        with st.expander(tr("map.filter_distance")):
+            st.caption(tr("map.filter_distance_help"))
+            distances = {
+                family: st.select_slider(
+                    t(f"families.{family}", lang),
+                    options=[_DEFAULT_KM, *DISTANCE_STEPS],
+                    key=_filter_default(f"km_{family}", _DEFAULT_KM),
+                    format_func=lambda v: (
+                        tr("map.distance_default") if v == _DEFAULT_KM else format_km(v, lang)
+                    ),
+                )
+                for family in FAMILIES
+            }
+        with st.expander(tr("map.filter_quantity")):
+            st.caption(tr("map.filter_quantity_help"))
+            minimum = {
+                unit: st.number_input(
+                    t(f"units.{unit.replace('/', '_')}", lang),
+                    min_value=0.0,
+                    step=1000.0,
+                    key=_filter_default(f"min_{unit.replace('/', '_')}", 0.0),
+                )
+                for unit in units
+            }
+    return MapFilter(
+        families=tuple(families),
+        sectors=tuple(sectors),
+        min_quantity=tuple((u, float(q)) for u, q in minimum.items() if q),
+        max_km=tuple((f, float(km)) for f, km in distances.items() if km != _DEFAULT_KM),
+        **shown,
+    )
+
+
+@st.cache_data(
+    show_spinner=False,
+    max_entries=16,
+    hash_funcs={Zone: Zone.fingerprint, MapFilter: repr},
+)
+def filtered(
+    zone: Zone, choice: MapFilter
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return ``(companies, links, groups)`` as the filters keep them, cached."""
+    return apply_filter(zone.companies, zone_links(zone, choice.max_km), zone_groups(zone), choice)
+
+
+@st.cache_data(
+    show_spinner=False,
+    max_entries=16,
+    hash_funcs={Zone: Zone.fingerprint, MapFilter: repr},
+)
+def map_features(zone: Zone, choice: MapFilter, lang: str) -> tuple[dict[str, dict], int]:
+    """Return the GeoJSON of the map's layers and how many leads were left out, cached.
+
+    At most `DRAWN_LINKS` candidate links are drawn, the best-scored.
+    """
+    companies, links, groups = filtered(zone, choice)
+    drawn, hidden = best_links(links, DRAWN_LINKS)
+    return layer_features(zone, companies, drawn, groups, lang=lang), hidden
+
+
+def basemap_choice() -> str:
+    """Draw the basemap picker in the sidebar and return ``auto``, ``osm``, ``light``, ``none``."""
+    with st.sidebar:
+        return st.selectbox(
+            tr("map.basemap"),
+            BASEMAPS,
+            key=KEY_BASEMAP,
+            format_func=lambda b: tr(f"map.basemap_{b}"),
+            help=tr("map.basemap_help"),
+        )
+
+
+def shown_counts(zone: Zone, choice: MapFilter) -> str:
+    """Return the sentence counting what the map shows."""
+    companies, links, groups = filtered(zone, choice)
+    existing = int((links["status"] == "existing").sum())
+    return tr(
+        "map.shown_counts",
+        companies=len(companies),
+        existing=existing,
+        candidates=len(links) - existing,
+        groups=len(groups),
+    )
+
+
+def show_map(zone: Zone, choice: MapFilter, basemap: str) -> tuple[str, str] | None:
+    """Show the map; return the selection ``(kind, id)`` of the last click, kept per session.
+
+    The base map only changes with the zone, the language and the basemap; the filtered layers
+    go through ``feature_group_to_add``, so a filter change redraws them without reloading
+    the map.
+    """
+    lang = language()
+    if not static_serving_on():
+        st.warning(tr("map.static_off"))
+    features, hidden = map_features(zone, choice, lang)
+    if hidden:
+        st.info(tr("map.best_notice", shown=DRAWN_LINKS, hidden=hidden))
+    assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
+    fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets)
+    returned = st_folium(
+        fmap,
+        key=KEY_MAP,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        feature_group_to_add=feature_layers(features, lang=lang),
+        layer_control=folium.LayerControl(collapsed=True),
+    )
+    drawing = (returned or {}).get("last_active_drawing")
+    if drawing and drawing != st.session_state.get(KEY_LAST_CLICK):
+        st.session_state[KEY_LAST_CLICK] = drawing
+        st.session_state[KEY_SELECTION] = clicked_feature(returned)
+    return st.session_state.get(KEY_SELECTION)
+
+
+def _clear_selection() -> None:
+    st.session_state.pop(KEY_SELECTION, None)
+
+
+def _facts(facts: dict[str, str]) -> None:
+    st.dataframe(facts_frame(facts), hide_index=True)
+
+
+def show_selection(zone: Zone, choice: MapFilter, selection: tuple[str, str] | None) -> None:
+    """Show beside the map what the click chose: a company, a link or a mutualisation group."""
+    lang = language()
+    _, links, groups = filtered(zone, choice)
+    if selection is None:
+        st.info(tr("map.nothing_selected"))
+        return
+    kind, ident = selection
+    if kind == "company" and ident in set(zone.companies["id"]):
+        company = zone.companies.loc[zone.companies["id"] == ident].iloc[0]
+        st.subheader(escape_markdown(str(company["name"])))
+        _facts(company_facts(company, lang))
+        st.markdown(f"**{tr('map.inventory')}**")
+        inventory = company_inventory(zone, ident, lang)
+        if inventory.empty:
+            st.caption(tr("map.no_flows"))
+        else:
+            st.dataframe(inventory, hide_index=True)
+        st.markdown(f"**{tr('map.its_links')}**")
+        mine = company_links(links, ident, lang)
+        if mine.empty:
+            st.caption(tr("map.no_links"))
+        else:
+            st.dataframe(mine, hide_index=True)
+    elif kind == "link" and ident in set(links["candidate_id"]):
+        link = links.loc[links["candidate_id"] == ident].iloc[0]
+        st.subheader(escape_markdown(link_tip(link, lang)))
+        _facts(link_facts(link, lang))
+    elif kind == "group" and ident in set(groups["group_id"]):
+        group = groups.loc[groups["group_id"] == ident].iloc[0]
+        st.subheader(escape_markdown(group_tip(group, lang)))
+        _facts(group_facts(group, zone, lang))
+    else:
+        st.info(tr("map.nothing_selected"))
+        return
+    st.button(tr("map.clear_selection"), on_click=_clear_selection, key="carte_clear")
+
+
+def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
+    """Show the synergy list: sort it, pick a row, read its details and both inventories."""
+    lang = language()
+    _, links, groups = filtered(zone, choice)
+    if links.empty:
+        st.info(tr("map.no_synergy"))
+    else:
+        sort = st.segmented_control(
+            tr("map.sort_by"),
+            list(SORT_COLUMNS),
+            key=_page_default(KEY_SORT, "score"),
+            format_func=lambda s: tr(f"map.sort_{s}"),
+        )
+        table = synergy_table(links, lang, sort=sort or "score")
+        st.caption(tr("map.list_counts", count=len(table)))
+        event = st.dataframe(
+            table,
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=KEY_TABLE,
+            column_config={
+                name: st.column_config.NumberColumn(format="localized")
+                for name in table.attrs["numeric"]
+            },
+        )
+        rows = event.selection.rows if event is not None else []
+        if rows:
+            _show_link(zone, links, str(table.index[rows[0]]))
+    if not groups.empty:
+        st.subheader(tr("map.groups_title"))
+        st.dataframe(
+            pd.DataFrame([group_facts(g, zone, lang) for _, g in groups.iterrows()]),
+            hide_index=True,
+        )
+
+
+def _page_default(key: str, value: object) -> str:
+    st.session_state.setdefault(key, value)
+    return key
+
+
+def _show_link(zone: Zone, links: gpd.GeoDataFrame, ident: str) -> None:
+    lang = language()
+    link = links.loc[links["candidate_id"] == ident].iloc[0]
+    st.subheader(f"{tr('map.open_one')} : {escape_markdown(link_tip(link, lang))}")
+    left, middle, right = st.columns(3)
+    with left:
+        _facts(link_facts(link, lang))
+    names = zone.company_names()
+    for column, company in ((middle, link["from_id"]), (right, link["to_id"])):
+        name = escape_markdown(names.get(company, company))
+        column.markdown(f"**{name}** — {tr('map.inventory')}")
+        column.dataframe(company_inventory(zone, company, lang), hide_index=True)

@@ -5,6 +5,7 @@ import streamlit as st
 from eit_geo import ui
 from eit_geo.summary import flows_by_family, zone_figures
 
+ui.ensure_frame()
 st.title(ui.tr("app.title"))
 st.markdown(ui.tr("app.intro"))
 

@@ -4,6 +4,8 @@ import streamlit as st
 
 from eit_geo import ui
 
+ui.ensure_frame()
+
 st.title(ui.tr("app.page_data"))
 
 uploaded = st.file_uploader(

@@ -1,0 +1,274 @@
+"""Texts and tables shown beside the map and in the synergy list, in the user's language.
+
+A company's inventory and links, the facts of one link or group, the list of synergies, and
+the number formats they use (French: ``150 000 t/an``, ``2,6 km``). Plain text only: the
+map (``maps``) escapes what it puts into HTML; Streamlit shows these frames as tables.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from eit_geo.codes import resource_label
+from eit_geo.filters import sector_group
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+__all__ = [
+    "company_facts",
+    "company_inventory",
+    "company_links",
+    "escape_markdown",
+    "facts_frame",
+    "format_km",
+    "format_number",
+    "format_quantity",
+    "group_facts",
+    "group_tip",
+    "link_facts",
+    "link_tip",
+    "synergy_table",
+    "unit_label",
+]
+
+_THIN_SPACE = "\u202f"
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+_SMALL_KM = 10.0
+
+
+def format_number(value: float, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
+    """Format a number for reading: ``150 000`` and ``2,6`` in French, ``150,000`` in English."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "fr":
+        text = text.replace(",", _THIN_SPACE).replace(".", ",")
+    return text
+
+
+def escape_markdown(text: str) -> str:
+    """Escape a user's text (a company name) so that Streamlit shows it as typed.
+
+    Streamlit reads headings and messages as Markdown: a name holding ``![x](http://…)``
+    would fetch an image from another host.
+    """
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def unit_label(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a unit as users read it (``t/yr`` → ``t/an`` in French)."""
+    return t(f"units.{unit.replace('/', '_')}", lang)
+
+
+def format_quantity(value: float, unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Format a yearly quantity with its unit: ``150 000 t/an``."""
+    return f"{format_number(value, lang)} {unit_label(unit, lang)}"
+
+
+def format_km(km: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Format a distance: one decimal below 10 km (``2,6 km``), none above (``168 km``)."""
+    if km is None or math.isnan(km):
+        return t("map.no_limit", lang)
+    decimals = 1 if km < _SMALL_KM else 0
+    return f"{format_number(km, lang, decimals=decimals)} {t('units.km', lang)}"
+
+
+def link_tip(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the one-line text of a link: ``Vapeur : Asnæs → Novo Nordisk``."""
+    return t(
+        "map.link_tip",
+        lang,
+        resource=resource_label(str(link["resource"]), lang),
+        source=link["from_name"],
+        target=link["to_name"],
+    )
+
+
+def group_tip(group: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the one-line text of a mutualisation group."""
+    return t(
+        "map.group_tip",
+        lang,
+        kind=t(f"map.group_{group['direction']}", lang),
+        resource=resource_label(str(group["resource"]), lang),
+        count=group["n_members"],
+    )
+
+
+def link_facts(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Return what a click on a link shows: what, how much, how far, between whom, why.
+
+    Parameters
+    ----------
+    link
+        One row of ``matching.find_substitutions``.
+    lang
+        Language of the labels and numbers.
+
+    Returns
+    -------
+    dict
+        ``{label: value}`` in reading order.
+    """
+    unit = str(link["unit"])
+    facts = {
+        t("map.status", lang): t(f"map.status_{link['status']}", lang),
+        t("map.what", lang): resource_label(str(link["resource"]), lang),
+        t("map.how_much", lang): format_quantity(float(link["quantity"]), unit, lang),
+        t("map.how_far", lang): format_km(float(link["distance_km"]), lang),
+        t("map.from", lang): str(link["from_name"]),
+        t("map.to", lang): str(link["to_name"]),
+    }
+    if link.get("input_resource") and link["input_resource"] != link["resource"]:
+        facts[t("map.replaces", lang)] = resource_label(str(link["input_resource"]), lang)
+    for key, column in (("offer", "offer_quantity"), ("need", "need_quantity")):
+        value = link.get(column)
+        if isinstance(value, float) and not math.isnan(value):
+            facts[t(f"map.{key}", lang)] = format_quantity(value, unit, lang)
+    facts[t("map.limit", lang)] = format_km(_float(link.get("max_km")), lang)
+    facts[t("map.match", lang)] = t(f"map.match_{link['match']}", lang)
+    if link.get("conversion"):
+        facts[t("map.conversion", lang)] = t(f"map.conversion_{link['conversion']}", lang)
+    score = _float(link.get("score"))
+    if not math.isnan(score):
+        facts[t("map.score", lang)] = format_number(score, lang, decimals=2)
+    return facts
+
+
+def _float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def group_facts(
+    group: Mapping[str, object], zone: Zone, lang: str = DEFAULT_LANGUAGE
+) -> dict[str, str]:
+    """Return what a click on a mutualisation group shows: what, who, how much in total."""
+    names = zone.company_names()
+    members = [names.get(member, member) for member in str(group["members"]).split(",")]
+    return {
+        t("map.group", lang): t(f"map.group_{group['direction']}", lang),
+        t("map.what", lang): resource_label(str(group["resource"]), lang),
+        t("map.members", lang): ", ".join(members),
+        t("map.total", lang): format_quantity(float(group["quantity"]), str(group["unit"]), lang),
+        t("map.limit", lang): format_km(_float(group.get("max_km")), lang),
+    }
+
+
+def company_facts(company: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Return the identity of a company: sector (code and group), headcount, activity."""
+    sector = company.get("sector")
+    group = t(f"sectors.{sector_group(sector)}", lang)
+    facts = {t("map.sector", lang): f"{sector} ({group})" if isinstance(sector, str) else group}
+    employees = company.get("employees")
+    if employees is not None and not pd.isna(employees):
+        facts[t("map.employees", lang)] = format_number(float(employees), lang)  # type: ignore[arg-type]
+    activity = company.get("activity")
+    if isinstance(activity, str) and activity:
+        facts[t("map.activity", lang)] = activity
+    return facts
+
+
+def facts_frame(facts: Mapping[str, str]) -> pd.DataFrame:
+    """Return ``{label: value}`` as a two-column table (no headers worth reading)."""
+    return pd.DataFrame({" ": list(facts), "  ": list(facts.values())})
+
+
+def company_inventory(zone: Zone, company_id: str, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return a company's flows: direction, resource, quantity with unit, label."""
+    flows = zone.flows[zone.flows["company_id"] == company_id]
+    labels = flows["label"] if "label" in flows.columns else pd.Series("", index=flows.index)
+    return pd.DataFrame(
+        {
+            t("app.direction", lang): [t(f"app.direction_{d}", lang) for d in flows["direction"]],
+            t("app.col_resource", lang): [resource_label(c, lang) for c in flows["resource"]],
+            t("app.col_quantity", lang): [
+                format_quantity(q, u, lang)
+                for q, u in zip(flows["quantity"], flows["unit"], strict=True)
+            ],
+            t("app.col_label", lang): labels.fillna("").astype(str).to_list(),
+        }
+    )
+
+
+def company_links(
+    links: pd.DataFrame, company_id: str, lang: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
+    """Return the links of a company, best first: role, partner, resource, quantity, distance."""
+    mine = links[(links["from_id"] == company_id) | (links["to_id"] == company_id)]
+    supplies = mine["from_id"] == company_id
+    return pd.DataFrame(
+        {
+            t("map.role", lang): [
+                t("map.role_supplier" if s else "map.role_receiver", lang) for s in supplies
+            ],
+            t("map.partner", lang): mine["to_name"].where(supplies, mine["from_name"]).to_list(),
+            t("app.col_resource", lang): [resource_label(c, lang) for c in mine["resource"]],
+            t("app.col_quantity", lang): [
+                format_quantity(q, u, lang)
+                for q, u in zip(mine["quantity"], mine["unit"], strict=True)
+            ],
+            t("map.how_far", lang): [format_km(d, lang) for d in mine["distance_km"]],
+            t("map.status", lang): [t(f"map.status_{s}", lang) for s in mine["status"]],
+        }
+    )
+
+
+SORT_COLUMNS: dict[str, tuple[str, bool]] = {
+    "score": ("score", False),
+    "quantity": ("quantity", False),
+    "distance": ("distance_km", True),
+    "resource": ("resource", True),
+}
+
+
+def synergy_table(
+    links: pd.DataFrame, lang: str = DEFAULT_LANGUAGE, *, sort: str = "score"
+) -> pd.DataFrame:
+    """Return the synergy list: one row per link, numbers kept numeric for sorting.
+
+    Parameters
+    ----------
+    links
+        Links of ``matching.find_substitutions`` (filtered).
+    lang
+        Language of headers and labels.
+    sort
+        ``score`` (default), ``quantity``, ``distance`` or ``resource``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` names the numeric columns.
+    """
+    column, ascending = SORT_COLUMNS[sort]
+    ordered = links.sort_values(column, ascending=ascending, kind="stable", na_position="last")
+    table = pd.DataFrame(
+        {
+            t("map.status", lang): [t(f"map.status_{s}", lang) for s in ordered["status"]],
+            t("app.col_resource", lang): [resource_label(c, lang) for c in ordered["resource"]],
+            t("app.col_from", lang): ordered["from_name"].to_numpy(),
+            t("app.col_to", lang): ordered["to_name"].to_numpy(),
+            t("app.col_quantity", lang): ordered["quantity"].to_numpy(dtype=float),
+            t("app.col_unit", lang): [unit_label(u, lang) for u in ordered["unit"]],
+            t("map.how_far", lang) + " (km)": ordered["distance_km"].to_numpy(dtype=float),
+            t("map.score", lang): ordered["score"].to_numpy(dtype=float),
+            t("app.family", lang): [t(f"families.{f}", lang) for f in ordered["family"]],
+        },
+        index=pd.Index(ordered["candidate_id"].to_numpy(), name="candidate_id"),
+    )
+    table.attrs["numeric"] = [
+        t("app.col_quantity", lang),
+        t("map.how_far", lang) + " (km)",
+        t("map.score", lang),
+    ]
+    return table
