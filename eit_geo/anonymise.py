@@ -39,6 +39,14 @@ __all__ = [
 CELL_KM = 1.0
 SMALL_SHARE = 0.05
 _WGS84 = "EPSG:4326"
+_FREE_TEXT = (
+    "comment",
+    "technical_note",
+    "regulatory_note",
+    "economic_note",
+    "participant",
+    "voters",
+)  # workshop text may name companies or people: never shown in the anonymised view
 _RING = 0.3  # companies sharing a cell sit on a ring of this fraction of the cell around its centre
 
 
@@ -259,7 +267,8 @@ def anonymise_candidates(
     -------
     geopandas.GeoDataFrame
         Same columns; ``from_id``/``to_id`` are letters, names are aliases, lines join blurred
-        points, quantities are rounded, distances given to 0.5 km. Small candidates of a family,
+        points, quantities are rounded, distances given to 0.5 km, workshop comments, notes and
+        names blanked. Small candidates of a family,
         unit, status (and workshop ``decision``) make one row ``group:<family>:<unit>:…`` with
         no geometry and
         ``grouped`` (their count; 1 elsewhere).
@@ -280,6 +289,9 @@ def anonymise_candidates(
         if f"{end}_flow_id" in table:
             table[f"{end}_flow_id"] = pd.NA
     table["candidate_id"] = table["candidate_id"].astype(str).map(_short_digest)
+    for column in _FREE_TEXT:
+        if column in table:
+            table[column] = ""
     table["grouped"] = 1
     small = _small(table, ["family", "unit"], small_share)
     groups = _candidate_groups(table[small], lang=lang)

@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eit_geo.allocation import allocate
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.indicators import Scenario, candidate_scenario
 from eit_geo.store import CHECKS, FIELDS, STATUSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from eit_geo.zone import Zone
 
 __all__ = [
     "BOARD_COLUMNS",
@@ -20,6 +24,7 @@ __all__ = [
     "build_board",
     "check_summary",
     "selected_ids",
+    "selected_scenario",
     "sort_board",
 ]
 
@@ -89,6 +94,17 @@ def build_board(
 def selected_ids(board: pd.DataFrame) -> frozenset[str]:
     """Return the ids the workshop retained or found in place: the "selected" scenario."""
     return frozenset(board.loc[board["decision"].isin(SELECTED), "candidate_id"].astype(str))
+
+
+def selected_scenario(zone: Zone, board: pd.DataFrame) -> Scenario:
+    """Return the indicators' ``selected`` scenario: what the workshop retained or found in place.
+
+    The selected candidates (`selected_ids`) share the offers and needs as in
+    ``allocation.allocate``: existing exchanges first, then the retained ones; an existing
+    exchange the workshop rejected (stopped) is left out.
+    """
+    chosen = board[board["candidate_id"].astype(str).isin(selected_ids(board))]
+    return candidate_scenario("selected", zone, allocate(pd.DataFrame(chosen)))
 
 
 def sort_board(

@@ -127,12 +127,14 @@ def test_small_flows_are_grouped_per_company_and_family(kalundborg: Zone) -> Non
 def test_anonymise_candidates(kalundborg: Zone) -> None:
     candidates = find_substitutions(kalundborg)
     candidates["decision"] = "to_study"
+    candidates["comment"] = "Appeler M. Dupont chez Novo Nordisk"
+    candidates["participant"] = "Anne Martin"
     public = anonymise.anonymise_candidates(candidates, kalundborg, small_share=0.05)
     assert isinstance(public, gpd.GeoDataFrame)
     assert public.crs == "EPSG:4326"
     assert public["grouped"].sum() == len(candidates)
     text = public.drop(columns="geometry").to_csv()
-    for secret in [*kalundborg.companies["name"], *kalundborg.companies["id"]]:
+    for secret in [*kalundborg.companies["name"], *kalundborg.companies["id"], "Dupont", "Anne"]:
         assert secret not in text
     groups = public[public["candidate_id"].str.startswith("group:")]
     assert not groups.empty

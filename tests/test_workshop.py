@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from eit_geo import store, timeline, workshop
+from eit_geo import indicators, store, timeline, workshop
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
@@ -146,3 +146,26 @@ def test_timeline_without_history(kalundborg: Zone, candidates: gpd.GeoDataFrame
 
 def _no_votes() -> pd.DataFrame:
     return pd.DataFrame(columns=["candidate_id", "votes", "points", "voters"])
+
+
+def test_selected_scenario_follows_decisions(
+    engine: Engine, kalundborg: Zone, candidates: gpd.GeoDataFrame
+) -> None:
+    def scenario() -> dict[str, float | None]:
+        board = workshop.build_board(
+            candidates, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+        )
+        return workshop.selected_scenario(kalundborg, board).totals
+
+    existing = indicators.existing_scenario(kalundborg).totals
+    before = scenario()
+    assert before["water_saved_m3"] == pytest.approx(existing["water_saved_m3"])
+    water = candidates[(candidates["status"] == "candidate") & (candidates["family"] == "water")]
+    store.record_decision(
+        engine, "z", water["candidate_id"].iloc[0], {"status": "retained"}, participant="A"
+    )
+    after = scenario()
+    assert after["water_saved_m3"] > before["water_saved_m3"]
+    stopped = candidates.loc[candidates["status"] == "existing", "candidate_id"].iloc[0]
+    store.record_decision(engine, "z", stopped, {"status": "rejected"}, participant="B")
+    assert scenario()["energy_recovered_mwh"] < after["energy_recovered_mwh"]
