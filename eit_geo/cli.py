@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 EXIT_BAD_ZONE = 2
+EXIT_WRITE_FAILED = 1
 DEFAULT_EXAMPLE = "kalundborg"
 ZONE_ENV = "EIT_GEO_ZONE"
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -100,7 +101,11 @@ def _run_export(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    path = export_zone(zone, args.out)
+    try:
+        path = export_zone(zone, args.out)
+    except OSError as error:
+        print(f"Écriture impossible / cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     print(f"{path} : couches companies, flows, synergies, perimeter")
     return 0
 

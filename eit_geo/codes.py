@@ -53,9 +53,12 @@ def canonical_alias(kind: str, value: str) -> str | None:
     """Return the canonical form of a column name, direction, unit or table name, or None.
 
     ``kind`` is one of ``column``, ``direction``, ``unit``, ``table`` (see ``data/aliases.csv``).
-    A column name that is already canonical is returned folded.
+    A column name that is already canonical is returned folded; a unit written after a column
+    name, as in ``quantité (t/an)``, is ignored.
     """
     folded = fold_text(value)
+    if kind == "column":
+        folded = re.sub(r"_?[(\[].*[)\]]$", "", folded) or folded
     return _aliases(kind).get(folded, folded if kind == "column" else None)
 
 

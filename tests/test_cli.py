@@ -151,6 +151,15 @@ def test_main_export(
     assert_same_zone(load_zone(out), mini_zone)
 
 
+def test_export_to_an_unwritable_place_says_so(
+    mini_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(mini_dir), "--out", "/proc/no-such-dir/zone.gpkg"]) == 1
+    err = capsys.readouterr().err
+    assert "Écriture impossible / cannot write /proc/no-such-dir/zone.gpkg" in err
+    assert "Traceback" not in err
+
+
 def test_export_needs_out(mini_dir: Path) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["export", str(mini_dir)])

@@ -182,6 +182,9 @@ def test_default_max_km() -> None:
         ("table", "Flux", "flows"),
         ("table", "périmètre", "perimeter"),
         ("table", "notes", None),
+        ("column", "Quantité (t/an)", "quantity"),
+        ("column", "unité [texte]", "unit"),
+        ("column", "(note)", "(note)"),
     ],
 )
 def test_canonical_alias(kind: str, value: str, expected: str | None) -> None:
