@@ -3,15 +3,21 @@
 Substitution score (0 to 1), for an offer of quantity ``o`` and a need of quantity ``n`` at
 ``d`` km, the resource allowing ``max_km``::
 
-    score = quality × (W_DISTANCE × proximity + W_FIT × fit)
+    score = quality × proximity × fit ** FIT_EXPONENT
     proximity = 1 − d / max_km             (no limit: 1 / (1 + d / UNLIMITED_SCALE_KM))
     fit       = min(o, n) / max(o, n)      (1 when the offer covers the need exactly)
     quality   = MATCH_QUALITY[match]       (× CONVERSION_FACTOR when a conversion step is needed)
 
+A link scores 1 between neighbours of equal size with the same code, half as much at half the
+maximum distance, or when one side is four times the other (``FIT_EXPONENT`` = 0.5), and 0 at
+the maximum distance.
+
 Candidates are searched per pair of codes (output code, input code) with KD-trees: for each
-offer its best ``top_k`` needs, for each need its best ``top_k`` offers, widening the nearest-
-neighbour search only while an unseen partner could still score better. The cost grows with the
-candidates kept, not with the square of the companies.
+offer its best ``top_k`` needs, for each need its best ``top_k`` offers. The nearest neighbours
+are sought in a space where distance follows the score, ``(x / max_km, y / max_km, ln quantity)``,
+and the search widens for a flow only while a partner not yet seen could still score better, so
+the ranking is exact and its cost grows with the candidates kept, not with the square of the
+companies. Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 """
 
 from __future__ import annotations
@@ -51,14 +57,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONVERSION_FACTOR",
+    "FIT_EXPONENT",
     "MATCH_QUALITY",
     "MUTUALISATION_COLUMNS",
     "MUTUALISATION_KM",
     "OUTPUT_SUFFIXES",
     "SUBSTITUTION_COLUMNS",
     "UNLIMITED_SCALE_KM",
-    "W_DISTANCE",
-    "W_FIT",
     "MaxKm",
     "find_mutualisations",
     "find_substitutions",
@@ -73,8 +78,7 @@ __all__ = [
 
 MaxKm = float | Mapping[str, float] | None
 
-W_DISTANCE = 0.5
-W_FIT = 0.5
+FIT_EXPONENT = 0.5
 MATCH_QUALITY: dict[str, float] = {
     "same_code": 1.0,
     "ewc_subchapter": 0.9,
@@ -160,9 +164,9 @@ def parse_max_km(values: list[str], *, lang: str = DEFAULT_LANGUAGE) -> dict[str
     parsed: dict[str, float] = {}
     errors: list[str] = []
     for value in values:
-        key, _, number = value.rpartition("=")
+        key, equals, number = value.rpartition("=")
         km = _positive_km(number)
-        name = _max_km_key(key) if key.strip() else ALL_RESOURCES
+        name = _max_km_key(key) if equals else ALL_RESOURCES
         if km is None:
             errors.append(t("engine.bad_km", lang, value=value))
         elif name is None:
@@ -328,11 +332,10 @@ def _proximity(distance_m: np.ndarray, radius_m: float) -> np.ndarray:
     return np.clip(1.0 - distance_m / radius_m, 0.0, 1.0)
 
 
-def _score(
-    distance_m: np.ndarray, q_a: np.ndarray, q_b: np.ndarray, radius_m: float, quality: float
-) -> np.ndarray:
+def _score(distance_m: np.ndarray, q_a: np.ndarray, q_b: np.ndarray, radius_m: float) -> np.ndarray:
+    """Return the score of pairs for quality 1 (module docstring)."""
     fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
-    return quality * (W_DISTANCE * _proximity(distance_m, radius_m) + W_FIT * fit)
+    return _proximity(distance_m, radius_m) * fit**FIT_EXPONENT
 
 
 # --------------------------------------------------------------------------- spatial search
@@ -349,42 +352,105 @@ class _Group:
     rule: int
 
 
-def _best_partners(src: _Points, dst: _Points, radius_m: float, k: int) -> np.ndarray:
+def _score_space(points: _Points, radius_m: float) -> np.ndarray:
+    """Return points as ``(x / scale, y / scale, FIT_EXPONENT × ln quantity)``.
+
+    Near there means a high score: a partner at distance ``rho`` in this space scores at most
+    `_unseen_bound` ``(rho)``.
+    """
+    scale = radius_m if math.isfinite(radius_m) else UNLIMITED_SCALE_KM * 1000.0
+    return np.column_stack([points.xy / scale, FIT_EXPONENT * np.log(points.quantity)])
+
+
+def _unseen_bound(rho: np.ndarray, radius_m: float) -> np.ndarray:
+    """Highest score (quality 1) of a partner at least ``rho`` away in the score space.
+
+    With ``a = d / scale`` and ``b = FIT_EXPONENT × |ln o − ln n|``, ``a² + b² ≥ rho²`` and
+    ``−ln score = −ln(1 − a) + b ≥ a + b ≥ rho``; without a distance limit ``−ln score =
+    ln(1 + a) + b``, concave along the quarter circle, so at least ``ln(1 + rho)``.
+    """
+    if math.isfinite(radius_m):
+        return np.exp(-rho)
+    return 1.0 / (1.0 + rho)
+
+
+def _best_partners(
+    src: _Points, dst: _Points, radius_m: float, k: int, reach: np.ndarray
+) -> np.ndarray:
     """Return rows ``(src index, dst index, metres)``: the best ``k`` partners of each src point.
 
-    Exact for the group's score: the nearest-neighbour search widens for a point only while a
-    partner beyond those seen (farther, so with a lower proximity) could still beat its ``k``-th
-    best score.
+    ``reach`` counts each src point's partners within the radius, same company included. Points
+    with few fetch them all; the others seek nearest neighbours in the score space
+    (`_score_space`), widening only while a partner not yet seen could still beat their
+    ``k``-th best (`_unseen_bound`). Exact, and the cost follows what is kept.
     """
     n_dst = len(dst.rows)
-    upper = radius_m * (1 + 1e-9) if math.isfinite(radius_m) else np.inf
-    todo = np.arange(len(src.rows))
+    space = _score_space(src, radius_m)
+    tree = cKDTree(_score_space(dst, radius_m))
     width = min(n_dst, k * _BREADTH)
-    found: list[np.ndarray] = []
+    few = (reach > 0) & (reach <= width)
+    found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
+    todo = np.flatnonzero(reach > width)
     while todo.size:
-        dist, nearest = dst.tree.query(src.xy[todo], k=width, distance_upper_bound=upper)
-        dist, nearest = dist.reshape(len(todo), width), nearest.reshape(len(todo), width)
-        full = np.isfinite(dist[:, -1]) & (width < n_dst)
-        farthest = np.where(full, dist[:, -1], 0.0)
-        ok = np.isfinite(dist)
-        nearest = np.where(ok, nearest, 0)
-        ok &= dst.company[nearest] != src.company[todo][:, None]
-        score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m, 1.0)
-        score = np.where(ok, score, -np.inf)
+        rho, nearest = tree.query(space[todo], k=width)
+        rho, nearest = rho.reshape(len(todo), width), nearest.reshape(len(todo), width)
+        dist, score = _pair_grid(src, dst, todo, nearest, radius_m)
         if width > k:
             best = np.argpartition(-score, k - 1, axis=1)[:, :k]
             score = np.take_along_axis(score, best, axis=1)
             dist = np.take_along_axis(dist, best, axis=1)
             nearest = np.take_along_axis(nearest, best, axis=1)
-        bound = W_DISTANCE * _proximity(farthest, radius_m) + W_FIT
-        widen = full & (score.min(axis=1) < bound)
-        done = ~widen
-        keep = np.isfinite(score[done])
-        rows = np.broadcast_to(todo[done][:, None], keep.shape)[keep]
-        found.append(np.column_stack([rows, nearest[done][keep], dist[done][keep]]))
-        todo = todo[widen]
+        widen = (width < n_dst) & (score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m))
+        found.append(_found_rows(todo[~widen], nearest[~widen], dist[~widen], score[~widen]))
         width = min(n_dst, width * _WIDEN)
-    return np.concatenate(found) if found else np.empty((0, 3))
+        todo = todo[widen]
+        few = reach[todo] <= width
+        found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
+        todo = todo[~few]
+    return np.concatenate(found)
+
+
+def _pair_grid(
+    src: _Points, dst: _Points, todo: np.ndarray, nearest: np.ndarray, radius_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return metres and scores (−inf when out of reach or the same company) of a grid."""
+    dist = np.hypot(*(dst.xy[nearest] - src.xy[todo][:, None, :]).transpose(2, 0, 1))
+    ok = (dist <= radius_m * (1 + 1e-9)) & (dst.company[nearest] != src.company[todo][:, None])
+    score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m)
+    return dist, np.where(ok, score, -np.inf)
+
+
+def _found_rows(
+    todo: np.ndarray, nearest: np.ndarray, dist: np.ndarray, score: np.ndarray
+) -> np.ndarray:
+    keep = np.isfinite(score)
+    rows = np.broadcast_to(todo[:, None], keep.shape)[keep]
+    return np.column_stack([rows, nearest[keep], dist[keep]])
+
+
+def _within_reach(
+    src: _Points, dst: _Points, radius_m: float, k: int, *, todo: np.ndarray, reach: np.ndarray
+) -> np.ndarray:
+    """Return the best ``k`` of every partner within reach, for points with few of them."""
+    found = [np.empty((0, 3))]
+    upper = radius_m * (1 + 1e-9) if math.isfinite(radius_m) else np.inf
+    buckets = np.ceil(np.log2(np.maximum(reach[todo], 1))).astype(int)
+    for bucket in np.unique(buckets):
+        rows = todo[buckets == bucket]
+        width = min(len(dst.rows), 2**bucket)
+        dist, nearest = dst.tree.query(src.xy[rows], k=width, distance_upper_bound=upper)
+        dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
+        seen = np.isfinite(dist)
+        nearest = np.where(seen, nearest, 0)
+        dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
+        score = np.where(seen, score, -np.inf)
+        if width > k:
+            best = np.argpartition(-score, k - 1, axis=1)[:, :k]
+            score = np.take_along_axis(score, best, axis=1)
+            dist = np.take_along_axis(dist, best, axis=1)
+            nearest = np.take_along_axis(nearest, best, axis=1)
+        found.append(_found_rows(rows, nearest, dist, score))
+    return np.concatenate(found)
 
 
 def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarray:
@@ -402,13 +468,13 @@ def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarra
     return found[other & (found[:, 2] <= radius_m)]
 
 
-def _partner_counts(src: _Points, dst: _Points, radius_m: float) -> np.ndarray:
-    """Count, for each src point, the partners of another company within the radius."""
+def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Count each src point's partners within the radius: all, and those of its own company."""
     same = np.bincount(dst.company, minlength=int(src.company.max()) + 1)[src.company]
     if math.isinf(radius_m):
-        return len(dst.rows) - same
+        return np.full(len(src.rows), len(dst.rows)), same
     total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True)
-    return np.asarray(total) - same
+    return np.asarray(total), same
 
 
 # --------------------------------------------------------------------------- substitutions
@@ -471,14 +537,16 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
         mismatched += not set(out_units) & set(in_units)
         for unit in set(out_units) & set(in_units):
             a, b = offers[(rule.resource, unit)], needs[(rule.input_resource, unit)]
-            offer_count[a.rows] += _partner_counts(a, b, radius)
-            need_count[b.rows] += _partner_counts(b, a, radius)
+            reach_a, same_a = _reach(a, b, radius)
+            reach_b, same_b = _reach(b, a, radius)
+            offer_count[a.rows] += reach_a - same_a
+            need_count[b.rows] += reach_b - same_b
             if top_k == 0:
                 hits = _all_partners(a, b, radius)
                 i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
             else:
-                forward = _best_partners(a, b, radius, top_k)
-                backward = _best_partners(b, a, radius, top_k)
+                forward = _best_partners(a, b, radius, top_k, reach_a)
+                backward = _best_partners(b, a, radius, top_k, reach_b)
                 hits = np.concatenate([forward, backward[:, [1, 0, 2]]])
                 i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
             rule_index = np.full(len(hits), rule.Index, dtype=np.int64)
@@ -511,7 +579,7 @@ def _pair_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndar
     far = 1.0 / (1.0 + pairs.metres / (UNLIMITED_SCALE_KM * 1000.0))
     proximity = np.where(np.isinf(radius), far, near)
     quality = rules["quality"].to_numpy(dtype=float)[pairs.rule]
-    return quality * (W_DISTANCE * proximity + W_FIT * fit)
+    return quality * proximity * fit**FIT_EXPONENT
 
 
 def _existing_pairs(
@@ -846,10 +914,9 @@ def _groups_of(
         gpd.points_from_xy(sums["wx"] / sums["quantity"], sums["wy"] / sums["quantity"]),
         crs=prep.crs,
     ).to_crs(_WGS84)
-    points = shapely.multipoints(
-        side.xy[frame.index.to_numpy()],
-        indices=frame["label"].rank(method="dense").astype(int).to_numpy() - 1,
-    )
+    _, group_index = np.unique(frame["label"].to_numpy(), return_inverse=True)
+    order = np.argsort(group_index, kind="stable")
+    points = shapely.multipoints(side.xy[frame.index.to_numpy()[order]], indices=group_index[order])
     hull = shapely.buffer(shapely.convex_hull(points), GROUP_BUFFER_M)
     first = members.str.split(",").str[0]
     return pd.DataFrame(

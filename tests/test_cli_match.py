@@ -1,0 +1,108 @@
+"""Tests of ``eit-geo match``: options, output formats and clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from eit_geo.cli import main
+
+DATA = Path(__file__).parent / "data"
+RULES = str(DATA / "engine-rules")
+
+
+def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["match", "kalundborg"]) == 0
+    out = capsys.readouterr().out
+    assert "9 candidats de substitution, 20 synergies existantes" in out
+    assert "fournisseur" in out
+    assert "Groupes de mutualisation" in out
+
+
+def test_summary_in_english(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["match", RULES, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "8 substitution candidates, 0 existing synergies" in out
+    assert "supplier" in out
+
+
+def test_csv(tmp_path: Path) -> None:
+    target = tmp_path / "links.csv"
+    assert main(["match", "kalundborg", "--out", str(target), "--allocate"]) == 0
+    table = pd.read_csv(target, dtype={"members": str})
+    for column in ("kind", "from_id", "to_id", "resource", "input_resource", "quantity", "unit",
+                   "distance_km", "score", "members", "status", "allocated_quantity"):  # fmt: skip
+        assert column in table.columns
+    assert set(table["kind"]) == {"substitution", "mutualisation"}
+    groups = table[table["kind"] == "mutualisation"]
+    assert groups["members"].notna().all()
+    assert groups["from_id"].isna().all()
+    assert (table.loc[table["kind"] == "substitution", "members"].isna()).all()
+
+
+def test_geojson(tmp_path: Path) -> None:
+    target = tmp_path / "links.geojson"
+    assert main(["match", RULES, "--out", str(target)]) == 0
+    frame = gpd.read_file(target)
+    assert frame.crs.to_epsg() == 4326
+    assert (frame.loc[frame["kind"] == "substitution"].geom_type == "LineString").all()
+    assert len(frame[frame["kind"] == "substitution"]) == 8
+
+
+def test_geopackage(tmp_path: Path) -> None:
+    target = tmp_path / "links.gpkg"
+    assert main(["match", RULES, "--out", str(target), "--top", "0"]) == 0
+    layers = dict(pyogrio.list_layers(target))
+    assert layers == {"substitutions": "LineString", "mutualisations": "Polygon"}
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--max-km", "material=300"], {"steam", "hot_water", "10 01 05", "gypsum", "10 01", "10"}),
+        (["--max-km", "0.05"], set()),
+        (["--max-km", "0.05", "--max-km", "steam=5"], {"steam", "hot_water"}),
+    ],
+)
+def test_max_km_options(tmp_path: Path, options: list[str], expected: set[str]) -> None:
+    target = tmp_path / "links.csv"
+    assert main(["match", RULES, "--out", str(target), *options]) == 0
+    table = pd.read_csv(target)
+    found = table.loc[table["kind"] == "substitution", "input_resource"]
+    assert set(found) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--max-km", "steem=5"], "steem=5"),
+        (["--max-km", "material=-3"], "material=-3"),
+        (["--max-km", "loin"], "loin"),
+        (["--top", "-1"], "--top"),
+        (["--top", "dix"], "dix"),
+        (["--out", "links.txt"], "links.txt"),
+    ],
+)
+def test_bad_options_exit_2(
+    capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    assert main(["match", RULES, *options]) == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Traceback" not in error
+
+
+def test_bad_zone_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "companies.csv").write_text("id,name,lat,lon\na,A,45,3\n", encoding="utf-8")
+    (tmp_path / "flows.csv").write_text(
+        "company_id,direction,resource,quantity,unit\nzz,output,steam,-1,MWh/yr\n",
+        encoding="utf-8",
+    )
+    assert main(["match", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "flows.csv" in error
+    assert "company_id" in error

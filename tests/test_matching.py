@@ -1,0 +1,396 @@
+"""Tests of eit_geo.matching on small hand-made zones (tests/data/engine-*) and Kalundborg."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+from eit_geo.matching import (
+    MATCH_QUALITY,
+    MUTUALISATION_COLUMNS,
+    SUBSTITUTION_COLUMNS,
+    find_mutualisations,
+    find_substitutions,
+    parse_max_km,
+    rank_substitutions,
+    resolve_max_km,
+)
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+DATA = Path(__file__).parent / "data"
+
+
+def zone(name: str) -> Zone:
+    return load_zone(DATA / f"engine-{name}")
+
+
+def links(table: pd.DataFrame, *columns: str) -> set[tuple]:
+    columns = columns or ("from_id", "to_id", "resource", "input_resource")
+    return set(table[list(columns)].itertuples(index=False, name=None))
+
+
+def without_synergies(z: Zone) -> Zone:
+    return dataclasses.replace(z, synergies=z.synergies.iloc[:0])
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def test_rules_codes_chapters_and_substitution_table() -> None:
+    found = find_substitutions(zone("rules"))
+    assert links(
+        found, "from_id", "to_id", "resource", "input_resource", "match", "conversion"
+    ) == {
+        ("a", "b", "10 01 05", "gypsum", "substitution", ""),
+        ("a", "b", "10 01 05", "10 01", "ewc_chapter", ""),
+        ("a", "c", "10 01 05", "10 01 05", "same_code", ""),
+        ("a", "d", "10 01 05", "10", "ewc_chapter", ""),
+        ("a", "b", "steam", "steam", "same_code", ""),
+        ("a", "c", "steam", "hot_water", "substitution", ""),
+        ("a", "c", "waste_heat", "hot_water", "substitution", "heat_pump"),
+        ("d", "b", "10 01 02", "10 01", "ewc_chapter", ""),
+    }
+
+
+def test_never_a_company_with_itself() -> None:
+    found = find_substitutions(zone("rules"), top_k=0)
+    assert (found["from_id"] != found["to_id"]).all()
+    assert ("a", "a") not in links(found, "from_id", "to_id")
+    assert ("d", "d") not in links(found, "from_id", "to_id")
+
+
+def test_quantity_is_min_of_offer_and_need() -> None:
+    found = find_substitutions(zone("rules")).set_index("candidate_id")
+    expected = {
+        "a>b:10 01 05>gypsum": 100.0,
+        "a>b:10 01 05>10 01": 20.0,
+        "a>c:10 01 05>10 01 05": 50.0,
+        "a>d:10 01 05>10": 5.0,
+        "a>b:steam>steam": 80.0,
+        "a>c:steam>hot_water": 40.0,
+        "a>c:waste_heat>hot_water": 40.0,
+        "d>b:10 01 02>10 01": 10.0,
+    }
+    assert found["quantity"].to_dict() == expected
+    assert (found["quantity"] == found[["offer_quantity", "need_quantity"]].min(axis=1)).all()
+
+
+def test_columns_types_and_order() -> None:
+    found = find_substitutions(zone("rules"))
+    assert isinstance(found, gpd.GeoDataFrame)
+    assert list(found.columns[: len(SUBSTITUTION_COLUMNS)]) == list(SUBSTITUTION_COLUMNS)
+    assert found.crs.to_epsg() == 4326
+    assert (found.geom_type == "LineString").all()
+    first = found.geometry.iloc[0]
+    row = found.iloc[0]
+    assert first.coords[0] == pytest.approx((row["from_lon"], row["from_lat"]))
+    assert first.coords[-1] == pytest.approx((row["to_lon"], row["to_lat"]))
+    assert (found["kind"] == "substitution").all()
+    assert (found["status"] == "candidate").all()
+    assert found["score"].is_monotonic_decreasing
+    assert found["candidate_id"].is_unique
+    assert found.at[found.index[0], "family"] in {"energy", "material"}
+
+
+def test_score_formula() -> None:
+    found = find_substitutions(zone("rules")).set_index("candidate_id")
+    row = found.loc["a>b:10 01 05>gypsum"]
+    assert row["distance_km"] == pytest.approx(0.1112, rel=5e-3)
+    assert row["max_km"] == 50.0
+    expected = MATCH_QUALITY["substitution"] * (1 - row["distance_km"] / 50.0) * 1.0
+    assert row["score"] == pytest.approx(expected)
+    heat = found.loc["a>c:waste_heat>hot_water"]
+    fit = 40 / 50
+    proximity = 1 - heat["distance_km"] / 1.5
+    assert heat["score"] == pytest.approx(0.8 * 0.75 * proximity * math.sqrt(fit))
+    assert found["score"].between(0, 1).all()
+
+
+def test_units_must_agree() -> None:
+    with pytest.warns(UserWarning, match="unités différentes"):
+        found = find_substitutions(zone("units"))
+    assert found.empty
+
+
+# --------------------------------------------------------------------------- distances
+
+
+@pytest.mark.parametrize(
+    ("max_km", "expected"),
+    [
+        (
+            None,
+            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2")}
+            | {("electricity", "n3"), ("electricity", "n4")},
+        ),
+        (10, {("steam", "n1"), ("steam", "n2"), ("10 01 05", "n1"), ("10 01 05", "n2")}),
+        (
+            {"material": 100},
+            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}
+            | {("electricity", "n3"), ("electricity", "n4")},
+        ),
+        (
+            {"steam": 10},
+            {("steam", "n1"), ("steam", "n2"), ("10 01 05", "n1"), ("10 01 05", "n2")}
+            | {("electricity", "n3"), ("electricity", "n4")},
+        ),
+        ({"energy": 10, "steam": 2}, {("10 01 05", "n1"), ("10 01 05", "n2")}),
+        (
+            {"10 01": 70},
+            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}
+            | {("electricity", "n3"), ("electricity", "n4")},
+        ),
+        ({"*": 1, "material": 100}, {("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}),
+        (
+            {"electricity": 100},
+            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("electricity", "n3")},
+        ),
+    ],
+)
+def test_distance_per_resource_and_overrides(max_km: object, expected: set) -> None:
+    found = find_substitutions(zone("distances"), max_km=max_km, top_k=0)
+    assert links(found, "resource", "to_id") == expected
+    assert (found["distance_km"] <= found["max_km"].fillna(np.inf)).all()
+
+
+def test_distances_are_metric() -> None:
+    found = find_substitutions(zone("distances"), top_k=0).set_index("to_id")
+    electricity = found[found["resource"] == "electricity"]
+    assert electricity.at["n3", "distance_km"] == pytest.approx(60, rel=2e-3)
+    assert electricity.at["n4", "distance_km"] == pytest.approx(400, rel=2e-3)
+    assert np.isnan(electricity.at["n4", "max_km"])
+
+
+def test_resolve_max_km_precedence() -> None:
+    assert resolve_max_km("steam") == 5.0
+    assert resolve_max_km("electricity") is None
+    assert resolve_max_km("10 01 05") == 50.0
+    assert resolve_max_km("07 07 99", {"material": 300}) == 300.0
+    assert resolve_max_km("steam", {"energy": 10, "steam": 2}) == 2.0
+    assert resolve_max_km("10 01 05", {"10": 80, "10 01": 70}) == 70.0
+    assert resolve_max_km("steam", 12) == 12.0
+    assert resolve_max_km("steam", {"*": 12, "energy": 3}) == 3.0
+    assert resolve_max_km("steam", {"steam": math.inf}) is None
+
+
+def test_parse_max_km() -> None:
+    parsed = parse_max_km(["50", "material=300", "Steam=5", "10 01=80", "eau=7,5"[4:]])
+    assert parsed == {"*": 7.5, "material": 300.0, "steam": 5.0, "10 01": 80.0}
+    assert parse_max_km(["water=12.5", "1001=3"]) == {"water": 12.5, "10 01": 3.0}
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "abc", "steam=", "steem=5", "material=x", "=4"])
+def test_parse_max_km_refuses_bad_values(value: str) -> None:
+    with pytest.raises(ValueError, match=f"« {value} »"):
+        parse_max_km([value])
+
+
+def test_parse_max_km_reports_every_bad_value() -> None:
+    with pytest.raises(ValueError, match=r"(?s)« x ».*« steem=5 »"):
+        parse_max_km(["x", "steam=5", "steem=5"])
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+@pytest.mark.parametrize(
+    ("top_k", "expected"),
+    [
+        (1, {("o1", "n1"), ("o2", "n2"), ("o3", "n3")}),
+        (
+            2,
+            {("o1", "n1"), ("o1", "n2"), ("o2", "n2"), ("o2", "n1")}
+            | {("o3", "n3"), ("o3", "n2"), ("o2", "n3")},
+        ),
+        (0, {(f"o{i}", f"n{j}") for i in (1, 2, 3) for j in (1, 2, 3)}),
+    ],
+)
+def test_top_k_per_offer_and_per_need(top_k: int, expected: set) -> None:
+    found = find_substitutions(zone("ranking"), top_k=top_k)
+    assert links(found, "from_id", "to_id") == expected
+
+
+def test_more_counts_what_was_left_out() -> None:
+    found = find_substitutions(zone("ranking"), top_k=1).set_index("from_id")
+    assert found["more_for_offer"].to_dict() == {"o1": 2, "o2": 2, "o3": 2}
+    assert found["more_for_need"].to_dict() == {"o1": 2, "o2": 2, "o3": 2}
+    assert found.attrs["found"] == 9
+    assert found.attrs["more"] == 6
+    everything = find_substitutions(zone("ranking"), top_k=0)
+    assert (everything[["more_for_offer", "more_for_need"]] == 0).all().all()
+
+
+def test_ranking_looks_past_the_nearest() -> None:
+    found = find_substitutions(zone("widening"), top_k=1)
+    assert links(found, "from_id", "to_id") == {
+        ("o", "s1"), ("o", "s2"), ("o", "s3"), ("o", "s4"), ("o", "s5"),
+        ("of", "nf"), ("o", "nf"),
+    }  # fmt: skip
+
+
+def test_negative_top_k_is_refused() -> None:
+    with pytest.raises(ValueError, match="--top"):
+        find_substitutions(zone("ranking"), top_k=-1)
+
+
+def _random_zone(tmp_path: Path, seed: int) -> Zone:
+    rng = np.random.default_rng(seed)
+    n = 240
+    centres = rng.uniform(0, 0.3, (6, 2))
+    where = centres[rng.integers(0, 6, n)] + rng.normal(0, 0.01, (n, 2))
+    ids = [f"c{i}" for i in range(n)]
+    companies = pd.DataFrame(
+        {"id": ids, "name": ids, "lat": 45 + where[:, 0], "lon": 3 + where[:, 1]}
+    )
+    codes = np.array(["steam", "hot_water", "10 01 05", "gypsum", "10 01", "waste_heat"])
+    units = {"steam": "MWh/yr", "hot_water": "MWh/yr", "waste_heat": "MWh/yr"}
+    company = rng.integers(0, n, 1200)
+    resource = codes[rng.integers(0, len(codes), 1200)]
+    flows = pd.DataFrame(
+        {
+            "company_id": np.array(ids)[company],
+            "direction": np.where(rng.random(1200) < 0.5, "output", "input"),
+            "resource": resource,
+            "quantity": np.round(rng.lognormal(3, 1.5, 1200), 3) + 0.001,
+            "unit": [units.get(c, "t/yr") for c in resource],
+        }
+    )
+    flows.loc[flows["resource"].isin(["gypsum", "10 01", "hot_water"]), "direction"] = "input"
+    folder = tmp_path / f"random-{seed}"
+    folder.mkdir()
+    companies.to_csv(folder / "companies.csv", index=False)
+    flows.to_csv(folder / "flows.csv", index=False)
+    return load_zone(folder)
+
+
+@pytest.mark.parametrize(("seed", "top_k"), [(1, 1), (2, 3), (3, 10)])
+def test_ranking_is_exact_against_brute_force(tmp_path: Path, seed: int, top_k: int) -> None:
+    z = _random_zone(tmp_path, seed)
+    everything = rank_substitutions(z, top_k=0)
+    by_offer = everything.sort_values("score", ascending=False).groupby("from_flow_id").head(top_k)
+    by_need = everything.sort_values("score", ascending=False).groupby("to_flow_id").head(top_k)
+    expected = links(pd.concat([by_offer, by_need]), "from_flow_id", "to_flow_id")
+    kept = rank_substitutions(z, top_k=top_k)
+    assert links(kept, "from_flow_id", "to_flow_id") == expected
+    assert kept.attrs["found"] == len(everything)
+
+
+# --------------------------------------------------------------------------- existing synergies
+
+
+def test_existing_synergies_are_kept_and_marked() -> None:
+    found = find_substitutions(zone("existing")).set_index("candidate_id")
+    assert found["status"].to_dict() == {
+        "p>q:10 01 05>gypsum": "existing",
+        "p>r:10 01 05>gypsum": "existing",
+        "q>u:hot_water>hot_water": "existing",
+        "p>u:10 01 05>gypsum": "candidate",
+    }
+    assert found.at["p>q:10 01 05>gypsum", "existing_quantity"] == 70.0
+    assert found.at["p>q:10 01 05>gypsum", "quantity"] == 80.0
+    far = found.loc["p>r:10 01 05>gypsum"]
+    assert far["distance_km"] == pytest.approx(55.6, rel=5e-3)
+    assert far["distance_km"] > far["max_km"]
+    assert far["score"] == 0.0
+    flowless = found.loc["q>u:hot_water>hot_water"]
+    assert flowless["match"] == "existing"
+    assert pd.isna(flowless["from_flow_id"])
+    assert pd.isna(flowless["score"])
+    assert flowless["quantity"] == 5.0
+
+
+def test_existing_synergy_is_not_counted_as_new() -> None:
+    z = zone("existing")
+    found = find_substitutions(z)
+    assert (found["status"] == "candidate").sum() == 1
+    assert found.attrs["kept"] == 1
+    bare = find_substitutions(without_synergies(z))
+    assert (bare["status"] == "candidate").all()
+    assert links(bare, "from_id", "to_id") == {("p", "q"), ("p", "u")}
+
+
+# --------------------------------------------------------------------------- Kalundborg
+
+
+def test_kalundborg_recall_of_local_exchanges() -> None:
+    z = load_zone(example_path("kalundborg"))
+    found = find_substitutions(without_synergies(z))
+    local = z.synergies[z.synergies["to_id"] != "aalborgportland"]
+    assert len(local) == len(z.synergies) - 1 == 19
+    expected = links(local, "from_id", "to_id", "resource")
+    assert expected <= links(found, "from_id", "to_id", "resource")
+    others = len(found) - len(expected)
+    assert others == 9
+    with_existing = find_substitutions(z)
+    assert (with_existing["status"] == "existing").sum() == len(z.synergies)
+    assert (with_existing["status"] == "candidate").sum() == others
+
+
+def test_inputs_are_not_mutated() -> None:
+    z = zone("existing")
+    before = (z.companies.copy(), z.flows.copy(), z.synergies.copy())
+    find_substitutions(z, max_km={"material": 100})
+    find_mutualisations(z)
+    pd.testing.assert_frame_equal(z.companies, before[0])
+    pd.testing.assert_frame_equal(z.flows, before[1])
+    pd.testing.assert_frame_equal(z.synergies, before[2])
+
+
+# --------------------------------------------------------------------------- mutualisation
+
+
+def test_mutualisation_groups() -> None:
+    groups = find_mutualisations(zone("groups")).set_index("group_id")
+    assert list(groups.reset_index().columns[: len(MUTUALISATION_COLUMNS)]) == list(
+        MUTUALISATION_COLUMNS
+    )
+    assert groups["members"].to_dict() == {
+        "output:15 01 01:t/yr:m1": "m1,m2,m3",
+        "input:steam:MWh/yr:m1": "m1,m2",
+    }
+    assert groups["n_members"].to_dict() == {
+        "output:15 01 01:t/yr:m1": 3,
+        "input:steam:MWh/yr:m1": 2,
+    }
+    assert groups["quantity"].to_dict() == {
+        "output:15 01 01:t/yr:m1": 30.0,
+        "input:steam:MWh/yr:m1": 150.0,
+    }
+    steam = groups.loc["input:steam:MWh/yr:m1"]
+    assert steam["centre_lat"] == pytest.approx(45 + 0.5 / 111.2, abs=2e-4)
+    assert steam["centre_lon"] == pytest.approx(3.0, abs=1e-4)
+    assert (groups["kind"] == "mutualisation").all()
+    assert groups.crs.to_epsg() == 4326
+    assert (groups.geom_type == "Polygon").all()
+    assert groups.geometry.iloc[0].contains(gpd.points_from_xy([3.0], [45.0])[0])
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"min_members": 3}, {"m1,m2,m3"}),
+        ({"max_km": 1}, set()),
+        ({"max_km": {"material": 20}}, {"m1,m2,m3,m4", "m1,m2"}),
+        ({"max_km": 20, "min_members": 4}, {"m1,m2,m3,m4"}),
+    ],
+)
+def test_mutualisation_options(options: dict, expected: set) -> None:
+    groups = find_mutualisations(zone("groups"), **options)
+    assert set(groups["members"]) == expected
+
+
+def test_kalundborg_groups() -> None:
+    groups = find_mutualisations(load_zone(example_path("kalundborg")))
+    assert "novonesis,novonordisk,refinery" in set(groups["members"])
+    assert (groups["n_members"] >= 2).all()
