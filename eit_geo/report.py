@@ -22,14 +22,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 
-from eit_geo.codes import resource_label
+from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
+from eit_geo.charts import family_figure
+from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path, read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.indicators import by_family, existing_scenario, factor_table, kpi_cards, read_factors
+from eit_geo.maps import build_map
 from eit_geo.offline import leaflet_dir
 from eit_geo.store import CHECKS
-from eit_geo.workshop import SELECTED
+from eit_geo.timeline import network_timeline, timeline_figure
+from eit_geo.workshop import SELECTED, selected_scenario
 
 if TYPE_CHECKING:
     import folium
@@ -50,6 +56,8 @@ __all__ = [
     "svg_map",
     "table_csv",
     "table_xlsx",
+    "workshop_kpis",
+    "workshop_report",
 ]
 
 CHROMIUM_ENV = "EIT_GEO_CHROMIUM"
@@ -367,7 +375,8 @@ def build_report(
 def _cover(
     zone: Zone, board: pd.DataFrame, title: str, when: datetime, *, anonymised: bool, lang: str
 ) -> str:
-    counts = board["decision"].value_counts()
+    weights = board["grouped"] if "grouped" in board else pd.Series(1, index=board.index)
+    counts = weights.groupby(board["decision"]).sum()
     chips = "".join(
         f'<span class="chip" style="border-color:{_STATUS_COLOURS[s]}">'
         f"{html.escape(t(f'workshop.status_{s}', lang))} : {int(counts.get(s, 0))}</span>"
@@ -416,9 +425,9 @@ def _map_section(zone: Zone, board: pd.DataFrame, map_html: str | None, lang: st
             f'<iframe class="map screen-only" title="{html.escape(heading)}" '
             f'srcdoc="{html.escape(map_html)}"></iframe>'
         )
-    static = svg_map(zone, board, lang=lang)
+    static = f'{svg_map(zone, board, lang=lang)}<div class="legend">{legend}</div>'
     printed = f'<div class="{"print-only" if map_html else ""}">{static}</div>'
-    return _section(heading, f'{interactive}{printed}<div class="legend">{legend}</div>')
+    return _section(heading, f"{interactive}{printed}")
 
 
 def _figure_section(figures: Sequence[go.Figure], lang: str) -> str:
@@ -450,12 +459,12 @@ def _retained_section(board: pd.DataFrame, lang: str) -> str:
     else:
         cards = "".join(_synergy_card(row, lang) for _, row in decided.iterrows())
         body = f'<div class="synergies">{cards}</div>'
-    running = board[chosen & board["version"].eq(0)]
+    running = board[chosen & ~board.index.isin(decided.index)]
     if running.empty:
         return _section(heading, body)
     rows = "".join(
         f"<tr><td>{html.escape(str(r['from_name']))}</td><td>{html.escape(str(r['to_name']))}</td>"
-        f"<td>{html.escape(resource_label(str(r['resource']), lang))}</td>"
+        f"<td>{html.escape(_resource_text(str(r['resource']), lang))}</td>"
         f'<td class="num">{html.escape(_quantity(r["quantity"], str(r["unit"]), lang))}</td></tr>'
         for _, r in running.iterrows()
     )
@@ -466,6 +475,11 @@ def _retained_section(board: pd.DataFrame, lang: str) -> str:
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     running_heading = html.escape(t("workshop.report_running", lang, count=len(running)))
     return _section(heading, f"{body}<h3>{running_heading}</h3>{table}")
+
+
+def _resource_text(code: str, lang: str) -> str:
+    """Return a resource's label; a family name (grouped small synergies) reads as the family."""
+    return t(f"families.{code}", lang) if code in FAMILIES else resource_label(code, lang)
 
 
 def _quantity(value: object, unit: str, lang: str) -> str:
@@ -486,7 +500,7 @@ def _synergy_card(row: pd.Series, lang: str) -> str:
     facts = t(
         "workshop.report_synergy_facts",
         lang,
-        resource=resource_label(str(row["resource"]), lang),
+        resource=_resource_text(str(row["resource"]), lang),
         quantity=quantity,
         km=_number(row["distance_km"], 1),
     )
@@ -536,6 +550,90 @@ def _section(heading: str, content: str, css_class: str = "") -> str:
 
 def _cell(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[Kpi]:
+    """Return the headline figures of the workshop's selected scenario.
+
+    Synergies retained and in place first, then each indicator of the ``selected`` scenario
+    with its gain over the existing exchanges (``indicators.kpi_cards``).
+    """
+    counts = board["decision"].value_counts()
+    kpis = [
+        Kpi(t(f"workshop.kpi_{status}", lang), str(int(counts.get(status, 0))))
+        for status in ("in_place", "retained")
+    ]
+    existing = existing_scenario(zone)
+    for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
+        delta = card.get("delta", "")
+        detail = t("workshop.kpi_gain", lang, delta=delta) if delta else ""
+        kpis.append(Kpi(card["label"], card["value"], detail))
+    return kpis
+
+
+def workshop_report(
+    zone: Zone,
+    board: gpd.GeoDataFrame,
+    history: pd.DataFrame,
+    *,
+    anonymised: bool = False,
+    lang: str = DEFAULT_LANGUAGE,
+    generated: datetime | None = None,
+) -> str:
+    """Build the whole workshop report of a zone (`build_report` with every part filled in).
+
+    Parameters
+    ----------
+    zone
+        The zone (never the anonymised one: ``anonymised`` does it here).
+    board
+        ``workshop.build_board`` output.
+    history
+        ``store.history`` output, for the timeline.
+    anonymised
+        Show companies as « Entreprise A — secteur », positions blurred, free text left out.
+    lang
+        Language of the report.
+    generated
+        Date printed on the report (now by default).
+
+    Returns
+    -------
+    str
+        The HTML document (self-contained, opens offline).
+    """
+    selected = selected_scenario(zone, board)
+    kpis = workshop_kpis(zone, board, lang)
+    shown_zone, shown_board = zone, board
+    events = network_timeline(zone, board, history, lang=lang)
+    if anonymised:
+        shown_zone = anonymise_zone(zone, lang=lang)
+        shown_board = anonymise_candidates(board, zone, lang=lang)
+        aliases = pseudonyms(zone.companies, lang=lang)
+        events = network_timeline(
+            zone,
+            board,
+            history,
+            names=dict(zip(aliases["id"], aliases["alias"], strict=True)),
+            lang=lang,
+        )
+    figures = [family_figure(by_family(selected), lang), timeline_figure(events, lang=lang)]
+    drawn = shown_board[shown_board.geometry.notna() & shown_board["decision"].isin(SELECTED)]
+    no_groups = gpd.GeoDataFrame({"group_id": [], "family": []}, geometry=[], crs=4326)
+    fmap = build_map(shown_zone, shown_zone.companies, drawn, no_groups, lang=lang)
+    used = factor_table(read_factors(), selected, lang)
+    sources = factor_sources(lang, keys=used.loc[used["used"] > 0, "key"])
+    return build_report(
+        shown_zone,
+        shown_board,
+        kpis=kpis,
+        figures=figures,
+        map_html=inline_map_html(fmap),
+        sources=sources,
+        anonymised=anonymised,
+        lang=lang,
+        generated=generated,
+    )
 
 
 # --------------------------------------------------------------------------- PDF

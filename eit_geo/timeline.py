@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,7 +22,12 @@ _COLOURS = {"identified": "#999999", "retained": "#E69F00", "in_place": "#009E73
 
 
 def network_timeline(
-    zone: Zone, board: pd.DataFrame, history: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE
+    zone: Zone,
+    board: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    names: Mapping[str, str] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> pd.DataFrame:
     """List the dated events of the network, oldest first.
 
@@ -34,6 +40,10 @@ def network_timeline(
     history
         ``store.history`` output: a candidate is identified at its first change, retained and in
         place at the first change giving it that status.
+    names
+        ``{company id: name}`` to show instead of the zone's names (e.g. anonymised aliases).
+    lang
+        Language of the resource labels.
 
     Returns
     -------
@@ -42,7 +52,7 @@ def network_timeline(
         (« supplier → receiver : resource »), ``event`` (one of ``EVENTS``), ``date`` (UTC) and
         ``origin`` (``zone`` for the data's ``since``, ``workshop`` for a decision).
     """
-    names = zone.company_names()
+    names = dict(names) if names is not None else zone.company_names()
     rows = [
         {
             "candidate_id": _candidate_of(board, syn),
@@ -60,7 +70,12 @@ def network_timeline(
         if not pd.isna(syn.since)
     ]
     labels = {
-        str(row.candidate_id): _label(row.from_name, row.to_name, row.resource, lang)
+        str(row.candidate_id): _label(
+            names.get(row.from_id, row.from_name),
+            names.get(row.to_id, row.to_name),
+            row.resource,
+            lang,
+        )
         for row in board.itertuples(index=False)
     }
     for candidate, changes in history.sort_values("changed_at").groupby("candidate_id", sort=False):
@@ -107,7 +122,10 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
     gives the synergy), one trace per event kind so that the legend explains the symbols.
     """
     figure = go.Figure()
-    placed = timeline[timeline["event"] == "in_place"].drop_duplicates("label")
+    placed = timeline[timeline["event"] == "in_place"]
+    placed = placed[
+        ~placed["candidate_id"].where(placed["candidate_id"] != "", placed["label"]).duplicated()
+    ]
     if not placed.empty:
         counts = placed.groupby("date").size().cumsum()
         figure.add_trace(

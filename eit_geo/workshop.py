@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import html
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
+import folium
 import pandas as pd
 
 from eit_geo.allocation import allocate
@@ -23,12 +25,15 @@ __all__ = [
     "SORTS",
     "build_board",
     "check_summary",
+    "highlight_layer",
     "selected_ids",
     "selected_scenario",
     "sort_board",
 ]
 
 SELECTED: tuple[str, ...] = ("retained", "in_place")
+HIGHLIGHT_COLOUR = "#000000"
+HALO_COLOUR = "#F0E442"  # Okabe-Ito yellow: visible on every family colour
 SORTS: tuple[str, ...] = ("score", "points", "updated_at")
 BOARD_COLUMNS: tuple[str, ...] = (
     "decision",
@@ -149,3 +154,27 @@ def check_summary(row: pd.Series, lang: str = DEFAULT_LANGUAGE) -> str:
         f"{t(f'workshop.check_{check}_short', lang)} {marks.get(row[check], '?')}"
         for check in CHECKS
     )
+
+
+def highlight_layer(link: Mapping[str, object], *, label: str) -> folium.FeatureGroup:
+    """Return a map layer that points out one candidate: a halo along it and rings at its ends.
+
+    Parameters
+    ----------
+    link
+        A board row (``from_lat`` … ``to_lon``).
+    label
+        Tooltip text (plain text, escaped here).
+    """
+    layer = folium.FeatureGroup(name=label, control=False)
+    ends = [
+        [float(link["from_lat"]), float(link["from_lon"])],  # type: ignore[arg-type]
+        [float(link["to_lat"]), float(link["to_lon"])],  # type: ignore[arg-type]
+    ]
+    tip = html.escape(label)
+    folium.PolyLine(ends, color=HALO_COLOUR, weight=16, opacity=0.55, tooltip=tip).add_to(layer)
+    for end in ends:
+        folium.CircleMarker(
+            end, radius=17, color=HIGHLIGHT_COLOUR, weight=4, fill=False, tooltip=tip
+        ).add_to(layer)
+    return layer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -155,7 +156,7 @@ def test_report_is_self_contained_and_escaped(kalundborg: Zone, decided: tuple) 
     assert '<iframe class="map screen-only"' in document
     assert 'class="print-only"><svg' in document
     assert "Synergies retenues par l&#x27;atelier (1)" in document
-    assert "Échanges déjà en place" in document
+    assert "Autres synergies en place ou retenues" in document
     assert "Sources des facteurs" in document
     assert "ADEME" in document
     assert "Vue anonymisée" not in document
@@ -206,3 +207,35 @@ def test_report_opens_offline(kalundborg: Zone, decided: tuple, tmp_path: Path) 
         assert page.locator("svg.svg-map circle").count() == len(kalundborg.companies)
         browser.close()
     assert requests == []
+
+
+def test_workshop_kpis(kalundborg: Zone, decided: tuple) -> None:
+    board, _, _ = decided
+    kpis = report.workshop_kpis(kalundborg, board)
+    assert kpis[0].label == "Synergies en place"
+    assert kpis[1] == report.Kpi("Synergies retenues par l'atelier", "1")
+    labels = [k.label for k in kpis]
+    assert "Tonnes détournées" in labels
+    assert all(k.value for k in kpis)
+    assert any("par rapport à l'existant" in k.detail for k in kpis[2:])
+
+
+@pytest.mark.parametrize("anonymised", [False, True])
+def test_workshop_report(kalundborg: Zone, decided: tuple, *, anonymised: bool) -> None:
+    board, history, _ = decided
+    document = report.workshop_report(kalundborg, board, history, anonymised=anonymised)
+    assert not re.search(r"<script[^>]+src=", document)
+    assert document.count("* plotly.js v") == 1
+    assert document.count("Plotly.newPlot(") == 2  # families and timeline
+    assert "<iframe" in document
+    assert "Chiffres clés" in document
+    assert "Synergies en place" in document
+    names = [n for n in kalundborg.companies["name"] if html.escape(n) in document]
+    if anonymised:
+        assert names == []
+        assert "Entreprise " in document
+        assert "Anne" not in document  # participants' names are left out too
+        assert "alert(&quot;x&quot;)" not in document  # and their notes
+    else:
+        assert len(names) == len(kalundborg.companies)
+        assert "Anne &lt;DREAL&gt;" in document

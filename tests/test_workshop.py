@@ -169,3 +169,13 @@ def test_selected_scenario_follows_decisions(
     stopped = candidates.loc[candidates["status"] == "existing", "candidate_id"].iloc[0]
     store.record_decision(engine, "z", stopped, {"status": "rejected"}, participant="B")
     assert scenario()["energy_recovered_mwh"] < after["energy_recovered_mwh"]
+
+
+def test_timeline_with_aliases(kalundborg: Zone, candidates: gpd.GeoDataFrame) -> None:
+    board = workshop.build_board(candidates, pd.DataFrame(columns=["candidate_id"]), _no_votes())
+    empty_history = pd.DataFrame(columns=["candidate_id", "status", "changed_at"])
+    aliases = {cid: f"Entreprise {i}" for i, cid in enumerate(kalundborg.companies["id"])}
+    events = timeline.network_timeline(kalundborg, board, empty_history, names=aliases)
+    assert events["label"].str.startswith("Entreprise ").all()
+    figure = timeline.timeline_figure(events)
+    assert list(figure.data[0].y)[-1] == len(events)  # distinct synergies, though names repeat
