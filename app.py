@@ -20,6 +20,7 @@ pages = [
         icon=":material/swap_horiz:",
         url_path="synergies",
     ),
+    st.Page("pages/indicateurs.py", title=ui.tr("indicators.title"), icon=":material/insights:"),
     st.Page(
         "pages/donnees.py",
         title=ui.tr("app.page_data"),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import numbers
+from eit_geo.indicators import UNIT_KEYS, format_number, numbers
 
 if TYPE_CHECKING:
     from eit_geo.indicators import Scenario
@@ -24,6 +24,7 @@ __all__ = [
     "BASES",
     "CASE_FIGURES",
     "benchmark_table",
+    "comparison_table",
     "published_comparison",
     "read_cases",
 ]
@@ -173,4 +174,39 @@ def published_comparison(
             "status",
             "source",
         ],
+    )
+
+
+def comparison_table(comparison: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return `published_comparison` for display: figures formatted, headers translated.
+
+    The computed figure reads ``≈ …`` when it is an estimate; a published figure to be confirmed
+    too, with its status spelled out.
+    """
+    unit = {figure: t(key, lang) for figure, key in UNIT_KEYS.items() if figure in CASE_FIGURES}
+    return pd.DataFrame(
+        {
+            t("indicators.indicator", lang): [
+                f"{t(f'indicators.{figure}', lang)} ({unit[figure]})"
+                for figure in comparison["indicator"]
+            ],
+            t("indicators.col_computed", lang): [
+                format_number(value, lang, estimate=bool(estimate))
+                for value, estimate in zip(
+                    comparison["computed"], comparison["computed_estimate"], strict=True
+                )
+            ],
+            t("indicators.col_published", lang): [
+                format_number(value, lang, estimate=status != "published")
+                for value, status in zip(comparison["published"], comparison["status"], strict=True)
+            ],
+            t("indicators.col_case", lang): comparison[f"case_{lang}"],
+            t("indicators.col_year", lang): [
+                "—" if math.isnan(year) else str(int(year)) for year in comparison["reference_year"]
+            ],
+            t("indicators.col_status", lang): comparison["status"].map(
+                lambda status: t(f"indicators.status_{status}", lang)
+            ),
+            t("indicators.col_source", lang): comparison["source"],
+        }
     )

@@ -42,8 +42,11 @@ __all__ = [
     "AMOUNTS",
     "EXCHANGE_COLUMNS",
     "INDICATORS",
+    "PRICE_COLUMNS",
+    "SCENARIOS",
     "UNIT_KEYS",
     "Scenario",
+    "avoided_table",
     "build_scenario",
     "by_company",
     "by_family",
@@ -53,13 +56,16 @@ __all__ = [
     "exchanges_from_candidates",
     "exchanges_from_synergies",
     "existing_scenario",
+    "factor_editor_table",
     "factor_table",
     "format_number",
     "indicator_table",
     "kpi_cards",
+    "missing_factor_lines",
     "network_growth",
     "numbers",
     "optimal_scenario",
+    "price_template",
     "read_avoided",
     "read_factor_units",
     "read_factors",
@@ -76,6 +82,7 @@ INDICATORS: tuple[str, ...] = (
     "transport_co2_t",
     "money_saved_eur",
 )
+SCENARIOS: tuple[str, ...] = ("existing", "selected", "optimal")
 AMOUNTS: tuple[str, ...] = ("tonnes_diverted", "water_saved_m3", "energy_recovered_mwh")
 EXCHANGE_COLUMNS: tuple[str, ...] = (
     "from_id",
@@ -818,15 +825,29 @@ def _used_factors(valued: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
+def missing_factor_lines(
+    scenario: Scenario, factors: pd.DataFrame | None = None, lang: str = DEFAULT_LANGUAGE
+) -> list[str]:
+    """Return one line per missing factor: ``key — description`` (or the rule that is absent)."""
+    table = read_factors() if factors is None else factors
+    column = f"description_{lang}" if f"description_{lang}" in table else "description_fr"
+    if column not in table:
+        column = "description" if "description" in table else "key"
+    descriptions = dict(zip(table["key"], table[column], strict=True))
+    fallback = read_factors().set_index("key")[f"description_{lang}"].to_dict()
+    absent = t("indicators.missing_rule", lang)
+    return [
+        f"{key} — {descriptions.get(key) or fallback.get(key) or absent}"
+        for key in scenario.missing_factors
+    ]
+
+
 def summary_text(
     scenarios: Iterable[Scenario], zone_name: str, lang: str = DEFAULT_LANGUAGE
 ) -> str:
     """Return the scenarios' indicators as plain text (the ``indicators`` command's output)."""
     lines = [t("indicators.cli_title", lang, zone=zone_name)]
     colon = " : " if lang == "fr" else ": "
-    descriptions = dict(
-        zip(read_factors()["key"], read_factors()[f"description_{lang}"], strict=True)
-    )
     for scenario in scenarios:
         lines.append("")
         lines.append(
@@ -841,8 +862,51 @@ def summary_text(
         lines.extend(
             f"  {card['label']}{colon}{card['value']}" for card in kpi_cards(scenario, lang)
         )
-        for key in scenario.missing_factors:
-            text = descriptions.get(key, t("indicators.missing_rule", lang))
-            lines.append(f"  {t('indicators.missing_factors', lang)}{colon}{key} — {text}")
+        missing = t("indicators.missing_factors", lang)
+        lines.extend(
+            f"  {missing}{colon}{line}" for line in missing_factor_lines(scenario, lang=lang)
+        )
     lines.extend(["", t("indicators.estimate_note", lang)])
     return "\n".join(lines)
+
+
+def factor_editor_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return the shipped factors, as a copy to edit (the file is left alone).
+
+    Columns ``key``, ``description`` (in ``lang``), ``value``, ``unit``, ``source``, ``year``,
+    ``status``.
+    """
+    table = read_factors()
+    table["description"] = table[f"description_{lang}"]
+    return table[["key", "description", "value", "unit", "source", "year", "status"]]
+
+
+def price_template(zone: Zone) -> pd.DataFrame:
+    """Return an empty price table with one row per resource code of the zone's flows.
+
+    Columns ``code``, ``purchase_eur_per_unit``, ``disposal_eur_per_unit`` (NaN: not given).
+    """
+    codes = sorted(set(zone.flows["resource"].astype(str)))
+    return pd.DataFrame(
+        {"code": codes, **{column: [math.nan] * len(codes) for column in PRICE_COLUMNS}}
+    )
+
+
+def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return ``data/avoided.csv`` for display: code, role, what it replaces, formula, source."""
+    avoided = read_avoided()
+    return pd.DataFrame(
+        {
+            t("indicators.col_code", lang): avoided["code"],
+            t("indicators.col_role", lang): avoided["role"].map(
+                lambda role: t(f"indicators.role_{role}", lang)
+            ),
+            t("indicators.col_conversion", lang): avoided["conversion"],
+            t("indicators.col_what", lang): avoided[f"what_{lang}"],
+            t("indicators.col_formula", lang): avoided["co2_formula"],
+            t("indicators.col_counts_as", lang): avoided["counts_as"].map(
+                lambda key: t(f"indicators.{key}", lang) if key else ""
+            ),
+            t("indicators.col_source", lang): avoided["source"],
+        }
+    )

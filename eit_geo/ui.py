@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit_folium import st_folium
 
+from eit_geo import charts, indicators, matching
 from eit_geo.codes import FAMILIES, UNITS
 from eit_geo.datafiles import data_path, example_names, example_path
 from eit_geo.errors import ZoneError
@@ -52,13 +53,17 @@ from eit_geo.zone import Zone
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import plotly.graph_objects as go
 
 __all__ = [
+    "KEY_SELECTED_CANDIDATES",
     "ZONE_ENV",
     "basemap_choice",
     "current_zone",
+    "edit_factors_and_prices",
     "ensure_frame",
     "filtered",
+    "indicator_candidates",
     "keep_filters",
     "language",
     "load_uploaded_zone",
@@ -66,9 +71,14 @@ __all__ = [
     "map_features",
     "map_filter",
     "problems_table",
+    "reset_factors",
+    "scenario",
     "select_example",
+    "selected_candidate_ids",
     "serve_map_assets",
     "show_errors",
+    "show_figure",
+    "show_kpis",
     "show_map",
     "show_selection",
     "show_synergy_list",
@@ -544,3 +554,97 @@ def _show_link(zone: Zone, links: gpd.GeoDataFrame, ident: str) -> None:
         name = escape_markdown(names.get(company, company))
         column.markdown(f"**{name}** — {tr('map.inventory')}")
         column.dataframe(company_inventory(zone, company, lang), hide_index=True)
+
+
+# --------------------------------------------------------------------------- indicators page
+# The Indicators page keeps its widgets under ``indicateurs_*``. A workshop page shares the
+# candidate ids it selected (e.g. ``workshop.selected_ids``) under KEY_SELECTED_CANDIDATES.
+
+KEY_SELECTED_CANDIDATES = "selected_candidates"
+KEY_FACTORS = "indicateurs_factors"
+KEY_PRICES = "indicateurs_prices"
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
+def indicator_candidates(zone: Zone) -> pd.DataFrame:
+    """Return the zone's substitution candidates at the default distances, cached."""
+    return pd.DataFrame(matching.find_substitutions(zone).drop(columns="geometry"))
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
+def scenario(
+    zone: Zone,
+    name: str,
+    factors: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
+    selected: tuple[str, ...] | None = None,
+) -> indicators.Scenario:
+    """Return a scenario of `indicators.SCENARIOS`, cached on the zone, tables and selection."""
+    tables = {"factors": factors, "prices": prices}
+    if name == "existing":
+        return indicators.existing_scenario(zone, **tables)
+    candidates = indicator_candidates(zone)
+    if name == "optimal":
+        return indicators.optimal_scenario(zone, candidates, **tables)
+    return indicators.selected_scenario(zone, candidates, selected, **tables)
+
+
+def selected_candidate_ids() -> tuple[str, ...] | None:
+    """Return the candidate ids a workshop selected in this session, or None if none yet."""
+    chosen = st.session_state.get(KEY_SELECTED_CANDIDATES)
+    return None if chosen is None else tuple(sorted(str(ident) for ident in chosen))
+
+
+def reset_factors() -> None:
+    """Drop the session's factor edits: back to the shipped ``data/factors.csv``."""
+    st.session_state.pop(KEY_FACTORS, None)
+
+
+def edit_factors_and_prices(zone: Zone, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Show the factor and price editors; return the edited copies (the files stay untouched).
+
+    Edits live in the session (``indicateurs_factors``, ``indicateurs_prices``); a button
+    restores the shipped factors and another downloads the edited ones as CSV.
+    """
+    st.caption(tr("indicators.factors_help"))
+    st.button(tr("indicators.factors_reset"), on_click=reset_factors)
+    units = list(indicators.read_factor_units()["unit"])
+    factors = st.data_editor(
+        indicators.factor_editor_table(lang),
+        key=KEY_FACTORS,
+        disabled=["key", "description"],
+        hide_index=True,
+        column_config={
+            "unit": st.column_config.SelectboxColumn(options=units),
+            "status": st.column_config.SelectboxColumn(options=["sourced", "to_confirm"]),
+        },
+    )
+    st.download_button(
+        tr("indicators.factors_download"),
+        factors.to_csv(index=False).encode("utf-8"),
+        file_name=f"facteurs-{zone.name}.csv",
+        mime="text/csv",
+    )
+    st.subheader(tr("indicators.prices_title"))
+    st.caption(tr("indicators.prices_help"))
+    prices = st.data_editor(
+        indicators.price_template(zone), key=KEY_PRICES, disabled=["code"], hide_index=True
+    )
+    return factors, prices
+
+
+def show_kpis(cards: list[dict[str, str]]) -> None:
+    """Show indicator cards (`indicators.kpi_cards`) side by side, with their help and delta."""
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        column.metric(
+            card["label"],
+            card["value"],
+            delta=card.get("delta"),
+            delta_color="inverse" if card["key"] == "transport_co2_t" else "normal",
+            help=card["help"],
+        )
+
+
+def show_figure(figure: go.Figure, name: str) -> None:
+    """Show a plotly figure full width; the modebar downloads it as ``name``.png."""
+    st.plotly_chart(figure, width="stretch", config=charts.figure_config(name))

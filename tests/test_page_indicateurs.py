@@ -1,0 +1,114 @@
+"""AppTest of the Indicators page: KPI cards, estimates, missing factors, references, editors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from eit_geo import indicators
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+from eit_geo.matching import find_substitutions
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "indicateurs.py")
+
+
+def run_page(zone: str = "kalundborg", lang: str = "fr", **state: object) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["lang"] = lang
+    app.session_state["zone_source"] = str(example_path(zone))
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+@pytest.fixture(scope="module")
+def kalundborg_page() -> AppTest:
+    return run_page()
+
+
+def test_kpi_cards_show_estimates(kalundborg_page: AppTest) -> None:
+    metrics = {metric.label: metric.value for metric in kalundborg_page.metric}
+    assert metrics["CO₂ évité (net)"] == "≈ 489\u202f000 t CO₂e/an"
+    assert metrics["Eau économisée"] == "≈ 1\u202f700\u202f000 m³/an"
+    assert metrics["Tonnes détournées"] == "≈ 889\u202f000 t/an"
+    assert metrics["Énergie récupérée"] == "≈ 560\u202f000 MWh/an"
+    assert "Économies" not in metrics  # no price given
+
+
+def test_missing_factors_are_said(kalundborg_page: AppTest) -> None:
+    (warning,) = kalundborg_page.warning
+    assert "Facteurs manquants" in warning.value
+    assert "landfill_nonhazardous_industrial" in warning.value
+    assert "natural_gypsum_vs_fgd" in warning.value
+
+
+def test_kalundborg_computed_next_to_published(kalundborg_page: AppTest) -> None:
+    tables = [frame.value for frame in kalundborg_page.dataframe]
+    comparison = next(t for t in tables if "Publié" in t.columns)
+    co2 = comparison[comparison["Indicateur"].str.startswith("CO₂")]
+    assert "635\u202f000" in set(co2["Publié"])
+    assert set(co2["Calculé"]) == {"≈ 489\u202f000"}
+    water = comparison[comparison["Indicateur"].str.startswith("Eau")]
+    assert "≈ 3\u202f600\u202f000" in set(water["Publié"])  # seed figure, to be confirmed
+    assert any("2018" in str(year) for year in co2["Année"])
+
+
+def test_charts_are_shown(kalundborg_page: AppTest) -> None:
+    charts = kalundborg_page.get("plotly_chart")
+    assert len(charts) == 4  # references, families, Sankey, growth
+
+
+def test_editing_a_factor_recomputes() -> None:
+    app = run_page()
+    assert app.dataframe(key="indicateurs_factors") is not None
+    factors = indicators.factor_editor_table("fr")
+    row = int(factors.index[factors["key"] == "landfill_nonhazardous_industrial"][0])
+    app.session_state["indicateurs_factors"] = {
+        "edited_rows": {row: {"value": 10.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    (warning,) = app.warning
+    assert "landfill_nonhazardous_industrial" not in warning.value
+    metrics = {metric.label: metric.value for metric in app.metric}
+    # + 889 000 t × 10 kg/t = + 8 890 t: 488 664 + 8 890 = 497 554
+    assert metrics["CO₂ évité (net)"] == "≈ 498\u202f000 t CO₂e/an"
+
+
+def test_optimal_scenario_shows_the_gain() -> None:
+    app = run_page(lang="en", indicateurs_scenario="optimal")
+    metrics = {metric.label: metric for metric in app.metric}
+    water = metrics["Water saved"]
+    zone = load_zone(example_path("kalundborg"))
+    optimal = indicators.optimal_scenario(zone)
+    gain = optimal.totals["water_saved_m3"] - 1_700_000
+    assert water.value == "≈ 2,700,000 m³/yr"
+    assert water.delta == f"+{gain:,.0f}"
+
+
+def test_selected_scenario_without_workshop_says_so() -> None:
+    app = run_page(lang="en", indicateurs_scenario="selected")
+    assert any("No candidate has been selected" in info.value for info in app.info)
+    # as `workshop.selected_ids` gives it: the existing synergies (in place) and a retained lead
+    candidates = find_substitutions(load_zone(example_path("kalundborg")))
+    in_place = set(candidates.loc[candidates["status"] == "existing", "candidate_id"])
+    chosen = run_page(
+        lang="en",
+        indicateurs_scenario="selected",
+        selected_candidates={*in_place, "forsyning>refinery:process_water>process_water"},
+    )
+    metrics = {metric.label: metric for metric in chosen.metric}
+    assert metrics["Water saved"].delta == "+1,000,000"
+
+
+def test_user_data_without_estimates_shows_plain_figures() -> None:
+    app = run_page("parc-rural", lang="en")
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Tonnes diverted"] == "3,600 t/yr"  # fictional but given, not estimated
