@@ -41,7 +41,6 @@ from eit_geo.panels import (
     company_inventory,
     company_links,
     escape_markdown,
-    facts_frame,
     format_km,
     group_facts,
     group_tip,
@@ -459,7 +458,12 @@ def _clear_selection() -> None:
 
 
 def _facts(facts: dict[str, str]) -> None:
-    st.dataframe(facts_frame(facts), hide_index=True)
+    st.markdown(
+        "\n".join(
+            f"- **{escape_markdown(label)}** : {escape_markdown(value)}"
+            for label, value in facts.items()
+        )
+    )
 
 
 def show_selection(zone: Zone, choice: MapFilter, selection: tuple[str, str] | None) -> None:
