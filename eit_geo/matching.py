@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyogrio
 import shapely
@@ -92,6 +93,7 @@ MUTUALISATION_KM = 2.0
 GROUP_BUFFER_M = 200.0
 ALL_RESOURCES = "*"
 _BREADTH = 2
+_GRID_CELLS = 2_000_000
 _WIDEN = 4
 _WGS84 = "EPSG:4326"
 
@@ -392,22 +394,37 @@ def _best_partners(
     found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
     todo = np.flatnonzero(reach > width)
     while todo.size:
-        rho, nearest = tree.query(space[todo], k=width)
-        rho, nearest = rho.reshape(len(todo), width), nearest.reshape(len(todo), width)
-        dist, score = _pair_grid(src, dst, todo, nearest, radius_m)
-        if width > k:
-            best = np.argpartition(-score, k - 1, axis=1)[:, :k]
-            score = np.take_along_axis(score, best, axis=1)
-            dist = np.take_along_axis(dist, best, axis=1)
-            nearest = np.take_along_axis(nearest, best, axis=1)
-        widen = (width < n_dst) & (score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m))
-        found.append(_found_rows(todo[~widen], nearest[~widen], dist[~widen], score[~widen]))
+        widen = []
+        for rows in _chunks(todo, width):
+            rho, nearest = tree.query(space[rows], k=width, workers=-1)
+            rho, nearest = rho.reshape(len(rows), width), nearest.reshape(len(rows), width)
+            dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
+            nearest, dist, score = _top(k, nearest, dist, score)
+            more = (width < n_dst) & (score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m))
+            found.append(_found_rows(rows[~more], nearest[~more], dist[~more], score[~more]))
+            widen.append(rows[more])
         width = min(n_dst, width * _WIDEN)
-        todo = todo[widen]
+        todo = np.concatenate(widen)
         few = reach[todo] <= width
         found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
         todo = todo[~few]
     return np.concatenate(found)
+
+
+def _chunks(rows: np.ndarray, width: int) -> list[np.ndarray]:
+    """Split rows so that a grid of ``width`` columns stays within `_GRID_CELLS` cells."""
+    count = max(1, math.ceil(len(rows) * width / _GRID_CELLS))
+    return np.array_split(rows, count) if count > 1 else [rows]
+
+
+def _top(
+    k: int, nearest: np.ndarray, dist: np.ndarray, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the ``k`` best columns of each grid row."""
+    if nearest.shape[1] <= k:
+        return nearest, dist, score
+    best = np.argpartition(-score, k - 1, axis=1)[:, :k]
+    return tuple(np.take_along_axis(grid, best, axis=1) for grid in (nearest, dist, score))
 
 
 def _pair_grid(
@@ -436,20 +453,17 @@ def _within_reach(
     upper = radius_m * (1 + 1e-9) if math.isfinite(radius_m) else np.inf
     buckets = np.ceil(np.log2(np.maximum(reach[todo], 1))).astype(int)
     for bucket in np.unique(buckets):
-        rows = todo[buckets == bucket]
         width = min(len(dst.rows), 2**bucket)
-        dist, nearest = dst.tree.query(src.xy[rows], k=width, distance_upper_bound=upper)
-        dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
-        seen = np.isfinite(dist)
-        nearest = np.where(seen, nearest, 0)
-        dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
-        score = np.where(seen, score, -np.inf)
-        if width > k:
-            best = np.argpartition(-score, k - 1, axis=1)[:, :k]
-            score = np.take_along_axis(score, best, axis=1)
-            dist = np.take_along_axis(dist, best, axis=1)
-            nearest = np.take_along_axis(nearest, best, axis=1)
-        found.append(_found_rows(rows, nearest, dist, score))
+        for rows in _chunks(todo[buckets == bucket], width):
+            dist, nearest = dst.tree.query(
+                src.xy[rows], k=width, distance_upper_bound=upper, workers=-1
+            )
+            dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
+            seen = np.isfinite(dist)
+            nearest = np.where(seen, nearest, 0)
+            dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
+            score = np.where(seen, score, -np.inf)
+            found.append(_found_rows(rows, *_top(k, nearest, dist, score)))
     return np.concatenate(found)
 
 
@@ -473,7 +487,7 @@ def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.
     same = np.bincount(dst.company, minlength=int(src.company.max()) + 1)[src.company]
     if math.isinf(radius_m):
         return np.full(len(src.rows), len(dst.rows)), same
-    total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True)
+    total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True, workers=-1)
     return np.asarray(total), same
 
 
@@ -482,17 +496,23 @@ def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.
 
 @dataclass
 class _Pairs:
-    """Offer-need pairs as arrays: flow rows, metres, rule index."""
+    """Offer-need pairs as arrays: flow rows, metres, rule index, and best-of flags.
+
+    ``by_offer`` / ``by_need``: the pair is among the best of its offer / need within its rule.
+    """
 
     offer: np.ndarray
     need: np.ndarray
     metres: np.ndarray
     rule: np.ndarray
+    by_offer: np.ndarray
+    by_need: np.ndarray
 
     @classmethod
     def empty(cls) -> _Pairs:
         none = np.empty(0, dtype=np.int64)
-        return cls(none, none, np.empty(0), none)
+        flag = np.empty(0, dtype=bool)
+        return cls(none, none, np.empty(0), none, flag, flag)
 
     @classmethod
     def concat(cls, parts: list[_Pairs]) -> _Pairs:
@@ -504,7 +524,7 @@ class _Pairs:
         return len(self.offer)
 
     def take(self, index: np.ndarray) -> _Pairs:
-        return _Pairs(self.offer[index], self.need[index], self.metres[index], self.rule[index])
+        return _Pairs(*(value[index] for value in vars(self).values()))
 
 
 @dataclass
@@ -515,6 +535,8 @@ class _Search:
     rules: pd.DataFrame
     offer_count: np.ndarray
     need_count: np.ndarray
+    offer_rules: np.ndarray
+    need_rules: np.ndarray
 
 
 def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Search:
@@ -528,6 +550,8 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
     n_flows = len(prep.flows)
     offer_count = np.zeros(n_flows, dtype=np.int64)
     need_count = np.zeros(n_flows, dtype=np.int64)
+    offer_rules = np.zeros(n_flows, dtype=np.int64)
+    need_rules = np.zeros(n_flows, dtype=np.int64)
     found: list[_Pairs] = []
     mismatched = 0
     for rule in rules.itertuples():
@@ -541,32 +565,70 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             reach_b, same_b = _reach(b, a, radius)
             offer_count[a.rows] += reach_a - same_a
             need_count[b.rows] += reach_b - same_b
+            offer_rules[a.rows] += 1
+            need_rules[b.rows] += 1
             if top_k == 0:
                 hits = _all_partners(a, b, radius)
-                i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
+                flags = np.ones((len(hits), 2), dtype=bool)
             else:
                 forward = _best_partners(a, b, radius, top_k, reach_a)
-                backward = _best_partners(b, a, radius, top_k, reach_b)
-                hits = np.concatenate([forward, backward[:, [1, 0, 2]]])
-                i, j = hits[:, 0].astype(int), hits[:, 1].astype(int)
+                backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2]]
+                hits, flags = _merge_sides(forward, backward, len(b.rows))
+            i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
             rule_index = np.full(len(hits), rule.Index, dtype=np.int64)
-            found.append(_Pairs(a.rows[i], b.rows[j], hits[:, 2], rule_index))
+            found.append(
+                _Pairs(a.rows[i], b.rows[j], hits[:, 2], rule_index, flags[:, 0], flags[:, 1])
+            )
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
     pairs = _Pairs.concat(found)
-    _, unique = np.unique(pairs.offer * n_flows + pairs.need, return_index=True)
-    return _Search(pairs.take(unique), rules, offer_count, need_count)
+    return _Search(pairs, rules, offer_count, need_count, offer_rules, need_rules)
 
 
-def _ranks(key: np.ndarray, score: np.ndarray, tie: np.ndarray) -> np.ndarray:
+def _merge_sides(
+    forward: np.ndarray, backward: np.ndarray, n_needs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Union of the best pairs per offer and per need, flagging which side kept each."""
+    both = np.concatenate([forward, backward])
+    keys = both[:, 0].astype(np.int64) * n_needs + both[:, 1].astype(np.int64)
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    side = np.r_[np.zeros(len(forward), dtype=bool), np.ones(len(backward), dtype=bool)]
+    flags = np.zeros((len(unique), 2), dtype=bool)
+    flags[inverse[~side], 0] = True
+    flags[inverse[side], 1] = True
+    return both[first], flags
+
+
+def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Rank of each row among the rows of the same key, best score first (0-based)."""
-    order = np.lexsort((tie, -score, key))
+    order = np.argsort(key + (1.0 - np.clip(score, 0.0, 1.0)) * 0.5, kind="stable")
     ordered = key[order]
     start = np.r_[True, ordered[1:] != ordered[:-1]]
     first = np.maximum.accumulate(np.where(start, np.arange(len(key)), 0))
     rank = np.empty(len(key), dtype=np.int64)
     rank[order] = np.arange(len(key)) - first
     return rank
+
+
+def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
+    """Tell which pairs are among the ``top_k`` best of their offer or of their need.
+
+    A flow met by one rule only is settled by the search's own flags; the others are ranked
+    again over all their pairs.
+    """
+    pairs = search.pairs
+    keep = np.zeros(len(pairs), dtype=bool)
+    sides = (
+        (pairs.offer, pairs.by_offer, search.offer_rules),
+        (pairs.need, pairs.by_need, search.need_rules),
+    )
+    for flow, flag, rules_per_flow in sides:
+        several = rules_per_flow[flow] > 1
+        chosen = flag & ~several
+        index = np.flatnonzero(several)
+        chosen[index] = _ranks(flow[index], score[index]) < top_k
+        keep |= chosen
+    return keep
 
 
 def _pair_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
@@ -617,7 +679,8 @@ def _existing_pairs(
     merged = merged.drop_duplicates("sid").drop_duplicates(["offer", "need"])
     offer, need = merged["offer"].to_numpy(), merged["need"].to_numpy()
     metres = _metres(prep, prep.company[offer], prep.company[need])
-    pairs = _Pairs(offer, need, metres, merged["rule"].to_numpy())
+    flag = np.ones(len(offer), dtype=bool)
+    pairs = _Pairs(offer, need, metres, merged["rule"].to_numpy(), flag, flag)
     quantity = syn["quantity"].to_numpy(dtype=float)[merged["sid"].to_numpy()]
     unmatched = syn[~syn["sid"].isin(merged["sid"])]
     return pairs, quantity, unmatched
@@ -631,7 +694,8 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     """Find and rank substitution candidates, as a table without geometry (fast, for files).
 
     Same parameters and columns as `find_substitutions`, with ``from_lon``, ``from_lat``,
-    ``to_lon``, ``to_lat`` in place of the geometry. ``attrs`` holds ``found`` (offer-need pairs
+    ``to_lon``, ``to_lat`` in place of the geometry, and text columns as categories (cheap for
+    millions of rows). ``attrs`` holds ``found`` (offer-need pairs
     within reach), ``kept`` and ``more`` (found but not kept).
     """
     if top_k < 0:
@@ -641,16 +705,11 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     rules, pool = search.rules, search.pairs
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
-    pool = pool.take(
-        np.flatnonzero(
-            ~np.isin(pool.offer * n_flows + pool.need, existing.offer * n_flows + existing.need)
-        )
-    )
     score = _pair_scores(prep, rules, pool)
-    if top_k > 0 and len(score):
-        tie = pool.metres
-        keep = (_ranks(pool.offer, score, tie) < top_k) | (_ranks(pool.need, score, tie) < top_k)
-        pool, score = pool.take(np.flatnonzero(keep)), score[keep]
+    keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
+    keys = existing.offer * n_flows + existing.need
+    keep &= ~np.isin(pool.offer * n_flows + pool.need, keys)
+    pool, score = pool.take(np.flatnonzero(keep)), score[keep]
     rows = _Pairs.concat([existing, pool])
     scores = np.concatenate([_pair_scores(prep, rules, existing), score])
     status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(len(pool), dtype=bool)]
@@ -684,29 +743,31 @@ def _flow_rows(
 ) -> pd.DataFrame:
     flows, rules = prep.flows, search.rules
     a, b = prep.company[rows.offer], prep.company[rows.need]
-    offer_q = flows["quantity"].to_numpy(dtype=float)[rows.offer]
-    need_q = flows["quantity"].to_numpy(dtype=float)[rows.need]
+    quantity = flows["quantity"].to_numpy(dtype=float)
+    offer_q, need_q = quantity[rows.offer], quantity[rows.need]
     flow_id = flows["flow_id"].to_numpy()
     per_offer = np.bincount(rows.offer, minlength=len(flows))
     per_need = np.bincount(rows.need, minlength=len(flows))
-    text = _texts(rules, rows.rule)
     table = pd.DataFrame(
         {
-            "kind": _repeat("substitution", len(rows.offer)),
-            "status": pd.array(["candidate", "existing"], dtype="str").take(existing.astype(int)),
-            "from_id": prep.ids.array.take(a),
-            "to_id": prep.ids.array.take(b),
-            "from_name": prep.names.array.take(a),
-            "to_name": prep.names.array.take(b),
+            "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
+            "status": _coded(existing.astype(np.int64), ["candidate", "existing"]),
+            "from_id": _coded(a, prep.ids),
+            "to_id": _coded(b, prep.ids),
+            "from_name": _coded_text(a, prep.names),
+            "to_name": _coded_text(b, prep.names),
             "from_flow_id": flow_id[rows.offer],
             "to_flow_id": flow_id[rows.need],
-            **text,
+            **{
+                column: _coded_text(rows.rule, rules[column])
+                for column in ("resource", "input_resource", "match", "conversion")
+            },
             "quantity": np.minimum(offer_q, need_q),
             "offer_quantity": offer_q,
             "need_quantity": need_q,
             "existing_quantity": synergy_quantity,
-            "unit": flows["unit"].array.take(rows.offer),
-            "family": flows["family"].array.take(rows.offer),
+            "unit": _coded_text(rows.offer, flows["unit"]),
+            "family": _coded_text(rows.offer, flows["family"]),
             "distance_km": rows.metres / 1000.0,
             "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
             "score": score,
@@ -722,13 +783,15 @@ def _flow_rows(
     return table[[*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]]
 
 
-def _texts(rules: pd.DataFrame, index: np.ndarray) -> dict[str, pd.api.extensions.ExtensionArray]:
-    columns = ("resource", "input_resource", "match", "conversion")
-    return {c: rules[c].astype("str").array.take(index) for c in columns}
+def _coded(codes: np.ndarray, categories: pd.Series | list[str]) -> pd.Categorical:
+    """Return ``categories[codes]`` as a Categorical (the categories must be unique)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 
 
-def _repeat(value: str, count: int) -> pd.api.extensions.ExtensionArray:
-    return pd.array([value], dtype="str").take(np.zeros(count, dtype=np.int64))
+def _coded_text(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
+    """Return ``values[codes]`` as a Categorical, whatever repeats ``values`` holds."""
+    numbers, uniques = pd.factorize(values.astype("str"))
+    return _coded(numbers[codes], uniques)
 
 
 def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
@@ -738,14 +801,27 @@ def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
 
 
 def _candidate_ids(table: pd.DataFrame, twins: np.ndarray) -> pd.Series:
-    ids = (
-        table["from_id"] + ">" + table["to_id"] + ":" + table["resource"] + ">"
-        + table["input_resource"]
-    )  # fmt: skip
+    """Return ``from>to:resource>input_resource`` (``#from_flow-to_flow`` added for twins)."""
+    parts = [_arrow_text(table[c]) for c in ("from_id", "to_id", "resource", "input_resource")]
+    sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
+    ids = pc.binary_join_element_wise(
+        parts[0], sep[0], parts[1], sep[1], parts[2], sep[0], parts[3], sep[2]
+    )
     if twins.any():
-        suffix = "#" + table["from_flow_id"].astype(str) + "-" + table["to_flow_id"].astype(str)
-        ids = ids.where(~twins, ids + suffix)
-    return ids
+        numbers = [_arrow_text(table[c].astype("str")) for c in ("from_flow_id", "to_flow_id")]
+        hash_sign, dash = pa.scalar("#", pa.large_string()), pa.scalar("-", pa.large_string())
+        suffixed = pc.binary_join_element_wise(ids, hash_sign, numbers[0], dash, numbers[1], sep[2])
+        ids = pc.if_else(pa.array(twins), suffixed, ids)
+    return pd.Series(ids.to_pandas(), index=table.index, name="candidate_id")
+
+
+def _arrow_text(column: pd.Series) -> pa.Array:
+    array = pa.array(column)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return array.cast(pa.large_string())
 
 
 def _flowless_rows(
@@ -818,7 +894,8 @@ def find_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
         (EPSG:4326), sorted by score descending. The module docstring gives the score.
     """
     table = rank_substitutions(zone, max_km=max_km, top_k=top_k)
-    return links_frame(table)
+    text = table.select_dtypes("category").columns
+    return links_frame(table.astype(dict.fromkeys(text, "str")))
 
 
 def links_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
