@@ -22,6 +22,18 @@ pages = [
     ),
     st.Page("pages/indicateurs.py", title=ui.tr("indicators.title"), icon=":material/insights:"),
     st.Page(
+        "pages/atelier.py",
+        title=ui.tr("workshop.page_atelier"),
+        icon=":material/groups:",
+        url_path="atelier",
+    ),
+    st.Page(
+        "pages/presentation.py",
+        title=ui.tr("workshop.page_presentation"),
+        icon=":material/co_present:",
+        url_path="presentation",
+    ),
+    st.Page(
         "pages/donnees.py",
         title=ui.tr("app.page_data"),
         icon=":material/folder_open:",

@@ -17,7 +17,18 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit_folium import st_folium
 
-from eit_geo import charts, indicators, matching
+from eit_geo import (
+    anonymise,
+    charts,
+    codes,
+    indicators,
+    matching,
+    panels,
+    report,
+    store,
+    timeline,
+    workshop,
+)
 from eit_geo.codes import FAMILIES, UNITS
 from eit_geo.datafiles import data_path, example_names, example_path
 from eit_geo.errors import ZoneError
@@ -53,12 +64,16 @@ from eit_geo.zone import Zone
 if TYPE_CHECKING:
     import geopandas as gpd
     import plotly.graph_objects as go
+    from sqlalchemy.engine import Engine
 
 __all__ = [
     "KEY_SELECTED_CANDIDATES",
     "ZONE_ENV",
     "basemap_choice",
+    "board_kpis",
     "current_zone",
+    "decision_engine",
+    "decision_store",
     "edit_factors_and_prices",
     "ensure_frame",
     "filtered",
@@ -69,23 +84,34 @@ __all__ = [
     "load_zone_from_path",
     "map_features",
     "map_filter",
+    "participant_name",
+    "presentation_options",
     "problems_table",
     "reset_factors",
     "scenario",
     "select_example",
     "selected_candidate_ids",
     "serve_map_assets",
+    "show_board",
+    "show_decision",
     "show_errors",
+    "show_exports",
     "show_figure",
+    "show_kpi_cards",
     "show_kpis",
     "show_map",
+    "show_presentation_list",
+    "show_presentation_map",
     "show_selection",
     "show_synergy_list",
+    "show_timeline",
+    "show_workshop_map",
     "shown_counts",
     "sidebar",
     "template_bytes",
     "tr",
     "use_upload",
+    "workshop_board",
     "zone_error",
     "zone_gpkg_bytes",
     "zone_groups",
@@ -637,18 +663,523 @@ def edit_factors_and_prices(zone: Zone, lang: str) -> tuple[pd.DataFrame, pd.Dat
     return factors, prices
 
 
-def show_kpis(cards: list[dict[str, str]]) -> None:
-    """Show indicator cards (`indicators.kpi_cards`) side by side, with their help and delta."""
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
-        column.metric(
-            card["label"],
-            card["value"],
-            delta=card.get("delta"),
-            delta_color="inverse" if card["key"] == "transport_co2_t" else "normal",
-            help=card["help"],
-        )
+def show_kpis(cards: list[dict[str, str]], per_row: int = 3) -> None:
+    """Show indicator cards (`indicators.kpi_cards`), ``per_row`` a row, with help and delta."""
+    for start in range(0, len(cards), per_row):
+        row = cards[start : start + per_row]
+        for column, card in zip(st.columns(per_row), row, strict=False):
+            column.metric(
+                f"{card['label']} ({card['unit']})",
+                card["value"],
+                delta=card.get("delta"),
+                delta_color="inverse" if card["key"] == "transport_co2_t" else "normal",
+                help=card["help"],
+                border=True,
+            )
 
 
 def show_figure(figure: go.Figure, name: str) -> None:
     """Show a plotly figure full width; the modebar downloads it as ``name``.png."""
     st.plotly_chart(figure, width="stretch", config=charts.figure_config(name))
+
+
+# --------------------------------------------------------------------------- workshop
+# The Atelier and Présentation pages keep their state under ``atelier_*`` and
+# ``presentation_*``; the participant's name and the opened candidate survive page changes
+# (plain keys, not widget keys). Decisions live in the store (`decision_store`), shared by every
+# participant of the server; each run reads them afresh.
+
+KEY_PARTICIPANT = "atelier_participant"
+KEY_PARTICIPANT_INPUT = "atelier_participant_input"
+KEY_CHOSEN = "atelier_chosen"
+KEY_CHOSEN_INPUT = "atelier_chosen_input"
+KEY_NOTICE = "atelier_notice"
+KEY_STATUSES = "atelier_statuses"
+KEY_BOARD_SORT = "atelier_sort"
+KEY_ANONYMISED = "presentation_anonymised"
+KEY_FULLSCREEN = "presentation_fullscreen"
+WORKSHOP_MAP_HEIGHT = 560
+
+
+@st.cache_resource(show_spinner=False)
+def decision_engine(url: str) -> Engine:
+    """Return the decision store's engine for ``url``, one per server (shared by sessions)."""
+    return store.open_store(url)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _restore_once(url: str, key: str, source: str, modified: float) -> int:
+    """Load the decisions a zone's GeoPackage carries into the store, once per file version."""
+    del modified  # part of the cache key only
+    return store.restore_decisions(decision_engine(url), key, store.read_decision_layers(source))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _restore_upload(url: str, key: str, files: tuple[tuple[str, bytes], ...]) -> int:
+    restored = 0
+    with tempfile.TemporaryDirectory(prefix="eit-geo-decisions-") as folder:
+        for name, data in files:
+            if Path(name).suffix.lower() == ".gpkg":
+                path = Path(folder) / Path(name).name
+                path.write_bytes(data)
+                restored += store.restore_decisions(
+                    decision_engine(url), key, store.read_decision_layers(path)
+                )
+    return restored
+
+
+def decision_store(zone: Zone) -> tuple[Engine, str]:
+    """Return the engine of the zone's decision store and the zone's key in it.
+
+    The store is ``EIT_GEO_DATABASE_URL`` or the default SQLite file
+    (`store.default_database_url`). A zone opened from a project GeoPackage brings back the
+    decisions it carries (never over those already in the store).
+    """
+    url = store.default_database_url(zone.source, shipped=data_path("examples"))
+    key = store.zone_key(zone)
+    upload = st.session_state.get(KEY_UPLOAD)
+    if upload:
+        _restore_upload(url, key, upload)
+    elif Path(zone.source).suffix.lower() == ".gpkg" and Path(zone.source).is_file():
+        _restore_once(url, key, zone.source, Path(zone.source).stat().st_mtime)
+    return decision_engine(url), key
+
+
+def participant_name() -> str:
+    """Ask for the participant's name in the sidebar; return it (empty until given)."""
+    st.session_state.setdefault(KEY_PARTICIPANT, "")
+    with st.sidebar:
+        st.text_input(
+            tr("workshop.participant"),
+            value=st.session_state[KEY_PARTICIPANT],
+            key=KEY_PARTICIPANT_INPUT,
+            max_chars=store.MAX_PARTICIPANT,
+            placeholder=tr("workshop.participant_placeholder"),
+            help=tr("workshop.participant_help"),
+            on_change=_keep_participant,
+        )
+    return st.session_state[KEY_PARTICIPANT]
+
+
+def _keep_participant() -> None:
+    st.session_state[KEY_PARTICIPANT] = " ".join(
+        str(st.session_state.get(KEY_PARTICIPANT_INPUT, "")).split()
+    )
+
+
+def workshop_board(zone: Zone) -> gpd.GeoDataFrame:
+    """Return the zone's candidates with the decisions and votes stored right now.
+
+    Also shares the selected ids with the Indicators page (``KEY_SELECTED_CANDIDATES``).
+    """
+    engine, key = decision_store(zone)
+    board = workshop.build_board(
+        zone_links(zone), store.get_decisions(engine, key), store.get_votes(engine, key)
+    )
+    st.session_state[KEY_SELECTED_CANDIDATES] = tuple(sorted(workshop.selected_ids(board)))
+    return board
+
+
+def _candidate_label(row: pd.Series, lang: str) -> str:
+    status = t(f"workshop.status_{row['decision']}", lang)
+    return f"{status} · {link_tip(row, lang)}"
+
+
+def show_board(board: gpd.GeoDataFrame) -> str | None:
+    """Show the workshop board (filter by status, sort) and return the opened candidate's id."""
+    lang = language()
+    left, right = st.columns([3, 2])
+    statuses = left.pills(
+        tr("workshop.filter_status"),
+        store.STATUSES,
+        selection_mode="multi",
+        default=list(store.STATUSES),
+        key=KEY_STATUSES,
+        format_func=lambda s: t(f"workshop.status_{s}", lang),
+    )
+    sort = right.segmented_control(
+        tr("workshop.sort_by"),
+        workshop.SORTS,
+        default="score",
+        key=KEY_BOARD_SORT,
+        format_func=lambda s: t(f"workshop.sort_{s}", lang),
+    )
+    rows = workshop.sort_board(board, by=sort or "score", statuses=statuses or [])
+    st.caption(tr("workshop.board_counts", shown=len(rows), total=len(board)))
+    table = pd.DataFrame(
+        {
+            tr("workshop.col_status"): rows["decision"].map(
+                lambda s: t(f"workshop.status_{s}", lang)
+            ),
+            tr("app.col_from"): rows["from_name"],
+            tr("app.col_to"): rows["to_name"],
+            tr("app.col_resource"): rows["resource"].map(lambda c: codes.resource_label(c, lang)),
+            tr("app.col_quantity"): [
+                panels.format_quantity(q, u, lang)
+                for q, u in zip(rows["quantity"], rows["unit"], strict=True)
+            ],
+            tr("workshop.col_score"): rows["score"].round(2),
+            tr("workshop.col_checks"): [
+                workshop.check_summary(r, lang) for _, r in rows.iterrows()
+            ],
+            tr("workshop.col_points"): rows["points"],
+            tr("workshop.col_participant"): rows["participant"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
+    ids = rows["candidate_id"].astype(str).tolist()
+    labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
+    chosen = st.session_state.get(KEY_CHOSEN)
+    options = ids if chosen in ids or chosen not in labels else [chosen, *ids]
+    picked = st.selectbox(
+        tr("workshop.open"),
+        options,
+        index=options.index(chosen) if chosen in options else None,
+        key=KEY_CHOSEN_INPUT,
+        format_func=lambda ident: labels.get(ident, ident),
+        placeholder=tr("workshop.open_placeholder"),
+    )
+    st.session_state[KEY_CHOSEN] = picked
+    return picked
+
+
+def _field_key(candidate: str, version: int, field: str) -> str:
+    return f"atelier_{field}_{version}_{candidate}"
+
+
+def show_decision(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) -> None:
+    """Show the opened candidate: its facts, the decision form, the priority vote, the history."""
+    lang = language()
+    notice = st.session_state.pop(KEY_NOTICE, None)
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+    if candidate is None or candidate not in set(board["candidate_id"]):
+        st.info(tr("workshop.nothing_open"))
+        return
+    row = board.loc[board["candidate_id"] == candidate].iloc[0]
+    version = int(row["version"])
+    st.subheader(escape_markdown(link_tip(row, lang)))
+    _facts(link_facts(row, lang))
+    if row["participant"]:
+        st.caption(
+            tr("workshop.last_change", who=row["participant"], date=_when(row["updated_at"]))
+        )
+    seen = {field: str(row[field]) for field in store.FIELDS}
+    seen["status"] = str(row["decision"])
+    with st.form(f"atelier_form_{version}_{candidate}", border=True):
+        st.radio(
+            tr("workshop.col_status"),
+            store.STATUSES,
+            index=store.STATUSES.index(seen["status"]),
+            horizontal=True,
+            key=_field_key(candidate, version, "status"),
+            format_func=lambda s: t(f"workshop.status_{s}", lang),
+        )
+        for check in store.CHECKS:
+            state, note = st.columns([2, 3])
+            state.selectbox(
+                t(f"workshop.check_{check}", lang),
+                store.CHECK_STATES,
+                index=store.CHECK_STATES.index(seen[check]),
+                key=_field_key(candidate, version, check),
+                format_func=lambda s: t(f"workshop.check_{s}", lang),
+            )
+            note.text_input(
+                tr(f"workshop.col_{check}_note"),
+                value=seen[f"{check}_note"],
+                key=_field_key(candidate, version, f"{check}_note"),
+                max_chars=store.MAX_TEXT,
+            )
+        st.text_area(
+            tr("workshop.col_comment"),
+            value=seen["comment"],
+            key=_field_key(candidate, version, "comment"),
+            max_chars=store.MAX_TEXT,
+        )
+        st.form_submit_button(
+            tr("workshop.save"),
+            type="primary",
+            on_click=_save_decision,
+            args=(zone, candidate, version, seen),
+        )
+    _vote_control(zone, candidate)
+    _history(zone, candidate)
+
+
+def _save_decision(zone: Zone, candidate: str, version: int, seen: dict[str, str]) -> None:
+    """Record what the participant changed in the form (callback of its submit button)."""
+    who = st.session_state.get(KEY_PARTICIPANT, "")
+    if not who:
+        st.session_state[KEY_NOTICE] = ("error", tr("workshop.name_needed"))
+        return
+    values = {
+        f: str(st.session_state.get(_field_key(candidate, version, f), seen[f]))
+        for f in store.FIELDS
+    }
+    changes = {field: value for field, value in values.items() if value != seen[field]}
+    if not changes:
+        st.session_state[KEY_NOTICE] = ("info", tr("workshop.nothing_changed"))
+        return
+    engine, key = decision_store(zone)
+    decision = store.record_decision(engine, key, candidate, changes, participant=who)
+    message = tr("workshop.saved", status=tr(f"workshop.status_{decision.status}"))
+    if decision.version > version + 1:
+        message += " " + tr("workshop.saved_meanwhile", count=decision.version - version - 1)
+    st.session_state[KEY_NOTICE] = ("success", message)
+
+
+def _vote_control(zone: Zone, candidate: str) -> None:
+    engine, key = decision_store(zone)
+    who = st.session_state.get(KEY_PARTICIPANT, "")
+    votes = store.get_votes(engine, key, detail=True)
+    mine = votes[(votes["candidate_id"] == candidate) & (votes["participant"] == who)]
+    current = int(mine["weight"].iloc[0]) if len(mine) else 0
+    widget = f"atelier_vote_{candidate}_{who}"
+    st.segmented_control(
+        tr("workshop.my_priority"),
+        [0, 1, 2, 3],
+        default=current,
+        key=widget,
+        format_func=lambda w: tr(f"workshop.priority_{w}"),
+        on_change=_save_vote,
+        args=(zone, candidate, widget),
+        disabled=not who,
+        help=tr("workshop.priority_help"),
+    )
+
+
+def _save_vote(zone: Zone, candidate: str, widget: str) -> None:
+    who = st.session_state.get(KEY_PARTICIPANT, "")
+    weight = st.session_state.get(widget)
+    if who:
+        engine, key = decision_store(zone)
+        store.vote(engine, key, candidate, participant=who, weight=int(weight or 0))
+
+
+def _when(moment: object) -> str:
+    if moment is None or pd.isna(moment):
+        return "—"
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%d/%m/%Y %H:%M UTC")
+
+
+def _history(zone: Zone, candidate: str) -> None:
+    engine, key = decision_store(zone)
+    steps = store.history(engine, key, candidate)
+    with st.expander(tr("workshop.history", count=len(steps))):
+        if steps.empty:
+            st.caption(tr("workshop.history_empty"))
+            return
+        fields = {f: tr(f"workshop.field_{f}") for f in store.FIELDS}
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("workshop.col_updated"): steps["changed_at"].map(_when),
+                    tr("workshop.col_participant"): steps["participant"],
+                    tr("workshop.col_changes"): steps["changed"].map(
+                        lambda c: ", ".join(fields.get(f, f) for f in str(c).split(",") if f)
+                    ),
+                    tr("workshop.col_status"): steps["status"].map(
+                        lambda s: tr(f"workshop.status_{s}")
+                    ),
+                }
+            ).iloc[::-1],
+            hide_index=True,
+        )
+
+
+def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) -> None:
+    """Show the board's candidates on the map, the opened one pointed out."""
+    lang = language()
+    assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
+    shown = board[board["decision"] != "rejected"]
+    drawn, _ = best_links(shown, DRAWN_LINKS)
+    fmap = build_base_map(zone, lang=lang, basemap="auto", assets_url=assets)
+    layers = feature_layers(
+        layer_features(zone, zone.companies, drawn, zone_groups(zone).iloc[0:0], lang=lang)
+    )
+    if candidate is not None and candidate in set(board["candidate_id"]):
+        row = board.loc[board["candidate_id"] == candidate].iloc[0]
+        layers.append(workshop.highlight_layer(row, label=link_tip(row, lang)))
+    returned = st_folium(
+        fmap,
+        key="atelier_map",
+        height=WORKSHOP_MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        feature_group_to_add=layers,
+    )
+    clicked = clicked_feature(returned)
+    fresh = clicked != st.session_state.get("atelier_last_click")
+    if clicked is not None and clicked[0] == "link" and clicked[1] != candidate and fresh:
+        st.session_state["atelier_last_click"] = clicked
+        st.session_state[KEY_CHOSEN] = clicked[1]
+        st.session_state.pop(KEY_CHOSEN_INPUT, None)
+        st.rerun()
+
+
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
+def _workshop_kpis(
+    zone: Zone, decisions: tuple[tuple[str, str], ...], lang: str
+) -> list[report.Kpi]:
+    board = zone_links(zone).assign(decision=dict(decisions))
+    board["decision"] = board["candidate_id"].map(dict(decisions))
+    return report.workshop_kpis(zone, board, lang)
+
+
+def board_kpis(zone: Zone, board: gpd.GeoDataFrame) -> list[report.Kpi]:
+    """Return the workshop's headline figures (selected scenario against the existing), cached."""
+    decisions = tuple(zip(board["candidate_id"].astype(str), board["decision"], strict=True))
+    return _workshop_kpis(zone, decisions, language())
+
+
+def show_kpi_cards(kpis: list[report.Kpi], *, per_row: int = 4) -> None:
+    """Show headline figures as metric cards, ``per_row`` a row."""
+    for start in range(0, len(kpis), per_row):
+        chunk = kpis[start : start + per_row]
+        for column, kpi in zip(st.columns(per_row), chunk, strict=False):
+            column.metric(kpi.label, kpi.value, help=kpi.detail or None, border=True)
+            if kpi.detail:
+                column.caption(kpi.detail)
+
+
+def show_timeline(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bool = False) -> None:
+    """Show the network's growth: synergies in place over the years, the workshop's events."""
+    lang = language()
+    engine, key = decision_store(zone)
+    names = None
+    if anonymised:
+        aliases = anonymise.pseudonyms(zone.companies, lang=lang)
+        names = dict(zip(aliases["id"], aliases["alias"], strict=True))
+    events = timeline.network_timeline(
+        zone, board, store.history(engine, key), names=names, lang=lang
+    )
+    st.plotly_chart(timeline.timeline_figure(events, lang=lang), width="stretch")
+
+
+def show_exports(zone: Zone) -> None:
+    """Offer the workshop's exports: report (HTML, PDF), decisions (XLSX, CSV), GeoPackage.
+
+    Files are made when the button is clicked, from the decisions stored at that moment.
+    """
+    lang = language()
+    engine, key = decision_store(zone)
+    links = zone_links(zone)
+
+    def board_now() -> gpd.GeoDataFrame:
+        return workshop.build_board(
+            links, store.get_decisions(engine, key), store.get_votes(engine, key)
+        )
+
+    def report_now(*, anonymised: bool) -> str:
+        return report.workshop_report(
+            zone, board_now(), store.history(engine, key), anonymised=anonymised, lang=lang
+        )
+
+    def pdf_now() -> bytes:
+        return report.report_pdf(report_now(anonymised=False))
+
+    def gpkg_now() -> bytes:
+        with tempfile.TemporaryDirectory(prefix="eit-geo-export-") as folder:
+            layers = store.decision_layers(engine, key)
+            return export_zone(zone, Path(folder) / "zone.gpkg", extra_layers=layers).read_bytes()
+
+    stem = f"{zone.name}-atelier"
+    buttons = [
+        ("report_html", lambda: report_now(anonymised=False), f"{stem}.html", "text/html"),
+        ("report_public", lambda: report_now(anonymised=True), f"{stem}-anonyme.html", "text/html"),
+        ("report_pdf", pdf_now, f"{stem}.pdf", "application/pdf"),
+        (
+            "decisions_xlsx",
+            lambda: report.table_xlsx(report.decisions_table(board_now(), lang)),
+            f"{stem}-decisions.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "decisions_csv",
+            lambda: report.table_csv(report.decisions_table(board_now(), lang)),
+            f"{stem}-decisions.csv",
+            "text/csv",
+        ),
+        ("zone_gpkg", gpkg_now, f"{stem}.gpkg", "application/geopackage+sqlite3"),
+    ]
+    columns = st.columns(3)
+    for index, (name, data, file_name, mime) in enumerate(buttons):
+        columns[index % 3].download_button(
+            tr(f"workshop.export_{name}"),
+            data=data,
+            file_name=file_name,
+            mime=mime,
+            key=f"atelier_export_{name}",
+            on_click="ignore",
+            help=tr(f"workshop.export_{name}_help"),
+            width="stretch",
+        )
+    if report.find_chromium() is None:
+        st.caption(tr("workshop.pdf_unavailable"))
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def presentation_options() -> tuple[bool, bool]:
+    """Draw the presentation switches (anonymised view, full screen); return their values."""
+    st.session_state.setdefault(KEY_ANONYMISED, True)
+    left, right = st.columns(2)
+    anonymised = left.toggle(
+        tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
+    )
+    fullscreen = right.toggle(tr("workshop.fullscreen"), key=KEY_FULLSCREEN)
+    style = data_path("report", "presentation.css").read_text(encoding="utf-8")
+    if fullscreen:
+        style += data_path("report", "fullscreen.css").read_text(encoding="utf-8")
+    st.html(f"<style>{style}</style>")
+    return anonymised, fullscreen
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
+def _public_zone(zone: Zone, lang: str) -> Zone:
+    return anonymise.anonymise_zone(zone, lang=lang)
+
+
+def show_presentation_map(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bool) -> None:
+    """Show the retained and in-place synergies full width; anonymised if asked."""
+    lang = language()
+    chosen = board[board["decision"].isin(workshop.SELECTED)]
+    shown_zone, links = zone, chosen
+    if anonymised:
+        shown_zone = _public_zone(zone, lang)
+        links = anonymise.anonymise_candidates(chosen, zone, lang=lang)
+        links = links[links.geometry.notna()]
+    assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
+    fmap = build_base_map(shown_zone, lang=lang, basemap="auto", assets_url=assets)
+    layers = feature_layers(
+        layer_features(
+            shown_zone, shown_zone.companies, links, zone_groups(zone).iloc[0:0], lang=lang
+        )
+    )
+    st_folium(
+        fmap,
+        key=f"presentation_map_{anonymised}",
+        height=680,
+        use_container_width=True,
+        returned_objects=[],
+        feature_group_to_add=layers,
+    )
+
+
+def show_presentation_list(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bool) -> None:
+    """List the retained synergies in large type (aliases in the anonymised view)."""
+    lang = language()
+    chosen = board[board["decision"] == "retained"]
+    if anonymised:
+        chosen = anonymise.anonymise_candidates(chosen, zone, lang=lang)
+    if chosen.empty:
+        st.info(tr("workshop.report_none"))
+        return
+    lines = [
+        f"- **{escape_markdown(str(r['from_name']))} → {escape_markdown(str(r['to_name']))}** : "
+        f"{escape_markdown(codes.resource_label(str(r['resource']), lang))}, "
+        f"{escape_markdown(panels.format_quantity(r['quantity'], str(r['unit']), lang))}"
+        for _, r in chosen.iterrows()
+    ]
+    st.markdown("\n".join(lines))

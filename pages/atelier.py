@@ -1,0 +1,32 @@
+"""Atelier: the workshop board — filter and sort the leads, open one, decide, vote, export."""
+
+import streamlit as st
+
+from eit_geo import ui
+
+ui.ensure_frame()
+st.title(ui.tr("workshop.page_atelier"))
+zone = ui.current_zone()
+if zone is None:
+    st.warning(ui.tr("app.zone_invalid"))
+    st.stop()
+st.caption(ui.tr("workshop.intro"))
+ui.participant_name()
+board = ui.workshop_board(zone)
+
+st.subheader(ui.tr("workshop.board_title"))
+chosen = ui.show_board(board)
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(ui.tr("workshop.map_title"))
+    ui.show_workshop_map(zone, board, chosen)
+with right:
+    st.subheader(ui.tr("workshop.decision_title"))
+    ui.show_decision(zone, board, chosen)
+
+st.subheader(ui.tr("workshop.indicators_title"))
+ui.show_kpi_cards(ui.board_kpis(zone, board))
+st.subheader(ui.tr("workshop.timeline_section"))
+ui.show_timeline(zone, board)
+st.subheader(ui.tr("workshop.exports_title"))
+ui.show_exports(zone)

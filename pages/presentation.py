@@ -1,0 +1,25 @@
+"""Présentation: full-width map and key figures in large type, anonymised for a public room."""
+
+import streamlit as st
+
+from eit_geo import ui
+
+ui.ensure_frame()
+zone = ui.current_zone()
+if zone is None:
+    st.warning(ui.tr("app.zone_invalid"))
+    st.stop()
+anonymised, _ = ui.presentation_options()
+board = ui.workshop_board(zone)
+
+st.title(ui.tr("workshop.report_title", zone=zone.name))
+if anonymised:
+    st.caption(ui.tr("workshop.presentation_anonymised_note"))
+ui.show_kpi_cards(ui.board_kpis(zone, board))
+ui.show_presentation_map(zone, board, anonymised=anonymised)
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(ui.tr("workshop.presentation_retained"))
+    ui.show_presentation_list(zone, board, anonymised=anonymised)
+with right:
+    ui.show_timeline(zone, board, anonymised=anonymised)
