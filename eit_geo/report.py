@@ -565,9 +565,11 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
     ]
     existing = existing_scenario(zone)
     for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
+        unit = card.get("unit", "")
+        value = f"{card['value']} {unit}" if unit and unit not in card["value"] else card["value"]
         delta = card.get("delta", "")
-        detail = t("workshop.kpi_gain", lang, delta=delta) if delta else ""
-        kpis.append(Kpi(card["label"], card["value"], detail))
+        detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip()) if delta else ""
+        kpis.append(Kpi(card["label"], value, detail))
     return kpis
 
 
