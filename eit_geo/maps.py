@@ -7,8 +7,11 @@ groups that ``st_folium(feature_group_to_add=...)`` swaps without reloading the 
 `build_map` puts both together, for a standalone HTML file or a test.
 
 Each layer is one GeoJSON layer drawn on a canvas (thousands of objects stay fluid); styles and
-tooltips travel in the features' properties. Every text that reaches HTML (names, labels) is
-escaped here with `html.escape`. Scripts and stylesheets come from this machine
+tooltips travel in the features' properties. Every text from the data (names, labels) is
+escaped here (`safe_text`): HTML special characters, and braces too, because folium renders an
+element's script a second time as a Jinja template (``branca.element.Element``), which would
+run ``{{ … }}`` typed in a company name on the server. Ids travel URL-quoted (`safe_id`).
+Scripts and stylesheets come from this machine
 (`offline.use_local_assets`); without internet the basemap falls back to a neutral background
 showing the perimeter.
 """
@@ -20,6 +23,7 @@ import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 import folium
 import numpy as np
@@ -55,6 +59,8 @@ __all__ = [
     "layer_features",
     "legend_html",
     "link_features",
+    "safe_id",
+    "safe_text",
     "unit_scale",
 ]
 
@@ -119,6 +125,19 @@ _CSS = f"""
 .eit-note {{ font-weight: bold; }}
 .leaflet-control-layers {{ font-size: 14px; }}
 """
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def safe_text(text: str) -> str:
+    """Escape a text from the data for the map: HTML special characters and braces."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def safe_id(ident: str) -> str:
+    """Quote an id for the map's data (no brace, no quote); `clicked_feature` unquotes it."""
+    return quote(ident, safe="")
 
 
 # --------------------------------------------------------------------------- scales and colours
@@ -198,8 +217,8 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
                 },
                 "properties": {
                     "kind": "company",
-                    "id": str(row["id"]),
-                    "tip": html.escape(str(row["name"])),
+                    "id": safe_id(str(row["id"])),
+                    "tip": safe_text(str(row["name"])),
                     "style": {
                         "radius": round(low + (high - low) * math.sqrt(share), 1),
                         "fillColor": colours[groups.loc[index]],
@@ -280,7 +299,7 @@ def link_features(
     features = []
     for (_, link), line, angle in zip(links.iterrows(), lines, angles, strict=True):
         existing = link["status"] == "existing"
-        tip = html.escape(
+        tip = safe_text(
             f"{link_tip(link, lang)} · {format_quantity(link['quantity'], link['unit'], lang)}"
             f" · {format_km(link['distance_km'], lang)}"
         )
@@ -293,7 +312,7 @@ def link_features(
         }
         properties = {
             "kind": "link",
-            "id": str(link["candidate_id"]),
+            "id": safe_id(str(link["candidate_id"])),
             "status": str(link["status"]),
             "tip": tip,
             "style": style,
@@ -336,8 +355,8 @@ def group_features(groups: gpd.GeoDataFrame, *, lang: str = DEFAULT_LANGUAGE) ->
                 "geometry": _rounded(geometry),
                 "properties": {
                     "kind": "group",
-                    "id": str(group["group_id"]),
-                    "tip": html.escape(group_tip(group, lang)),
+                    "id": safe_id(str(group["group_id"])),
+                    "tip": safe_text(group_tip(group, lang)),
                     "style": {
                         "color": colour,
                         "fillColor": colour,
@@ -737,5 +756,5 @@ def clicked_feature(returned: Mapping[str, Any] | None) -> tuple[str, str] | Non
         return None
     kind, ident = properties.get("kind"), properties.get("id")
     if kind in ("company", "link", "group") and isinstance(ident, str):
-        return str(kind), ident
+        return str(kind), unquote(ident)
     return None
