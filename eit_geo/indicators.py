@@ -735,10 +735,10 @@ def format_number(
 def kpi_cards(
     scenario: Scenario, lang: str = DEFAULT_LANGUAGE, *, baseline: Scenario | None = None
 ) -> list[dict[str, str]]:
-    """Return one card per indicator: ``key``, ``label``, ``value`` (with unit), ``help``.
+    """Return one card per indicator: ``key``, ``label``, ``value``, ``unit``, ``help``.
 
     ``delta`` (against ``baseline``, e.g. the existing synergies) is added when given.
-    Estimates read ``≈ …`` and their help says why; a total with missing factors says it is
+    Estimates read ``≈ …`` and their help says why; a CO2 total with missing factors says it is
     incomplete. ``money_saved_eur`` appears only when prices were given.
     """
     cards = []
@@ -747,7 +747,6 @@ def kpi_cards(
         if indicator == "money_saved_eur" and total is None:
             continue
         estimate = scenario.estimated[indicator]
-        unit = t(UNIT_KEYS[indicator], lang)
         helps = [t(f"indicators.help_{indicator}", lang)]
         if estimate:
             helps.append(t("indicators.help_estimate", lang))
@@ -756,7 +755,8 @@ def kpi_cards(
         card = {
             "key": indicator,
             "label": t(f"indicators.{indicator}", lang),
-            "value": f"{format_number(total, lang, estimate=estimate)} {unit}",
+            "value": format_number(total, lang, estimate=estimate),
+            "unit": t(UNIT_KEYS[indicator], lang),
             "help": " ".join(helps),
         }
         if baseline is not None and baseline.totals[indicator] is not None and total is not None:
@@ -860,7 +860,8 @@ def summary_text(
             )
         )
         lines.extend(
-            f"  {card['label']}{colon}{card['value']}" for card in kpi_cards(scenario, lang)
+            f"  {card['label']}{colon}{card['value']} {card['unit']}"
+            for card in kpi_cards(scenario, lang)
         )
         missing = t("indicators.missing_factors", lang)
         lines.extend(

@@ -680,7 +680,7 @@ def show_kpis(cards: list[dict[str, str]], per_row: int = 3) -> None:
 
 def show_figure(figure: go.Figure, name: str) -> None:
     """Show a plotly figure full width; the modebar downloads it as ``name``.png."""
-    st.plotly_chart(figure, width="stretch", config=charts.figure_config(name))
+    st.plotly_chart(figure, width="stretch", theme=None, config=charts.figure_config(name))
 
 
 # --------------------------------------------------------------------------- workshop

@@ -5,6 +5,7 @@ import streamlit as st
 from eit_geo import benchmarks, charts, indicators, ui
 from eit_geo.codes import UNITS
 
+ui.ensure_frame()
 st.title(ui.tr("indicators.title"))
 zone = ui.current_zone()
 if zone is None:

