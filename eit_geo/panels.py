@@ -248,7 +248,8 @@ def synergy_table(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` names the numeric columns.
+        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` names the numeric columns,
+        ``attrs["short"]`` those with short texts.
     """
     column, ascending = SORT_COLUMNS[sort]
     ordered = links.sort_values(column, ascending=ascending, kind="stable", na_position="last")
@@ -260,8 +261,11 @@ def synergy_table(
             t("app.col_to", lang): ordered["to_name"].to_numpy(),
             t("app.col_quantity", lang): ordered["quantity"].to_numpy(dtype=float),
             t("app.col_unit", lang): [unit_label(u, lang) for u in ordered["unit"]],
-            t("map.how_far", lang) + " (km)": ordered["distance_km"].to_numpy(dtype=float),
-            t("map.score", lang): ordered["score"].to_numpy(dtype=float),
+            t("map.how_far", lang) + " (km)": ordered["distance_km"]
+            .astype(float)
+            .round(1)
+            .to_numpy(),
+            t("map.score", lang): ordered["score"].astype(float).round(2).to_numpy(),
             t("app.family", lang): [t(f"families.{f}", lang) for f in ordered["family"]],
         },
         index=pd.Index(ordered["candidate_id"].to_numpy(), name="candidate_id"),
@@ -271,4 +275,5 @@ def synergy_table(
         t("map.how_far", lang) + " (km)",
         t("map.score", lang),
     ]
+    table.attrs["short"] = [t("app.col_unit", lang), t("app.family", lang)]
     return table

@@ -552,8 +552,14 @@ def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
             selection_mode="single-row",
             key=KEY_TABLE,
             column_config={
-                name: st.column_config.NumberColumn(format="localized")
-                for name in table.attrs["numeric"]
+                name: (
+                    st.column_config.NumberColumn(format="localized")
+                    if name in table.attrs["numeric"]
+                    else st.column_config.TextColumn(
+                        width="small" if name in table.attrs["short"] else "medium"
+                    )
+                )
+                for name in table.columns
             },
         )
         rows = event.selection.rows if event is not None else []
@@ -575,7 +581,8 @@ def _page_default(key: str, value: object) -> str:
 def _show_link(zone: Zone, links: gpd.GeoDataFrame, ident: str) -> None:
     lang = language()
     link = links.loc[links["candidate_id"] == ident].iloc[0]
-    st.subheader(f"{tr('map.open_one')} : {escape_markdown(link_tip(link, lang))}")
+    st.caption(tr("map.open_one"))
+    st.subheader(escape_markdown(link_tip(link, lang)))
     left, middle, right = st.columns(3)
     with left:
         _facts(link_facts(link, lang))
@@ -1032,12 +1039,20 @@ def board_kpis(zone: Zone, board: gpd.GeoDataFrame) -> list[report.Kpi]:
     return _workshop_kpis(zone, decisions, language())
 
 
-def show_kpi_cards(kpis: list[report.Kpi], *, per_row: int = 4) -> None:
-    """Show headline figures as metric cards, ``per_row`` a row."""
+def show_kpi_cards(kpis: list[report.Kpi], *, per_row: int = 4, large: bool = False) -> None:
+    """Show headline figures as metric cards, ``per_row`` a row, their note below.
+
+    ``large`` (presentation mode) puts the unit after the figure rather than in the label.
+    """
     for start in range(0, len(kpis), per_row):
         chunk = kpis[start : start + per_row]
         for column, kpi in zip(st.columns(per_row), chunk, strict=False):
-            column.metric(kpi.label, kpi.value, help=kpi.detail or None, border=True)
+            label, value = kpi.label, kpi.value
+            if kpi.unit and large:
+                value = f"{value} {kpi.unit}"
+            elif kpi.unit:
+                label = f"{label} ({kpi.unit})"
+            column.metric(label, value, border=True)
             if kpi.detail:
                 column.caption(kpi.detail)
 

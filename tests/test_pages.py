@@ -173,6 +173,8 @@ def test_synergies_list_sorted_by_score() -> None:
     table = frames(app)[0]
     assert len(table) == 29
     assert list(table.columns)[:4] == ["Statut", "Ressource", "Fournisseur", "Receveur"]
+    assert table["Distance (km)"].notna().all()
+    assert table.loc["asnaes>gyproc:10 01 05>gypsum", "Distance (km)"] == 1.3
     scores = table["Score (0 à 1)"].tolist()
     assert scores == sorted(scores, reverse=True)
     assert any("29 lignes" in text for text in texts(app))
