@@ -77,13 +77,17 @@ class Kpi:
     Attributes
     ----------
     label : what it measures, in the reader's language
-    value : the figure, already formatted (« 12 400 t/an »)
+    value : the figure, already formatted (« 12 400 »)
     detail : a short note (scenario, comparison or source), may be empty
+    unit : the figure's unit (« t/an »), may be empty
+    key : what it is (``in_place``, ``retained`` or an indicator of ``indicators.INDICATORS``)
     """
 
     label: str
     value: str
     detail: str = ""
+    unit: str = ""
+    key: str = ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -404,7 +408,8 @@ def _kpi_section(kpis: Sequence[Kpi], lang: str) -> str:
     if not kpis:
         return ""
     cards = "".join(
-        f'<div class="kpi"><div class="kpi-value">{html.escape(k.value)}</div>'
+        f'<div class="kpi"><div class="kpi-value">{html.escape(k.value)}'
+        f'<span class="kpi-unit"> {html.escape(k.unit)}</span></div>'
         f'<div class="kpi-label">{html.escape(k.label)}</div>'
         f'<div class="kpi-detail">{html.escape(k.detail)}</div></div>'
         for k in kpis
@@ -560,16 +565,15 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
     """
     counts = board["decision"].value_counts()
     kpis = [
-        Kpi(t(f"workshop.kpi_{status}", lang), str(int(counts.get(status, 0))))
+        Kpi(t(f"workshop.kpi_{status}", lang), str(int(counts.get(status, 0))), key=status)
         for status in ("in_place", "retained")
     ]
     existing = existing_scenario(zone)
     for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
         unit = card.get("unit", "")
-        value = f"{card['value']} {unit}" if unit and unit not in card["value"] else card["value"]
         delta = card.get("delta", "")
         detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip()) if delta else ""
-        kpis.append(Kpi(card["label"], value, detail))
+        kpis.append(Kpi(card["label"], card["value"], detail, unit, card.get("key", "")))
     return kpis
 
 

@@ -1039,11 +1039,15 @@ def board_kpis(zone: Zone, board: gpd.GeoDataFrame) -> list[report.Kpi]:
     return _workshop_kpis(zone, decisions, language())
 
 
-def show_kpi_cards(kpis: list[report.Kpi], *, per_row: int = 4, large: bool = False) -> None:
+def show_kpi_cards(
+    kpis: list[report.Kpi], *, per_row: int = 4, large: bool = False, skip: tuple[str, ...] = ()
+) -> None:
     """Show headline figures as metric cards, ``per_row`` a row, their note below.
 
-    ``large`` (presentation mode) puts the unit after the figure rather than in the label.
+    ``large`` (presentation mode) puts the unit after the figure rather than in the label;
+    ``skip`` leaves out the cards of those keys.
     """
+    kpis = [kpi for kpi in kpis if kpi.key not in skip]
     for start in range(0, len(kpis), per_row):
         chunk = kpis[start : start + per_row]
         for column, kpi in zip(st.columns(per_row), chunk, strict=False):

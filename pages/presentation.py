@@ -15,7 +15,9 @@ board = ui.workshop_board(zone)
 st.title(ui.tr("workshop.report_title", zone=zone.name))
 if anonymised:
     st.caption(ui.tr("workshop.presentation_anonymised_note"))
-ui.show_kpi_cards(ui.board_kpis(zone, board))
+ui.show_kpi_cards(
+    ui.board_kpis(zone, board), per_row=3, large=True, skip=("transport_co2_t", "money_saved_eur")
+)
 ui.show_presentation_map(zone, board, anonymised=anonymised)
 left, right = st.columns([2, 3])
 with left:

@@ -84,7 +84,7 @@ def _zone() -> object:
 
 def test_decide_and_see_the_selected_scenario_change(database: str) -> None:
     app = open_lead(open_page(), NEW, participant="Anne Martin")
-    water_before = metric(app, "Eau économisée")
+    water_before = metric(app, "Eau économisée (m³/an)")
     app.radio(key=field(NEW, 0, "status")).set_value("retained")
     app.selectbox(key=field(NEW, 0, "technical")).set_value("ok")
     app.text_input(key=field(NEW, 0, "regulatory_note")).set_value("Arrêté à modifier <b>")
@@ -92,7 +92,7 @@ def test_decide_and_see_the_selected_scenario_change(database: str) -> None:
     save(app)
     assert app.success[0].value == "Décision enregistrée (statut : retenue)."
     assert metric(app, "Synergies retenues par l'atelier") == "1"
-    assert metric(app, "Eau économisée") != water_before
+    assert metric(app, "Eau économisée (m³/an)") != water_before
     engine = store.open_store(database)
     row = store.get_decisions(engine, store.zone_key(_zone())).iloc[0]
     assert (row["candidate_id"], row["status"], row["technical"]) == (NEW, "retained", "ok")

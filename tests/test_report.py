@@ -213,7 +213,7 @@ def test_workshop_kpis(kalundborg: Zone, decided: tuple) -> None:
     board, _, _ = decided
     kpis = report.workshop_kpis(kalundborg, board)
     assert kpis[0].label == "Synergies en place"
-    assert kpis[1] == report.Kpi("Synergies retenues par l'atelier", "1")
+    assert kpis[1] == report.Kpi("Synergies retenues par l'atelier", "1", key="retained")
     labels = [k.label for k in kpis]
     assert "Tonnes détournées" in labels
     assert all(k.value for k in kpis)

@@ -1,0 +1,89 @@
+"""AppTest of the Présentation page: large key figures, anonymised by default, full screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from eit_geo import store
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "presentation.py")
+NEW = "forsyning>refinery:process_water>process_water"
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'decisions.sqlite'}"
+    monkeypatch.setenv(store.DATABASE_ENV, url)
+    engine = store.open_store(url)
+    key = store.zone_key(load_zone(example_path("kalundborg")))
+    store.record_decision(
+        engine,
+        key,
+        NEW,
+        {"status": "retained", "comment": "Voir M. Dupont"},
+        participant="Anne Martin",
+    )
+    engine.dispose()
+    return url
+
+
+def open_page(lang: str = "fr") -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["lang"] = lang
+    app.session_state["zone_source"] = str(example_path("kalundborg"))
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def shown_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
+    parts += [f"{m.label} {m.value}" for m in app.metric] + [t.value for t in app.title]
+    return "\n".join(parts)
+
+
+def test_anonymised_by_default(database: str) -> None:
+    del database
+    app = open_page()
+    assert app.toggle(key="presentation_anonymised").value is True
+    text = shown_text(app)
+    assert "Vue anonymisée" in text
+    for name in load_zone(example_path("kalundborg")).companies["name"]:
+        assert name not in text
+    assert "Entreprise " in text
+    assert "eau potable" in text  # the retained lead, by its sector
+    assert "Dupont" not in text
+    assert "Anne" not in text
+
+
+def test_key_figures_in_large_type(database: str) -> None:
+    del database
+    app = open_page()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Synergies retenues par l'atelier"] == "1"
+    assert metrics["Synergies en place"] == "20"
+    assert metrics["Eau économisée"].endswith("m³/an")
+    assert "CO₂ du transport (déduit)" not in metrics
+    assert len(metrics) == 6
+    style = "".join(h.proto.body for h in app.get("html"))
+    assert 'stMetricValue"] { font-size: 3rem' in style
+    assert "stSidebar" not in style
+
+
+def test_named_view_and_full_screen(database: str) -> None:
+    del database
+    app = open_page("en")
+    app.toggle(key="presentation_anonymised").set_value(False)
+    app.toggle(key="presentation_fullscreen").set_value(True).run()
+    assert not app.exception
+    text = shown_text(app)
+    assert "Kalundborg Forsyning" in text
+    assert "Raffinerie de Kalundborg" in text
+    assert "Anonymised view" not in text
+    style = "".join(h.proto.body for h in app.get("html"))
+    assert '[data-testid="stSidebar"]' in style
