@@ -1,0 +1,149 @@
+"""Hardening: a zone whose names and labels are HTML/JS injections, opened with ``eit-geo app``.
+
+Every page is opened in headless Chromium; on every map every company, link and group is hovered
+and clicked. No script of the data may run (no dialog opens, no injected element exists) and the
+names show as plain text.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE_ZONE = REPO / "tests" / "data" / "zones" / "hostile"
+PAGES = ["", "carte", "synergies", "indicateurs", "atelier", "presentation", "donnees"]
+INJECTED = (
+    "img[src='x'], img[src='y'], img[src='z'], svg[onload], iframe[src^='javascript'], "
+    "details[ontoggle], marquee, body[onload], script:not([src]):is([data-hostile])"
+)
+FEATURE_POINTS = """() => {
+    const points = [];
+    if (!window.map) { return points; }
+    window.map.eachLayer(layer => {
+        const p = layer.feature && layer.feature.properties;
+        if (!p || !p.kind) { return; }
+        let at = null;
+        if (layer.getLatLng) { at = layer.getLatLng(); }
+        else if (layer.getBounds) { at = layer.getBounds().getCenter(); }
+        if (at) {
+            const xy = window.map.latLngToContainerPoint(at);
+            points.push({kind: p.kind, x: xy.x, y: xy.y});
+        }
+    });
+    return points;
+}"""
+
+
+TOOLTIP_TEXTS = """() => {
+    const texts = [];
+    window.map.eachLayer(layer => {
+        const p = layer.feature && layer.feature.properties;
+        if (p && p.kind === 'company' && layer.getTooltip && layer.getTooltip()) {
+            layer.openTooltip();
+            texts.push(layer.getTooltip().getElement().innerText);
+            layer.closeTooltip();
+        }
+    });
+    return texts;
+}"""
+
+
+@pytest.fixture(scope="module")
+def hostile_app() -> Iterator[str]:
+    """Start the dashboard on the hostile zone exactly as a user does: ``eit-geo app ZONE``."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "eit-geo"), "app", str(HOSTILE_ZONE)]
+    command += ["--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    break
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("eit-geo app did not start on the hostile zone")
+    yield url
+    os.killpg(process.pid, 15)
+    process.wait(timeout=20)
+
+
+def _injected_elements(page: object) -> int:
+    return sum(frame.locator(INJECTED).count() for frame in page.frames)  # type: ignore[attr-defined]
+
+
+def _poke_every_feature(page: object) -> int:
+    """Hover and click every feature of every Leaflet map of the page; return how many."""
+    poked = 0
+    iframes = page.locator("iframe[title='streamlit_folium.st_folium']")  # type: ignore[attr-defined]
+    for index in range(iframes.count()):
+        element = iframes.nth(index)
+        element.scroll_into_view_if_needed()
+        frame = element.element_handle().content_frame()
+        frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
+        page.wait_for_timeout(600)  # the fitting animation  # type: ignore[attr-defined]
+        box = element.bounding_box()
+        for point in frame.evaluate(FEATURE_POINTS):
+            x, y = box["x"] + point["x"], box["y"] + point["y"]
+            if not (0 <= point["x"] <= box["width"] and 0 <= point["y"] <= box["height"]):
+                continue
+            page.mouse.move(x, y)  # type: ignore[attr-defined]
+            page.wait_for_timeout(150)  # type: ignore[attr-defined]
+            page.mouse.click(x, y)  # type: ignore[attr-defined]
+            page.wait_for_timeout(150)  # type: ignore[attr-defined]
+            poked += 1
+    return poked
+
+
+def test_hostile_texts_never_run_on_any_page(
+    page: object, hostile_app: str, idle: Callable[[], None], screenshot: Callable[..., Path]
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    poked = 0
+    for path in PAGES:
+        page.goto(f"{hostile_app}/{path}", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+        idle()
+        poked += _poke_every_feature(page)
+        idle()
+        assert dialogs == [], f"a dialog opened on page {path!r}: {dialogs}"
+        assert _injected_elements(page) == 0, f"an injected element exists on page {path!r}"
+        screenshot(f"hostile-{path or 'accueil'}")
+    assert poked >= 10, "the maps' features were not reached"
+
+
+def test_hostile_name_shows_as_plain_text_in_the_tooltip(
+    page: object, hostile_app: str, idle: Callable[[], None], screenshot: Callable[..., Path]
+) -> None:
+    page.goto(f"{hostile_app}/carte", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    idle()
+    element = page.locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
+    frame = element.element_handle().content_frame()
+    frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    texts = frame.evaluate(TOOLTIP_TEXTS)
+    assert any("<img src=x onerror=alert(1)>" in text for text in texts), texts
+    assert any('"><script>alert(2)</script>' in text for text in texts), texts
+    screenshot("hostile-tooltip")
