@@ -509,3 +509,44 @@ def test_cli_text_and_bad_factor_file(tmp_path: Path, capsys: pytest.CaptureFixt
     bad.write_text("key;value\nroad;1\n", encoding="utf-8")
     assert main(["indicators", "parc-rural", "--factors", str(bad)]) == 2
     assert "unit, status" in capsys.readouterr().err
+
+
+def test_co2_per_unit_is_a_weight_for_allocation(small_zone: Zone) -> None:
+    candidates = find_substitutions(small_zone)
+    weights = ind.co2_per_unit(candidates, factors=factors())
+    assert weights.index.equals(candidates.index)
+    steam = candidates.index[candidates["resource"] == "steam"][0]
+    assert weights[steam] == pytest.approx(0.25 / 0.5, rel=EXACT)  # t CO2e per MWh
+    allocated = allocate(candidates.assign(co2=weights), weight="co2")
+    scenario = ind.candidate_scenario("optimal", small_zone, allocated, factors=factors())
+    assert scenario.totals["co2_avoided_t"] > 0
+
+
+def test_factor_table_counts_the_exchanges_using_each_factor(scenario: ind.Scenario) -> None:
+    table = ind.factor_table(ind.read_factors(), scenario, "en").set_index("key")
+    assert table.loc["natural_gas_lifecycle_pci", "used"] == 2  # steam and heat pump
+    assert table.loc["road_freight_articulated_40t", "used"] == 2  # fly ash and sludge
+    assert table.loc["virgin_glass", "used"] == 0
+    assert table.loc["landfill_nonhazardous_industrial", "description"].startswith("Landfill")
+
+
+def test_editor_tables(small_zone: Zone) -> None:
+    editor = ind.factor_editor_table("en")
+    assert list(editor.columns) == [
+        "key", "description", "value", "unit", "source", "year", "status"
+    ]  # fmt: skip
+    prices = ind.price_template(small_zone)
+    assert list(prices["code"]) == sorted(set(small_zone.flows["resource"]))
+    assert prices[list(ind.PRICE_COLUMNS)].isna().all().all()
+    avoided = ind.avoided_table("fr")
+    assert "Ce qui est remplacé ou évité" in avoided.columns
+    assert len(avoided) == len(ind.read_avoided())
+
+
+def test_price_file(tmp_path: Path) -> None:
+    path = tmp_path / "prix.csv"
+    path.write_text("\ufeffcode;purchase_eur_per_unit\nsteam;30\n", encoding="utf-8")
+    prices = ind.read_user_table(path, "prices")
+    assert list(prices.columns) == ["code", "purchase_eur_per_unit", "disposal_eur_per_unit"]
+    scenario = ind.build_scenario("existing", exchanges(), factors=factors(), prices=prices)
+    assert scenario.totals["money_saved_eur"] == 30_000
