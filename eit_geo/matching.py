@@ -22,6 +22,7 @@ companies. Partners within reach are only counted (``more_for_offer``, ``more_fo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
@@ -93,7 +94,10 @@ MUTUALISATION_KM = 2.0
 GROUP_BUFFER_M = 200.0
 ALL_RESOURCES = "*"
 _BREADTH = 2
+_MAX_BREADTH = 32
+_PARALLEL_ROWS = 2_000
 _GRID_CELLS = 2_000_000
+_POINT_FIELDS = ("rows", "xy", "company", "quantity")
 _WIDEN = 4
 _WGS84 = "EPSG:4326"
 
@@ -396,11 +400,13 @@ def _best_partners(
     while todo.size:
         widen = []
         for rows in _chunks(todo, width):
-            rho, nearest = tree.query(space[rows], k=width, workers=-1)
+            rho, nearest = tree.query(space[rows], k=width, workers=_workers(rows))
             rho, nearest = rho.reshape(len(rows), width), nearest.reshape(len(rows), width)
             dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
             nearest, dist, score = _top(k, nearest, dist, score)
-            more = (width < n_dst) & (score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m))
+            more = (width < min(n_dst, k * _MAX_BREADTH)) & (
+                score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m)
+            )
             found.append(_found_rows(rows[~more], nearest[~more], dist[~more], score[~more]))
             widen.append(rows[more])
         width = min(n_dst, width * _WIDEN)
@@ -409,6 +415,11 @@ def _best_partners(
         found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
         todo = todo[~few]
     return np.concatenate(found)
+
+
+def _workers(rows: np.ndarray) -> int:
+    """Use every core for large queries only (starting threads costs more than small ones)."""
+    return -1 if len(rows) >= _PARALLEL_ROWS else 1
 
 
 def _chunks(rows: np.ndarray, width: int) -> list[np.ndarray]:
@@ -456,7 +467,7 @@ def _within_reach(
         width = min(len(dst.rows), 2**bucket)
         for rows in _chunks(todo[buckets == bucket], width):
             dist, nearest = dst.tree.query(
-                src.xy[rows], k=width, distance_upper_bound=upper, workers=-1
+                src.xy[rows], k=width, distance_upper_bound=upper, workers=_workers(rows)
             )
             dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
             seen = np.isfinite(dist)
@@ -487,7 +498,9 @@ def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.
     same = np.bincount(dst.company, minlength=int(src.company.max()) + 1)[src.company]
     if math.isinf(radius_m):
         return np.full(len(src.rows), len(dst.rows)), same
-    total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True, workers=-1)
+    total = dst.tree.query_ball_point(
+        src.xy, radius_m * (1 + 1e-9), return_length=True, workers=_workers(src.rows)
+    )
     return np.asarray(total), same
 
 
@@ -535,54 +548,77 @@ class _Search:
     rules: pd.DataFrame
     offer_count: np.ndarray
     need_count: np.ndarray
-    offer_rules: np.ndarray
-    need_rules: np.ndarray
+    offer_groups: np.ndarray
+    need_groups: np.ndarray
 
 
 def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Search:
+    """Search every group of rules sharing an input code, a unit, a distance and a quality."""
     offers, needs = _sides(prep, "output"), _sides(prep, "input")
     rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
     km = [_resolve(code, overrides) for code in rules["resource"]]
     rules = rules.assign(max_km=[np.nan if v is None else v for v in km]).reset_index(drop=True)
-    units_in: dict[str, list[str]] = {}
-    for code, unit in needs:
-        units_in.setdefault(code, []).append(unit)
     n_flows = len(prep.flows)
-    offer_count = np.zeros(n_flows, dtype=np.int64)
-    need_count = np.zeros(n_flows, dtype=np.int64)
-    offer_rules = np.zeros(n_flows, dtype=np.int64)
-    need_rules = np.zeros(n_flows, dtype=np.int64)
+    counts = np.zeros((4, n_flows), dtype=np.int64)  # partners and rules, per offer and need
     found: list[_Pairs] = []
-    mismatched = 0
-    for rule in rules.itertuples():
-        radius = rule.max_km * 1000.0 if rule.max_km == rule.max_km else math.inf
-        out_units = [u for code, u in offers if code == rule.resource]
-        in_units = units_in.get(rule.input_resource, [])
-        mismatched += not set(out_units) & set(in_units)
-        for unit in set(out_units) & set(in_units):
-            a, b = offers[(rule.resource, unit)], needs[(rule.input_resource, unit)]
-            reach_a, same_a = _reach(a, b, radius)
-            reach_b, same_b = _reach(b, a, radius)
-            offer_count[a.rows] += reach_a - same_a
-            need_count[b.rows] += reach_b - same_b
-            offer_rules[a.rows] += 1
-            need_rules[b.rows] += 1
-            if top_k == 0:
-                hits = _all_partners(a, b, radius)
-                flags = np.ones((len(hits), 2), dtype=bool)
-            else:
-                forward = _best_partners(a, b, radius, top_k, reach_a)
-                backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2]]
-                hits, flags = _merge_sides(forward, backward, len(b.rows))
-            i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
-            rule_index = np.full(len(hits), rule.Index, dtype=np.int64)
-            found.append(
-                _Pairs(a.rows[i], b.rows[j], hits[:, 2], rule_index, flags[:, 0], flags[:, 1])
-            )
+    units_out: dict[str, set[str]] = {}
+    for code, unit in offers:
+        units_out.setdefault(code, set()).add(unit)
+    units_in: dict[str, set[str]] = {}
+    for code, unit in needs:
+        units_in.setdefault(code, set()).add(unit)
+    mismatched = sum(
+        not units_out[rule.resource] & units_in[rule.input_resource] for rule in rules.itertuples()
+    )
+    keys = ["input_resource", "quality", "radius_key", "match", "conversion"]
+    grouped = rules.assign(radius_key=rules["max_km"].fillna(-1.0)).groupby(keys, sort=False)
+    for (input_code, _, _, _, _), members in grouped:
+        radius = members["max_km"].iloc[0] * 1000.0
+        radius = math.inf if math.isnan(radius) else radius
+        for unit in sorted(units_in[input_code]):
+            parts = [
+                (rule, offers[(code, unit)])
+                for rule, code in zip(members.index, members["resource"], strict=True)
+                if (code, unit) in offers
+            ]
+            if parts:
+                a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
+                pairs = _search_group(a, needs[(input_code, unit)], radius, top_k, counts)
+                found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule]))
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
-    pairs = _Pairs.concat(found)
-    return _Search(pairs, rules, offer_count, need_count, offer_rules, need_rules)
+    return _Search(_Pairs.concat(found), rules, *counts)
+
+
+def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]:
+    """Return the offers of several codes as one side, and the rule of each of its points."""
+    if len(sides) == 1:
+        return sides[0], np.full(len(sides[0].rows), rules[0], dtype=np.int64)
+    merged = _Points(*(np.concatenate([vars(s)[name] for s in sides]) for name in _POINT_FIELDS))
+    rule_of = np.repeat(np.asarray(rules, dtype=np.int64), [len(s.rows) for s in sides])
+    return merged, rule_of
+
+
+def _search_group(a: _Points, b: _Points, radius: float, top_k: int, counts: np.ndarray) -> _Pairs:
+    """Find the best pairs between offers ``a`` and needs ``b``; ``rule`` holds ``a`` indices.
+
+    ``counts`` (partners per offer, per need, groups per offer, per need) is updated in place.
+    """
+    reach_a, same_a = _reach(a, b, radius)
+    reach_b, same_b = _reach(b, a, radius)
+    np.add.at(counts[0], a.rows, reach_a - same_a)
+    np.add.at(counts[1], b.rows, reach_b - same_b)
+    np.add.at(counts[2], a.rows, 1)
+    counts[3][b.rows] += 1
+    if top_k == 0:
+        hits = _all_partners(a, b, radius)
+        flags = np.ones((len(hits), 2), dtype=bool)
+    else:
+        forward = _best_partners(a, b, radius, top_k, reach_a)
+        backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2]]
+        hits, flags = _merge_sides(forward, backward, len(b.rows))
+    i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
+    return _Pairs(a.rows[i], b.rows[j], hits[:, 2], i, flags[:, 0], flags[:, 1])
 
 
 def _merge_sides(
@@ -613,17 +649,17 @@ def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
 def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
     """Tell which pairs are among the ``top_k`` best of their offer or of their need.
 
-    A flow met by one rule only is settled by the search's own flags; the others are ranked
+    A flow met in one search group only is settled by the search's own flags; the others are ranked
     again over all their pairs.
     """
     pairs = search.pairs
     keep = np.zeros(len(pairs), dtype=bool)
     sides = (
-        (pairs.offer, pairs.by_offer, search.offer_rules),
-        (pairs.need, pairs.by_need, search.need_rules),
+        (pairs.offer, pairs.by_offer, search.offer_groups),
+        (pairs.need, pairs.by_need, search.need_groups),
     )
-    for flow, flag, rules_per_flow in sides:
-        several = rules_per_flow[flow] > 1
+    for flow, flag, groups_per_flow in sides:
+        several = groups_per_flow[flow] > 1
         chosen = flag & ~several
         index = np.flatnonzero(several)
         chosen[index] = _ranks(flow[index], score[index]) < top_k
@@ -714,7 +750,7 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     scores = np.concatenate([_pair_scores(prep, rules, existing), score])
     status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(len(pool), dtype=bool)]
     synergy_quantity = np.r_[existing_quantity, np.full(len(pool), np.nan)]
-    order = np.lexsort((rows.metres, -scores))
+    order = np.argsort(-scores, kind="stable")
     table = _flow_rows(
         prep,
         search,
@@ -779,7 +815,8 @@ def _flow_rows(
             "to_lat": prep.lonlat[b, 1],
         }
     )
-    table.insert(0, "candidate_id", _candidate_ids(table, _twins(flows, rows)))
+    codes = _coded_text(rows.rule, rules["resource"] + ">" + rules["input_resource"])
+    table.insert(0, "candidate_id", _join_ids(table, pd.Series(codes), _twins(flows, rows)))
     return table[[*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]]
 
 
@@ -802,17 +839,23 @@ def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
 
 def _candidate_ids(table: pd.DataFrame, twins: np.ndarray) -> pd.Series:
     """Return ``from>to:resource>input_resource`` (``#from_flow-to_flow`` added for twins)."""
-    parts = [_arrow_text(table[c]) for c in ("from_id", "to_id", "resource", "input_resource")]
+    codes = table["resource"].astype("str") + ">" + table["input_resource"].astype("str")
+    return _join_ids(table, codes, twins)
+
+
+def _join_ids(
+    table: pd.DataFrame, codes: pd.Series | pd.Categorical, twins: np.ndarray
+) -> pd.Series:
+    """Join ``from_id>to_id:codes`` with Arrow; ``codes`` is ``resource>input_resource``."""
+    parts = [_arrow_text(table["from_id"]), _arrow_text(table["to_id"]), _arrow_text(codes)]
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
-    ids = pc.binary_join_element_wise(
-        parts[0], sep[0], parts[1], sep[1], parts[2], sep[0], parts[3], sep[2]
-    )
+    ids = pc.binary_join_element_wise(parts[0], sep[0], parts[1], sep[1], parts[2], sep[2])
+    result = pd.Series(ids.to_pandas(), index=table.index, name="candidate_id")
     if twins.any():
-        numbers = [_arrow_text(table[c].astype("str")) for c in ("from_flow_id", "to_flow_id")]
-        hash_sign, dash = pa.scalar("#", pa.large_string()), pa.scalar("-", pa.large_string())
-        suffixed = pc.binary_join_element_wise(ids, hash_sign, numbers[0], dash, numbers[1], sep[2])
-        ids = pc.if_else(pa.array(twins), suffixed, ids)
-    return pd.Series(ids.to_pandas(), index=table.index, name="candidate_id")
+        rows = table.loc[twins]
+        suffix = "#" + rows["from_flow_id"].astype("str") + "-" + rows["to_flow_id"].astype("str")
+        result.loc[twins] = result.loc[twins] + suffix
+    return result
 
 
 def _arrow_text(column: pd.Series) -> pa.Array:
@@ -946,73 +989,84 @@ def find_mutualisations(
     """
     prep = _prepare(zone)
     overrides = _overrides(max_km)
-    parts = [
-        _groups_of(prep, side, (direction, code, unit), _link_km(code, overrides), min_members)
-        for direction in ("output", "input")
-        for (code, unit), side in _sides(prep, direction).items()
-        if len(np.unique(side.company)) >= min_members
-    ]
-    parts = [part for part in parts if len(part)]
-    if not parts:
-        empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
-    table = pd.concat(parts, ignore_index=True)
-    hulls = gpd.GeoSeries(table.pop("hull").to_numpy(), crs=prep.crs).to_crs(_WGS84)
-    return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
+    parts: list[pd.DataFrame] = []
+    offset = 0
+    for direction in ("output", "input"):
+        for (code, unit), side in _sides(prep, direction).items():
+            if len(np.unique(side.company)) < min_members:
+                continue
+            link_km = _link_km(code, overrides)
+            label = _components(side, link_km) + offset
+            offset = int(label.max()) + 1
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "label": label,
+                        "company": side.company,
+                        "quantity": side.quantity,
+                        "x": side.xy[:, 0],
+                        "y": side.xy[:, 1],
+                        "direction": direction,
+                        "resource": code,
+                        "unit": unit,
+                        "max_km": link_km,
+                    }
+                )
+            )
+    members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return _groups_frame(prep, members, min_members)
 
 
-def _groups_of(
-    prep: _Prepared, side: _Points, key: tuple[str, str, str], link_km: float, min_members: int
-) -> pd.DataFrame:
-    """Return the groups of one direction, code and unit, with their hulls in metres."""
-    direction, code, unit = key
+def _components(side: _Points, link_km: float) -> np.ndarray:
+    """Label the points linked through neighbours at most ``link_km`` apart."""
     pairs = side.tree.query_pairs(link_km * 1000.0 * (1 + 1e-9), output_type="ndarray")
     n = len(side.rows)
     graph = coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    frame = pd.DataFrame(
-        {
-            "label": label,
-            "company": side.company,
-            "quantity": side.quantity,
-            "wx": side.xy[:, 0] * side.quantity,
-            "wy": side.xy[:, 1] * side.quantity,
-        }
-    )
-    sizes = frame.groupby("label")["company"].nunique()
-    frame = frame[frame["label"].isin(sizes.index[sizes >= min_members])]
-    if frame.empty:
-        return frame
-    frame = frame.assign(member=prep.ids.to_numpy()[frame["company"].to_numpy()])
-    grouped = frame.groupby("label", sort=True)
-    sums = grouped[["quantity", "wx", "wy"]].sum()
-    members = grouped["member"].agg(lambda ids: ",".join(sorted(set(ids))))
+    return connected_components(graph, directed=False)[1]
+
+
+def _groups_frame(prep: _Prepared, members: pd.DataFrame, min_members: int) -> gpd.GeoDataFrame:
+    """Aggregate labelled flows into groups of at least ``min_members`` companies."""
+    if members.empty:
+        empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
+        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
+    distinct = members.drop_duplicates(["label", "company"])
+    sizes = np.bincount(distinct["label"], minlength=int(members["label"].max()) + 1)
+    members = members[sizes[members["label"].to_numpy()] >= min_members]
+    members = members.assign(member=np.asarray(prep.ids, dtype=object)[members["company"]])
+    members = members.sort_values(["label", "member"], kind="stable")
+    grouped = members.groupby("label", sort=True)
+    first = grouped.first()
+    quantity = grouped["quantity"].sum()
+    weighted = members[["x", "y"]].mul(members["quantity"], axis=0).groupby(members["label"]).sum()
+    names = members.drop_duplicates(["label", "member"]).groupby("label")["member"]
     centre = gpd.GeoSeries(
-        gpd.points_from_xy(sums["wx"] / sums["quantity"], sums["wy"] / sums["quantity"]),
-        crs=prep.crs,
+        gpd.points_from_xy(weighted["x"] / quantity, weighted["y"] / quantity), crs=prep.crs
     ).to_crs(_WGS84)
-    _, group_index = np.unique(frame["label"].to_numpy(), return_inverse=True)
-    order = np.argsort(group_index, kind="stable")
-    points = shapely.multipoints(side.xy[frame.index.to_numpy()[order]], indices=group_index[order])
-    hull = shapely.buffer(shapely.convex_hull(points), GROUP_BUFFER_M)
-    first = members.str.split(",").str[0]
-    return pd.DataFrame(
+    _, group_index = np.unique(members["label"].to_numpy(), return_inverse=True)
+    points = shapely.multipoints(members[["x", "y"]].to_numpy(), indices=group_index)
+    hull = gpd.GeoSeries(
+        shapely.buffer(shapely.convex_hull(points), GROUP_BUFFER_M), crs=prep.crs
+    ).to_crs(_WGS84)
+    group_id = first["direction"] + ":" + first["resource"] + ":" + first["unit"]
+    group_id = group_id + ":" + first["member"]
+    table = pd.DataFrame(
         {
-            "group_id": f"{direction}:{code}:{unit}:" + first.to_numpy(),
+            "group_id": group_id.to_numpy(),
             "kind": "mutualisation",
-            "direction": direction,
-            "resource": code,
-            "family": family_of(code),
-            "members": members.to_numpy(),
-            "n_members": grouped["company"].nunique().to_numpy(),
-            "quantity": sums["quantity"].to_numpy(),
-            "unit": unit,
-            "max_km": link_km,
+            "direction": first["direction"].to_numpy(),
+            "resource": first["resource"].to_numpy(),
+            "family": first["resource"].map(family_of).to_numpy(),
+            "members": names.agg(",".join).to_numpy(),
+            "n_members": names.size().to_numpy(),
+            "quantity": quantity.to_numpy(),
+            "unit": first["unit"].to_numpy(),
+            "max_km": first["max_km"].to_numpy(),
             "centre_lat": centre.y.to_numpy(),
             "centre_lon": centre.x.to_numpy(),
-            "hull": hull,
         }
     )
+    return gpd.GeoDataFrame(table, geometry=hull.to_numpy(), crs=_WGS84)
 
 
 # --------------------------------------------------------------------------- output
