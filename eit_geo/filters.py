@@ -71,11 +71,18 @@ class MapFilter:
 
 
 @cache
-def _sections() -> pd.DataFrame:
+def _groups_by_key() -> tuple[dict[str, str], dict[int, str]]:
+    """Return ``({section: group}, {division: group})`` from ``data/nace_sections.csv``."""
     table = read_table("nace_sections.csv")
-    return table.assign(
-        first=table["first_division"].astype(int), last=table["last_division"].astype(int)
-    )
+    sections = dict(zip(table["section"], table["group"], strict=True))
+    divisions = {
+        division: group
+        for first, last, group in zip(
+            table["first_division"], table["last_division"], table["group"], strict=True
+        )
+        for division in range(int(first), int(last) + 1)
+    }
+    return sections, divisions
 
 
 def sector_group(code: object) -> str:
@@ -86,24 +93,24 @@ def sector_group(code: object) -> str:
     """
     if not isinstance(code, str):
         return UNKNOWN_SECTOR
-    sections = _sections()
+    sections, divisions = _groups_by_key()
     letter = _SECTION.match(code)
     if letter:
-        rows = sections[sections["section"] == letter.group(1).upper()]
-    else:
-        digits = _DIVISION.match(code)
-        if digits is None:
-            return UNKNOWN_SECTOR
-        division = int(digits.group(1))
-        rows = sections[(sections["first"] <= division) & (division <= sections["last"])]
-    return str(rows["group"].iloc[0]) if len(rows) else UNKNOWN_SECTOR
+        return sections.get(letter.group(1).upper(), UNKNOWN_SECTOR)
+    digits = _DIVISION.match(code)
+    return divisions.get(int(digits.group(1)), UNKNOWN_SECTOR) if digits else UNKNOWN_SECTOR
 
 
 def sector_groups(companies: pd.DataFrame) -> pd.Series:
     """Return the sector group of every company, aligned on the input's index."""
     if "sector" not in companies.columns:
         return pd.Series(UNKNOWN_SECTOR, index=companies.index, name="sector_group", dtype=str)
-    return companies["sector"].map(sector_group).rename("sector_group").astype(str)
+    codes = companies["sector"].astype(object)
+    codes = codes.where(codes.notna(), None)
+    groups = {code: sector_group(code) for code in set(codes)}
+    return pd.Series(
+        [groups[code] for code in codes], index=companies.index, name="sector_group", dtype=str
+    )
 
 
 @cache

@@ -87,6 +87,7 @@ WIDTH_PX = (2.5, 9.0)
 CANDIDATE_DASH = "10 8"
 GROUP_DASH = "3 6"
 CURVE = 0.18
+ARROW_PX = 8.0
 DECIMALS = 5
 
 # One function per layer kind, given to Leaflet through the GeoJSON options: points become
@@ -95,11 +96,25 @@ _POINT_TO_LAYER = JsCode(
     """function (feature, latlng) {
     var p = feature.properties;
     if (p.arrow === undefined) { return L.circleMarker(latlng, p.style); }
-    var svg = '<svg viewBox="0 0 20 20" width="20" height="20" style="transform: rotate('
-        + p.arrow + 'deg)"><path d="M3,3 L18,10 L3,17 L7,10 Z" fill="' + p.style.color
-        + '" stroke="#ffffff" stroke-width="1.2"/></svg>';
-    return L.marker(latlng, {icon: L.divIcon({className: 'eit-arrow', html: svg,
-        iconSize: [20, 20], iconAnchor: [10, 10]}), keyboard: false});
+    if (!L.EitArrow) {
+        // An arrow head drawn on the map's canvas, a fixed size in pixels, pointing along
+        // `angle` (degrees clockwise from east): thousands stay fluid, unlike DOM icons.
+        L.EitArrow = L.CircleMarker.extend({
+            _updatePath: function () {
+                var ctx = this._renderer._ctx;
+                if (!ctx || this._empty()) { return; }
+                var c = this._point, r = this._radius, a = this.options.angle * Math.PI / 180;
+                ctx.beginPath();
+                ctx.moveTo(c.x + r * Math.cos(a), c.y + r * Math.sin(a));
+                ctx.lineTo(c.x + r * Math.cos(a + 2.5), c.y + r * Math.sin(a + 2.5));
+                ctx.lineTo(c.x - 0.3 * r * Math.cos(a), c.y - 0.3 * r * Math.sin(a));
+                ctx.lineTo(c.x + r * Math.cos(a - 2.5), c.y + r * Math.sin(a - 2.5));
+                ctx.closePath();
+                this._renderer._fillStroke(ctx, this);
+            }
+        });
+    }
+    return new L.EitArrow(latlng, Object.assign({angle: p.arrow}, p.style));
 }"""
 )
 _ON_EACH_FEATURE = JsCode(
@@ -199,36 +214,35 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
         ``style`` (Leaflet circle options).
     """
     colours = sector_colours()
-    groups = sector_groups(companies)
-    volume = sizes.reindex(companies.index).fillna(0.0) if sizes is not None else None
+    fills = [colours[group] for group in sector_groups(companies)]
+    if sizes is None:
+        shares = np.zeros(len(companies))
+    else:
+        shares = sizes.reindex(companies.index).fillna(0.0).to_numpy(dtype=float)
     low, high = RADIUS_PX
-    features = []
-    for index, row in companies.iterrows():
-        share = float(volume.loc[index]) if volume is not None else 0.0
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        round(row.geometry.x, DECIMALS),
-                        round(row.geometry.y, DECIMALS),
-                    ],
+    radii = np.round(low + (high - low) * np.sqrt(np.clip(shares, 0.0, 1.0)), 1)
+    lon = np.round(companies.geometry.x.to_numpy(), DECIMALS)
+    lat = np.round(companies.geometry.y.to_numpy(), DECIMALS)
+    rows = zip(companies["id"], companies["name"], lon, lat, radii, fills, strict=True)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+            "properties": {
+                "kind": "company",
+                "id": safe_id(str(ident)),
+                "tip": safe_text(str(name)),
+                "style": {
+                    "radius": float(radius),
+                    "fillColor": fill,
+                    "color": OUTLINE_COLOUR,
+                    "weight": 1.5,
+                    "fillOpacity": 0.9,
                 },
-                "properties": {
-                    "kind": "company",
-                    "id": safe_id(str(row["id"])),
-                    "tip": safe_text(str(row["name"])),
-                    "style": {
-                        "radius": round(low + (high - low) * math.sqrt(share), 1),
-                        "fillColor": colours[groups.loc[index]],
-                        "color": OUTLINE_COLOUR,
-                        "weight": 1.5,
-                        "fillOpacity": 0.9,
-                    },
-                },
-            }
-        )
+            },
+        }
+        for ident, name, x, y, radius, fill in rows
+    ]
     return _collection(features)
 
 
@@ -297,7 +311,8 @@ def link_features(
     scale = scale or {}
     lines, angles = _curves(links) if len(links) else ([], np.array([]))
     features = []
-    for (_, link), line, angle in zip(links.iterrows(), lines, angles, strict=True):
+    records = links.to_dict("records")
+    for link, line, angle in zip(records, lines, angles, strict=True):
         existing = link["status"] == "existing"
         tip = safe_text(
             f"{link_tip(link, lang)} · {format_quantity(link['quantity'], link['unit'], lang)}"
@@ -308,7 +323,7 @@ def link_features(
             "weight": _width(float(link["quantity"]), scale.get(str(link["unit"]))),
             "opacity": 0.9 if existing else 0.85,
             "dashArray": None if existing else CANDIDATE_DASH,
-            "lineCap": "butt" if not existing else "round",
+            "lineCap": "round" if existing else "butt",
         }
         properties = {
             "kind": "link",
@@ -317,7 +332,6 @@ def link_features(
             "tip": tip,
             "style": style,
         }
-        middle = line[len(line) // 2]
         features.append(
             {
                 "type": "Feature",
@@ -328,8 +342,19 @@ def link_features(
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": middle},
-                "properties": {**properties, "arrow": float(angle)},
+                "geometry": {"type": "Point", "coordinates": line[len(line) // 2]},
+                "properties": {
+                    **properties,
+                    "arrow": float(angle),
+                    "style": {
+                        "radius": max(ARROW_PX, style["weight"] + 5),
+                        "color": "#FFFFFF",
+                        "weight": 1.2,
+                        "opacity": 1,
+                        "fillColor": style["color"],
+                        "fillOpacity": 1,
+                    },
+                },
             }
         )
     return _collection(features)
