@@ -153,3 +153,21 @@ def test_language_switch_changes_labels(page, open_page, idle, outside, screensh
     assert page.get_by_text("12 companies, 20 existing synergies").is_visible()
     screenshot("carte-english")
     assert outside() == []
+
+
+def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screenshot):
+    open_page("carte")
+    map_frame(page)
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Fond de carte")
+    picker.scroll_into_view_if_needed()
+    picker.click()
+    page.get_by_role("option", name="Sans fond de carte (hors connexion)").click()
+    idle()
+    request_log.clear()
+    frame = map_frame(page)
+    frame.wait_for_function(f"() => ({COUNT_FEATURES})().company === {KALUNDBORG['company']}")
+    page.wait_for_timeout(1000)
+    assert frame.locator(".leaflet-tile").count() == 0
+    assert frame.get_by_text("Fond de carte indisponible").count() == 0  # chosen, not a failure
+    assert [url for url in request_log if "tile" in url or "cartocdn" in url] == []
+    screenshot("carte-sans-fond")
