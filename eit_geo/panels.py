@@ -184,17 +184,17 @@ def facts_frame(facts: Mapping[str, str]) -> pd.DataFrame:
 
 
 def company_inventory(zone: Zone, company_id: str, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Return a company's flows: direction, resource, quantity with unit, label."""
+    """Return a company's flows: direction, quantity with unit, resource, label."""
     flows = zone.flows[zone.flows["company_id"] == company_id]
     labels = flows["label"] if "label" in flows.columns else pd.Series("", index=flows.index)
     return pd.DataFrame(
         {
             t("app.direction", lang): [t(f"app.direction_{d}", lang) for d in flows["direction"]],
-            t("app.col_resource", lang): [resource_label(c, lang) for c in flows["resource"]],
             t("app.col_quantity", lang): [
                 format_quantity(q, u, lang)
                 for q, u in zip(flows["quantity"], flows["unit"], strict=True)
             ],
+            t("app.col_resource", lang): [resource_label(c, lang) for c in flows["resource"]],
             t("app.col_label", lang): labels.fillna("").astype(str).to_list(),
         }
     )
@@ -203,7 +203,7 @@ def company_inventory(zone: Zone, company_id: str, lang: str = DEFAULT_LANGUAGE)
 def company_links(
     links: pd.DataFrame, company_id: str, lang: str = DEFAULT_LANGUAGE
 ) -> pd.DataFrame:
-    """Return the links of a company, best first: role, partner, resource, quantity, distance."""
+    """Return the links of a company, best first: role, partner, quantity, distance, resource."""
     mine = links[(links["from_id"] == company_id) | (links["to_id"] == company_id)]
     supplies = mine["from_id"] == company_id
     return pd.DataFrame(
@@ -212,12 +212,12 @@ def company_links(
                 t("map.role_supplier" if s else "map.role_receiver", lang) for s in supplies
             ],
             t("map.partner", lang): mine["to_name"].where(supplies, mine["from_name"]).to_list(),
-            t("app.col_resource", lang): [resource_label(c, lang) for c in mine["resource"]],
             t("app.col_quantity", lang): [
                 format_quantity(q, u, lang)
                 for q, u in zip(mine["quantity"], mine["unit"], strict=True)
             ],
             t("map.how_far", lang): [format_km(d, lang) for d in mine["distance_km"]],
+            t("app.col_resource", lang): [resource_label(c, lang) for c in mine["resource"]],
             t("map.status", lang): [t(f"map.status_{s}", lang) for s in mine["status"]],
         }
     )

@@ -15,7 +15,7 @@ choice = ui.map_filter(zone)
 basemap = ui.basemap_choice()
 st.caption(f"{ui.shown_counts(zone, choice)} — {ui.tr('map.map_intro')}")
 
-map_column, detail_column = st.columns([13, 7], gap="medium")
+map_column, detail_column = st.columns([3, 2], gap="medium")
 with map_column:
     selection = ui.show_map(zone, choice, basemap)
 with detail_column:

@@ -154,7 +154,7 @@ def test_carte_in_english() -> None:
     assert app.title[0].value == "Map"
     assert any("12 companies, 20 existing synergies" in text for text in texts(app))
     inventory, _ = frames(app)
-    assert list(inventory.columns) == ["Direction", "Resource", "Quantity", "Label"]
+    assert list(inventory.columns) == ["Direction", "Quantity", "Resource", "Label"]
     assert "150,000 t/yr" in set(inventory["Quantity"])
 
 
