@@ -10,6 +10,7 @@ st.set_page_config(page_title="eit-geo", page_icon="♻️", layout="wide")
 ui.keep_filters()
 ui.serve_map_assets(Path(__file__).parent / "static")
 ui.sidebar()
+ui.share_workshop_selection()
 
 pages = [
     st.Page("pages/accueil.py", title=ui.tr("app.page_home"), icon=":material/home:", default=True),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import folium
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit_folium import st_folium
 
@@ -92,6 +93,7 @@ __all__ = [
     "select_example",
     "selected_candidate_ids",
     "serve_map_assets",
+    "share_workshop_selection",
     "show_board",
     "show_decision",
     "show_errors",
@@ -752,6 +754,22 @@ def decision_store(zone: Zone) -> tuple[Engine, str]:
     return decision_engine(url), key
 
 
+def share_workshop_selection() -> None:
+    """Give every page the workshop's selection (``KEY_SELECTED_CANDIDATES``) from the store.
+
+    Called by the frame on each run, so that the Indicators page's "selected" scenario follows
+    the decisions of every participant, even in a session that never opened the Atelier.
+    A store that cannot be read leaves the selection unset (the page then says so).
+    """
+    zone = current_zone()
+    if zone is None:
+        return
+    try:
+        workshop_board(zone)
+    except SQLAlchemyError:
+        st.session_state.pop(KEY_SELECTED_CANDIDATES, None)
+
+
 def participant_name() -> str:
     """Ask for the participant's name in the sidebar; return it (empty until given)."""
     st.session_state.setdefault(KEY_PARTICIPANT, "")
@@ -1195,10 +1213,16 @@ def show_presentation_list(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: b
     if chosen.empty:
         st.info(tr("workshop.report_none"))
         return
-    lines = [
-        f"- **{escape_markdown(str(r['from_name']))} → {escape_markdown(str(r['to_name']))}** : "
-        f"{escape_markdown(codes.resource_label(str(r['resource']), lang))}, "
-        f"{escape_markdown(panels.format_quantity(r['quantity'], str(r['unit']), lang))}"
-        for _, r in chosen.iterrows()
-    ]
+    lines = []
+    for _, row in chosen.iterrows():
+        quantity = panels.format_quantity(row["quantity"], str(row["unit"]), lang)
+        if str(row["candidate_id"]).startswith("group:"):  # small ones, grouped by family
+            who = str(row["from_name"])
+            what = t(f"families.{row['family']}", lang)
+        else:
+            who = f"{row['from_name']} → {row['to_name']}"
+            what = codes.resource_label(str(row["resource"]), lang)
+        lines.append(
+            f"- **{escape_markdown(who)}** : {escape_markdown(what)}, {escape_markdown(quantity)}"
+        )
     st.markdown("\n".join(lines))

@@ -1,0 +1,280 @@
+"""End-to-end: a workshop with two participants in two browsers, offline, on one server.
+
+Anne and Bruno open the Atelier page at the same time, each in their own browser context, and
+decide on leads concurrently — different leads, then the same one. Both decisions are kept (in
+the page, in the SQLite store beside the zone, in the history), the selected scenario's figures
+move, the report for elected officials downloads and opens offline, and the anonymised
+presentation hides every company name. Screenshots land in ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from eit_geo import store
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+WATER = "Kalundborg Forsyning → Raffinerie de Kalundborg"  # process water: a new lead
+ASH = "Asnæs (Asnæsværket, Ørsted) → Kalundborg Kommune"  # bottom ash as aggregates
+PAPER = "Novo Nordisk Kalundborg → ARGO"  # paper and board packaging
+IDLE = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app !== null
+        && app.getAttribute("data-test-connection-state") === "CONNECTED"
+        && app.getAttribute("data-test-script-state") === "notRunning";
+}"""
+
+
+@pytest.fixture(scope="module")
+def workshop_zone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of Kalundborg in a writable folder: its decision store sits beside it."""
+    folder = tmp_path_factory.mktemp("atelier") / "kalundborg"
+    shutil.copytree(example_path("kalundborg"), folder)
+    return folder
+
+
+@pytest.fixture
+def server_url(
+    workshop_zone: Path, app_servers: Callable[[str], object], monkeypatch: pytest.MonkeyPatch
+) -> str:
+    monkeypatch.delenv(store.DATABASE_ENV, raising=False)
+    return app_servers(str(workshop_zone)).url  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def second_page(browser: object) -> Iterator[object]:
+    """Bruno's browser: a second context (own cookies, own Streamlit session), offline too."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="fr-FR")  # type: ignore[attr-defined]
+    context.set_default_timeout(30_000)
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if re.match(
+                r"^(https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:|about:)", route.request.url
+            )
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def idle(page: object) -> None:
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_function(IDLE, timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+
+
+def join(page: object, url: str, name: str) -> None:
+    """Open the Atelier page and sign in with a name."""
+    page.set_viewport_size({"width": 1600, "height": 1400})  # type: ignore[attr-defined]
+    page.goto(f"{url}/atelier", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    idle(page)
+    field = page.get_by_role("textbox", name="Votre nom (participant)")  # type: ignore[attr-defined]
+    field.fill(name)
+    field.press("Enter")
+    idle(page)
+
+
+def open_lead(page: object, text: str) -> None:
+    box = page.get_by_role("combobox", name="Ouvrir une piste")  # type: ignore[attr-defined]
+    box.click()
+    box.fill(text)
+    page.get_by_role("option").first.click()  # type: ignore[attr-defined]
+    idle(page)
+    page.get_by_test_id("stForm").wait_for()  # type: ignore[attr-defined]
+
+
+def choose(page: object, label: str, option: str) -> None:
+    """Pick an option of a select box of the form (retried: a rerun may close the list)."""
+    form = page.get_by_test_id("stForm")  # type: ignore[attr-defined]
+    choice = page.get_by_role("option", name=option, exact=True)  # type: ignore[attr-defined]
+    for _ in range(5):
+        idle(page)
+        form.get_by_role("combobox", name=label).click()
+        try:
+            choice.wait_for(timeout=3_000)
+            choice.click()
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    msg = f"could not choose {option!r} in {label!r}"
+    raise AssertionError(msg)
+
+
+def metric(page: object, label: str) -> str:
+    card = page.get_by_test_id("stMetric").filter(has_text=label).first  # type: ignore[attr-defined]
+    return card.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_two_participants_decide_at_once(
+    page: object, second_page: object, server_url: str, workshop_zone: Path
+) -> None:
+    anne, bruno = page, second_page
+    join(anne, server_url, "Anne Martin")
+    join(bruno, server_url, "Bruno Leroy")
+    assert metric(anne, "Synergies retenues par l'atelier") == "0"
+    water_before = metric(anne, "Eau économisée")
+
+    decide_concurrently(anne, bruno)
+    check_store(workshop_zone)
+
+    # both browsers see every decision; the selected scenario moved
+    for participant in (anne, bruno):
+        participant.reload()  # type: ignore[attr-defined]
+        idle(participant)
+        assert metric(participant, "Synergies retenues par l'atelier") == "3"
+        assert metric(participant, "Eau économisée") != water_before
+        retained = [o for o in lead_options(participant, "retenue") if o.startswith("retenue · ")]
+        assert len(retained) == 3
+    anne.screenshot(path=str(_artifact("workshop-atelier")))  # type: ignore[attr-defined]
+
+    # the Indicators page's "selected" scenario follows the workshop
+    anne.goto(f"{server_url}/indicateurs", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    idle(anne)
+    anne.get_by_text("Existantes + sélection de l'atelier").click()  # type: ignore[attr-defined]
+    idle(anne)
+    assert anne.get_by_text("Aucune piste n'est encore sélectionnée").count() == 0  # type: ignore[attr-defined]
+
+    report_and_presentation(anne, server_url)
+
+
+def decide_concurrently(anne: object, bruno: object) -> None:
+    """Two leads saved at the same time by two people, then one lead changed by both at once."""
+    open_lead(anne, "Eau de procédé / eau brute : Kalundborg Forsyning → Raffinerie")
+    open_lead(bruno, "Asnæs (Asnæsværket, Ørsted) → Kalundborg Kommune")
+    anne.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    choose(anne, "Technique (qualité, volumes, régularité)", "validé")
+    anne.get_by_test_id("stForm").get_by_role("textbox", name="Note technique").fill(  # type: ignore[attr-defined]
+        "Qualité <b>conforme</b> à la spécification"
+    )
+    bruno.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    choose(
+        bruno, "Réglementaire (statut de déchet, sortie de statut, contrat)", "point de vigilance"
+    )
+    save_both(anne, bruno)
+    anne.get_by_text("Décision enregistrée (statut : retenue).").wait_for()  # type: ignore[attr-defined]
+    bruno.get_by_text("Décision enregistrée (statut : retenue).").wait_for()  # type: ignore[attr-defined]
+
+    open_lead(anne, "Novo Nordisk Kalundborg → ARGO")
+    open_lead(bruno, "Novo Nordisk Kalundborg → ARGO")
+    anne.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    choose(bruno, "Économique (coût de raccordement / économies)", "validé")
+    save_both(anne, bruno)
+
+
+def save_both(anne: object, bruno: object) -> None:
+    """Click both "save" buttons without waiting in between: the two runs overlap."""
+    for participant in (anne, bruno):
+        button = participant.get_by_role("button", name="Enregistrer la décision")  # type: ignore[attr-defined]
+        button.click(no_wait_after=True)
+    idle(anne)
+    idle(bruno)
+
+
+def check_store(zone: Path) -> None:
+    """The SQLite store beside the zone holds every decision, merged, with its history."""
+    engine = store.open_store(store.default_database_url(zone))
+    key = store.zone_key(load_zone(zone))
+    decisions = store.get_decisions(engine, key).set_index("candidate_id")
+    assert len(decisions) == 3
+    assert set(decisions["status"]) == {"retained"}
+    water = decisions.loc["forsyning>refinery:process_water>process_water"]
+    assert (water["technical"], water["participant"]) == ("ok", "Anne Martin")
+    assert water["technical_note"] == "Qualité <b>conforme</b> à la spécification"
+    ash = decisions.loc["asnaes>kommune:10 01 01>aggregates"]
+    assert (ash["regulatory"], ash["participant"]) == ("watch", "Bruno Leroy")
+    paper = decisions.loc["novonordisk>argo:15 01 01>15 01"]
+    assert (paper["status"], paper["economic"], paper["version"]) == ("retained", "ok", 2)
+    steps = store.history(engine, key, "novonordisk>argo:15 01 01>15 01")
+    assert sorted(steps["participant"]) == ["Anne Martin", "Bruno Leroy"]
+    engine.dispose()
+
+
+def lead_options(page: object, typed: str) -> list[str]:
+    """Return the labels of the "open a lead" list (status · resource : supplier → receiver)."""
+    box = page.get_by_role("combobox", name="Ouvrir une piste")  # type: ignore[attr-defined]
+    box.click()
+    box.fill(typed)
+    page.get_by_role("option").first.wait_for()  # type: ignore[attr-defined]
+    labels = [o.inner_text() for o in page.get_by_role("option").all()]  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    return labels
+
+
+def report_and_presentation(page: object, server_url: str) -> None:
+    """Download the reports and the decisions, open the report offline, show the presentation."""
+    join(page, server_url, "Anne Martin")
+    with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Rapport pour les élus (HTML)").click()  # type: ignore[attr-defined]
+    report = _artifact("workshop-rapport", ".html")
+    info.value.save_as(report)
+    text = report.read_text(encoding="utf-8")
+    assert "Synergies retenues par l&#x27;atelier (3)" in text
+    assert "Qualité &lt;b&gt;conforme&lt;/b&gt;" in text
+    assert not re.search(r"<script[^>]+src=", text)
+
+    with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Rapport pour les élus (PDF)").click()  # type: ignore[attr-defined]
+    pdf = _artifact("workshop-rapport", ".pdf")
+    info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+    with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Pistes et décisions (Excel)").click()  # type: ignore[attr-defined]
+    assert info.value.suggested_filename.endswith("-decisions.xlsx")
+
+    # the downloaded report opens from disk, with every request to the network refused
+    outside: list[str] = []
+    offline = page.context.browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    offline.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("file:", "data:", "about:", "blob:"))
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    reader = offline.new_page()
+    reader.goto(report.as_uri())
+    reader.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+    reader.wait_for_timeout(2000)
+    assert reader.locator(".js-plotly-plot").count() == 2
+    assert reader.locator(".synergy").count() == 3
+    reader.screenshot(path=str(_artifact("workshop-rapport")), full_page=True)
+    offline.close()
+    tiles = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
+    assert [u for u in outside if not any(t in u for t in tiles)] == []
+
+    # the presentation, anonymised by default, names no company
+    page.goto(f"{server_url}/presentation", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    idle(page)
+    page.get_by_test_id("stPlotlyChart").first.wait_for()  # type: ignore[attr-defined]
+    page.wait_for_timeout(2500)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1600, "height": 1900})  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    page.screenshot(path=str(_artifact("workshop-presentation-anonyme")))  # type: ignore[attr-defined]
+    shown = page.get_by_test_id("stMain").inner_text()  # type: ignore[attr-defined]
+    for name in ("Kalundborg Forsyning", "Raffinerie", "Novo Nordisk", "Asnæs", "ARGO", "Anne"):
+        assert name not in shown
+    assert "Entreprise " in shown
+    assert "Synergies retenues par l'atelier" in shown
+
+
+def _artifact(name: str, suffix: str = ".png") -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}{suffix}"
