@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +74,7 @@ __all__ = [
     "rank_substitutions",
     "resolve_max_km",
     "substitution_table_frame",
+    "synergy_batches",
     "synergy_rows",
     "write_synergies",
 ]
@@ -383,7 +384,7 @@ def _unseen_bound(rho: np.ndarray, radius_m: float) -> np.ndarray:
 def _best_partners(
     src: _Points, dst: _Points, radius_m: float, k: int, reach: np.ndarray
 ) -> np.ndarray:
-    """Return rows ``(src index, dst index, metres)``: the best ``k`` partners of each src point.
+    """Return rows ``(src, dst, metres, score)``: the best ``k`` partners of each src point.
 
     ``reach`` counts each src point's partners within the radius, same company included. Points
     with few fetch them all; the others seek nearest neighbours in the score space
@@ -453,14 +454,14 @@ def _found_rows(
 ) -> np.ndarray:
     keep = np.isfinite(score)
     rows = np.broadcast_to(todo[:, None], keep.shape)[keep]
-    return np.column_stack([rows, nearest[keep], dist[keep]])
+    return np.column_stack([rows, nearest[keep], dist[keep], score[keep]])
 
 
 def _within_reach(
     src: _Points, dst: _Points, radius_m: float, k: int, *, todo: np.ndarray, reach: np.ndarray
 ) -> np.ndarray:
-    """Return the best ``k`` of every partner within reach, for points with few of them."""
-    found = [np.empty((0, 3))]
+    """Return rows ``(src, dst, metres, score)``: the best ``k`` partners in reach, fetched all."""
+    found = [np.empty((0, 4))]
     upper = radius_m * (1 + 1e-9) if math.isfinite(radius_m) else np.inf
     buckets = np.ceil(np.log2(np.maximum(reach[todo], 1))).astype(int)
     for bucket in np.unique(buckets):
@@ -479,7 +480,7 @@ def _within_reach(
 
 
 def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarray:
-    """Return rows ``(offer index, need index, metres)`` for every pair within the radius."""
+    """Return rows ``(offer index, need index, metres, score)`` for every pair in reach."""
     if math.isfinite(radius_m):
         pairs = offers.tree.sparse_distance_matrix(
             needs.tree, radius_m * (1 + 1e-9), output_type="ndarray"
@@ -489,8 +490,10 @@ def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarra
         i, j = np.divmod(np.arange(len(offers.rows) * len(needs.rows)), len(needs.rows))
         found = np.column_stack([i, j, np.hypot(*(offers.xy[i] - needs.xy[j]).T)])
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
-    other = offers.company[i] != needs.company[j]
-    return found[other & (found[:, 2] <= radius_m)]
+    found = found[(offers.company[i] != needs.company[j]) & (found[:, 2] <= radius_m)]
+    i, j = found[:, 0].astype(int), found[:, 1].astype(int)
+    score = _score(found[:, 2], offers.quantity[i], needs.quantity[j], radius_m)
+    return np.column_stack([found, score])
 
 
 def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -511,7 +514,8 @@ def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.
 class _Pairs:
     """Offer-need pairs as arrays: flow rows, metres, rule index, and best-of flags.
 
-    ``by_offer`` / ``by_need``: the pair is among the best of its offer / need within its rule.
+    ``by_offer`` / ``by_need``: the pair is among the best of its offer / need within its
+    search group; ``raw``: its score before the match quality.
     """
 
     offer: np.ndarray
@@ -520,12 +524,13 @@ class _Pairs:
     rule: np.ndarray
     by_offer: np.ndarray
     by_need: np.ndarray
+    raw: np.ndarray
 
     @classmethod
     def empty(cls) -> _Pairs:
-        none = np.empty(0, dtype=np.int64)
+        none = np.empty(0, dtype=np.int32)
         flag = np.empty(0, dtype=bool)
-        return cls(none, none, np.empty(0), none, flag, flag)
+        return cls(none, none, np.empty(0), none, flag, flag, np.empty(0))
 
     @classmethod
     def concat(cls, parts: list[_Pairs]) -> _Pairs:
@@ -557,7 +562,9 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
     offers, needs = _sides(prep, "output"), _sides(prep, "input")
     rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
     km = [_resolve(code, overrides) for code in rules["resource"]]
-    rules = rules.assign(max_km=[np.nan if v is None else v for v in km]).reset_index(drop=True)
+    rules = rules.assign(
+        max_km=[np.nan if v is None else v for v in km], family=rules["resource"].map(family_of)
+    ).reset_index(drop=True)
     n_flows = len(prep.flows)
     counts = np.zeros((4, n_flows), dtype=np.int64)  # partners and rules, per offer and need
     found: list[_Pairs] = []
@@ -584,7 +591,8 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             if parts:
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
                 pairs = _search_group(a, needs[(input_code, unit)], radius, top_k, counts)
-                found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule]))
+                rule = rule_of[pairs.rule].astype(np.int32)
+                found.append(dataclasses.replace(pairs, rule=rule))
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
     return _Search(_Pairs.concat(found), rules, *counts)
@@ -615,10 +623,18 @@ def _search_group(a: _Points, b: _Points, radius: float, top_k: int, counts: np.
         flags = np.ones((len(hits), 2), dtype=bool)
     else:
         forward = _best_partners(a, b, radius, top_k, reach_a)
-        backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2]]
+        backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2, 3]]
         hits, flags = _merge_sides(forward, backward, len(b.rows))
     i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
-    return _Pairs(a.rows[i], b.rows[j], hits[:, 2], i, flags[:, 0], flags[:, 1])
+    return _Pairs(
+        a.rows[i].astype(np.int32),
+        b.rows[j].astype(np.int32),
+        hits[:, 2],
+        i.astype(np.int32),
+        flags[:, 0],
+        flags[:, 1],
+        hits[:, 3],
+    )
 
 
 def _merge_sides(
@@ -667,7 +683,8 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
     return keep
 
 
-def _pair_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
+def _raw_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
+    """Score pairs found outside the search (existing synergies), before the match quality."""
     quantity = prep.flows["quantity"].to_numpy(dtype=float)
     radius = rules["max_km"].to_numpy(dtype=float)[pairs.rule] * 1000.0
     radius = np.where(np.isnan(radius), np.inf, radius)
@@ -675,9 +692,11 @@ def _pair_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndar
     fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
     near = np.clip(1.0 - pairs.metres / radius, 0.0, 1.0)
     far = 1.0 / (1.0 + pairs.metres / (UNLIMITED_SCALE_KM * 1000.0))
-    proximity = np.where(np.isinf(radius), far, near)
-    quality = rules["quality"].to_numpy(dtype=float)[pairs.rule]
-    return quality * proximity * fit**FIT_EXPONENT
+    return np.where(np.isinf(radius), far, near) * fit**FIT_EXPONENT
+
+
+def _scores(rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
+    return rules["quality"].to_numpy(dtype=float)[pairs.rule] * pairs.raw
 
 
 def _existing_pairs(
@@ -716,7 +735,8 @@ def _existing_pairs(
     offer, need = merged["offer"].to_numpy(), merged["need"].to_numpy()
     metres = _metres(prep, prep.company[offer], prep.company[need])
     flag = np.ones(len(offer), dtype=bool)
-    pairs = _Pairs(offer, need, metres, merged["rule"].to_numpy(), flag, flag)
+    pairs = _Pairs(offer, need, metres, merged["rule"].to_numpy(), flag, flag, np.empty(0))
+    pairs.raw = _raw_scores(prep, rules, pairs)
     quantity = syn["quantity"].to_numpy(dtype=float)[merged["sid"].to_numpy()]
     unmatched = syn[~syn["sid"].isin(merged["sid"])]
     return pairs, quantity, unmatched
@@ -741,13 +761,14 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     rules, pool = search.rules, search.pairs
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
-    score = _pair_scores(prep, rules, pool)
+    score = _scores(rules, pool)
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
-    keys = existing.offer * n_flows + existing.need
-    keep &= ~np.isin(pool.offer * n_flows + pool.need, keys)
+    keys = existing.offer.astype(np.int64) * n_flows + existing.need
+    keep &= ~np.isin(pool.offer.astype(np.int64) * n_flows + pool.need, keys)
     pool, score = pool.take(np.flatnonzero(keep)), score[keep]
+    search.pairs = _Pairs.empty()  # free the searched pairs before building the table
     rows = _Pairs.concat([existing, pool])
-    scores = np.concatenate([_pair_scores(prep, rules, existing), score])
+    scores = np.concatenate([_scores(rules, existing), score])
     status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(len(pool), dtype=bool)]
     synergy_quantity = np.r_[existing_quantity, np.full(len(pool), np.nan)]
     order = np.argsort(-scores, kind="stable")
@@ -784,40 +805,40 @@ def _flow_rows(
     flow_id = flows["flow_id"].to_numpy()
     per_offer = np.bincount(rows.offer, minlength=len(flows))
     per_need = np.bincount(rows.need, minlength=len(flows))
-    table = pd.DataFrame(
-        {
-            "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
-            "status": _coded(existing.astype(np.int64), ["candidate", "existing"]),
-            "from_id": _coded(a, prep.ids),
-            "to_id": _coded(b, prep.ids),
-            "from_name": _coded_text(a, prep.names),
-            "to_name": _coded_text(b, prep.names),
-            "from_flow_id": flow_id[rows.offer],
-            "to_flow_id": flow_id[rows.need],
-            **{
-                column: _coded_text(rows.rule, rules[column])
-                for column in ("resource", "input_resource", "match", "conversion")
-            },
-            "quantity": np.minimum(offer_q, need_q),
-            "offer_quantity": offer_q,
-            "need_quantity": need_q,
-            "existing_quantity": synergy_quantity,
-            "unit": _coded_text(rows.offer, flows["unit"]),
-            "family": _coded_text(rows.offer, flows["family"]),
-            "distance_km": rows.metres / 1000.0,
-            "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
-            "score": score,
-            "more_for_offer": np.maximum(search.offer_count[rows.offer] - per_offer[rows.offer], 0),
-            "more_for_need": np.maximum(search.need_count[rows.need] - per_need[rows.need], 0),
-            "from_lon": prep.lonlat[a, 0],
-            "from_lat": prep.lonlat[a, 1],
-            "to_lon": prep.lonlat[b, 0],
-            "to_lat": prep.lonlat[b, 1],
-        }
-    )
+    columns: dict[str, object] = {
+        "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
+        "status": _coded(existing.astype(np.int64), ["candidate", "existing"]),
+        "from_id": _coded(a, prep.ids),
+        "to_id": _coded(b, prep.ids),
+        "from_name": _coded_text(a, prep.names),
+        "to_name": _coded_text(b, prep.names),
+        "from_flow_id": flow_id[rows.offer],
+        "to_flow_id": flow_id[rows.need],
+        **{
+            column: _coded_text(rows.rule, rules[column])
+            for column in ("resource", "input_resource", "family", "match", "conversion")
+        },
+        "quantity": np.minimum(offer_q, need_q),
+        "offer_quantity": offer_q,
+        "need_quantity": need_q,
+        "existing_quantity": synergy_quantity,
+        "unit": _coded_text(rows.offer, flows["unit"]),
+        "distance_km": rows.metres / 1000.0,
+        "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
+        "score": score,
+        "more_for_offer": np.maximum(search.offer_count[rows.offer] - per_offer[rows.offer], 0),
+        "more_for_need": np.maximum(search.need_count[rows.need] - per_need[rows.need], 0),
+        "from_lon": prep.lonlat[a, 0],
+        "from_lat": prep.lonlat[a, 1],
+        "to_lon": prep.lonlat[b, 0],
+        "to_lat": prep.lonlat[b, 1],
+    }
     codes = _coded_text(rows.rule, rules["resource"] + ">" + rules["input_resource"])
-    table.insert(0, "candidate_id", _join_ids(table, pd.Series(codes), _twins(flows, rows)))
-    return table[[*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]]
+    twins = _twins(flows, rows)
+    ids = _candidate_ids(columns, codes, twins)
+    order = [*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]
+    table = {"candidate_id": ids.array, **{c: columns[c] for c in order[1:]}}
+    return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
 
 
 def _coded(codes: np.ndarray, categories: pd.Series | list[str]) -> pd.Categorical:
@@ -837,25 +858,24 @@ def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
     return twice[rows.offer] | twice[rows.need]
 
 
-def _candidate_ids(table: pd.DataFrame, twins: np.ndarray) -> pd.Series:
-    """Return ``from>to:resource>input_resource`` (``#from_flow-to_flow`` added for twins)."""
-    codes = table["resource"].astype("str") + ">" + table["input_resource"].astype("str")
-    return _join_ids(table, codes, twins)
+def _candidate_ids(columns: Mapping[str, object], codes: object, twins: np.ndarray) -> pd.Series:
+    """Return ``from_id>to_id:codes`` (``codes``: ``resource>input_resource``), joined by Arrow.
 
-
-def _join_ids(
-    table: pd.DataFrame, codes: pd.Series | pd.Categorical, twins: np.ndarray
-) -> pd.Series:
-    """Join ``from_id>to_id:codes`` with Arrow; ``codes`` is ``resource>input_resource``."""
-    parts = [_arrow_text(table["from_id"]), _arrow_text(table["to_id"]), _arrow_text(codes)]
+    Rows whose company gives or takes the same code twice (``twins``) get
+    ``#from_flow_id-to_flow_id`` so that every id stays unique.
+    """
+    parts = [_arrow_text(columns["from_id"]), _arrow_text(columns["to_id"]), _arrow_text(codes)]
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
     ids = pc.binary_join_element_wise(parts[0], sep[0], parts[1], sep[1], parts[2], sep[2])
-    result = pd.Series(ids.to_pandas(), index=table.index, name="candidate_id")
     if twins.any():
-        rows = table.loc[twins]
-        suffix = "#" + rows["from_flow_id"].astype("str") + "-" + rows["to_flow_id"].astype("str")
-        result.loc[twins] = result.loc[twins] + suffix
-    return result
+        flows = [pa.array(np.asarray(columns[c])).cast(pa.large_string())
+                 for c in ("from_flow_id", "to_flow_id")]  # fmt: skip
+        suffixed = pc.binary_join_element_wise(
+            ids, pa.scalar("#", pa.large_string()), flows[0], pa.scalar("-", pa.large_string()),
+            flows[1], sep[2],
+        )  # fmt: skip
+        ids = pc.if_else(pa.array(twins), suffixed, ids)
+    return pd.Series(ids.to_pandas())
 
 
 def _arrow_text(column: pd.Series) -> pa.Array:
@@ -906,7 +926,9 @@ def _flowless_rows(
             "to_lat": prep.lonlat[b, 1],
         }
     )
-    table.insert(0, "candidate_id", _candidate_ids(table, np.zeros(len(table), dtype=bool)))
+    codes = synergies["resource"] + ">" + synergies["resource"]
+    ids = _candidate_ids(table, codes, np.zeros(len(table), dtype=bool))
+    table.insert(0, "candidate_id", ids.array)
     return table
 
 
@@ -1088,19 +1110,34 @@ def synergy_rows(substitutions: pd.DataFrame, groups: pd.DataFrame) -> pa.Table:
     Substitution rows leave ``members`` and the other group columns empty; group rows leave
     ``from_id``, ``to_id`` and the other link columns empty.
     """
+    return pa.concat_tables(list(synergy_batches(substitutions, groups)))
+
+
+def synergy_batches(
+    substitutions: pd.DataFrame, groups: pd.DataFrame, *, rows: int = 200_000
+) -> Iterator[pa.Table]:
+    """Yield `synergy_rows` in tables of at most ``rows`` rows (memory stays bounded)."""
     frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
-    links = pa.Table.from_pandas(frame, preserve_index=False)
-    for name, kind in _GROUP_TYPES.items():
-        if name not in links.column_names:
-            links = links.append_column(pa.field(name, kind), pa.nulls(len(links), kind))
+    fields = [
+        pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+        for f in pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+    ]
+    fields += [pa.field(n, k) for n, k in _GROUP_TYPES.items() if n not in frame.columns]
+    schema = pa.schema(fields)
+    for start in range(0, len(frame), rows):
+        chunk = pa.Table.from_pandas(frame.iloc[start : start + rows], preserve_index=False)
+        for field in schema:
+            if field.name not in chunk.column_names:
+                chunk = chunk.append_column(field, pa.nulls(len(chunk), field.type))
+        yield chunk.cast(schema)
     group_frame = pd.DataFrame(groups).drop(columns="geometry", errors="ignore")
     columns = [
         pa.array(group_frame[f.name], type=f.type, from_pandas=True)
         if f.name in group_frame
         else pa.nulls(len(group_frame), f.type)
-        for f in links.schema
+        for f in schema
     ]
-    return pa.concat_tables([links, pa.Table.from_arrays(columns, schema=links.schema)])
+    yield pa.Table.from_arrays(columns, schema=schema)
 
 
 def write_synergies(
@@ -1123,7 +1160,12 @@ def write_synergies(
         raise ValueError(t("engine.bad_out", value=target.name))
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            pa_csv.write_csv(synergy_rows(substitutions, groups), tmp)
+            batches = synergy_batches(substitutions, groups)
+            first = next(batches)
+            with pa_csv.CSVWriter(tmp, first.schema) as writer:
+                writer.write_table(first)
+                for batch in batches:
+                    writer.write_table(batch)
             return target
         links = (
             substitutions
