@@ -7,6 +7,7 @@ import io
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ __all__ = [
     "TABLE_EXTENSIONS",
     "RawTable",
     "load_zone",
+    "load_zone_files",
     "read_raw_tables",
 ]
 
@@ -142,6 +144,40 @@ def load_zone(
         raise ZoneError(problems) from None
     if problems:
         raise ZoneError(problems)
+    return zone
+
+
+def load_zone_files(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    name: str,
+    lang: str = DEFAULT_LANGUAGE,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> Zone:
+    """Load a zone from files given as ``(file name, bytes)``, e.g. uploaded in the dashboard.
+
+    The files are refused whole when together they exceed ``max_bytes``, before anything is
+    written; otherwise they live in a temporary folder only while they are read. A single
+    GeoPackage, workbook or zip is read as the zone itself.
+
+    Raises
+    ------
+    ZoneError
+        As :func:`load_zone`.
+    """
+    files = [(Path(file_name).name, data) for file_name, data in files]
+    reading = _Reading([], lang, max_bytes, max_rows)
+    if _over_limit(name, sum(len(data) for _, data in files), reading):
+        raise ZoneError(reading.problems)
+    with tempfile.TemporaryDirectory(prefix="eit-geo-upload-") as folder:
+        for file_name, data in files:
+            (Path(folder) / file_name).write_bytes(data)
+        source = Path(folder)
+        if len(files) == 1 and Path(files[0][0]).suffix.lower() in (".gpkg", ".xlsx", ".zip"):
+            source = source / files[0][0]
+        zone = load_zone(source, name=name, lang=lang, max_bytes=max_bytes, max_rows=max_rows)
+    zone.source = "upload"
     return zone
 
 

@@ -6,6 +6,7 @@ functions of the package; they hold no logic of their own.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -36,7 +37,7 @@ from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.filters import MapFilter, apply_filter, best_links, sector_colours, sector_groups
 from eit_geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from eit_geo.loading import load_zone
+from eit_geo.loading import load_zone, load_zone_files
 from eit_geo.maps import (
     BASEMAPS,
     DRAWN_LINKS,
@@ -125,6 +126,7 @@ DEFAULT_EXAMPLE = "kalundborg"
 KEY_LANG = "lang"
 KEY_ZONE_SOURCE = "zone_source"
 KEY_UPLOAD = "zone_upload"
+KEY_UPLOAD_ZONE = "zone_upload_loaded"
 KEY_ERROR = "zone_error"
 
 
@@ -145,19 +147,36 @@ def load_zone_from_path(source: str, modified: float, lang: str) -> Zone:
     return load_zone(source, lang=lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
+UPLOAD_MAX_ROWS = 200_000
+
+
 def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
-    """Load a zone from uploaded files, cached on their bytes; nothing is kept on disk after."""
-    with tempfile.TemporaryDirectory(prefix="eit-geo-upload-") as folder:
-        for name, data in files:
-            (Path(folder) / Path(name).name).write_bytes(data)
-        source = Path(folder)
-        entries = list(source.iterdir())
-        if len(entries) == 1 and entries[0].suffix.lower() in (".gpkg", ".xlsx", ".zip"):
-            source = entries[0]
-        zone = load_zone(source, name=_upload_name(files), lang=lang)
-    zone.source = "upload"
-    return zone
+    """Load a zone from uploaded files, once per session and content.
+
+    The result is kept in this session's state only (not in a cache shared with other
+    sessions), and no uploaded file stays on disk after it is read.
+    """
+    digest = hashlib.sha256(lang.encode())
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + data)
+    kept = st.session_state.get(KEY_UPLOAD_ZONE)
+    if kept is None or kept[0] != digest.hexdigest():
+        try:
+            result: Zone | ZoneError = load_zone_files(
+                files,
+                name=_upload_name(files),
+                lang=lang,
+                max_bytes=UPLOAD_MAX_BYTES,
+                max_rows=UPLOAD_MAX_ROWS,
+            )
+        except ZoneError as error:
+            result = error
+        kept = (digest.hexdigest(), result)
+        st.session_state[KEY_UPLOAD_ZONE] = kept
+    if isinstance(kept[1], ZoneError):
+        raise kept[1]
+    return kept[1]
 
 
 def _upload_name(files: tuple[tuple[str, bytes], ...]) -> str:

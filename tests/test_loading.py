@@ -722,3 +722,49 @@ def test_sqlite_database_that_is_not_a_geopackage(tmp_path: Path) -> None:
             "gpkg_spatial_ref_sys or gpkg_contents, is missing",
         )
     ]
+
+
+# --- uploaded files ---------------------------------------------------------------------------
+
+
+def _files_of(folder: Path) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in sorted(folder.iterdir()) if path.is_file()]
+
+
+def test_uploaded_files_load_like_their_folder(
+    mini_dir: Path, mini_zone: Zone, assert_same_zone: Callable[..., None]
+) -> None:
+    zone = loading.load_zone_files(_files_of(mini_dir), name="mini")
+    assert zone.source == "upload"
+    assert_same_zone(zone, mini_zone)
+
+
+def test_uploaded_geopackage_is_read_as_the_zone(
+    tmp_path: Path, mini_zone: Zone, assert_same_zone: Callable[..., None]
+) -> None:
+    project = export_zone(mini_zone, tmp_path / "projet.gpkg")
+    zone = loading.load_zone_files([("projet.gpkg", project.read_bytes())], name="projet")
+    assert_same_zone(zone, mini_zone)
+
+
+def test_uploads_over_the_limit_are_refused_before_reading(mini_dir: Path) -> None:
+    files = _files_of(mini_dir)
+    total = sum(len(data) for _, data in files)
+    with pytest.raises(ZoneError) as caught:
+        loading.load_zone_files(files, name="mini", max_bytes=total - 1)
+    [only] = caught.value.problems
+    assert only.file == "mini"
+    assert only.message.startswith("fichier trop volumineux")
+
+
+def test_uploads_with_too_many_rows_are_refused(mini_dir: Path) -> None:
+    with pytest.raises(ZoneError) as caught:
+        loading.load_zone_files(_files_of(mini_dir), name="mini", max_rows=2)
+    assert any(p.message.startswith("trop de lignes") for p in caught.value.problems)
+
+
+def test_uploaded_names_cannot_escape_the_temporary_folder(mini_dir: Path, tmp_path: Path) -> None:
+    files = [(f"../../{name}", data) for name, data in _files_of(mini_dir)]
+    zone = loading.load_zone_files(files, name="mini")
+    assert len(zone.companies) == 4
+    assert not any(tmp_path.parent.glob("companies.csv"))
