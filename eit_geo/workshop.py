@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import folium
 import pandas as pd
 
-from eit_geo.allocation import allocate
+from eit_geo import indicators
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import Scenario, candidate_scenario
 from eit_geo.store import CHECKS, FIELDS, STATUSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from eit_geo.indicators import Scenario
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -104,12 +104,11 @@ def selected_ids(board: pd.DataFrame) -> frozenset[str]:
 def selected_scenario(zone: Zone, board: pd.DataFrame) -> Scenario:
     """Return the indicators' ``selected`` scenario: what the workshop retained or found in place.
 
-    The selected candidates (`selected_ids`) share the offers and needs as in
-    ``allocation.allocate``: existing exchanges first, then the retained ones; an existing
-    exchange the workshop rejected (stopped) is left out.
+    ``indicators.selected_scenario`` with `selected_ids`: existing exchanges first, then the
+    retained ones share the offers and needs; an existing exchange the workshop rejected
+    (stopped) is left out.
     """
-    chosen = board[board["candidate_id"].astype(str).isin(selected_ids(board))]
-    return candidate_scenario("selected", zone, allocate(pd.DataFrame(chosen)))
+    return indicators.selected_scenario(zone, pd.DataFrame(board), selected_ids(board))
 
 
 def sort_board(
