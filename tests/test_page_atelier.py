@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from eit_geo import store
 from eit_geo.datafiles import example_path
+from eit_geo.export import export_zone
 from eit_geo.loading import load_zone
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "atelier.py")
@@ -159,3 +160,25 @@ def test_history_and_english(database: str) -> None:
     table = history.dataframe[0].value
     assert table["Last changed by"].tolist() == ["Dan"]
     assert table["Changes"].tolist() == ["status"]
+
+
+def test_decisions_come_back_with_the_geopackage(database: str, tmp_path: Path) -> None:
+    """A project GeoPackage exported with its decisions brings them back when opened."""
+    zone = _zone()
+    source = store.open_store(f"sqlite:///{tmp_path / 'elsewhere.sqlite'}")
+    key = store.zone_key(zone)
+    store.record_decision(
+        source, key, NEW, {"status": "retained", "economic": "ok"}, participant="Anne"
+    )
+    store.vote(source, key, NEW, participant="Anne", weight=2)
+    path = export_zone(
+        zone, tmp_path / "kalundborg.gpkg", extra_layers=store.decision_layers(source, key)
+    )
+    source.dispose()
+    app = open_lead(open_page(zone_source=str(path)), NEW)
+    assert metric(app, "Synergies retenues par l'atelier") == "1"
+    assert app.radio(key=field(NEW, 1, "status")).value == "retained"
+    assert app.selectbox(key=field(NEW, 1, "economic")).value == "ok"
+    engine = store.open_store(database)
+    assert store.get_votes(engine, key)["points"].tolist() == [2]
+    assert store.history(engine, key, NEW)["participant"].tolist() == ["Anne"]
