@@ -196,7 +196,8 @@ def default_database_url(zone_source: str | Path | None, *, shipped: Path | None
     ``EIT_GEO_DATABASE_URL`` when set (e.g. ``postgresql://user@host/eit``); else a SQLite file
     ``.eit-geo/decisions.sqlite`` inside the zone's folder (beside a zone file) when it is
     writable and not under ``shipped`` (the examples, kept clean); else one file in the user
-    data folder (``$XDG_DATA_HOME/eit-geo``, by default ``~/.local/share/eit-geo``).
+    data folder (``$XDG_DATA_HOME/eit-geo/decisions.sqlite``, by default under
+    ``~/.local/share``).
     """
     url = os.environ.get(DATABASE_ENV, "").strip()
     if url:
@@ -204,7 +205,7 @@ def default_database_url(zone_source: str | Path | None, *, shipped: Path | None
     folder = _zone_folder(zone_source, shipped)
     if folder is None:
         base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-        folder = Path(base) / "eit-geo"
+        return f"sqlite:///{Path(base) / 'eit-geo' / 'decisions.sqlite'}"
     return f"sqlite:///{folder / '.eit-geo' / 'decisions.sqlite'}"
 
 

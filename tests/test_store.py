@@ -389,7 +389,7 @@ def test_default_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     expected = f"sqlite:///{zone_dir.resolve() / '.eit-geo' / 'decisions.sqlite'}"
     assert store.default_database_url(zone_dir) == expected
     assert store.default_database_url(zone_dir / "zone.gpkg") == expected
-    user = f"sqlite:///{tmp_path / 'share' / 'eit-geo' / '.eit-geo' / 'decisions.sqlite'}"
+    user = f"sqlite:///{tmp_path / 'share' / 'eit-geo' / 'decisions.sqlite'}"
     assert store.default_database_url("upload") == user
     shipped = data_path("examples")
     assert store.default_database_url(example_path("kalundborg"), shipped=shipped) == user
