@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ import pandas as pd
 
 from eit_geo import indicators
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.maps import safe_text
 from eit_geo.store import CHECKS, FIELDS, STATUSES
 
 if TYPE_CHECKING:
@@ -165,12 +165,12 @@ def highlight_layer(link: Mapping[str, object], *, label: str) -> folium.Feature
     label
         Tooltip text (plain text, escaped here).
     """
-    layer = folium.FeatureGroup(name=label, control=False)
+    tip = safe_text(label)
+    layer = folium.FeatureGroup(name=tip, control=False)
     ends = [
         [float(link["from_lat"]), float(link["from_lon"])],  # type: ignore[arg-type]
         [float(link["to_lat"]), float(link["to_lon"])],  # type: ignore[arg-type]
     ]
-    tip = html.escape(label)
     folium.PolyLine(ends, color=HALO_COLOUR, weight=16, opacity=0.55, tooltip=tip).add_to(layer)
     for end in ends:
         folium.CircleMarker(
