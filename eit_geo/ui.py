@@ -778,10 +778,15 @@ def share_workshop_selection() -> None:
 
     Called by the frame on each run, so that the Indicators page's "selected" scenario follows
     the decisions of every participant, even in a session that never opened the Atelier.
-    A store that cannot be read leaves the selection unset (the page then says so).
+    Before any workshop (no SQLite file yet) nothing is created; a store that cannot be read
+    leaves the selection unset (the page then says so).
     """
     zone = current_zone()
     if zone is None:
+        return
+    url = store.default_database_url(zone.source, shipped=data_path("examples"))
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        st.session_state.pop(KEY_SELECTED_CANDIDATES, None)  # no workshop yet: nothing to read
         return
     try:
         workshop_board(zone)
