@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import coo_array, vstack
+from scipy.sparse.csgraph import connected_components
 
 from eit_geo.i18n import t
 
@@ -137,7 +138,56 @@ def _solve(
     offer_left: np.ndarray,
     need_left: np.ndarray,
 ) -> np.ndarray:
-    """Solve the transport LP on the new candidates and return the quantities, made feasible."""
+    """Allocate the new candidates, one connected group of offers and needs at a time.
+
+    A group with one offer or one need is filled best value first (optimal there); the others
+    are solved by the linear programme.
+    """
+    n_offers = len(offer_left)
+    nodes = n_offers + len(need_left)
+    graph = coo_array((np.ones(len(value)), (offer, n_offers + need)), shape=(nodes, nodes))
+    component = connected_components(graph, directed=False)[1][offer]
+    order = np.argsort(component, kind="stable")
+    cuts = np.flatnonzero(np.diff(component[order])) + 1
+    amount = np.zeros(len(value))
+    caps = (offer_left.copy(), need_left.copy())
+    for rows in np.split(order, cuts):
+        if len(np.unique(offer[rows])) == 1 or len(np.unique(need[rows])) == 1:
+            amount[rows] = _greedy(value[rows], upper[rows], offer[rows], need[rows], caps)
+        else:
+            amount[rows] = _linear_programme(
+                value[rows], upper[rows], offer[rows], need[rows], caps
+            )
+    return amount
+
+
+def _greedy(
+    value: np.ndarray,
+    upper: np.ndarray,
+    offer: np.ndarray,
+    need: np.ndarray,
+    caps: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Fill the best-valued links first: optimal when all share one offer or one need."""
+    offer_left, need_left = caps
+    amount = np.zeros(len(value))
+    for row in np.argsort(-value, kind="stable"):
+        f, g = offer[row], need[row]
+        amount[row] = max(min(upper[row], offer_left[f], need_left[g]), 0.0)
+        offer_left[f] -= amount[row]
+        need_left[g] -= amount[row]
+    return amount
+
+
+def _linear_programme(
+    value: np.ndarray,
+    upper: np.ndarray,
+    offer: np.ndarray,
+    need: np.ndarray,
+    caps: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Solve the transport LP of one group with HiGHS and return feasible quantities."""
+    offer_left, need_left = caps
     n = len(value)
     columns = np.arange(n)
     offers, offer_row = np.unique(offer, return_inverse=True)
@@ -163,4 +213,6 @@ def _solve(
         if excess.any():
             ratio = np.where(excess, np.maximum(limit, 0.0) / np.where(total > 0, total, 1), 1.0)
             amount *= ratio[rows]
+    np.subtract.at(offer_left, offer, amount)
+    np.subtract.at(need_left, need, amount)
     return amount
