@@ -31,6 +31,7 @@ __all__ = [
     "filter_companies",
     "filter_groups",
     "filter_links",
+    "linked_companies_first",
     "sector_colours",
     "sector_group",
     "sector_groups",
@@ -243,3 +244,31 @@ def apply_filter(
     if not choice.groups:
         kept_groups = kept_groups.iloc[0:0]
     return shown, kept_links, kept_groups
+
+
+def linked_companies_first(
+    companies: gpd.GeoDataFrame,
+    links: pd.DataFrame,
+    groups: pd.DataFrame,
+    limit: int | None,
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Keep at most ``limit`` companies: every one a link or group names, then the others.
+
+    At region scale (tens of thousands of establishments) the map draws the companies that
+    take part in what it shows, and as many others as the limit allows, in their order.
+
+    Returns
+    -------
+    tuple
+        The kept companies (index and order kept) and how many were left out.
+    """
+    if limit is None or len(companies) <= limit:
+        return companies.copy(), 0
+    named = set(links["from_id"]) | set(links["to_id"])
+    for members in groups["members"]:
+        named.update(members.split(","))
+    in_use = companies["id"].isin(named)
+    room = max(limit - int(in_use.sum()), 0)
+    others = companies.index[~in_use][:room]
+    kept = companies[in_use | companies.index.isin(others)]
+    return kept.copy(), len(companies) - len(kept)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "DRAWN_COMPANIES",
     "DRAWN_LINKS",
     "MAP_LAYERS",
     "build_base_map",
@@ -79,6 +80,7 @@ TILES: dict[str, tuple[str, str]] = {
 }
 TILE_TIMEOUT_MS = 6000
 DRAWN_LINKS = 1000
+DRAWN_COMPANIES = 10_000
 PERIMETER_COLOUR = "#4D4D4D"
 OUTLINE_COLOUR = "#1A1A1A"
 BACKGROUND_COLOUR = "#EEF0EC"

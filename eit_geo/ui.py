@@ -35,11 +35,19 @@ from eit_geo.codes import FAMILIES, UNITS
 from eit_geo.datafiles import data_path, example_names, example_path
 from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
-from eit_geo.filters import MapFilter, apply_filter, best_links, sector_colours, sector_groups
+from eit_geo.filters import (
+    MapFilter,
+    apply_filter,
+    best_links,
+    linked_companies_first,
+    sector_colours,
+    sector_groups,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from eit_geo.loading import load_zone, load_zone_files
 from eit_geo.maps import (
     BASEMAPS,
+    DRAWN_COMPANIES,
     DRAWN_LINKS,
     build_base_map,
     clicked_feature,
@@ -434,14 +442,17 @@ def filtered(
     max_entries=16,
     hash_funcs={Zone: Zone.fingerprint, MapFilter: repr},
 )
-def map_features(zone: Zone, choice: MapFilter, lang: str) -> tuple[dict[str, dict], int]:
-    """Return the GeoJSON of the map's layers and how many leads were left out, cached.
+def map_features(zone: Zone, choice: MapFilter, lang: str) -> tuple[dict[str, dict], int, int]:
+    """Return the GeoJSON of the map's layers and how many leads and companies were left out.
 
-    At most `DRAWN_LINKS` candidate links are drawn, the best-scored.
+    At most `DRAWN_LINKS` candidate links are drawn, the best-scored, and at most
+    `DRAWN_COMPANIES` companies, those the drawn links and groups name first. Cached.
     """
     companies, links, groups = filtered(zone, choice)
     drawn, hidden = best_links(links, DRAWN_LINKS)
-    return layer_features(zone, companies, drawn, groups, lang=lang), hidden
+    companies, hidden_companies = linked_companies_first(companies, drawn, groups, DRAWN_COMPANIES)
+    features = layer_features(zone, companies, drawn, groups, lang=lang)
+    return features, hidden, hidden_companies
 
 
 def basemap_choice() -> str:
@@ -479,9 +490,11 @@ def show_map(zone: Zone, choice: MapFilter, basemap: str) -> tuple[str, str] | N
     lang = language()
     if not static_serving_on():
         st.warning(tr("map.static_off"))
-    features, hidden = map_features(zone, choice, lang)
+    features, hidden, hidden_companies = map_features(zone, choice, lang)
     if hidden:
         st.info(tr("map.best_notice", shown=DRAWN_LINKS, hidden=hidden))
+    if hidden_companies:
+        st.info(tr("map.companies_notice", shown=DRAWN_COMPANIES, hidden=hidden_companies))
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
     fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets)
     returned = st_folium(

@@ -15,6 +15,7 @@ from eit_geo.filters import (
     filter_companies,
     filter_groups,
     filter_links,
+    linked_companies_first,
     sector_colours,
     sector_group,
     sector_groups,
@@ -153,3 +154,34 @@ def test_map_filter_is_a_cache_key() -> None:
     assert hash(first) == hash(MapFilter(min_quantity=(("t/yr", 10.0),)))
     assert first != MapFilter()
     assert MapFilter(existing=False).statuses() == ("candidate",)
+
+
+def _points(ids: list[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ids}, geometry=gpd.points_from_xy(range(len(ids)), range(len(ids))), crs=4326
+    )
+
+
+def test_linked_companies_first_keeps_those_links_and_groups_name() -> None:
+    companies = _points([f"c{i}" for i in range(10)])
+    links = pd.DataFrame({"from_id": ["c9"], "to_id": ["c7"]})
+    groups = pd.DataFrame({"members": ["c8,c5"]})
+    kept, hidden = linked_companies_first(companies, links, groups, 6)
+    assert list(kept["id"]) == ["c0", "c1", "c5", "c7", "c8", "c9"]
+    assert hidden == 4
+
+
+def test_linked_companies_first_under_the_limit_keeps_all() -> None:
+    companies = _points(["a", "b", "c"])
+    links = pd.DataFrame({"from_id": ["a"], "to_id": ["b"]})
+    kept, hidden = linked_companies_first(companies, links, pd.DataFrame({"members": []}), 3)
+    assert list(kept["id"]) == ["a", "b", "c"]
+    assert hidden == 0
+
+
+def test_linked_companies_first_never_drops_a_linked_company() -> None:
+    companies = _points(["a", "b", "c", "d"])
+    links = pd.DataFrame({"from_id": ["a", "c"], "to_id": ["b", "d"]})
+    kept, hidden = linked_companies_first(companies, links, pd.DataFrame({"members": []}), 2)
+    assert list(kept["id"]) == ["a", "b", "c", "d"]
+    assert hidden == 0
