@@ -127,6 +127,7 @@ __all__ = [
     "zone_gpkg_bytes",
     "zone_groups",
     "zone_links",
+    "zone_or_stop",
 ]
 
 ZONE_ENV = "EIT_GEO_ZONE"
@@ -227,6 +228,18 @@ def current_zone() -> Zone | None:
         st.session_state[KEY_ERROR] = error
         return None
     st.session_state.pop(KEY_ERROR, None)
+    return zone
+
+
+def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:
+    """Return the session's zone; if it is invalid, say so with its problems and stop the page."""
+    zone = current_zone()
+    if zone is None:
+        st.warning(tr(message_key))
+        error = zone_error()
+        if error is not None:
+            show_errors(error)
+        st.stop()
     return zone
 
 

@@ -9,10 +9,7 @@ ui.ensure_frame()
 st.title(ui.tr("app.title"))
 st.markdown(ui.tr("app.intro"))
 
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("app.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop()
 
 st.header(zone.name)
 figures = zone_figures(zone)

@@ -6,10 +6,7 @@ from eit_geo import ui
 
 ui.ensure_frame()
 st.title(ui.tr("workshop.page_atelier"))
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("app.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop()
 st.caption(ui.tr("workshop.intro"))
 ui.participant_name()
 board = ui.workshop_board(zone)

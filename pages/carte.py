@@ -6,10 +6,7 @@ from eit_geo import ui
 
 ui.ensure_frame()
 st.title(ui.tr("map.page_map"))
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("app.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop()
 
 choice = ui.map_filter(zone)
 basemap = ui.basemap_choice()

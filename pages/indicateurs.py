@@ -7,10 +7,7 @@ from eit_geo.codes import UNITS
 
 ui.ensure_frame()
 st.title(ui.tr("indicators.title"))
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("indicators.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop("indicators.zone_invalid")
 lang = ui.language()
 st.caption(ui.tr("indicators.intro"))
 name = st.radio(

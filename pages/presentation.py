@@ -5,10 +5,7 @@ import streamlit as st
 from eit_geo import ui
 
 ui.ensure_frame()
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("app.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop()
 anonymised, _ = ui.presentation_options()
 board = ui.workshop_board(zone)
 

@@ -6,10 +6,7 @@ from eit_geo import ui
 
 ui.ensure_frame()
 st.title(ui.tr("map.page_synergies"))
-zone = ui.current_zone()
-if zone is None:
-    st.warning(ui.tr("app.zone_invalid"))
-    st.stop()
+zone = ui.zone_or_stop()
 
 choice = ui.map_filter(zone)
 st.caption(f"{ui.shown_counts(zone, choice)} — {ui.tr('map.list_intro')}")
