@@ -1011,7 +1011,8 @@ def find_mutualisations(
     """
     prep = _prepare(zone)
     overrides = _overrides(max_km)
-    parts: list[pd.DataFrame] = []
+    keys: list[tuple[str, str, str, float]] = []
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     offset = 0
     for direction in ("output", "input"):
         for (code, unit), side in _sides(prep, direction).items():
@@ -1020,23 +1021,12 @@ def find_mutualisations(
             link_km = _link_km(code, overrides)
             label = _components(side, link_km) + offset
             offset = int(label.max()) + 1
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "label": label,
-                        "company": side.company,
-                        "quantity": side.quantity,
-                        "x": side.xy[:, 0],
-                        "y": side.xy[:, 1],
-                        "direction": direction,
-                        "resource": code,
-                        "unit": unit,
-                        "max_km": link_km,
-                    }
-                )
-            )
-    members = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return _groups_frame(prep, members, min_members)
+            parts.append((label, side.rows, np.full(len(label), len(keys))))
+            keys.append((direction, code, unit, link_km))
+    if not parts:
+        return _no_groups()
+    label, rows, key = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return _groups_frame(prep, (label, rows, key), keys, min_members)
 
 
 def _components(side: _Points, link_km: float) -> np.ndarray:
@@ -1047,48 +1037,68 @@ def _components(side: _Points, link_km: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _groups_frame(prep: _Prepared, members: pd.DataFrame, min_members: int) -> gpd.GeoDataFrame:
-    """Aggregate labelled flows into groups of at least ``min_members`` companies."""
-    if members.empty:
-        empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
-        return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
-    distinct = members.drop_duplicates(["label", "company"])
-    sizes = np.bincount(distinct["label"], minlength=int(members["label"].max()) + 1)
-    members = members[sizes[members["label"].to_numpy()] >= min_members]
-    members = members.assign(member=np.asarray(prep.ids, dtype=object)[members["company"]])
-    members = members.sort_values(["label", "member"], kind="stable")
-    grouped = members.groupby("label", sort=True)
-    first = grouped.first()
-    quantity = grouped["quantity"].sum()
-    weighted = members[["x", "y"]].mul(members["quantity"], axis=0).groupby(members["label"]).sum()
-    names = members.drop_duplicates(["label", "member"]).groupby("label")["member"]
-    centre = gpd.GeoSeries(
-        gpd.points_from_xy(weighted["x"] / quantity, weighted["y"] / quantity), crs=prep.crs
-    ).to_crs(_WGS84)
-    _, group_index = np.unique(members["label"].to_numpy(), return_inverse=True)
-    points = shapely.multipoints(members[["x", "y"]].to_numpy(), indices=group_index)
-    hull = gpd.GeoSeries(
-        shapely.buffer(shapely.convex_hull(points), GROUP_BUFFER_M), crs=prep.crs
-    ).to_crs(_WGS84)
-    group_id = first["direction"] + ":" + first["resource"] + ":" + first["unit"]
-    group_id = group_id + ":" + first["member"]
+def _no_groups() -> gpd.GeoDataFrame:
+    empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
+    return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
+
+
+def _groups_frame(
+    prep: _Prepared,
+    labelled: tuple[np.ndarray, np.ndarray, np.ndarray],
+    keys: list[tuple[str, str, str, float]],
+    min_members: int,
+) -> gpd.GeoDataFrame:
+    """Aggregate labelled flows (label, flow row, key) into groups of ``min_members`` or more."""
+    label, rows, key = labelled
+    by_id = np.argsort(prep.ids.to_numpy(dtype=object))  # members listed by sorted id
+    company = np.argsort(by_id)[prep.company[rows]]
+    n_companies = len(prep.ids)
+    pairs = np.unique(label.astype(np.int64) * n_companies + company)
+    pair_label, pair_company = np.divmod(pairs, n_companies)
+    sizes = np.bincount(pair_label, minlength=int(label.max()) + 1)
+    chosen = sizes[label] >= min_members
+    if not chosen.any():
+        return _no_groups()
+    label, rows, key, company = label[chosen], rows[chosen], key[chosen], company[chosen]
+    order = np.lexsort((company, label))
+    label, rows, key, company = label[order], rows[order], key[order], company[order]
+    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
+    quantity = prep.flows["quantity"].to_numpy(dtype=float)[rows]
+    xy = prep.xy[by_id[company]]
+    total = np.add.reduceat(quantity, starts)
+    centre_xy = np.add.reduceat(xy * quantity[:, None], starts) / total[:, None]
+    centre = gpd.GeoSeries(gpd.points_from_xy(*centre_xy.T), crs=prep.crs).to_crs(_WGS84)
+    group = np.cumsum(np.r_[True, label[1:] != label[:-1]]) - 1
+    hull = shapely.buffer(
+        shapely.convex_hull(shapely.multipoints(xy, indices=group)), GROUP_BUFFER_M
+    )
+    kept = sizes[pair_label] >= min_members
+    names = prep.ids.to_numpy(dtype=object)[by_id[pair_company[kept]]]
+    cuts = np.flatnonzero(np.diff(pair_label[kept])) + 1
+    members = np.array([",".join(part) for part in np.split(names, cuts)], dtype=object)
+    meta = pd.DataFrame(keys, columns=["direction", "resource", "unit", "max_km"])
+    meta = meta.assign(family=meta["resource"].map(family_of)).iloc[key[starts]]
+    first = prep.ids.to_numpy(dtype=object)[by_id[company[starts]]]
     table = pd.DataFrame(
         {
-            "group_id": group_id.to_numpy(),
+            "group_id": (
+                meta["direction"] + ":" + meta["resource"] + ":" + meta["unit"] + ":" + first
+            ).to_numpy(),
             "kind": "mutualisation",
-            "direction": first["direction"].to_numpy(),
-            "resource": first["resource"].to_numpy(),
-            "family": first["resource"].map(family_of).to_numpy(),
-            "members": names.agg(",".join).to_numpy(),
-            "n_members": names.size().to_numpy(),
-            "quantity": quantity.to_numpy(),
-            "unit": first["unit"].to_numpy(),
-            "max_km": first["max_km"].to_numpy(),
+            "direction": meta["direction"].to_numpy(),
+            "resource": meta["resource"].to_numpy(),
+            "family": meta["family"].to_numpy(),
+            "members": members,
+            "n_members": sizes[label[starts]],
+            "quantity": total,
+            "unit": meta["unit"].to_numpy(),
+            "max_km": meta["max_km"].to_numpy(),
             "centre_lat": centre.y.to_numpy(),
             "centre_lon": centre.x.to_numpy(),
         }
     )
-    return gpd.GeoDataFrame(table, geometry=hull.to_numpy(), crs=_WGS84)
+    hulls = gpd.GeoSeries(hull, crs=prep.crs).to_crs(_WGS84)
+    return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
 
 
 # --------------------------------------------------------------------------- output
