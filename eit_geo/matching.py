@@ -1104,6 +1104,11 @@ def _groups_frame(
 # --------------------------------------------------------------------------- output
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
+_CSV_DIGITS: dict[str, int] = {
+    "distance_km": 3,
+    "score": 4,
+    **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
+}
 _GROUP_TYPES: dict[str, pa.DataType] = {
     "group_id": pa.string(),
     "direction": pa.string(),
@@ -1150,12 +1155,22 @@ def synergy_batches(
     yield pa.Table.from_arrays(columns, schema=schema)
 
 
+def _rounded(table: pa.Table) -> pa.Table:
+    """Round km to the metre, scores to 4 decimals and degrees to 6 (~0.1 m) for the CSV."""
+    for name, digits in _CSV_DIGITS.items():
+        if name in table.column_names:
+            index = table.column_names.index(name)
+            table = table.set_column(index, name, pc.round(table[name], digits))
+    return table
+
+
 def write_synergies(
     substitutions: pd.DataFrame, groups: gpd.GeoDataFrame, path: str | Path
 ) -> Path:
     """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
 
-    CSV: one row per link or group (`synergy_rows`). GeoJSON (EPSG:4326): links as lines,
+    CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
+    decimals, coordinates to 6. GeoJSON (EPSG:4326): links as lines,
     groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
     ``mutualisations``. The file is replaced only once written whole.
 
@@ -1170,7 +1185,7 @@ def write_synergies(
         raise ValueError(t("engine.bad_out", value=target.name))
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            batches = synergy_batches(substitutions, groups)
+            batches = (_rounded(batch) for batch in synergy_batches(substitutions, groups))
             first = next(batches)
             with pa_csv.CSVWriter(tmp, first.schema) as writer:
                 writer.write_table(first)
