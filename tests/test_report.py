@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import shutil
 from typing import TYPE_CHECKING
 
 import folium
@@ -187,25 +186,22 @@ def test_report_pdf_without_chromium(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         report.report_pdf("<html></html>")
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium")
-def test_report_opens_offline(kalundborg: Zone, decided: tuple, tmp_path: Path) -> None:
+def test_report_opens_offline(
+    kalundborg: Zone, decided: tuple, tmp_path: Path, browser: object
+) -> None:
     """Open the file in Chromium with every network request refused: all of it renders."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     path = tmp_path / "rapport.html"
     path.write_text(_report(kalundborg, decided), encoding="utf-8")
     requests: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
-        )
-        page = browser.new_page()
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (
-            requests.append(r.request.url), r.abort()))  # fmt: skip
-        page.goto(path.as_uri())
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
-        assert page.locator(".js-plotly-plot").count() == 2
-        assert page.locator("svg.svg-map circle").count() == len(kalundborg.companies)
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (
+        requests.append(r.request.url), r.abort()))  # fmt: skip
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert page.locator("svg.svg-map circle").count() == len(kalundborg.companies)
+    context.close()
     assert requests == []
 
 

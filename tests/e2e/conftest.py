@@ -25,7 +25,6 @@ Screenshots go to ``tests/artifacts/`` (git-ignored): look at them.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -40,14 +39,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = os.environ.get("EIT_GEO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
 DEFAULT_ZONE = "kalundborg"
@@ -155,18 +146,6 @@ def app_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
 def app_url(request: pytest.FixtureRequest, app_servers: Callable[[str], AppServer]) -> str:
     """Base URL of the app serving the test's zone (parametrize with ``indirect=True``)."""
     return app_servers(getattr(request, "param", DEFAULT_ZONE)).url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium driven by Playwright, shared by the session."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
