@@ -26,6 +26,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,6 +98,7 @@ ALL_RESOURCES = "*"
 _BREADTH = 2
 _MAX_BREADTH = 32
 _PARALLEL_ROWS = 2_000
+_THREADS = 2
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
 _WIDEN = 4
@@ -579,6 +581,7 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
     )
     keys = ["input_resource", "quality", "radius_key", "match", "conversion"]
     grouped = rules.assign(radius_key=rules["max_km"].fillna(-1.0)).groupby(keys, sort=False)
+    jobs = []
     for (input_code, _, _, _, _), members in grouped:
         radius = members["max_km"].iloc[0] * 1000.0
         radius = math.inf if math.isnan(radius) else radius
@@ -590,9 +593,15 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             ]
             if parts:
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
-                pairs = _search_group(a, needs[(input_code, unit)], radius, top_k, counts)
-                rule = rule_of[pairs.rule].astype(np.int32)
-                found.append(dataclasses.replace(pairs, rule=rule))
+                jobs.append((a, needs[(input_code, unit)], radius, rule_of))
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # KD-trees and NumPy free the GIL
+        results = pool.map(lambda job: _search_group(*job[:3], top_k), jobs)
+        for (a, b, _, rule_of), (pairs, reach_a, reach_b) in zip(jobs, results, strict=True):
+            np.add.at(counts[0], a.rows, reach_a)
+            np.add.at(counts[1], b.rows, reach_b)
+            np.add.at(counts[2], a.rows, 1)
+            counts[3][b.rows] += 1
+            found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule].astype(np.int32)))
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
     return _Search(_Pairs.concat(found), rules, *counts)
@@ -607,17 +616,16 @@ def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]
     return merged, rule_of
 
 
-def _search_group(a: _Points, b: _Points, radius: float, top_k: int, counts: np.ndarray) -> _Pairs:
+def _search_group(
+    a: _Points, b: _Points, radius: float, top_k: int
+) -> tuple[_Pairs, np.ndarray, np.ndarray]:
     """Find the best pairs between offers ``a`` and needs ``b``; ``rule`` holds ``a`` indices.
 
-    ``counts`` (partners per offer, per need, groups per offer, per need) is updated in place.
+    Also returns, for each offer and each need, how many partners of another company it has
+    within reach.
     """
     reach_a, same_a = _reach(a, b, radius)
     reach_b, same_b = _reach(b, a, radius)
-    np.add.at(counts[0], a.rows, reach_a - same_a)
-    np.add.at(counts[1], b.rows, reach_b - same_b)
-    np.add.at(counts[2], a.rows, 1)
-    counts[3][b.rows] += 1
     if top_k == 0:
         hits = _all_partners(a, b, radius)
         flags = np.ones((len(hits), 2), dtype=bool)
@@ -626,7 +634,7 @@ def _search_group(a: _Points, b: _Points, radius: float, top_k: int, counts: np.
         backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2, 3]]
         hits, flags = _merge_sides(forward, backward, len(b.rows))
     i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
-    return _Pairs(
+    pairs = _Pairs(
         a.rows[i].astype(np.int32),
         b.rows[j].astype(np.int32),
         hits[:, 2],
@@ -635,6 +643,7 @@ def _search_group(a: _Points, b: _Points, radius: float, top_k: int, counts: np.
         flags[:, 1],
         hits[:, 3],
     )
+    return pairs, reach_a - same_a, reach_b - same_b
 
 
 def _merge_sides(
