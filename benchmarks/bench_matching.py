@@ -285,7 +285,7 @@ def main() -> None:
     if args.child is not None:
         _child(args)
         return
-    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)\n")
     print("| companies | flows | stage | wall s | CPU s | peak RSS MB |")
     print("|---:|---:|---|---:|---:|---:|")
     for size in args.sizes:

@@ -63,7 +63,7 @@ def allocate(candidates: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
         raise ValueError(t("engine.missing_columns", columns=", ".join(missing)))
     if weight is not None and weight not in candidates:
         raise ValueError(t("engine.bad_weight", value=weight))
-    table = candidates.copy()
+    table = candidates
     allocated = np.zeros(len(table))
     linked = _linked(table)
     existing = (table["status"] == "existing").to_numpy()
@@ -91,8 +91,7 @@ def allocate(candidates: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
             offer_left=offer_left,
             need_left=need_left,
         )
-    table["allocated_quantity"] = allocated
-    return table
+    return candidates.assign(allocated_quantity=allocated)  # a new frame; the input is kept
 
 
 def _linked(table: pd.DataFrame) -> np.ndarray:
