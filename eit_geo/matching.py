@@ -660,6 +660,15 @@ def _merge_sides(
     return both[first], flags
 
 
+def _among(values: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """Tell which ``values`` are in ``few`` (a short array): binary search, no sort of values."""
+    if not len(few):
+        return np.zeros(len(values), dtype=bool)
+    few = np.sort(few)
+    where = np.minimum(np.searchsorted(few, values), len(few) - 1)
+    return few[where] == values
+
+
 def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Rank of each row among the rows of the same key, best score first (0-based)."""
     order = np.argsort(key + (1.0 - np.clip(score, 0.0, 1.0)) * 0.5, kind="stable")
@@ -772,8 +781,8 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
-    keys = existing.offer.astype(np.int64) * n_flows + existing.need
-    keep &= ~np.isin(pool.offer.astype(np.int64) * n_flows + pool.need, keys)
+    keep &= ~_among(pool.offer.astype(np.int64) * n_flows + pool.need,
+                    existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
     pool, score = pool.take(np.flatnonzero(keep)), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before building the table
     rows = _Pairs.concat([existing, pool])
