@@ -201,7 +201,10 @@ def _linear_programme(
     )
     limits = np.maximum(np.concatenate([offer_left[offers], need_left[needs]]), 0.0)
     bounds = np.column_stack([np.zeros(n), np.maximum(upper, 0.0)])
-    result = linprog(-value, A_ub=matrix, b_ub=limits, bounds=bounds, method="highs")
+    options = {"simplex_dual_edge_weight_strategy": "devex"}  # cheaper iterations here
+    result = linprog(
+        -value, A_ub=matrix, b_ub=limits, bounds=bounds, method="highs", options=options
+    )
     if result.x is None:
         msg = f"allocation LP failed: {result.message}"
         raise RuntimeError(msg)

@@ -1245,9 +1245,15 @@ def summary_text(
             groups=len(groups),
             more=substitutions.attrs.get("more", 0),
         ),
-        "",
-        t("engine.top_title", lang),
     ]
+    if "allocated_quantity" in substitutions:
+        used = substitutions[substitutions["allocated_quantity"] > 0]
+        totals = used.groupby("unit", observed=True)["allocated_quantity"].sum()
+        quantity = ", ".join(
+            f"{value:,.0f} {unit}".replace(",", " ") for unit, value in totals.items()
+        )
+        lines.append(t("engine.allocated", lang, quantity=quantity, candidates=len(used)))
+    lines += ["", t("engine.top_title", lang)]
     links = {
         "from_id": "col_from",
         "to_id": "col_to",
@@ -1273,10 +1279,17 @@ def summary_text(
     return "\n".join(lines)
 
 
+_TRANSLATED = ("status", "direction")
+
+
 def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> str:
     if frame.empty:
         return f"  ({t('engine.none', lang)})"
-    shown = pd.DataFrame(frame)[list(columns)].rename(
-        columns={c: t(f"engine.{key}", lang) for c, key in columns.items()}
+    shown = pd.DataFrame(frame)[list(columns)].astype(
+        {c: "str" for c in _TRANSLATED if c in columns}
     )
+    for column in _TRANSLATED:
+        if column in columns:
+            shown[column] = shown[column].map(lambda v, c=column: t(f"engine.{c}_{v}", lang))
+    shown = shown.rename(columns={c: t(f"engine.{key}", lang) for c, key in columns.items()})
     return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}".replace(",", " "))
