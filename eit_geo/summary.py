@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.indicators import format_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,10 @@ def zone_figures(zone: Zone) -> dict[str, int]:
 
 
 def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Count flows and sum quantities by family, direction and unit, with translated headers."""
+    """Count flows and sum quantities by family, direction and unit, with translated headers.
+
+    Quantities come as text written for people (``1 164 500``), in the unit of their row.
+    """
     table = (
         zone.flows.groupby(["family", "direction", "unit"], as_index=False)
         .agg(count=("flow_id", "size"), quantity=("quantity", "sum"))
@@ -36,6 +40,7 @@ def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     table["direction"] = table["direction"].map(lambda d: t(f"app.direction_{d}", lang))
     table["family"] = table["family"].map(lambda f: t(f"families.{f}", lang))
     table["unit"] = table["unit"].map(lambda u: t(f"units.{u.replace('/', '_')}", lang))
+    table["quantity"] = table["quantity"].map(lambda q: format_number(q, lang))
     return table.rename(
         columns={
             "family": t("app.family", lang),

@@ -128,6 +128,7 @@ __all__ = [
     "zone_groups",
     "zone_links",
     "zone_or_stop",
+    "zone_title",
 ]
 
 ZONE_ENV = "EIT_GEO_ZONE"
@@ -229,6 +230,14 @@ def current_zone() -> Zone | None:
         return None
     st.session_state.pop(KEY_ERROR, None)
     return zone
+
+
+def zone_title(zone: Zone) -> str:
+    """Return the name to show for a zone: a shipped example's label, else the zone's name."""
+    source = Path(zone.source) if zone.source and zone.source != "upload" else None
+    if source is not None and source.parent == example_path(DEFAULT_EXAMPLE).parent:
+        return tr(f"app.example_{source.name.replace('-', '_')}")
+    return zone.name
 
 
 def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:

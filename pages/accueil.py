@@ -1,8 +1,9 @@
-"""Home: what the tool is for and what the chosen zone holds at a glance."""
+"""Home: what the tool is for, what the chosen zone holds at a glance, where to go next."""
 
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.indicators import format_number
 from eit_geo.summary import flows_by_family, zone_figures
 
 ui.ensure_frame()
@@ -10,11 +11,22 @@ st.title(ui.tr("app.title"))
 st.markdown(ui.tr("app.intro"))
 
 zone = ui.zone_or_stop()
+lang = ui.language()
 
-st.header(zone.name)
+st.header(ui.zone_title(zone))
 figures = zone_figures(zone)
 for column, (key, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
-    column.metric(ui.tr(f"app.{key}"), f"{value:,}".replace(",", "\u202f"))
+    column.metric(ui.tr(f"app.{key}"), format_number(value, lang))
 
 st.subheader(ui.tr("app.flows_by_family"))
-st.dataframe(flows_by_family(zone, ui.language()), hide_index=True)
+st.dataframe(flows_by_family(zone, lang), hide_index=True)
+
+st.subheader(ui.tr("app.next_steps"))
+for page, key in [
+    ("pages/carte.py", "next_map"),
+    ("pages/synergies.py", "next_synergies"),
+    ("pages/indicateurs.py", "next_indicators"),
+    ("pages/atelier.py", "next_workshop"),
+    ("pages/donnees.py", "next_data"),
+]:
+    st.page_link(page, label=ui.tr(f"app.{key}"))

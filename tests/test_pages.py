@@ -61,6 +61,13 @@ def test_home() -> None:
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Entreprises"] == "12"
     assert metrics["Synergies existantes"] == "20"
+    assert metrics["Effectif total"] == "1\u202f025"
+    assert app.header[0].value == "Kalundborg (Danemark)"
+    table = app.dataframe[0].value
+    assert "1\u202f164\u202f500" in set(table["Quantité"])
+    links = [element.proto.label for element in app.get("page_link")]
+    assert len(links) == 5
+    assert links[0].startswith("Carte :")
 
 
 def test_donnees() -> None:
