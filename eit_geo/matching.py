@@ -12,12 +12,14 @@ A link scores 1 between neighbours of equal size with the same code, half as muc
 maximum distance, or when one side is four times the other (``FIT_EXPONENT`` = 0.5), and 0 at
 the maximum distance.
 
-Candidates are searched per pair of codes (output code, input code) with KD-trees: for each
-offer its best ``top_k`` needs, for each need its best ``top_k`` offers. The nearest neighbours
-are sought in a space where distance follows the score, ``(x / max_km, y / max_km, ln quantity)``,
-and the search widens for a flow only while a partner not yet seen could still score better, so
-the ranking is exact and its cost grows with the candidates kept, not with the square of the
-companies. Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
+Candidates are searched per group of rules sharing an input code, a unit, a distance and a
+quality, with KD-trees: for each offer its best ``top_k`` needs, for each need its best ``top_k``
+offers. The nearest neighbours are sought in a space where distance follows the score,
+``(x / max_km, y / max_km, ½ ln quantity)``, where a partner ``rho`` away scores at most
+``e^-rho``; the search widens for a flow only while a partner not yet seen could still score
+better (up to the ``32 × top_k`` nearest: beyond, the best of those), so the ranking is exact in
+practice and its cost grows with the candidates kept, not with the square of the companies.
+Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 """
 
 from __future__ import annotations
@@ -95,13 +97,13 @@ UNLIMITED_SCALE_KM = 50.0
 MUTUALISATION_KM = 2.0
 GROUP_BUFFER_M = 200.0
 ALL_RESOURCES = "*"
-_BREADTH = 2
-_MAX_BREADTH = 32
+_BREADTH = 2  # first search: the 2 K nearest in the score space
+_WIDEN = 4  # then 4 times more, while needed
+_MAX_BREADTH = 32  # and at most the 32 K nearest
 _PARALLEL_ROWS = 2_000
 _THREADS = 2
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
-_WIDEN = 4
 _WGS84 = "EPSG:4326"
 
 SUBSTITUTION_COLUMNS: tuple[str, ...] = (
@@ -348,17 +350,6 @@ def _score(distance_m: np.ndarray, q_a: np.ndarray, q_b: np.ndarray, radius_m: f
 
 
 # --------------------------------------------------------------------------- spatial search
-
-
-@dataclass
-class _Group:
-    """One pair of codes that match, with its distance limit and match quality."""
-
-    offers: _Points
-    needs: _Points
-    radius_m: float
-    quality: float
-    rule: int
 
 
 def _score_space(points: _Points, radius_m: float) -> np.ndarray:

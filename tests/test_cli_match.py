@@ -106,3 +106,10 @@ def test_bad_zone_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     error = capsys.readouterr().err
     assert "flows.csv" in error
     assert "company_id" in error
+
+
+def test_summary_with_allocation(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["match", "kalundborg", "--allocate"]) == 0
+    out = capsys.readouterr().out
+    assert "Allocation optimale" in out
+    assert "existante" in out
