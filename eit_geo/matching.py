@@ -588,9 +588,9 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # KD-trees and NumPy free the GIL
         results = pool.map(lambda job: _search_group(*job[:3], top_k), jobs)
         for (a, b, _, rule_of), (pairs, reach_a, reach_b) in zip(jobs, results, strict=True):
-            np.add.at(counts[0], a.rows, reach_a)
-            np.add.at(counts[1], b.rows, reach_b)
-            np.add.at(counts[2], a.rows, 1)
+            counts[0][a.rows] += reach_a  # rows are distinct within a group
+            counts[1][b.rows] += reach_b
+            counts[2][a.rows] += 1
             counts[3][b.rows] += 1
             found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule].astype(np.int32)))
     if mismatched:
