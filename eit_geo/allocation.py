@@ -9,7 +9,8 @@ candidates by a linear programme (``scipy.optimize.linprog``, HiGHS)::
                0 ≤ x_j ≤ quantity_j
 
 with ``w_j`` = 1 (most quantity exchanged) or a weight column (e.g. CO2 avoided per unit). The
-small ``TIE_BREAK`` term only chooses, among equally good allocations, the better-scored links.
+small ``TIE_BREAK`` term only chooses, among equally good allocations, the better-scored links
+(``allocation_tie_break`` in ``data/scoring.csv``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_array, vstack
 from scipy.sparse.csgraph import connected_components
 
+from eit_geo.datafiles import read_values
 from eit_geo.i18n import t
 
 __all__ = ["REQUIRED_COLUMNS", "TIE_BREAK", "allocate"]
 
-TIE_BREAK = 1e-3
+TIE_BREAK = read_values("scoring.csv")["allocation_tie_break"]  # data/README.md
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "from_flow_id",
     "to_flow_id",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["data_dir", "data_path", "example_names", "example_path", "read_table"]
+__all__ = ["data_dir", "data_path", "example_names", "example_path", "read_table", "read_values"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -61,3 +61,20 @@ def read_table(name: str) -> pd.DataFrame:
     Callers must not modify the returned frame: copy it first.
     """
     return pd.read_csv(data_path(name), dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def read_values(name: str) -> dict[str, float]:
+    """Read a shipped ``key,value,…`` table of numeric settings, e.g. ``scoring.csv``.
+
+    Parameters
+    ----------
+    name
+        File name under the data folder.
+
+    Returns
+    -------
+    dict[str, float]
+        Each row's ``value`` as a float, by ``key``.
+    """
+    table = read_table(name)
+    return dict(zip(table["key"], table["value"].astype(float), strict=True))

@@ -10,7 +10,7 @@ Substitution score (0 to 1), for an offer of quantity ``o`` and a need of quanti
 
 A link scores 1 between neighbours of equal size with the same code, half as much at half the
 maximum distance, or when one side is four times the other (``FIT_EXPONENT`` = 0.5), and 0 at
-the maximum distance.
+the maximum distance. These settings are rows of ``data/scoring.csv``.
 
 Candidates are searched per group of rules sharing an input code, a unit, a distance and a
 quality, with KD-trees: for each offer its best ``top_k`` needs, for each need its best ``top_k``
@@ -54,6 +54,7 @@ from eit_geo.codes import (
     normalise_code,
     substitution_table,
 )
+from eit_geo.datafiles import read_values
 from eit_geo.export import atomic_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
@@ -84,18 +85,17 @@ __all__ = [
 
 MaxKm = float | Mapping[str, float] | None
 
-FIT_EXPONENT = 0.5
+_SCORING = read_values("scoring.csv")  # documented in data/README.md
+FIT_EXPONENT = _SCORING["fit_exponent"]
 MATCH_QUALITY: dict[str, float] = {
-    "same_code": 1.0,
-    "ewc_subchapter": 0.9,
-    "ewc_chapter": 0.8,
-    "substitution": 0.8,
-    "existing": 1.0,
+    key.removeprefix("quality_"): value
+    for key, value in _SCORING.items()
+    if key.startswith("quality_")
 }
-CONVERSION_FACTOR = 0.75
-UNLIMITED_SCALE_KM = 50.0
-MUTUALISATION_KM = 2.0
-GROUP_BUFFER_M = 200.0
+CONVERSION_FACTOR = _SCORING["conversion_factor"]
+UNLIMITED_SCALE_KM = _SCORING["unlimited_scale_km"]
+MUTUALISATION_KM = _SCORING["mutualisation_km"]
+GROUP_BUFFER_M = _SCORING["group_buffer_m"]
 ALL_RESOURCES = "*"
 _BREADTH = 2  # first search: the 2 K nearest in the score space
 _WIDEN = 4  # then 4 times more, while needed
