@@ -285,19 +285,41 @@ def _codes(values: pd.Series) -> pd.Series:
     return values.map(mapping)
 
 
-def _check_flows(
-    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+def _required_text(
+    raw: RawTable, required: tuple[str, ...], check: _Checker
 ) -> pd.DataFrame | None:
-    check = _Checker(raw, problems, lang)
+    """Return a table's attributes as text with canonical headers, its required values checked.
+
+    None when a header collides or a required column is missing (already reported).
+    """
     frame = _normalise_headers(raw, check)
-    required = ("company_id", "direction", "resource", "quantity", "unit")
     if frame is None or not _require(frame, required, check):
         return None
     text = _as_text(frame)
     _check_required_values(text, required, check)
-    if company_ids is not None:
-        known = text["company_id"].isin(company_ids) | (text["company_id"] == "")
-        check.add_rows(~known, text["company_id"], "company_id", "validation.unknown_company")
+    return text
+
+
+def _check_known_companies(
+    text: pd.DataFrame, columns: tuple[str, ...], company_ids: set[str] | None, check: _Checker
+) -> None:
+    """Report ids of ``columns`` that are not companies (skipped if companies were unreadable)."""
+    if company_ids is None:
+        return
+    for column in columns:
+        unknown = ~text[column].isin(company_ids) & (text[column] != "")
+        check.add_rows(unknown, text[column], column, "validation.unknown_company")
+
+
+def _check_flows(
+    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+) -> pd.DataFrame | None:
+    check = _Checker(raw, problems, lang)
+    required = ("company_id", "direction", "resource", "quantity", "unit")
+    text = _required_text(raw, required, check)
+    if text is None:
+        return None
+    _check_known_companies(text, ("company_id",), company_ids, check)
     directions = text["direction"].map(lambda v: canonical_alias("direction", v) if v else "")
     check.add_rows(
         directions.isna(), text["direction"], "direction", "validation.unknown_direction"
@@ -321,15 +343,11 @@ def _check_synergies(
     raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
-    frame = _normalise_headers(raw, check)
     required = ("from_id", "to_id", "resource", "quantity", "unit")
-    if frame is None or not _require(frame, required, check):
+    text = _required_text(raw, required, check)
+    if text is None:
         return None
-    text = _as_text(frame)
-    _check_required_values(text, required, check)
-    for column in ("from_id", "to_id") if company_ids is not None else ():
-        unknown = ~text[column].isin(company_ids) & (text[column] != "")
-        check.add_rows(unknown, text[column], column, "validation.unknown_company")
+    _check_known_companies(text, ("from_id", "to_id"), company_ids, check)
     same = (text["from_id"] == text["to_id"]) & (text["from_id"] != "")
     check.add_rows(same, text["to_id"], "to_id", "validation.self_synergy")
     quantity, units, codes = _check_quantity_unit_resource(text, check)
