@@ -226,7 +226,7 @@ def run_size(n_companies: int, top_k: int) -> dict:
 
     def match():
         links = rank_substitutions(zone, top_k=top_k)
-        groups = find_mutualisations(zone)
+        groups = find_mutualisations(zone, geometry=False)  # as the CLI does for a CSV file
         write_synergies(links, groups, OUT / f"match-{n_companies}.csv")
         return links, groups
 

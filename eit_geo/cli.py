@@ -193,7 +193,8 @@ def _run_match(args: argparse.Namespace) -> int:
     links = matching.rank_substitutions(zone, max_km=max_km, top_k=top_k)
     if args.allocate:
         links = allocate(links)
-    groups = matching.find_mutualisations(zone)
+    hulls = args.out is not None and args.out.suffix.lower() != ".csv"  # drawn formats only
+    groups = matching.find_mutualisations(zone, geometry=hulls)
     if args.out is None:
         print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
         return 0

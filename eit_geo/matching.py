@@ -776,15 +776,17 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
                     existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
     pool, score = pool.take(np.flatnonzero(keep)), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before building the table
-    rows = _Pairs.concat([existing, pool])
+    kept = len(pool)
     scores = np.concatenate([_scores(rules, existing), score])
-    status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(len(pool), dtype=bool)]
-    synergy_quantity = np.r_[existing_quantity, np.full(len(pool), np.nan)]
     order = np.argsort(-scores, kind="stable")
+    rows = _Pairs.concat([existing, pool]).take(order)
+    del pool, score  # only the ordered rows stay in memory
+    status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(kept, dtype=bool)]
+    synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)]
     table = _flow_rows(
         prep,
         search,
-        rows.take(order),
+        rows,
         score=scores[order],
         existing=status[order],
         synergy_quantity=synergy_quantity[order],
@@ -794,7 +796,7 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
             [table, _flowless_rows(prep, unmatched, _overrides(max_km))], ignore_index=True
         )
     found = int(search.offer_count.sum())
-    table.attrs.update(found=found, kept=len(pool), more=max(found - len(rows), 0))
+    table.attrs.update(found=found, kept=kept, more=max(found - len(rows), 0))
     return table
 
 
@@ -992,8 +994,8 @@ def _link_km(code: str, overrides: Mapping[str, float]) -> float:
 
 
 def find_mutualisations(
-    zone: Zone, *, max_km: MaxKm = None, min_members: int = 2
-) -> gpd.GeoDataFrame:
+    zone: Zone, *, max_km: MaxKm = None, min_members: int = 2, geometry: bool = True
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Find groups of nearby companies giving out, or taking in, the same resource.
 
     Two companies are neighbours when at most ``max_km`` apart; a group is a set of companies
@@ -1010,10 +1012,13 @@ def find_mutualisations(
         resource or ``{code_or_family: km}``, as in `find_substitutions`.
     min_members
         Fewest companies in a group.
+    geometry
+        False for a plain DataFrame without the hulls (a CSV file or a summary does not need
+        them; same rows and columns otherwise).
 
     Returns
     -------
-    geopandas.GeoDataFrame
+    geopandas.GeoDataFrame or pandas.DataFrame
         `MUTUALISATION_COLUMNS`; ``members`` is the sorted company ids joined by commas,
         ``quantity`` the total of the members' flows, the centre is weighted by quantity and the
         geometry is the convex hull of the members buffered by 200 m (EPSG:4326).
@@ -1033,9 +1038,9 @@ def find_mutualisations(
             parts.append((label, side.rows, np.full(len(label), len(keys))))
             keys.append((direction, code, unit, link_km))
     if not parts:
-        return _no_groups()
+        return _no_groups(geometry=geometry)
     label, rows, key = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return _groups_frame(prep, (label, rows, key), keys, min_members)
+    return _groups_frame(prep, (label, rows, key), keys, min_members, geometry=geometry)
 
 
 def _components(side: _Points, link_km: float) -> np.ndarray:
@@ -1046,8 +1051,10 @@ def _components(side: _Points, link_km: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _no_groups() -> gpd.GeoDataFrame:
+def _no_groups(*, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
     empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
+    if not geometry:
+        return empty
     return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
 
 
@@ -1056,7 +1063,9 @@ def _groups_frame(
     labelled: tuple[np.ndarray, np.ndarray, np.ndarray],
     keys: list[tuple[str, str, str, float]],
     min_members: int,
-) -> gpd.GeoDataFrame:
+    *,
+    geometry: bool = True,
+) -> gpd.GeoDataFrame | pd.DataFrame:
     """Aggregate labelled flows (label, flow row, key) into groups of ``min_members`` or more."""
     label, rows, key = labelled
     by_id = np.argsort(prep.ids.to_numpy(dtype=object))  # members listed by sorted id
@@ -1067,7 +1076,7 @@ def _groups_frame(
     sizes = np.bincount(pair_label, minlength=int(label.max()) + 1)
     chosen = sizes[label] >= min_members
     if not chosen.any():
-        return _no_groups()
+        return _no_groups(geometry=geometry)
     label, rows, key, company = label[chosen], rows[chosen], key[chosen], company[chosen]
     order = np.lexsort((company, label))
     label, rows, key, company = label[order], rows[order], key[order], company[order]
@@ -1077,10 +1086,6 @@ def _groups_frame(
     total = np.add.reduceat(quantity, starts)
     centre_xy = np.add.reduceat(xy * quantity[:, None], starts) / total[:, None]
     centre = gpd.GeoSeries(gpd.points_from_xy(*centre_xy.T), crs=prep.crs).to_crs(_WGS84)
-    group = np.cumsum(np.r_[True, label[1:] != label[:-1]]) - 1
-    hull = shapely.buffer(
-        shapely.convex_hull(shapely.multipoints(xy, indices=group)), GROUP_BUFFER_M
-    )
     kept = sizes[pair_label] >= min_members
     names = prep.ids.to_numpy(dtype=object)[by_id[pair_company[kept]]]
     cuts = np.flatnonzero(np.diff(pair_label[kept])) + 1
@@ -1105,6 +1110,12 @@ def _groups_frame(
             "centre_lat": centre.y.to_numpy(),
             "centre_lon": centre.x.to_numpy(),
         }
+    )
+    if not geometry:
+        return table
+    group = np.cumsum(np.r_[True, label[1:] != label[:-1]]) - 1
+    hull = shapely.buffer(
+        shapely.convex_hull(shapely.multipoints(xy, indices=group)), GROUP_BUFFER_M
     )
     hulls = gpd.GeoSeries(hull, crs=prep.crs).to_crs(_WGS84)
     return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
@@ -1173,14 +1184,12 @@ def _rounded(table: pa.Table) -> pa.Table:
     return table
 
 
-def write_synergies(
-    substitutions: pd.DataFrame, groups: gpd.GeoDataFrame, path: str | Path
-) -> Path:
+def write_synergies(substitutions: pd.DataFrame, groups: pd.DataFrame, path: str | Path) -> Path:
     """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
 
     CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
-    decimals, coordinates to 6. GeoJSON (EPSG:4326): links as lines,
-    groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
+    decimals, coordinates to 6; ``groups`` may come without geometry. GeoJSON (EPSG:4326):
+    links as lines, groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
     ``mutualisations``. The file is replaced only once written whole.
 
     Raises

@@ -376,6 +376,15 @@ def test_mutualisation_groups() -> None:
     assert groups.geometry.iloc[0].contains(gpd.points_from_xy([3.0], [45.0])[0])
 
 
+@pytest.mark.parametrize("name", ["groups", "kalundborg"])
+def test_mutualisations_without_geometry_are_the_same_rows(name: str) -> None:
+    z = zone(name) if name == "groups" else load_zone(example_path(name))
+    with_hulls = find_mutualisations(z)
+    plain = find_mutualisations(z, geometry=False)
+    assert not isinstance(plain, gpd.GeoDataFrame)
+    pd.testing.assert_frame_equal(plain, pd.DataFrame(with_hulls.drop(columns="geometry")))
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
