@@ -1,4 +1,4 @@
-"""Faults: a writer killed in the middle of an export leaves the previous file intact."""
+"""Faults: a writer killed in the middle of an export or of saving decisions loses nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eit_geo import load_zone
+from eit_geo import load_zone, store
 from eit_geo.datafiles import example_path
 from eit_geo.export import export_zone
 
@@ -86,3 +86,56 @@ def test_failed_export_keeps_previous_file(tmp_path: Path) -> None:
         export_zone(zone, target, extra_layers=broken)  # type: ignore[arg-type]
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["zone.gpkg"]
+
+
+# A child process that records decisions as fast as it can, printing each version it committed.
+DECISION_WRITER = """
+import sys
+from eit_geo import store
+
+engine = store.open_store(sys.argv[1])
+print("ready", flush=True)
+version = 0
+while True:
+    status = ("retained", "rejected", "to_study")[version % 3]
+    store.record_decision(
+        engine, "zone", "a>b:steam>steam", {"status": status, "comment": "x" * 2000},
+        participant="writer",
+    )
+    version += 1
+    print(version, flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.5, 1.2])
+def test_killed_decision_writer_leaves_the_store_consistent(tmp_path: Path, delay: float) -> None:
+    url = f"sqlite:///{tmp_path / 'decisions.sqlite'}"
+    engine = store.open_store(url)
+    store.record_decision(
+        engine, "zone", "kept>x:steam>steam", {"status": "in_place"}, participant="before"
+    )
+    engine.dispose()
+
+    writer = subprocess.Popen(
+        [sys.executable, "-c", DECISION_WRITER, url], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    committed = [int(line) for line in writer.stdout.read().split() if line.isdigit()]
+
+    engine = store.open_store(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    decisions = store.get_decisions(engine, "zone").set_index("candidate_id")
+    assert decisions.at["kept>x:steam>steam", "status"] == "in_place"
+    # Every committed change is there, none half-written: the decision's version is the number
+    # of its history rows, and at least every version the writer reported.
+    versions = store.history(engine, "zone", "a>b:steam>steam")["version"].tolist()
+    assert versions == list(range(1, len(versions) + 1))
+    if versions:
+        assert decisions.at["a>b:steam>steam", "version"] == len(versions)
+    assert len(versions) >= (committed[-1] if committed else 0)
+    engine.dispose()
