@@ -1,0 +1,27 @@
+"""The zone at a glance: headline counts and flows by family."""
+
+from __future__ import annotations
+
+from eit_geo import load_zone
+from eit_geo.datafiles import example_path
+from eit_geo.summary import flows_by_family, zone_figures
+
+
+def test_zone_figures_count_the_example() -> None:
+    zone = load_zone(example_path("kalundborg"))
+    figures = zone_figures(zone)
+    assert figures["companies"] == len(zone.companies)
+    assert figures["outputs"] + figures["inputs"] == len(zone.flows)
+    assert figures["existing_synergies"] == len(zone.synergies)
+    assert figures["employees"] == int(zone.companies["employees"].sum())
+
+
+def test_flows_by_family_sums_each_family_in_its_unit() -> None:
+    zone = load_zone(example_path("kalundborg"))
+    table = flows_by_family(zone, "en")
+    assert list(table.columns) == ["Family", "Direction", "Unit", "Count", "Quantity"]
+    assert table["Count"].sum() == len(zone.flows)
+    water_out = table[(table["Family"] == "Water") & (table["Direction"] == "output")]
+    expected = zone.flows.query("family == 'water' and direction == 'output'")["quantity"].sum()
+    assert water_out["Quantity"].item() == f"{expected:,.0f}"
+    assert water_out["Unit"].item() == "m³/yr"
