@@ -93,7 +93,8 @@ def normalise_code(raw: object) -> str | None:
     Core codes are lower case (``steam``); EWC codes are six digits in pairs with an optional
     ``*`` (``10 01 02``, ``16 01 07*``); EWC chapters are ``10`` and sub-chapters ``10 01``.
     An odd number of digits gets back the leading zero a spreadsheet drops (``20204`` is
-    ``02 02 04``).
+    ``02 02 04``). French names of core codes are accepted (``vapeur``, ``Eaux usées traitées``,
+    ``gypse``: ``data/aliases.csv``).
     """
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
         return None
@@ -112,6 +113,7 @@ def normalise_code(raw: object) -> str | None:
         code = " ".join(parts) + star
         return code if _ewc_known(code) else None
     folded = fold_text(text)
+    folded = _aliases("resource").get(folded, folded)
     return folded if folded in resource_table().index else None
 
 

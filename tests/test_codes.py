@@ -55,7 +55,7 @@ def test_normalise_code(raw: str, expected: str) -> None:
     "raw",
     [
         "unobtainium",
-        "vapeur",
+        "vapeur sèche",
         "99 01 02",
         "00 01 02",
         "21",
@@ -239,3 +239,19 @@ def test_substitution_codes_are_canonical() -> None:
     table = substitution_table()
     assert len(table) == len(raw)
     assert all(normalise_code(code) == code for code in (*table["output"], *table["input"]))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("vapeur", "steam"),
+        ("Vapeur", "steam"),
+        ("Eaux usées traitées", "treated_wastewater"),
+        ("chaleur fatale", "waste_heat"),
+        ("gypse", "gypsum"),
+        ("Électricité", "electricity"),
+        ("vapeurs d'eau", None),
+    ],
+)
+def test_french_names_of_core_codes(raw: str, expected: str | None) -> None:
+    assert normalise_code(raw) == expected
