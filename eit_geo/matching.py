@@ -436,7 +436,10 @@ def _pair_grid(
     src: _Points, dst: _Points, todo: np.ndarray, nearest: np.ndarray, radius_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return metres and scores (−inf when out of reach or the same company) of a grid."""
-    dist = np.hypot(*(dst.xy[nearest] - src.xy[todo][:, None, :]).transpose(2, 0, 1))
+    origin = src.xy[todo]
+    dist = np.hypot(
+        dst.xy[:, 0][nearest] - origin[:, 0, None], dst.xy[:, 1][nearest] - origin[:, 1, None]
+    )
     ok = (dist <= radius_m * (1 + 1e-9)) & (dst.company[nearest] != src.company[todo][:, None])
     score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m)
     return dist, np.where(ok, score, -np.inf)
