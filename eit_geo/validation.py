@@ -41,13 +41,15 @@ class _Checker:
         self.file = raw.file
         self.problems = problems
         self.lang = lang
+        self.headers: dict[str, str] = {}  # canonical name -> header as the user wrote it
 
     def add(
         self, row: int | None, column: str | None, value: object, key: str, **kw: object
     ) -> None:
         text = None if value is None else str(value)
         message = t(key, self.lang, **kw)
-        self.problems.append(Problem(self.file, row, column, text, message, self.lang))
+        shown = self.headers.get(column, column) if column is not None else None
+        self.problems.append(Problem(self.file, row, shown, text, message, self.lang))
 
     def add_rows(self, mask: pd.Series, values: pd.Series, column: str, key: str) -> None:
         for row in mask[mask].index:
@@ -104,6 +106,8 @@ def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
         seen.add(name or "")
     if not ok:
         return None
+    headers = zip(frame.columns, names, strict=True)
+    check.headers = {name: str(original).strip() for original, name in headers}
     renamed = frame.set_axis(names, axis=1)
     return renamed.drop(columns=[c for c in _DERIVED if c in renamed and c not in ("lat", "lon")])
 

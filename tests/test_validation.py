@@ -279,17 +279,18 @@ def test_many_faults_are_all_reported_at_once(
     ) in text.splitlines()
 
 
-def test_french_spreadsheet_problems_name_file_and_spreadsheet_row(
+def test_french_spreadsheet_problems_name_file_spreadsheet_row_and_header(
     zones_dir: Path, copy_zone: Callable[[Path], Path]
 ) -> None:
+    """A French file's problems name its columns as the user wrote them (quantité, unité)."""
     folder = copy_zone(zones_dir / "francais-cp1252")
     path = folder / "flux.csv"
     path.write_bytes(path.read_bytes().replace(b"1 200,5;t/an", b"-1 200,5;kg/an"))
     with pytest.raises(ZoneError) as caught:
         load_zone(folder)
     assert caught.value.problems == [
-        Problem("flux.csv", 4, "quantity", "-1 200,5", NOT_POSITIVE),
-        Problem("flux.csv", 4, "unit", "kg/an", UNKNOWN_UNIT),
+        Problem("flux.csv", 4, "quantité", "-1 200,5", NOT_POSITIVE),
+        Problem("flux.csv", 4, "unité", "kg/an", UNKNOWN_UNIT),
     ]
 
 
