@@ -166,7 +166,8 @@ def load_zone_files(
     ZoneError
         As :func:`load_zone`.
     """
-    files = [(Path(file_name).name, data) for file_name, data in files]
+    # One file per name: a name given twice (uploaded again after a fix) keeps its last bytes.
+    files = list({Path(file_name).name: data for file_name, data in files}.items())
     reading = _Reading([], lang, max_bytes, max_rows)
     if _over_limit(name, sum(len(data) for _, data in files), reading):
         raise ZoneError(reading.problems)

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import format_number
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from eit_geo.zone import Zone
 
-__all__ = ["flows_by_family", "zone_figures"]
+__all__ = ["flows_by_family", "readable_table", "zone_figures"]
+
+# Contract columns and the ``app.*`` key of their header as users read it.
+_HEADERS = {
+    "id": "col_id",
+    "name": "col_name",
+    "sector": "col_sector",
+    "employees": "col_employees",
+    "company_id": "col_company",
+    "direction": "direction",
+    "resource": "col_resource",
+    "family": "family",
+    "quantity": "col_quantity",
+    "unit": "col_unit",
+    "label": "col_label",
+    "from_id": "col_from",
+    "to_id": "col_to",
+    "since": "col_since",
+}
 
 
 def zone_figures(zone: Zone) -> dict[str, int]:
@@ -50,3 +68,10 @@ def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
             "quantity": t("app.col_quantity", lang),
         }
     )
+
+
+def readable_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Return a zone table for people: no geometry, contract headers translated, others kept."""
+    shown = table.drop(columns=[c for c in ("geometry", "flow_id") if c in table])
+    names = {c: t(f"app.{key}", lang) for c, key in _HEADERS.items() if c in shown}
+    return pd.DataFrame(shown).rename(columns=names)

@@ -211,8 +211,13 @@ def select_example(name: str) -> None:
 
 
 def use_upload(files: list[tuple[str, bytes]]) -> None:
-    """Make uploaded files the session's zone (validated when next read)."""
-    st.session_state[KEY_UPLOAD] = tuple(files)
+    """Make uploaded files the session's zone (validated when next read).
+
+    New files rerun the app at once, so that the frame (zone picker, filters) shows them too.
+    """
+    if st.session_state.get(KEY_UPLOAD) != tuple(files):
+        st.session_state[KEY_UPLOAD] = tuple(files)
+        st.rerun()
 
 
 def current_zone() -> Zone | None:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.summary import readable_table
 
 ui.ensure_frame()
 
@@ -46,6 +47,7 @@ if zone is not None:
     companies_tab, flows_tab, synergies_tab = st.tabs(
         [ui.tr("app.companies"), ui.tr("app.flows"), ui.tr("app.existing_synergies")]
     )
-    companies_tab.dataframe(zone.companies.drop(columns="geometry"), hide_index=True)
-    flows_tab.dataframe(zone.flows, hide_index=True)
-    synergies_tab.dataframe(zone.synergies, hide_index=True)
+    lang = ui.language()
+    companies_tab.dataframe(readable_table(zone.companies, lang), hide_index=True)
+    flows_tab.dataframe(readable_table(zone.flows, lang), hide_index=True)
+    synergies_tab.dataframe(readable_table(zone.synergies, lang), hide_index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eit_geo import load_zone
 from eit_geo.datafiles import example_path
-from eit_geo.summary import flows_by_family, zone_figures
+from eit_geo.summary import flows_by_family, readable_table, zone_figures
 
 
 def test_zone_figures_count_the_example() -> None:
@@ -25,3 +25,14 @@ def test_flows_by_family_sums_each_family_in_its_unit() -> None:
     expected = zone.flows.query("family == 'water' and direction == 'output'")["quantity"].sum()
     assert water_out["Quantity"].item() == f"{expected:,.0f}"
     assert water_out["Unit"].item() == "m³/yr"
+
+
+def test_readable_table_translates_contract_headers_and_keeps_the_others() -> None:
+    zone = load_zone(example_path("kalundborg"))
+    companies = readable_table(zone.companies, "fr")
+    assert list(companies.columns[:4]) == ["Identifiant", "Nom", "Secteur (NAF)", "Effectif"]
+    assert "geometry" not in companies
+    assert "activity" in companies  # an extra column of the example, as given
+    flows = readable_table(zone.flows, "en")
+    assert list(flows.columns[:4]) == ["Company", "Direction", "Resource", "Family"]
+    assert len(flows) == len(zone.flows)
