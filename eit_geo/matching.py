@@ -1208,10 +1208,13 @@ def write_synergies(substitutions: pd.DataFrame, groups: pd.DataFrame, path: str
         if suffix == ".csv":
             batches = (_rounded(batch) for batch in synergy_batches(substitutions, groups))
             first = next(batches)
-            with pa_csv.CSVWriter(tmp, first.schema) as writer:
-                writer.write_table(first)
+            # one thread writes a batch while this one prepares the next (Arrow frees the GIL)
+            with pa_csv.CSVWriter(tmp, first.schema) as writer, ThreadPoolExecutor(1) as pool:
+                written = pool.submit(writer.write_table, first)
                 for batch in batches:
-                    writer.write_table(batch)
+                    written.result()
+                    written = pool.submit(writer.write_table, batch)
+                written.result()
             return target
         links = (
             substitutions
