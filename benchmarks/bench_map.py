@@ -51,17 +51,11 @@ from eit_geo.maps import (  # noqa: E402
     layer_features,
 )
 from eit_geo.offline import install_assets  # noqa: E402
+from eit_geo.report import HEADLESS_ARGS  # noqa: E402
 from eit_geo.zone import Zone  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--allow-file-access-from-files",
-]
+CHROMIUM_ARGS = [*HEADLESS_ARGS, "--allow-file-access-from-files"]
 KM_PER_DEG = 111.2
 FAMILIES = {
     "energy": ("steam", "MWh/yr"),

@@ -645,6 +645,16 @@ def workshop_report(
 # --------------------------------------------------------------------------- PDF
 
 
+# Flags every headless Chromium run of the project needs here (root, no GPU, a closed network).
+HEADLESS_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+
+
 def find_chromium() -> str | None:
     """Return the Chromium (or Chrome) executable: ``EIT_GEO_CHROMIUM``, else the first on PATH."""
     configured = os.environ.get(CHROMIUM_ENV)
@@ -691,11 +701,8 @@ def report_pdf(document: str, *, timeout_s: float = 120.0) -> bytes:
         command = [
             chromium,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
+            *HEADLESS_ARGS,
             "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--no-first-run",
             f"--user-data-dir={Path(folder) / 'profile'}",
             "--no-pdf-header-footer",
             "--virtual-time-budget=15000",

@@ -544,6 +544,14 @@ def _clear_selection() -> None:
     st.session_state.pop(KEY_SELECTION, None)
 
 
+def _table_or_note(table: pd.DataFrame, empty_key: str) -> None:
+    """Show a table, or a short note when it has no rows."""
+    if table.empty:
+        st.caption(tr(empty_key))
+    else:
+        st.dataframe(table, hide_index=True)
+
+
 def _facts(facts: dict[str, str]) -> None:
     st.markdown(
         "\n".join(
@@ -566,17 +574,9 @@ def show_selection(zone: Zone, choice: MapFilter, selection: tuple[str, str] | N
         st.subheader(escape_markdown(str(company["name"])))
         _facts(company_facts(company, lang))
         st.markdown(f"**{tr('map.inventory')}**")
-        inventory = company_inventory(zone, ident, lang)
-        if inventory.empty:
-            st.caption(tr("map.no_flows"))
-        else:
-            st.dataframe(inventory, hide_index=True)
+        _table_or_note(company_inventory(zone, ident, lang), "map.no_flows")
         st.markdown(f"**{tr('map.its_links')}**")
-        mine = company_links(links, ident, lang)
-        if mine.empty:
-            st.caption(tr("map.no_links"))
-        else:
-            st.dataframe(mine, hide_index=True)
+        _table_or_note(company_links(links, ident, lang), "map.no_links")
     elif kind == "link" and ident in set(links["candidate_id"]):
         link = links.loc[links["candidate_id"] == ident].iloc[0]
         st.subheader(escape_markdown(link_tip(link, lang)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from eit_geo.datafiles import data_path
 from eit_geo.loading import load_zone
+from eit_geo.report import HEADLESS_ARGS, find_chromium
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -146,14 +146,7 @@ def _write_one(table: pd.DataFrame, path: Path) -> None:
         pyogrio.write_dataframe(table, path)
 
 
-CHROMIUM = os.environ.get("EIT_GEO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+CHROMIUM = find_chromium() or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +160,6 @@ def browser() -> Iterator[object]:
         pytest.skip(f"no Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=list(HEADLESS_ARGS))
         yield chromium
         chromium.close()
