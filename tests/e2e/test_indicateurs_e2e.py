@@ -8,6 +8,7 @@ by plotly, downloadable as PNG), and a factor edit that changes the figures.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
@@ -51,8 +52,9 @@ def test_tabs_show_every_chart(page, open_page, idle, screenshot):
     for tab in ("Par famille", "Qui donne à qui", "Croissance du réseau"):
         page.get_by_role("tab", name=tab).click()
         idle()
-        visible = page.locator(PLOT).filter(visible=True)
-        assert visible.count() >= 1, tab
+        # plotly draws a chart of a hidden tab once the tab shows: wait for it, do not sample
+        visible = page.locator(PLOT).filter(visible=True).first
+        expect(visible, tab).to_be_visible(timeout=15_000)
         screenshot(f"indicateurs-{tab.split()[-1].lower()}")
 
 
