@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 
 def test_open_a_synergy_from_the_list(page, open_page, idle, outside, screenshot):
     open_page("synergies")
@@ -12,9 +14,10 @@ def test_open_a_synergy_from_the_list(page, open_page, idle, outside, screenshot
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # first row's selection box
     idle()
     page.get_by_text("Détail de la ligne choisie").wait_for(timeout=15_000)
+    # the detail may show before the rerun is over: wait for each part, do not sample at once
     heading = page.get_by_role("heading", name="→")
-    assert "Gyproc" in heading.inner_text()  # the best: refinery gas to Gyproc
-    assert page.get_by_text("Combien").first.is_visible()
-    assert page.get_by_text("Distance").first.is_visible()
+    expect(heading).to_contain_text("Gyproc", timeout=15_000)  # the best: refinery gas to Gyproc
+    expect(page.get_by_text("Combien").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Distance").first).to_be_visible(timeout=15_000)
     screenshot("synergies-kalundborg", full_page=True)
     assert outside() == []
