@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 ZONES = Path(__file__).resolve().parents[1] / "data" / "zones"
 BAD_COMPANIES = (
     "identifiant;nom;lat;lon\na;Alpha;48,85;2,35\na;Alpha bis;48,86;2,36\nb;Beta;148,86;2,37\n"
 )
 BAD_FLOWS = "entreprise;sens;ressource;quantité;unité\na;sortie;charbon;-5;MWh/an\n"
+
+
+CELLS_CONTAIN = """(texts) => {
+    const cells = Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))
+        .map(e => e.textContent);
+    return texts.every(text => cells.some(cell => cell.includes(text)));
+}"""
+
+
+def _cells(page: object, *expected: str) -> list[str]:
+    """Return the text of the tables' cells once some cell holds each expected text.
+
+    The table is drawn after the alert: wait for it (up to 15 s) rather than read it at once;
+    if it never comes, return what is there so that the test's assertions say what is missing.
+    """
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(CELLS_CONTAIN, arg=list(expected), timeout=15_000)  # type: ignore[attr-defined]
+    return page.evaluate(  # type: ignore[attr-defined]
+        "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))"
+        ".map(e => e.textContent)"
+    )
 
 
 def _upload(page: object, files: list[dict[str, object]]) -> None:
@@ -34,15 +59,17 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     )
     page.get_by_text("rien n'a été chargé").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
-    alert = page.locator("[data-testid='stAlert']").first.inner_text()  # type: ignore[attr-defined]
-    assert "4 problème(s) : rien n'a été chargé." in alert
-    cells = page.evaluate(  # type: ignore[attr-defined]
-        "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))"
-        ".map(e => e.textContent)"
+    alert = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
+    expect(alert).to_contain_text("4 problème(s) : rien n'a été chargé.", timeout=15_000)
+    double, swapped, positive = (
+        "identifiant en double (déjà ligne 2)",
+        "semblent inversées",
+        "strictement positif",
     )
-    assert any("identifiant en double (déjà ligne 2)" in cell for cell in cells), cells
-    assert any("semblent inversées" in cell for cell in cells), cells
-    assert any("strictement positif" in cell for cell in cells), cells
+    cells = _cells(page, double, swapped, positive)
+    assert any(double in cell for cell in cells), cells
+    assert any(swapped in cell for cell in cells), cells
+    assert any(positive in cell for cell in cells), cells
     screenshot("donnees-import-refuse")
 
     folder = ZONES / "francais-cp1252"
@@ -53,8 +80,10 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     )
     page.get_by_text("chargée").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
-    success = page.locator("[data-testid='stAlert']").first.inner_text()  # type: ignore[attr-defined]
-    assert "entreprises" in success
-    assert "rien n'a été chargé" not in page.inner_text("body")  # type: ignore[attr-defined]
+    success = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
+    expect(success).to_contain_text("entreprises", timeout=15_000)
+    # the refusal of the first upload goes away with the rerun: wait for it to go
+    body = page.locator("body")  # type: ignore[attr-defined]
+    expect(body).not_to_contain_text("rien n'a été chargé", use_inner_text=True, timeout=15_000)
     screenshot("donnees-import-accepte")
     assert outside() == []
