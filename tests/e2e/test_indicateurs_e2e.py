@@ -7,6 +7,8 @@ by plotly, downloadable as PNG), and a factor edit that changes the figures.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -14,21 +16,25 @@ PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
 
 def metric_value(page, label):
+    """The value of a metric card, as a locator: assert on it with ``expect`` (it waits)."""
     metric = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return metric.locator("[data-testid='stMetricValue']").inner_text()
+    return metric.locator("[data-testid='stMetricValue']")
 
 
 def test_indicators_page_kalundborg(page, open_page, idle, outside, screenshot):
     open_page("indicateurs")
     page.get_by_role("heading", name="Indicateurs").wait_for()
-    assert metric_value(page, "CO₂ évité (net)").startswith("≈ 489")
-    assert metric_value(page, "Eau économisée").startswith("≈ 1")
+    starts = {"use_inner_text": True, "timeout": 15_000}
+    expect(metric_value(page, "CO₂ évité (net)")).to_have_text(re.compile(r"^≈ 489"), **starts)
+    expect(metric_value(page, "Eau économisée")).to_have_text(re.compile(r"^≈ 1"), **starts)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="Facteurs manquants")
-    assert "landfill_nonhazardous_industrial" in warning.inner_text()
+    expect(warning).to_contain_text("landfill_nonhazardous_industrial", timeout=15_000)
     published = page.locator("[data-testid='stDataFrame']").first
     published.wait_for()
     page.wait_for_selector(PLOT)
-    assert page.locator(PLOT).first.locator(".main-svg").count() > 0  # drawn by plotly.js
+    # plotly.js adds its SVG a moment after the chart's div: wait for it, do not count at once
+    drawn = page.locator(PLOT).first.locator(".main-svg").first
+    expect(drawn).to_be_attached(timeout=15_000)  # drawn by plotly.js
     page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page in one picture
     idle()
     screenshot("indicateurs-kalundborg")
@@ -65,5 +71,6 @@ def test_optimal_scenario_rural_park(page, open_page, idle, screenshot):
     page.get_by_text("Existantes + allocation optimale des pistes").click()
     idle()
     delta = page.locator("[data-testid='stMetric']").filter(has_text="Tonnes détournées")
-    assert "+" in delta.locator("[data-testid='stMetricDelta']").inner_text()
+    # the delta shows once the rerun of the new scenario is drawn: wait for it
+    expect(delta.locator("[data-testid='stMetricDelta']")).to_contain_text("+", timeout=15_000)
     screenshot("indicateurs-parc-rural-optimal")
