@@ -6,10 +6,13 @@ that no outside host was contacted (tiles excepted) and saves a screenshot to lo
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 MAP_FRAME = re.compile(r"streamlit_folium")
 COUNT_FEATURES = """() => {
@@ -32,6 +35,9 @@ POINT_OF = """(id) => {
     return point && {x: point.x, y: point.y};
 }"""
 KALUNDBORG = {"company": 12, "existing": 20, "candidate": 9}
+CELLS = """() => Array.from(document.querySelectorAll(
+    '[data-testid=stDataFrame] td, [data-testid=stDataFrame] th')).map(e => e.textContent)"""
+WAIT_S = 15_000
 
 
 def map_frame(page):
@@ -56,13 +62,34 @@ def counts(page) -> dict[str, int]:
     return map_frame(page).evaluate(COUNT_FEATURES)
 
 
-def table_cells(page) -> list[str]:
-    """Return the text of every cell of the page's tables (drawn on a canvas, mirrored in DOM)."""
+def counts_when(frame, condition: str) -> dict[str, int]:
+    """Return the features' counts once ``condition`` (JavaScript on ``n``) holds, or at 15 s.
+
+    The test asserts on what is returned: waiting first keeps a map that is still drawing from
+    failing it, and a map that never gets there still fails it, with the counts it has.
+    """
+    with contextlib.suppress(PlaywrightTimeout):
+        frame.wait_for_function(
+            f"() => {{ const n = ({COUNT_FEATURES})(); return {condition}; }}", timeout=WAIT_S
+        )
+    return frame.evaluate(COUNT_FEATURES)
+
+
+def table_cells(page, *expected: str) -> list[str]:
+    """Return the text of every cell of the page's tables (drawn on a canvas, mirrored in DOM).
+
+    With ``expected``, first wait (up to 15 s) until each is a cell: the tables of a rerun do
+    not all show at once. The test asserts on what is returned, which may still lack them.
+    """
     page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] td').length")
-    return page.evaluate(
-        "() => Array.from(document.querySelectorAll("
-        "'[data-testid=stDataFrame] td, [data-testid=stDataFrame] th')).map(e => e.textContent)"
-    )
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            f"(texts) => {{ const cells = ({CELLS})(); "
+            "return texts.every(text => cells.includes(text)); }",
+            arg=list(expected),
+            timeout=WAIT_S,
+        )
+    return page.evaluate(CELLS)
 
 
 def hover_company(page, company_id: str) -> str:
@@ -92,14 +119,20 @@ def test_map_drawn_offline_with_companies_and_links(page, open_page, idle, outsi
         "() => window.map.getContainer().getAttribute('data-basemap') === 'offline'",
         timeout=15_000,
     )
-    found = frame.evaluate(COUNT_FEATURES)
+    links = KALUNDBORG["existing"] + KALUNDBORG["candidate"]
+    found = counts_when(
+        frame,
+        f"n.company === {KALUNDBORG['company']} && n.link === {links}"
+        " && n.arrow === n.link && n.group > 0",
+    )
     assert found["company"] == KALUNDBORG["company"]
-    assert found["link"] == KALUNDBORG["existing"] + KALUNDBORG["candidate"]
+    assert found["link"] == links
     assert found["arrow"] == found["link"]
     assert found["group"] > 0
-    assert frame.get_by_text("Légende").is_visible()
-    assert frame.get_by_text("Fond de carte indisponible").is_visible()
-    assert page.get_by_text("12 entreprises, 20 synergies existantes, 9 pistes").is_visible()
+    expect(frame.get_by_text("Légende")).to_be_visible(timeout=WAIT_S)
+    expect(frame.get_by_text("Fond de carte indisponible")).to_be_visible(timeout=WAIT_S)
+    caption = page.get_by_text("12 entreprises, 20 synergies existantes, 9 pistes")
+    expect(caption).to_be_visible(timeout=WAIT_S)
     idle()
     screenshot("carte-kalundborg")
     assert outside() == []
@@ -111,8 +144,8 @@ def test_click_on_company_shows_inventory(page, open_page, idle, outside, screen
     click_company(page, "kommune")
     idle()
     page.get_by_role("heading", name="Kalundborg Kommune").wait_for(timeout=15_000)
-    assert page.get_by_text("Inventaire des flux").is_visible()
-    cells = table_cells(page)
+    expect(page.get_by_text("Inventaire des flux")).to_be_visible(timeout=WAIT_S)
+    cells = table_cells(page, "Granulats", "10\u202f000 t/an", "ARGO (ex KARA/Noveren)")
     assert "Granulats" in cells  # its need
     assert "10\u202f000 t/an" in cells  # with the quantity, in French units
     assert "ARGO (ex KARA/Noveren)" in cells, cells  # and its candidates
@@ -124,7 +157,7 @@ def test_filter_change_changes_links_without_reloading(page, open_page, idle, ou
     open_page("carte")
     frame = map_frame(page)
     frame.evaluate("() => { window.__probe = 'same map'; }")
-    before = frame.evaluate(COUNT_FEATURES)
+    before = counts_when(frame, f"n.link === {KALUNDBORG['existing'] + KALUNDBORG['candidate']}")
     page.get_by_test_id("stSidebar").get_by_text("Pistes de substitution").click()
     idle()
     frame.wait_for_function(
@@ -135,7 +168,7 @@ def test_filter_change_changes_links_without_reloading(page, open_page, idle, ou
     assert after["link"] == KALUNDBORG["existing"]
     assert after["company"] == before["company"]
     assert frame.evaluate("() => window.__probe") == "same map"  # not reloaded: no flicker
-    assert page.get_by_text("0 pistes de substitution").is_visible()
+    expect(page.get_by_text("0 pistes de substitution")).to_be_visible(timeout=WAIT_S)
     screenshot("carte-filtre-sans-pistes")
     assert outside() == []
 
@@ -148,9 +181,10 @@ def test_language_switch_changes_labels(page, open_page, idle, outside, screensh
     page.get_by_role("heading", name="Map", exact=True).wait_for(timeout=15_000)
     frame = map_frame(page)
     frame.get_by_text("Legend").wait_for(timeout=15_000)
-    assert frame.get_by_text("Existing synergies").count() >= 1
-    assert page.get_by_test_id("stSidebar").get_by_text("Substitution leads").is_visible()
-    assert page.get_by_text("12 companies, 20 existing synergies").is_visible()
+    expect(frame.get_by_text("Existing synergies").first).to_be_attached(timeout=WAIT_S)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Substitution leads")).to_be_visible(timeout=WAIT_S)
+    expect(page.get_by_text("12 companies, 20 existing synergies")).to_be_visible(timeout=WAIT_S)
     screenshot("carte-english")
     assert outside() == []
 
@@ -167,7 +201,9 @@ def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screens
     frame = map_frame(page)
     frame.wait_for_function(f"() => ({COUNT_FEATURES})().company === {KALUNDBORG['company']}")
     page.wait_for_timeout(1000)
-    assert frame.locator(".leaflet-tile").count() == 0
-    assert frame.get_by_text("Fond de carte indisponible").count() == 0  # chosen, not a failure
+    # waited for, not counted once: the tiles of the map before the change may still be there
+    expect(frame.locator(".leaflet-tile")).to_have_count(0, timeout=WAIT_S)
+    # chosen, not a failure
+    expect(frame.get_by_text("Fond de carte indisponible")).to_have_count(0, timeout=WAIT_S)
     assert [url for url in request_log if "tile" in url or "cartocdn" in url] == []
     screenshot("carte-sans-fond")
