@@ -190,17 +190,18 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    links = matching.rank_substitutions(zone, max_km=max_km, top_k=top_k)
+    ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
+    csv = args.out is not None and args.out.suffix.lower() == ".csv"
+    # a CSV file is written from the ranked arrays by chunks; the rest needs the whole table
+    links = ranked if csv and not args.allocate else ranked.table()
     if args.allocate:
         links = allocate(links)
-    hulls = args.out is not None and args.out.suffix.lower() != ".csv"  # drawn formats only
-    groups = matching.find_mutualisations(zone, geometry=hulls)
+    groups = matching.find_mutualisations(zone, geometry=args.out is not None and not csv)
     if args.out is None:
         print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
         return 0
     matching.write_synergies(links, groups, args.out)
-    existing = int((links["status"] == "existing").sum())
-    values = {"substitutions": len(links), "existing": existing, "groups": len(groups)}
+    values = {"substitutions": len(ranked), "existing": ranked.existing, "groups": len(groups)}
     print(t("engine.written", args.lang, path=args.out, **values))
     return 0
 

@@ -24,10 +24,13 @@ Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
+import itertools
 import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +74,12 @@ __all__ = [
     "SUBSTITUTION_COLUMNS",
     "UNLIMITED_SCALE_KM",
     "MaxKm",
+    "RankedLinks",
     "find_mutualisations",
     "find_substitutions",
     "links_frame",
     "parse_max_km",
+    "rank_links",
     "rank_substitutions",
     "resolve_max_km",
     "substitution_table_frame",
@@ -100,7 +105,6 @@ ALL_RESOURCES = "*"
 _BREADTH = 2  # first search: the 2 K nearest in the score space
 _WIDEN = 4  # then 4 times more, while needed
 _MAX_BREADTH = 32  # and at most the 32 K nearest
-_PARALLEL_ROWS = 2_000
 _THREADS = 2
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
@@ -394,7 +398,7 @@ def _best_partners(
     while todo.size:
         widen = []
         for rows in _chunks(todo, width):
-            rho, nearest = tree.query(space[rows], k=width, workers=_workers(rows))
+            rho, nearest = tree.query(space[rows], k=width)
             rho, nearest = rho.reshape(len(rows), width), nearest.reshape(len(rows), width)
             dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
             nearest, dist, score = _top(k, nearest, dist, score)
@@ -409,11 +413,6 @@ def _best_partners(
         found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
         todo = todo[~few]
     return np.concatenate(found)
-
-
-def _workers(rows: np.ndarray) -> int:
-    """Use every core for large queries only (starting threads costs more than small ones)."""
-    return -1 if len(rows) >= _PARALLEL_ROWS else 1
 
 
 def _chunks(rows: np.ndarray, width: int) -> list[np.ndarray]:
@@ -463,9 +462,7 @@ def _within_reach(
     for bucket in np.unique(buckets):
         width = min(len(dst.rows), 2**bucket)
         for rows in _chunks(todo[buckets == bucket], width):
-            dist, nearest = dst.tree.query(
-                src.xy[rows], k=width, distance_upper_bound=upper, workers=_workers(rows)
-            )
+            dist, nearest = dst.tree.query(src.xy[rows], k=width, distance_upper_bound=upper)
             dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
             seen = np.isfinite(dist)
             nearest = np.where(seen, nearest, 0)
@@ -497,9 +494,7 @@ def _reach(src: _Points, dst: _Points, radius_m: float) -> tuple[np.ndarray, np.
     same = np.bincount(dst.company, minlength=int(src.company.max()) + 1)[src.company]
     if math.isinf(radius_m):
         return np.full(len(src.rows), len(dst.rows)), same
-    total = dst.tree.query_ball_point(
-        src.xy, radius_m * (1 + 1e-9), return_length=True, workers=_workers(src.rows)
-    )
+    total = dst.tree.query_ball_point(src.xy, radius_m * (1 + 1e-9), return_length=True)
     return np.asarray(total), same
 
 
@@ -588,9 +583,16 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             if parts:
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
                 jobs.append((a, needs[(input_code, unit)], radius, rule_of))
+    # largest groups first, so that both threads end together (each query uses one core);
+    # results are read in the groups' own order, so the output does not depend on timing
+    sizes = [len(job[0].rows) + len(job[1].rows) for job in jobs]
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # KD-trees and NumPy free the GIL
-        results = pool.map(lambda job: _search_group(*job[:3], top_k), jobs)
-        for (a, b, _, rule_of), (pairs, reach_a, reach_b) in zip(jobs, results, strict=True):
+        pending = {
+            index: pool.submit(_search_group, *jobs[index][:3], top_k)
+            for index in sorted(range(len(jobs)), key=sizes.__getitem__, reverse=True)
+        }
+        for index, (a, b, _, rule_of) in enumerate(jobs):
+            pairs, reach_a, reach_b = pending.pop(index).result()
             counts[0][a.rows] += reach_a  # rows are distinct within a group
             counts[1][b.rows] += reach_b
             counts[2][a.rows] += 1
@@ -766,6 +768,15 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     millions of rows). ``attrs`` holds ``found`` (offer-need pairs
     within reach), ``kept`` and ``more`` (found but not kept).
     """
+    return rank_links(zone, max_km=max_km, top_k=top_k).table()
+
+
+def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLinks:
+    """Find and rank substitution candidates, and keep them as arrays (`RankedLinks`).
+
+    What `rank_substitutions` returns, before its rows are made: a file can then be written by
+    chunks (`write_synergies`) without the whole table in memory.
+    """
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
@@ -778,7 +789,7 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     keep &= ~_among(pool.offer.astype(np.int64) * n_flows + pool.need,
                     existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
     pool, score = pool.take(np.flatnonzero(keep)), score[keep]
-    search.pairs = _Pairs.empty()  # free the searched pairs before building the table
+    search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
     kept = len(pool)
     scores = np.concatenate([_scores(rules, existing), score])
     order = np.argsort(-scores, kind="stable")
@@ -786,90 +797,152 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     del pool, score  # only the ordered rows stay in memory
     status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(kept, dtype=bool)]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)]
-    table = _flow_rows(
+    return RankedLinks(
         prep,
         search,
         rows,
         score=scores[order],
         existing=status[order],
         synergy_quantity=synergy_quantity[order],
+        unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
+        kept=kept,
     )
-    if len(unmatched):
-        table = pd.concat(
-            [table, _flowless_rows(prep, unmatched, _overrides(max_km))], ignore_index=True
-        )
-    found = int(search.offer_count.sum())
-    table.attrs.update(found=found, kept=kept, more=max(found - len(rows), 0))
-    return table
 
 
-def _flow_rows(
-    prep: _Prepared,
-    search: _Search,
-    rows: _Pairs,
-    *,
-    score: np.ndarray,
-    existing: np.ndarray,
-    synergy_quantity: np.ndarray,
-) -> pd.DataFrame:
-    flows, rules = prep.flows, search.rules
-    a, b = prep.company[rows.offer], prep.company[rows.need]
-    quantity = flows["quantity"].to_numpy(dtype=float)
-    offer_q, need_q = quantity[rows.offer], quantity[rows.need]
-    flow_id = flows["flow_id"].to_numpy()
-    per_offer = np.bincount(rows.offer, minlength=len(flows))
-    per_need = np.bincount(rows.need, minlength=len(flows))
-    columns: dict[str, object] = {
-        "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
-        "status": _coded(existing.astype(np.int64), ["candidate", "existing"]),
-        "from_id": _coded(a, prep.ids),
-        "to_id": _coded(b, prep.ids),
-        "from_name": _coded_text(a, prep.names),
-        "to_name": _coded_text(b, prep.names),
-        "from_flow_id": flow_id[rows.offer],
-        "to_flow_id": flow_id[rows.need],
-        **{
-            column: _coded_text(rows.rule, rules[column])
-            for column in ("resource", "input_resource", "family", "match", "conversion")
-        },
-        "quantity": np.minimum(offer_q, need_q),
-        "offer_quantity": offer_q,
-        "need_quantity": need_q,
-        "existing_quantity": synergy_quantity,
-        "unit": _coded_text(rows.offer, flows["unit"]),
-        "distance_km": rows.metres / 1000.0,
-        "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
-        "score": score,
-        "more_for_offer": np.maximum(search.offer_count[rows.offer] - per_offer[rows.offer], 0),
-        "more_for_need": np.maximum(search.need_count[rows.need] - per_need[rows.need], 0),
-        "from_lon": prep.lonlat[a, 0],
-        "from_lat": prep.lonlat[a, 1],
-        "to_lon": prep.lonlat[b, 0],
-        "to_lat": prep.lonlat[b, 1],
-    }
-    codes = _coded_text(rows.rule, rules["resource"] + ">" + rules["input_resource"])
-    twins = _twins(flows, rows)
-    ids = _candidate_ids(columns, codes, twins)
-    order = [*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]
-    table = {"candidate_id": ids.array, **{c: columns[c] for c in order[1:]}}
-    return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
+class RankedLinks:
+    """Ranked substitution candidates as arrays; their table rows are made on demand.
+
+    ``len`` counts the rows, `existing` those of existing synergies, `table` makes them all
+    (what `rank_substitutions` returns) and `chunks` a few at a time, in the same order.
+    """
+
+    def __init__(
+        self,
+        prep: _Prepared,
+        search: _Search,
+        rows: _Pairs,
+        *,
+        score: np.ndarray,
+        existing: np.ndarray,
+        synergy_quantity: np.ndarray,
+        unmatched: pd.DataFrame | None,
+        kept: int,
+    ) -> None:
+        self._prep, self._search, self._rows = prep, search, rows
+        self._score, self._existing, self._synergy_quantity = score, existing, synergy_quantity
+        self._unmatched = unmatched
+        flows, rules = prep.flows, search.rules
+        n_flows = len(flows)
+        self._more_for_offer = search.offer_count - np.bincount(rows.offer, minlength=n_flows)
+        self._more_for_need = search.need_count - np.bincount(rows.need, minlength=n_flows)
+        self._twice = flows.duplicated(["company_id", "direction", "resource"], keep=False)
+        self._text = {
+            "name": _factorized(prep.names),
+            "unit": _factorized(flows["unit"]),
+            "codes": _factorized(rules["resource"] + ">" + rules["input_resource"]),
+            **{c: _factorized(rules[c]) for c in _RULE_COLUMNS},
+        }
+        found = int(search.offer_count.sum())
+        self.attrs = {"found": found, "kept": kept, "more": max(found - len(rows), 0)}
+
+    def __len__(self) -> int:
+        return len(self._rows) + (0 if self._unmatched is None else len(self._unmatched))
+
+    @property
+    def existing(self) -> int:
+        """How many rows are existing synergies."""
+        return int(self._existing.sum()) + (0 if self._unmatched is None else len(self._unmatched))
+
+    def table(self) -> pd.DataFrame:
+        """Return every row (`rank_substitutions`)."""
+        table = self._frame(0, len(self._rows))
+        if self._unmatched is not None:
+            table = pd.concat([table, self._unmatched], ignore_index=True)
+        table.attrs.update(self.attrs)
+        return table
+
+    def empty(self) -> pd.DataFrame:
+        """Return a table of no rows, with the columns and types of `table`."""
+        return self._frame(0, 0)
+
+    def chunks(self, size: int) -> list[Callable[[], pd.DataFrame]]:
+        """Return functions making the rows ``size`` at a time, in order (to run in threads)."""
+        stops = [*range(0, len(self._rows), size), len(self._rows)]
+        makers = [
+            functools.partial(self._frame, start, stop) for start, stop in itertools.pairwise(stops)
+        ] or [functools.partial(self._frame, 0, 0)]
+        if self._unmatched is not None:
+            makers.append(lambda: self._unmatched)
+        return makers
+
+    def _frame(self, start: int, stop: int) -> pd.DataFrame:
+        """Return rows ``start`` to ``stop`` as a table."""
+        prep, rules = self._prep, self._search.rules
+        flows = prep.flows
+        rows = self._rows.take(slice(start, stop))
+        a, b = prep.company[rows.offer], prep.company[rows.need]
+        quantity = flows["quantity"].to_numpy(dtype=float)
+        offer_q, need_q = quantity[rows.offer], quantity[rows.need]
+        flow_id = flows["flow_id"].to_numpy()
+        text = self._text
+        columns: dict[str, object] = {
+            "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
+            "status": _coded(
+                self._existing[start:stop].astype(np.int64), ["candidate", "existing"]
+            ),
+            "from_id": _coded(a, prep.ids),
+            "to_id": _coded(b, prep.ids),
+            "from_name": _coded(*text["name"].pick(a)),
+            "to_name": _coded(*text["name"].pick(b)),
+            "from_flow_id": flow_id[rows.offer],
+            "to_flow_id": flow_id[rows.need],
+            **{column: _coded(*text[column].pick(rows.rule)) for column in _RULE_COLUMNS},
+            "quantity": np.minimum(offer_q, need_q),
+            "offer_quantity": offer_q,
+            "need_quantity": need_q,
+            "existing_quantity": self._synergy_quantity[start:stop],
+            "unit": _coded(*text["unit"].pick(rows.offer)),
+            "distance_km": rows.metres / 1000.0,
+            "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
+            "score": self._score[start:stop],
+            "more_for_offer": np.maximum(self._more_for_offer[rows.offer], 0),
+            "more_for_need": np.maximum(self._more_for_need[rows.need], 0),
+            "from_lon": prep.lonlat[a, 0],
+            "from_lat": prep.lonlat[a, 1],
+            "to_lon": prep.lonlat[b, 0],
+            "to_lat": prep.lonlat[b, 1],
+        }
+        codes = _coded(*text["codes"].pick(rows.rule))
+        twins = self._twice.to_numpy()[rows.offer] | self._twice.to_numpy()[rows.need]
+        ids = _candidate_ids(columns, codes, twins)
+        order = [*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]
+        table = {"candidate_id": ids.array, **{c: columns[c] for c in order[1:]}}
+        return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
+
+
+_STATUSES = ["candidate", "existing"]  # status codes 0 and 1
+_RULE_COLUMNS = ("resource", "input_resource", "family", "match", "conversion")
+
+
+@dataclass(frozen=True)
+class _Factorized:
+    """Texts as numbers and unique values, to pick many of them cheaply."""
+
+    numbers: np.ndarray
+    uniques: pd.Index
+
+    def pick(self, where: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+        return self.numbers[where], self.uniques
+
+
+def _factorized(values: pd.Series) -> _Factorized:
+    numbers, uniques = pd.factorize(values.astype("str"))
+    return _Factorized(numbers, uniques)
 
 
 def _coded(codes: np.ndarray, categories: pd.Series | list[str]) -> pd.Categorical:
     """Return ``categories[codes]`` as a Categorical (the categories must be unique)."""
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
-
-
-def _coded_text(codes: np.ndarray, values: pd.Series) -> pd.Categorical:
-    """Return ``values[codes]`` as a Categorical, whatever repeats ``values`` holds."""
-    numbers, uniques = pd.factorize(values.astype("str"))
-    return _coded(numbers[codes], uniques)
-
-
-def _twins(flows: pd.DataFrame, rows: _Pairs) -> np.ndarray:
-    """Tell which rows involve a company giving or taking the same code twice."""
-    twice = flows.duplicated(["company_id", "direction", "resource"], keep=False).to_numpy()
-    return twice[rows.offer] | twice[rows.need]
 
 
 def _candidate_ids(columns: Mapping[str, object], codes: object, twins: np.ndarray) -> pd.Series:
@@ -1132,6 +1205,7 @@ _CSV_DIGITS: dict[str, int] = {
     "score": 4,
     **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
 }
+_CSV_ROWS = 200_000  # rows per table written
 _GROUP_TYPES: dict[str, pa.DataType] = {
     "group_id": pa.string(),
     "direction": pa.string(),
@@ -1142,7 +1216,7 @@ _GROUP_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def synergy_rows(substitutions: pd.DataFrame, groups: pd.DataFrame) -> pa.Table:
+def synergy_rows(substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame) -> pa.Table:
     """Return substitutions then mutualisation groups as one Arrow table, without geometry.
 
     Substitution rows leave ``members`` and the other group columns empty; group rows leave
@@ -1152,22 +1226,44 @@ def synergy_rows(substitutions: pd.DataFrame, groups: pd.DataFrame) -> pa.Table:
 
 
 def synergy_batches(
-    substitutions: pd.DataFrame, groups: pd.DataFrame, *, rows: int = 200_000
+    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, *, rows: int = 200_000
 ) -> Iterator[pa.Table]:
     """Yield `synergy_rows` in tables of at most ``rows`` rows (memory stays bounded)."""
-    frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
+    return (make() for make in _batch_makers(substitutions, groups, rows))
+
+
+def _batch_makers(
+    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, rows: int
+) -> list[Callable[[], pa.Table]]:
+    """Return functions making the tables of `synergy_batches`, in order (to run in threads)."""
+    if isinstance(substitutions, RankedLinks):
+        empty, chunks = substitutions.empty(), substitutions.chunks(rows)
+    else:
+        frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
+        empty = frame.iloc[:0]
+        chunks = [
+            functools.partial(frame.iloc.__getitem__, slice(start, start + rows))
+            for start in range(0, len(frame), rows)
+        ]
     fields = [
         pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-        for f in pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+        for f in pa.Schema.from_pandas(empty, preserve_index=False)
     ]
-    fields += [pa.field(n, k) for n, k in _GROUP_TYPES.items() if n not in frame.columns]
+    fields += [pa.field(n, k) for n, k in _GROUP_TYPES.items() if n not in empty.columns]
     schema = pa.schema(fields)
-    for start in range(0, len(frame), rows):
-        chunk = pa.Table.from_pandas(frame.iloc[start : start + rows], preserve_index=False)
-        for field in schema:
-            if field.name not in chunk.column_names:
-                chunk = chunk.append_column(field, pa.nulls(len(chunk), field.type))
-        yield chunk.cast(schema)
+    makers = [functools.partial(_link_batch, make, schema) for make in chunks]
+    return [*makers, functools.partial(_group_batch, groups, schema)]
+
+
+def _link_batch(make: Callable[[], pd.DataFrame], schema: pa.Schema) -> pa.Table:
+    chunk = pa.Table.from_pandas(make(), preserve_index=False)
+    for field in schema:
+        if field.name not in chunk.column_names:
+            chunk = chunk.append_column(field, pa.nulls(len(chunk), field.type))
+    return chunk.select(schema.names).cast(schema)
+
+
+def _group_batch(groups: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     group_frame = pd.DataFrame(groups).drop(columns="geometry", errors="ignore")
     columns = [
         pa.array(group_frame[f.name], type=f.type, from_pandas=True)
@@ -1175,7 +1271,7 @@ def synergy_batches(
         else pa.nulls(len(group_frame), f.type)
         for f in schema
     ]
-    yield pa.Table.from_arrays(columns, schema=schema)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _rounded(table: pa.Table) -> pa.Table:
@@ -1187,11 +1283,14 @@ def _rounded(table: pa.Table) -> pa.Table:
     return table
 
 
-def write_synergies(substitutions: pd.DataFrame, groups: pd.DataFrame, path: str | Path) -> Path:
+def write_synergies(
+    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, path: str | Path
+) -> Path:
     """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
 
     CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
-    decimals, coordinates to 6; ``groups`` may come without geometry. GeoJSON (EPSG:4326):
+    decimals, coordinates to 6; ``groups`` may come without geometry; from `RankedLinks`, the
+    rows are made and written by chunks, never all in memory. GeoJSON (EPSG:4326):
     links as lines, groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
     ``mutualisations``. The file is replaced only once written whole.
 
@@ -1206,16 +1305,10 @@ def write_synergies(substitutions: pd.DataFrame, groups: pd.DataFrame, path: str
         raise ValueError(t("engine.bad_out", value=target.name))
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            batches = (_rounded(batch) for batch in synergy_batches(substitutions, groups))
-            first = next(batches)
-            # one thread writes a batch while this one prepares the next (Arrow frees the GIL)
-            with pa_csv.CSVWriter(tmp, first.schema) as writer, ThreadPoolExecutor(1) as pool:
-                written = pool.submit(writer.write_table, first)
-                for batch in batches:
-                    written.result()
-                    written = pool.submit(writer.write_table, batch)
-                written.result()
+            _write_csv(_batch_makers(substitutions, groups, _CSV_ROWS), tmp)
             return target
+        if isinstance(substitutions, RankedLinks):
+            substitutions = substitutions.table()
         links = (
             substitutions
             if isinstance(substitutions, gpd.GeoDataFrame)
@@ -1229,6 +1322,29 @@ def write_synergies(substitutions: pd.DataFrame, groups: pd.DataFrame, path: str
             both = gpd.GeoDataFrame(both, geometry="geometry", crs=_WGS84)
             pyogrio.write_dataframe(both, tmp, driver="GeoJSON", geometry_type="Unknown")
     return target
+
+
+def _write_csv(makers: list[Callable[[], pa.Table]], path: Path) -> None:
+    """Write the tables of ``makers`` as one CSV file, made and encoded by two threads.
+
+    Each thread makes a table and turns it into CSV text (Arrow frees the GIL); this one writes
+    the texts in order, with at most a few of them waiting, so memory stays bounded.
+    """
+    with path.open("wb") as out, ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        waiting: collections.deque = collections.deque()
+        for index, make in enumerate(makers):
+            waiting.append(pool.submit(_csv_text, make, header=index == 0))
+            if len(waiting) > _THREADS:
+                out.write(waiting.popleft().result())
+        while waiting:
+            out.write(waiting.popleft().result())
+
+
+def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    options = pa_csv.WriteOptions(include_header=header)
+    pa_csv.write_csv(_rounded(make()), sink, options)
+    return sink.getvalue()
 
 
 def summary_text(
