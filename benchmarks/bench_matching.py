@@ -35,7 +35,12 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.loading import load_zone
-from eit_geo.matching import find_mutualisations, rank_substitutions, write_synergies
+from eit_geo.matching import (
+    find_mutualisations,
+    rank_links,
+    rank_substitutions,
+    write_synergies,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -224,16 +229,16 @@ def run_size(n_companies: int, top_k: int) -> dict:
     zone = _stage("load", results, lambda: load_zone(folder))
     results["flows"] = len(zone.flows)
 
-    def match():
-        links = rank_substitutions(zone, top_k=top_k)
-        groups = find_mutualisations(zone, geometry=False)  # as the CLI does for a CSV file
+    def match():  # what `eit-geo match ZONE --out match.csv` does
+        links = rank_links(zone, top_k=top_k)  # ranked arrays, written by chunks
+        groups = find_mutualisations(zone, geometry=False)  # no hulls in a CSV file
         write_synergies(links, groups, OUT / f"match-{n_companies}.csv")
-        return links, groups
+        return len(links), links.attrs["found"], len(groups)
 
-    links, groups = _stage("match_rank_write", results, match)
-    results["candidates"] = len(links)
-    results["groups"] = len(groups)
-    results["found_within_reach"] = links.attrs.get("found")
+    results["candidates"], results["found_within_reach"], results["groups"] = _stage(
+        "match_rank_write", results, match
+    )
+    links = rank_substitutions(zone, top_k=top_k)  # the whole table, as allocation takes it
     allocated = _stage("allocate", results, lambda: allocate(links))
     results["allocated_links"] = int((allocated["allocated_quantity"] > 0).sum())
     results["bare_rows"] = _stage(
