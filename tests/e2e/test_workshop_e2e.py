@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from eit_geo import store
 from eit_geo.datafiles import example_path
@@ -35,6 +36,7 @@ IDLE = """() => {
         && app.getAttribute("data-test-connection-state") === "CONNECTED"
         && app.getAttribute("data-test-script-state") === "notRunning";
 }"""
+WAIT_MS = 30_000  # for an assertion on the page to come true (a rerun on a loaded machine)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,10 @@ def open_lead(page: object, text: str) -> None:
     box = page.get_by_role("combobox", name="Ouvrir une piste")  # type: ignore[attr-defined]
     box.click()
     box.fill(text)
-    page.get_by_role("option").first.click()  # type: ignore[attr-defined]
+    # the list filters as one types: wait until its first option is the lead typed, then click
+    first = page.get_by_role("option").first  # type: ignore[attr-defined]
+    expect(first).to_contain_text(text, timeout=WAIT_MS)
+    first.click()
     idle(page)
     page.get_by_test_id("stForm").wait_for()  # type: ignore[attr-defined]
 
@@ -116,9 +121,14 @@ def choose(page: object, label: str, option: str) -> None:
     raise AssertionError(msg)
 
 
-def metric(page: object, label: str) -> str:
+def metric_value(page: object, label: str) -> object:
+    """The value of a metric card, as a locator: assert on it with ``expect`` (it waits)."""
     card = page.get_by_test_id("stMetric").filter(has_text=label).first  # type: ignore[attr-defined]
-    return card.get_by_test_id("stMetricValue").inner_text()
+    return card.get_by_test_id("stMetricValue")
+
+
+def metric(page: object, label: str) -> str:
+    return metric_value(page, label).inner_text()  # type: ignore[attr-defined]
 
 
 def test_two_participants_decide_at_once(
@@ -127,7 +137,8 @@ def test_two_participants_decide_at_once(
     anne, bruno = page, second_page
     join(anne, server_url, "Anne Martin")
     join(bruno, server_url, "Bruno Leroy")
-    assert metric(anne, "Synergies retenues par l'atelier") == "0"
+    retained_count = "Synergies retenues par l'atelier"
+    expect(metric_value(anne, retained_count)).to_have_text("0", timeout=WAIT_MS)
     water_before = metric(anne, "Eau économisée")
 
     decide_concurrently(anne, bruno)
@@ -137,10 +148,13 @@ def test_two_participants_decide_at_once(
     for participant in (anne, bruno):
         participant.reload()  # type: ignore[attr-defined]
         idle(participant)
-        assert metric(participant, "Synergies retenues par l'atelier") == "3"
-        assert metric(participant, "Eau économisée") != water_before
-        retained = [o for o in lead_options(participant, "retenue") if o.startswith("retenue · ")]
-        assert len(retained) == 3
+        # waited for, not read once: the reloaded page may still be drawing
+        expect(metric_value(participant, retained_count)).to_have_text("3", timeout=WAIT_MS)
+        water = metric_value(participant, "Eau économisée")
+        expect(water).not_to_have_text(water_before, timeout=WAIT_MS)
+        retained = lead_options(participant, "retenue").filter(has_text=re.compile(r"^retenue · "))
+        expect(retained).to_have_count(3, timeout=WAIT_MS)
+        participant.keyboard.press("Escape")  # type: ignore[attr-defined]
     anne.screenshot(path=str(_artifact("workshop-atelier")))  # type: ignore[attr-defined]
 
     # the Indicators page's "selected" scenario follows the workshop
@@ -148,7 +162,10 @@ def test_two_participants_decide_at_once(
     idle(anne)
     anne.get_by_text("Existantes + sélection de l'atelier").click()  # type: ignore[attr-defined]
     idle(anne)
-    assert anne.get_by_text("Aucune piste n'est encore sélectionnée").count() == 0  # type: ignore[attr-defined]
+    # the scenario is drawn once its figures show a change against the existing synergies
+    expect(anne.get_by_test_id("stMetricDelta").first).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    no_selection = anne.get_by_text("Aucune piste n'est encore sélectionnée")  # type: ignore[attr-defined]
+    expect(no_selection).to_have_count(0, timeout=WAIT_MS)
 
     report_and_presentation(anne, server_url)
 
@@ -205,15 +222,17 @@ def check_store(zone: Path) -> None:
     engine.dispose()
 
 
-def lead_options(page: object, typed: str) -> list[str]:
-    """Return the labels of the "open a lead" list (status · resource : supplier → receiver)."""
+def lead_options(page: object, typed: str) -> object:
+    """Open the "open a lead" list, type in it; return its options (close it with Escape).
+
+    The options are labelled "status · resource : supplier → receiver"; the list filters as one
+    types, so assert on them with ``expect`` (it waits) rather than read them once.
+    """
     box = page.get_by_role("combobox", name="Ouvrir une piste")  # type: ignore[attr-defined]
     box.click()
     box.fill(typed)
     page.get_by_role("option").first.wait_for()  # type: ignore[attr-defined]
-    labels = [o.inner_text() for o in page.get_by_role("option").all()]  # type: ignore[attr-defined]
-    page.keyboard.press("Escape")  # type: ignore[attr-defined]
-    return labels
+    return page.get_by_role("option")  # type: ignore[attr-defined]
 
 
 def report_and_presentation(page: object, server_url: str) -> None:
@@ -249,8 +268,8 @@ def report_and_presentation(page: object, server_url: str) -> None:
     reader.goto(report.as_uri())
     reader.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
     reader.wait_for_timeout(2000)
-    assert reader.locator(".js-plotly-plot").count() == 2
-    assert reader.locator(".synergy").count() == 3
+    expect(reader.locator(".js-plotly-plot")).to_have_count(2, timeout=WAIT_MS)
+    expect(reader.locator(".synergy")).to_have_count(3, timeout=WAIT_MS)
     reader.screenshot(path=str(_artifact("workshop-rapport")), full_page=True)
     offline.close()
     tiles = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
@@ -264,11 +283,15 @@ def report_and_presentation(page: object, server_url: str) -> None:
     page.set_viewport_size({"width": 1600, "height": 1900})  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
     page.screenshot(path=str(_artifact("workshop-presentation-anonyme")))  # type: ignore[attr-defined]
-    shown = page.get_by_test_id("stMain").inner_text()  # type: ignore[attr-defined]
+    # waited for, not read once: the presentation's parts may still be drawing
+    shown = page.get_by_test_id("stMain")  # type: ignore[attr-defined]
+    # a regular expression keeps the space (a string would be trimmed: "Entreprises" matches)
+    expect(shown).to_contain_text(re.compile("Entreprise "), use_inner_text=True, timeout=WAIT_MS)
+    expect(shown).to_contain_text(
+        "Synergies retenues par l'atelier", use_inner_text=True, timeout=WAIT_MS
+    )
     for name in ("Kalundborg Forsyning", "Raffinerie", "Novo Nordisk", "Asnæs", "ARGO", "Anne"):
-        assert name not in shown
-    assert "Entreprise " in shown
-    assert "Synergies retenues par l'atelier" in shown
+        expect(shown).not_to_contain_text(name, use_inner_text=True, timeout=WAIT_MS)
 
 
 def download(page: object, label: str) -> object:
