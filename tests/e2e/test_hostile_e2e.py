@@ -7,6 +7,7 @@ names show as plain text.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE_ZONE = REPO / "tests" / "data" / "zones" / "hostile"
@@ -44,6 +46,7 @@ FEATURE_POINTS = """() => {
 }"""
 
 
+HAS_FEATURES = f"() => window.map !== undefined && ({FEATURE_POINTS})().length > 0"
 TOOLTIP_TEXTS = """() => {
     const texts = [];
     window.map.eachLayer(layer => {
@@ -103,6 +106,9 @@ def _poke_every_feature(page: object) -> int:
         element.scroll_into_view_if_needed()
         frame = element.element_handle().content_frame()
         frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
+        # the features are added to the map after it is created: wait for them (if it has any)
+        with contextlib.suppress(PlaywrightTimeout):
+            frame.wait_for_function(HAS_FEATURES, timeout=10_000)
         page.wait_for_timeout(600)  # the fitting animation  # type: ignore[attr-defined]
         box = element.bounding_box()
         for point in frame.evaluate(FEATURE_POINTS):
@@ -143,6 +149,14 @@ def test_hostile_name_shows_as_plain_text_in_the_tooltip(
     frame = element.element_handle().content_frame()
     frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    # the companies are added to the map after it is created: wait for their tooltips, then
+    # assert on what they say (still there if the wait ran out, for the failure message)
+    with contextlib.suppress(PlaywrightTimeout):
+        frame.wait_for_function(
+            f"() => window.map !== undefined && ({TOOLTIP_TEXTS})().length > 0",
+            timeout=15_000,
+            polling=250,
+        )
     texts = frame.evaluate(TOOLTIP_TEXTS)
     assert any("<img src=x onerror=alert(1)>" in text for text in texts), texts
     assert any('"><script>alert(2)</script>' in text for text in texts), texts
