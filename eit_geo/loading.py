@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from eit_geo._memory import release_memory
 from eit_geo.codes import canonical_alias
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
@@ -144,6 +145,8 @@ def load_zone(
         raise ZoneError(problems) from None
     if problems:
         raise ZoneError(problems)
+    del tables
+    release_memory()  # what reading and checking freed
     return zone
 
 

@@ -48,6 +48,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from eit_geo._memory import release_memory
 from eit_geo.codes import (
     FAMILIES,
     default_max_km,
@@ -524,10 +525,16 @@ class _Pairs:
         return cls(none, none, np.empty(0), none, flag, flag, np.empty(0))
 
     @classmethod
-    def concat(cls, parts: list[_Pairs]) -> _Pairs:
+    def concat(cls, parts: list[_Pairs], *, consume: bool = False) -> _Pairs:
+        """Join ``parts``; with ``consume``, empty them column by column (less memory)."""
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([vars(p)[name] for p in parts]) for name in vars(parts[0])))
+        columns = {}
+        for name in vars(parts[0]):
+            columns[name] = np.concatenate([vars(part)[name] for part in parts])
+            for part in parts if consume else ():
+                setattr(part, name, columns[name][:0])
+        return cls(**columns)
 
     def __len__(self) -> int:
         return len(self.offer)
@@ -600,7 +607,9 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule].astype(np.int32)))
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
-    return _Search(_Pairs.concat(found), rules, *counts)
+    pairs = _Pairs.concat(found, consume=True)
+    release_memory()
+    return _Search(pairs, rules, *counts)
 
 
 def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]:
@@ -666,13 +675,24 @@ def _among(values: np.ndarray, few: np.ndarray) -> np.ndarray:
 
 
 def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Rank of each row among the rows of the same key, best score first (0-based)."""
-    order = np.argsort(key + (1.0 - np.clip(score, 0.0, 1.0)) * 0.5, kind="stable")
+    """Rank of each row among the rows of the same key, best score first (0-based).
+
+    Sorts ``key + (1 − score) / 2`` (scores within 0 and 1), one array at a time in place:
+    millions of rows are ranked here.
+    """
+    sort_key = np.clip(score, 0.0, 1.0)
+    np.subtract(1.0, sort_key, out=sort_key)
+    sort_key *= 0.5
+    sort_key += key
+    order = np.argsort(sort_key, kind="stable")
+    del sort_key
     ordered = key[order]
-    start = np.r_[True, ordered[1:] != ordered[:-1]]
-    first = np.maximum.accumulate(np.where(start, np.arange(len(key)), 0))
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    del ordered
+    position = np.arange(len(key))
+    position -= np.repeat(starts, np.diff(np.r_[starts, len(key)]))
     rank = np.empty(len(key), dtype=np.int64)
-    rank[order] = np.arange(len(key)) - first
+    rank[order] = position
     return rank
 
 
@@ -777,6 +797,12 @@ def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLi
     What `rank_substitutions` returns, before its rows are made: a file can then be written by
     chunks (`write_synergies`) without the whole table in memory.
     """
+    ranked = _rank(zone, max_km, top_k)
+    release_memory()  # what the search and the ranking freed (their arrays are gone now)
+    return ranked
+
+
+def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
@@ -790,12 +816,12 @@ def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLi
                     existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
     pool, score = pool.take(np.flatnonzero(keep)), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
-    kept = len(pool)
+    kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([_scores(rules, existing), score])
     order = np.argsort(-scores, kind="stable")
-    rows = _Pairs.concat([existing, pool]).take(order)
+    rows = _Pairs.concat([existing, pool], consume=True).take(order)
     del pool, score  # only the ordered rows stay in memory
-    status = np.r_[np.ones(len(existing), dtype=bool), np.zeros(kept, dtype=bool)]
+    status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)]
     return RankedLinks(
         prep,
@@ -1116,7 +1142,9 @@ def find_mutualisations(
     if not parts:
         return _no_groups(geometry=geometry)
     label, rows, key = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return _groups_frame(prep, (label, rows, key), keys, min_members, geometry=geometry)
+    groups = _groups_frame(prep, (label, rows, key), keys, min_members, geometry=geometry)
+    release_memory()  # what the KD-trees and graphs of the sides freed
+    return groups
 
 
 def _components(side: _Points, link_km: float) -> np.ndarray:
@@ -1205,7 +1233,7 @@ _CSV_DIGITS: dict[str, int] = {
     "score": 4,
     **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
 }
-_CSV_ROWS = 200_000  # rows per table written
+_CSV_ROWS = 50_000  # rows per table written (a few tables in memory at once)
 _GROUP_TYPES: dict[str, pa.DataType] = {
     "group_id": pa.string(),
     "direction": pa.string(),
