@@ -14,6 +14,7 @@ BAD_COMPANIES = (
     "identifiant;nom;lat;lon\na;Alpha;48,85;2,35\na;Alpha bis;48,86;2,36\nb;Beta;148,86;2,37\n"
 )
 BAD_FLOWS = "entreprise;sens;ressource;quantité;unité\na;sortie;charbon;-5;MWh/an\n"
+WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
 
 
 CELLS_CONTAIN = """(texts) => {
@@ -26,11 +27,11 @@ CELLS_CONTAIN = """(texts) => {
 def _cells(page: object, *expected: str) -> list[str]:
     """Return the text of the tables' cells once some cell holds each expected text.
 
-    The table is drawn after the alert: wait for it (up to 15 s) rather than read it at once;
+    The table is drawn after the alert: wait for it (up to 30 s) rather than read it at once;
     if it never comes, return what is there so that the test's assertions say what is missing.
     """
     with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(CELLS_CONTAIN, arg=list(expected), timeout=15_000)  # type: ignore[attr-defined]
+        page.wait_for_function(CELLS_CONTAIN, arg=list(expected), timeout=WAIT_MS)  # type: ignore[attr-defined]
     return page.evaluate(  # type: ignore[attr-defined]
         "() => Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))"
         ".map(e => e.textContent)"
@@ -60,7 +61,7 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     page.get_by_text("rien n'a été chargé").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
     alert = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
-    expect(alert).to_contain_text("4 problème(s) : rien n'a été chargé.", timeout=15_000)
+    expect(alert).to_contain_text("4 problème(s) : rien n'a été chargé.", timeout=WAIT_MS)
     double, swapped, positive = (
         "identifiant en double (déjà ligne 2)",
         "semblent inversées",
@@ -81,9 +82,9 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     page.get_by_text("chargée").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
     success = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
-    expect(success).to_contain_text("entreprises", timeout=15_000)
+    expect(success).to_contain_text("entreprises", timeout=WAIT_MS)
     # the refusal of the first upload goes away with the rerun: wait for it to go
     body = page.locator("body")  # type: ignore[attr-defined]
-    expect(body).not_to_contain_text("rien n'a été chargé", use_inner_text=True, timeout=15_000)
+    expect(body).not_to_contain_text("rien n'a été chargé", use_inner_text=True, timeout=WAIT_MS)
     screenshot("donnees-import-accepte")
     assert outside() == []

@@ -154,7 +154,7 @@ def test_hostile_name_shows_as_plain_text_in_the_tooltip(
     with contextlib.suppress(PlaywrightTimeout):
         frame.wait_for_function(
             f"() => window.map !== undefined && ({TOOLTIP_TEXTS})().length > 0",
-            timeout=15_000,
+            timeout=30_000,
             polling=250,
         )
     texts = frame.evaluate(TOOLTIP_TEXTS)

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
 
 
 def metric_value(page, label):
@@ -24,17 +25,17 @@ def metric_value(page, label):
 def test_indicators_page_kalundborg(page, open_page, idle, outside, screenshot):
     open_page("indicateurs")
     page.get_by_role("heading", name="Indicateurs").wait_for()
-    starts = {"use_inner_text": True, "timeout": 15_000}
+    starts = {"use_inner_text": True, "timeout": WAIT_MS}
     expect(metric_value(page, "CO₂ évité (net)")).to_have_text(re.compile(r"^≈ 489"), **starts)
     expect(metric_value(page, "Eau économisée")).to_have_text(re.compile(r"^≈ 1"), **starts)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="Facteurs manquants")
-    expect(warning).to_contain_text("landfill_nonhazardous_industrial", timeout=15_000)
+    expect(warning).to_contain_text("landfill_nonhazardous_industrial", timeout=WAIT_MS)
     published = page.locator("[data-testid='stDataFrame']").first
     published.wait_for()
     page.wait_for_selector(PLOT)
     # plotly.js adds its SVG a moment after the chart's div: wait for it, do not count at once
     drawn = page.locator(PLOT).first.locator(".main-svg").first
-    expect(drawn).to_be_attached(timeout=15_000)  # drawn by plotly.js
+    expect(drawn).to_be_attached(timeout=WAIT_MS)  # drawn by plotly.js
     page.set_viewport_size({"width": 1600, "height": 2600})  # the whole page in one picture
     idle()
     screenshot("indicateurs-kalundborg")
@@ -72,5 +73,5 @@ def test_optimal_scenario_rural_park(page, open_page, idle, screenshot):
     idle()
     delta = page.locator("[data-testid='stMetric']").filter(has_text="Tonnes détournées")
     # the delta shows once the rerun of the new scenario is drawn: wait for it
-    expect(delta.locator("[data-testid='stMetricDelta']")).to_contain_text("+", timeout=15_000)
+    expect(delta.locator("[data-testid='stMetricDelta']")).to_contain_text("+", timeout=WAIT_MS)
     screenshot("indicateurs-parc-rural-optimal")

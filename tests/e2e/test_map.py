@@ -37,7 +37,7 @@ POINT_OF = """(id) => {
 KALUNDBORG = {"company": 12, "existing": 20, "candidate": 9}
 CELLS = """() => Array.from(document.querySelectorAll(
     '[data-testid=stDataFrame] td, [data-testid=stDataFrame] th')).map(e => e.textContent)"""
-WAIT_S = 15_000
+WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
 
 
 def map_frame(page):
@@ -63,14 +63,14 @@ def counts(page) -> dict[str, int]:
 
 
 def counts_when(frame, condition: str) -> dict[str, int]:
-    """Return the features' counts once ``condition`` (JavaScript on ``n``) holds, or at 15 s.
+    """Return the features' counts once ``condition`` (JavaScript on ``n``) holds, or at 30 s.
 
     The test asserts on what is returned: waiting first keeps a map that is still drawing from
     failing it, and a map that never gets there still fails it, with the counts it has.
     """
     with contextlib.suppress(PlaywrightTimeout):
         frame.wait_for_function(
-            f"() => {{ const n = ({COUNT_FEATURES})(); return {condition}; }}", timeout=WAIT_S
+            f"() => {{ const n = ({COUNT_FEATURES})(); return {condition}; }}", timeout=WAIT_MS
         )
     return frame.evaluate(COUNT_FEATURES)
 
@@ -78,7 +78,7 @@ def counts_when(frame, condition: str) -> dict[str, int]:
 def table_cells(page, *expected: str) -> list[str]:
     """Return the text of every cell of the page's tables (drawn on a canvas, mirrored in DOM).
 
-    With ``expected``, first wait (up to 15 s) until each is a cell: the tables of a rerun do
+    With ``expected``, first wait (up to 30 s) until each is a cell: the tables of a rerun do
     not all show at once. The test asserts on what is returned, which may still lack them.
     """
     page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] td').length")
@@ -87,7 +87,7 @@ def table_cells(page, *expected: str) -> list[str]:
             f"(texts) => {{ const cells = ({CELLS})(); "
             "return texts.every(text => cells.includes(text)); }",
             arg=list(expected),
-            timeout=WAIT_S,
+            timeout=WAIT_MS,
         )
     return page.evaluate(CELLS)
 
@@ -129,10 +129,10 @@ def test_map_drawn_offline_with_companies_and_links(page, open_page, idle, outsi
     assert found["link"] == links
     assert found["arrow"] == found["link"]
     assert found["group"] > 0
-    expect(frame.get_by_text("Légende")).to_be_visible(timeout=WAIT_S)
-    expect(frame.get_by_text("Fond de carte indisponible")).to_be_visible(timeout=WAIT_S)
+    expect(frame.get_by_text("Légende")).to_be_visible(timeout=WAIT_MS)
+    expect(frame.get_by_text("Fond de carte indisponible")).to_be_visible(timeout=WAIT_MS)
     caption = page.get_by_text("12 entreprises, 20 synergies existantes, 9 pistes")
-    expect(caption).to_be_visible(timeout=WAIT_S)
+    expect(caption).to_be_visible(timeout=WAIT_MS)
     idle()
     screenshot("carte-kalundborg")
     assert outside() == []
@@ -144,7 +144,7 @@ def test_click_on_company_shows_inventory(page, open_page, idle, outside, screen
     click_company(page, "kommune")
     idle()
     page.get_by_role("heading", name="Kalundborg Kommune").wait_for(timeout=15_000)
-    expect(page.get_by_text("Inventaire des flux")).to_be_visible(timeout=WAIT_S)
+    expect(page.get_by_text("Inventaire des flux")).to_be_visible(timeout=WAIT_MS)
     cells = table_cells(page, "Granulats", "10\u202f000 t/an", "ARGO (ex KARA/Noveren)")
     assert "Granulats" in cells  # its need
     assert "10\u202f000 t/an" in cells  # with the quantity, in French units
@@ -168,7 +168,7 @@ def test_filter_change_changes_links_without_reloading(page, open_page, idle, ou
     assert after["link"] == KALUNDBORG["existing"]
     assert after["company"] == before["company"]
     assert frame.evaluate("() => window.__probe") == "same map"  # not reloaded: no flicker
-    expect(page.get_by_text("0 pistes de substitution")).to_be_visible(timeout=WAIT_S)
+    expect(page.get_by_text("0 pistes de substitution")).to_be_visible(timeout=WAIT_MS)
     screenshot("carte-filtre-sans-pistes")
     assert outside() == []
 
@@ -181,10 +181,10 @@ def test_language_switch_changes_labels(page, open_page, idle, outside, screensh
     page.get_by_role("heading", name="Map", exact=True).wait_for(timeout=15_000)
     frame = map_frame(page)
     frame.get_by_text("Legend").wait_for(timeout=15_000)
-    expect(frame.get_by_text("Existing synergies").first).to_be_attached(timeout=WAIT_S)
+    expect(frame.get_by_text("Existing synergies").first).to_be_attached(timeout=WAIT_MS)
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Substitution leads")).to_be_visible(timeout=WAIT_S)
-    expect(page.get_by_text("12 companies, 20 existing synergies")).to_be_visible(timeout=WAIT_S)
+    expect(sidebar.get_by_text("Substitution leads")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("12 companies, 20 existing synergies")).to_be_visible(timeout=WAIT_MS)
     screenshot("carte-english")
     assert outside() == []
 
@@ -202,8 +202,8 @@ def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screens
     frame.wait_for_function(f"() => ({COUNT_FEATURES})().company === {KALUNDBORG['company']}")
     page.wait_for_timeout(1000)
     # waited for, not counted once: the tiles of the map before the change may still be there
-    expect(frame.locator(".leaflet-tile")).to_have_count(0, timeout=WAIT_S)
+    expect(frame.locator(".leaflet-tile")).to_have_count(0, timeout=WAIT_MS)
     # chosen, not a failure
-    expect(frame.get_by_text("Fond de carte indisponible")).to_have_count(0, timeout=WAIT_S)
+    expect(frame.get_by_text("Fond de carte indisponible")).to_have_count(0, timeout=WAIT_MS)
     assert [url for url in request_log if "tile" in url or "cartocdn" in url] == []
     screenshot("carte-sans-fond")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
+
 
 def test_open_a_synergy_from_the_list(page, open_page, idle, outside, screenshot):
     open_page("synergies")
@@ -16,8 +18,8 @@ def test_open_a_synergy_from_the_list(page, open_page, idle, outside, screenshot
     page.get_by_text("Détail de la ligne choisie").wait_for(timeout=15_000)
     # the detail may show before the rerun is over: wait for each part, do not sample at once
     heading = page.get_by_role("heading", name="→")
-    expect(heading).to_contain_text("Gyproc", timeout=15_000)  # the best: refinery gas to Gyproc
-    expect(page.get_by_text("Combien").first).to_be_visible(timeout=15_000)
-    expect(page.get_by_text("Distance").first).to_be_visible(timeout=15_000)
+    expect(heading).to_contain_text("Gyproc", timeout=WAIT_MS)  # the best: refinery gas to Gyproc
+    expect(page.get_by_text("Combien").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("Distance").first).to_be_visible(timeout=WAIT_MS)
     screenshot("synergies-kalundborg", full_page=True)
     assert outside() == []
