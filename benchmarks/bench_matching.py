@@ -36,8 +36,7 @@ from eit_geo.codes import (
 )
 from eit_geo.loading import load_zone
 from eit_geo.matching import (
-    find_mutualisations,
-    rank_links,
+    match_zone,
     rank_substitutions,
     write_synergies,
 )
@@ -230,8 +229,8 @@ def run_size(n_companies: int, top_k: int) -> dict:
     results["flows"] = len(zone.flows)
 
     def match():  # what `eit-geo match ZONE --out match.csv` does
-        links = rank_links(zone, top_k=top_k)  # ranked arrays, written by chunks
-        groups = find_mutualisations(zone, geometry=False)  # no hulls in a CSV file
+        # ranked arrays, written by chunks; groups found alongside, without hulls for a CSV
+        links, groups = match_zone(zone, top_k=top_k, geometry=False)
         write_synergies(links, groups, OUT / f"match-{n_companies}.csv")
         return len(links), links.attrs["found"], len(groups)
 

@@ -190,13 +190,13 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
     csv = args.out is not None and args.out.suffix.lower() == ".csv"
+    hulls = args.out is not None and not csv  # drawn formats only
+    ranked, groups = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
     # a CSV file is written from the ranked arrays by chunks; the rest needs the whole table
     links = ranked if csv and not args.allocate else ranked.table()
     if args.allocate:
         links = allocate(links)
-    groups = matching.find_mutualisations(zone, geometry=args.out is not None and not csv)
     if args.out is None:
         print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
         return 0

@@ -79,6 +79,7 @@ __all__ = [
     "find_mutualisations",
     "find_substitutions",
     "links_frame",
+    "match_zone",
     "parse_max_km",
     "rank_links",
     "rank_substitutions",
@@ -835,11 +836,26 @@ def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
     )
 
 
+def match_zone(
+    zone: Zone, *, max_km: MaxKm = None, top_k: int = 10, geometry: bool = True
+) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
+    """Return the ranked substitution candidates and the mutualisation groups of a zone.
+
+    `rank_links` and `find_mutualisations` (``geometry`` as there) run side by side: the
+    groups are found while the ranking keeps only one core busy.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        groups = pool.submit(find_mutualisations, zone, max_km=max_km, geometry=geometry)
+        ranked = rank_links(zone, max_km=max_km, top_k=top_k)
+        return ranked, groups.result()
+
+
 class RankedLinks:
     """Ranked substitution candidates as arrays; their table rows are made on demand.
 
     ``len`` counts the rows, `existing` those of existing synergies, `table` makes them all
-    (what `rank_substitutions` returns) and `chunks` a few at a time, in the same order.
+    (what `rank_substitutions` returns) and `chunks` a few at a time as Arrow tables, in the
+    same order.
     """
 
     def __init__(
@@ -863,10 +879,13 @@ class RankedLinks:
         self._more_for_need = search.need_count - np.bincount(rows.need, minlength=n_flows)
         self._twice = flows.duplicated(["company_id", "direction", "resource"], keep=False)
         self._text = {
-            "name": _factorized(prep.names),
-            "unit": _factorized(flows["unit"]),
-            "codes": _factorized(rules["resource"] + ">" + rules["input_resource"]),
-            **{c: _factorized(rules[c]) for c in _RULE_COLUMNS},
+            "kind": _Text(pd.Series(["substitution"])),
+            "status": _Text(pd.Series(_STATUSES)),
+            "id": _Text(prep.ids),
+            "name": _Text(prep.names),
+            "unit": _Text(flows["unit"]),
+            "codes": _Text(rules["resource"] + ">" + rules["input_resource"]),
+            **{c: _Text(rules[c]) for c in _RULE_COLUMNS},
         }
         found = int(search.offer_count.sum())
         self.attrs = {"found": found, "kept": kept, "more": max(found - len(rows), 0)}
@@ -891,43 +910,73 @@ class RankedLinks:
         """Return a table of no rows, with the columns and types of `table`."""
         return self._frame(0, 0)
 
-    def chunks(self, size: int) -> list[Callable[[], pd.DataFrame]]:
-        """Return functions making the rows ``size`` at a time, in order (to run in threads)."""
+    def chunks(self, size: int) -> list[Callable[[], pa.Table | pd.DataFrame]]:
+        """Return functions making the rows ``size`` at a time, in order (to run in threads).
+
+        Arrow tables (text as strings), then the existing synergies without flows as a table.
+        """
         stops = [*range(0, len(self._rows), size), len(self._rows)]
-        makers = [
-            functools.partial(self._frame, start, stop) for start, stop in itertools.pairwise(stops)
-        ] or [functools.partial(self._frame, 0, 0)]
+        makers: list[Callable[[], pa.Table | pd.DataFrame]] = [
+            functools.partial(self._arrow, start, stop) for start, stop in itertools.pairwise(stops)
+        ] or [functools.partial(self._arrow, 0, 0)]
         if self._unmatched is not None:
             makers.append(lambda: self._unmatched)
         return makers
 
     def _frame(self, start: int, stop: int) -> pd.DataFrame:
-        """Return rows ``start`` to ``stop`` as a table."""
-        prep, rules = self._prep, self._search.rules
+        """Return rows ``start`` to ``stop`` as a table, text as categories."""
+        columns = self._columns(start, stop)
+        table = {
+            name: value.categorical() if isinstance(value, _Picked) else value
+            for name, value in columns.items()
+        }
+        table["candidate_id"] = pd.Series(columns["candidate_id"].to_pandas()).array
+        return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
+
+    def _arrow(self, start: int, stop: int) -> pa.Table:
+        """Return rows ``start`` to ``stop`` as an Arrow table, text as strings."""
+        columns = {
+            name: value.strings()
+            if isinstance(value, _Picked)
+            else value
+            if isinstance(value, pa.Array)
+            else pa.array(value, from_pandas=True)  # NaN: empty
+            for name, value in self._columns(start, stop).items()
+        }
+        return pa.table(columns)
+
+    def _columns(self, start: int, stop: int) -> dict[str, object]:
+        """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
+        prep, rules, text = self._prep, self._search.rules, self._text
         flows = prep.flows
         rows = self._rows.take(slice(start, stop))
         a, b = prep.company[rows.offer], prep.company[rows.need]
         quantity = flows["quantity"].to_numpy(dtype=float)
         offer_q, need_q = quantity[rows.offer], quantity[rows.need]
         flow_id = flows["flow_id"].to_numpy()
-        text = self._text
+        twice = self._twice.to_numpy()
         columns: dict[str, object] = {
-            "kind": _coded(np.zeros(len(a), dtype=np.int64), ["substitution"]),
-            "status": _coded(
-                self._existing[start:stop].astype(np.int64), ["candidate", "existing"]
+            "candidate_id": _candidate_ids(
+                text["id"].pick(a).strings(),
+                text["id"].pick(b).strings(),
+                text["codes"].pick(rows.rule).strings(),
+                twins=twice[rows.offer] | twice[rows.need],
+                flow_ids=(flow_id[rows.offer], flow_id[rows.need]),
             ),
-            "from_id": _coded(a, prep.ids),
-            "to_id": _coded(b, prep.ids),
-            "from_name": _coded(*text["name"].pick(a)),
-            "to_name": _coded(*text["name"].pick(b)),
+            "kind": text["kind"].pick(np.zeros(len(a), dtype=np.int64)),
+            "status": text["status"].pick(self._existing[start:stop].astype(np.int64)),
+            "from_id": text["id"].pick(a),
+            "to_id": text["id"].pick(b),
+            "from_name": text["name"].pick(a),
+            "to_name": text["name"].pick(b),
             "from_flow_id": flow_id[rows.offer],
             "to_flow_id": flow_id[rows.need],
-            **{column: _coded(*text[column].pick(rows.rule)) for column in _RULE_COLUMNS},
+            **{column: text[column].pick(rows.rule) for column in _RULE_COLUMNS},
             "quantity": np.minimum(offer_q, need_q),
             "offer_quantity": offer_q,
             "need_quantity": need_q,
             "existing_quantity": self._synergy_quantity[start:stop],
-            "unit": _coded(*text["unit"].pick(rows.offer)),
+            "unit": text["unit"].pick(rows.offer),
             "distance_km": rows.metres / 1000.0,
             "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
             "score": self._score[start:stop],
@@ -938,57 +987,64 @@ class RankedLinks:
             "to_lon": prep.lonlat[b, 0],
             "to_lat": prep.lonlat[b, 1],
         }
-        codes = _coded(*text["codes"].pick(rows.rule))
-        twins = self._twice.to_numpy()[rows.offer] | self._twice.to_numpy()[rows.need]
-        ids = _candidate_ids(columns, codes, twins)
         order = [*SUBSTITUTION_COLUMNS, "from_lon", "from_lat", "to_lon", "to_lat"]
-        table = {"candidate_id": ids.array, **{c: columns[c] for c in order[1:]}}
-        return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
+        return {name: columns[name] for name in order}
 
 
 _STATUSES = ["candidate", "existing"]  # status codes 0 and 1
 _RULE_COLUMNS = ("resource", "input_resource", "family", "match", "conversion")
 
 
+class _Text:
+    """Texts as numbers and unique values, made once, to pick millions of them cheaply."""
+
+    def __init__(self, values: pd.Series) -> None:
+        numbers, uniques = pd.factorize(values.astype("str"))
+        self.numbers = numbers
+        self.dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
+        self.arrow = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+
+    def pick(self, where: np.ndarray) -> _Picked:
+        return _Picked(self, self.numbers[where])
+
+
 @dataclass(frozen=True)
-class _Factorized:
-    """Texts as numbers and unique values, to pick many of them cheaply."""
+class _Picked:
+    """Some texts of a `_Text`, as a pandas Categorical or Arrow strings."""
 
+    text: _Text
     numbers: np.ndarray
-    uniques: pd.Index
 
-    def pick(self, where: np.ndarray) -> tuple[np.ndarray, pd.Index]:
-        return self.numbers[where], self.uniques
+    def categorical(self) -> pd.Categorical:
+        return pd.Categorical.from_codes(self.numbers, dtype=self.text.dtype)
 
-
-def _factorized(values: pd.Series) -> _Factorized:
-    numbers, uniques = pd.factorize(values.astype("str"))
-    return _Factorized(numbers, uniques)
+    def strings(self) -> pa.Array:
+        return self.text.arrow.take(self.numbers)
 
 
-def _coded(codes: np.ndarray, categories: pd.Series | list[str]) -> pd.Categorical:
-    """Return ``categories[codes]`` as a Categorical (the categories must be unique)."""
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
-
-
-def _candidate_ids(columns: Mapping[str, object], codes: object, twins: np.ndarray) -> pd.Series:
+def _candidate_ids(
+    from_id: pa.Array,
+    to_id: pa.Array,
+    codes: pa.Array,
+    *,
+    twins: np.ndarray,
+    flow_ids: tuple[np.ndarray, np.ndarray],
+) -> pa.Array:
     """Return ``from_id>to_id:codes`` (``codes``: ``resource>input_resource``), joined by Arrow.
 
     Rows whose company gives or takes the same code twice (``twins``) get
     ``#from_flow_id-to_flow_id`` so that every id stays unique.
     """
-    parts = [_arrow_text(columns["from_id"]), _arrow_text(columns["to_id"]), _arrow_text(codes)]
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
-    ids = pc.binary_join_element_wise(parts[0], sep[0], parts[1], sep[1], parts[2], sep[2])
+    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])
     if twins.any():
-        flows = [pa.array(np.asarray(columns[c])).cast(pa.large_string())
-                 for c in ("from_flow_id", "to_flow_id")]  # fmt: skip
+        flows = [pa.array(np.asarray(ids_)).cast(pa.large_string()) for ids_ in flow_ids]
         suffixed = pc.binary_join_element_wise(
             ids, pa.scalar("#", pa.large_string()), flows[0], pa.scalar("-", pa.large_string()),
             flows[1], sep[2],
         )  # fmt: skip
         ids = pc.if_else(pa.array(twins), suffixed, ids)
-    return pd.Series(ids.to_pandas())
+    return ids
 
 
 def _arrow_text(column: pd.Series) -> pa.Array:
@@ -1040,8 +1096,12 @@ def _flowless_rows(
         }
     )
     codes = synergies["resource"] + ">" + synergies["resource"]
-    ids = _candidate_ids(table, codes, np.zeros(len(table), dtype=bool))
-    table.insert(0, "candidate_id", ids.array)
+    ids = _candidate_ids(
+        *(_arrow_text(column) for column in (table["from_id"], table["to_id"], codes)),
+        twins=np.zeros(len(table), dtype=bool),
+        flow_ids=(table["from_flow_id"].to_numpy(), table["to_flow_id"].to_numpy()),
+    )
+    table.insert(0, "candidate_id", pd.Series(ids.to_pandas()).array)
     return table
 
 
@@ -1283,8 +1343,10 @@ def _batch_makers(
     return [*makers, functools.partial(_group_batch, groups, schema)]
 
 
-def _link_batch(make: Callable[[], pd.DataFrame], schema: pa.Schema) -> pa.Table:
-    chunk = pa.Table.from_pandas(make(), preserve_index=False)
+def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) -> pa.Table:
+    chunk = make()
+    if isinstance(chunk, pd.DataFrame):
+        chunk = pa.Table.from_pandas(chunk, preserve_index=False)
     for field in schema:
         if field.name not in chunk.column_names:
             chunk = chunk.append_column(field, pa.nulls(len(chunk), field.type))
