@@ -31,7 +31,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -704,18 +704,18 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
     again over all their pairs.
     """
     pairs = search.pairs
-    keep = np.zeros(len(pairs), dtype=bool)
-    sides = (
-        (pairs.offer, pairs.by_offer, search.offer_groups),
-        (pairs.need, pairs.by_need, search.need_groups),
-    )
-    for flow, flag, groups_per_flow in sides:
+
+    def best(flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray) -> np.ndarray:
         several = groups_per_flow[flow] > 1
         chosen = flag & ~several
         index = np.flatnonzero(several)
         chosen[index] = _ranks(flow[index], score[index]) < top_k
-        keep |= chosen
-    return keep
+        return chosen
+
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # the sorts free the GIL
+        by_offer = pool.submit(best, pairs.offer, pairs.by_offer, search.offer_groups)
+        by_need = pool.submit(best, pairs.need, pairs.by_need, search.need_groups)
+        return by_offer.result() | by_need.result()
 
 
 def _raw_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
@@ -803,11 +803,16 @@ def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLi
     return ranked
 
 
-def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
+def _rank(
+    zone: Zone, max_km: MaxKm, top_k: int, *, searched: Callable[[], None] | None = None
+) -> RankedLinks:
+    """Do `rank_links`; call ``searched`` once the spatial search is over."""
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
     search = _search(prep, _overrides(max_km), top_k)
+    if searched is not None:
+        searched()
     rules, pool = search.rules, search.pairs
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
@@ -841,13 +846,18 @@ def match_zone(
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
     """Return the ranked substitution candidates and the mutualisation groups of a zone.
 
-    `rank_links` and `find_mutualisations` (``geometry`` as there) run side by side: the
-    groups are found while the ranking keeps only one core busy.
+    `rank_links`, and `find_mutualisations` (``geometry`` as there) on another thread once the
+    spatial search is over (the search uses both cores, the ranking after it only one).
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        groups = pool.submit(find_mutualisations, zone, max_km=max_km, geometry=geometry)
-        ranked = rank_links(zone, max_km=max_km, top_k=top_k)
-        return ranked, groups.result()
+        groups: list[Future] = []
+
+        def find_groups() -> None:
+            groups.append(pool.submit(find_mutualisations, zone, max_km=max_km, geometry=geometry))
+
+        ranked = _rank(zone, max_km, top_k, searched=find_groups)
+        release_memory()
+        return ranked, groups[0].result()
 
 
 class RankedLinks:
