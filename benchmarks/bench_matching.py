@@ -36,9 +36,8 @@ from eit_geo.codes import (
 )
 from eit_geo.loading import load_zone
 from eit_geo.matching import (
-    match_zone,
     rank_substitutions,
-    write_synergies,
+    write_matches,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,9 +228,7 @@ def run_size(n_companies: int, top_k: int) -> dict:
     results["flows"] = len(zone.flows)
 
     def match():  # what `eit-geo match ZONE --out match.csv` does
-        # ranked arrays, written by chunks; groups found alongside, without hulls for a CSV
-        links, groups = match_zone(zone, top_k=top_k, geometry=False)
-        write_synergies(links, groups, OUT / f"match-{n_companies}.csv")
+        links, groups = write_matches(zone, OUT / f"match-{n_companies}.csv", top_k=top_k)
         return len(links), links.attrs["found"], len(groups)
 
     results["candidates"], results["found_within_reach"], results["groups"] = _stage(

@@ -1,7 +1,8 @@
 """Give the memory freed by large arrays back to the system.
 
-glibc keeps freed heap pages for later (more so with threads, each with its own arena): after
-a search over millions of pairs the process would stay hundreds of MB larger than it needs.
+glibc keeps freed heap pages for later (more so with threads, each with its own arena), and so
+does Arrow's memory pool: after reading a region's files or searching millions of pairs, the
+process would stay hundreds of MB larger than it needs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import sys
+
+import pyarrow as pa
 
 __all__ = ["release_memory"]
 
@@ -24,7 +27,11 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def release_memory() -> bool:
-    """Return free heap pages to the system (glibc ``malloc_trim``); tell whether it could."""
+    """Return free memory to the system: Arrow's pool, then glibc's heap (``malloc_trim``).
+
+    Tells whether glibc's heap could be trimmed (not on other systems).
+    """
+    pa.default_memory_pool().release_unused()
     libc = _libc()
     trim = getattr(libc, "malloc_trim", None)
     if trim is None:

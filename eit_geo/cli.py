@@ -190,17 +190,17 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    csv = args.out is not None and args.out.suffix.lower() == ".csv"
-    hulls = args.out is not None and not csv  # drawn formats only
-    ranked, groups = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
-    # a CSV file is written from the ranked arrays by chunks; the rest needs the whole table
-    links = ranked if csv and not args.allocate else ranked.table()
-    if args.allocate:
-        links = allocate(links)
-    if args.out is None:
-        print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
-        return 0
-    matching.write_synergies(links, groups, args.out)
+    if args.out is not None and not args.allocate:  # written by chunks, groups alongside
+        ranked, groups = matching.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
+    else:
+        ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
+        links = allocate(ranked.table()) if args.allocate else ranked.table()
+        hulls = args.out is not None and args.out.suffix.lower() != ".csv"  # drawn formats only
+        groups = matching.find_mutualisations(zone, geometry=hulls)
+        if args.out is None:
+            print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
+            return 0
+        matching.write_synergies(links, groups, args.out)
     values = {"substitutions": len(ranked), "existing": ranked.existing, "groups": len(groups)}
     print(t("engine.written", args.lang, path=args.out, **values))
     return 0

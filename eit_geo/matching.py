@@ -30,7 +30,7 @@ import functools
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +79,6 @@ __all__ = [
     "find_mutualisations",
     "find_substitutions",
     "links_frame",
-    "match_zone",
     "parse_max_km",
     "rank_links",
     "rank_substitutions",
@@ -87,10 +86,12 @@ __all__ = [
     "substitution_table_frame",
     "synergy_batches",
     "synergy_rows",
+    "write_matches",
     "write_synergies",
 ]
 
 MaxKm = float | Mapping[str, float] | None
+Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
 
 _SCORING = read_values("scoring.csv")  # documented in data/README.md
 FIT_EXPONENT = _SCORING["fit_exponent"]
@@ -108,6 +109,7 @@ _BREADTH = 2  # first search: the 2 K nearest in the score space
 _WIDEN = 2  # then twice as many, while needed
 _MAX_BREADTH = 32  # and at most the 32 K nearest
 _THREADS = 2
+_RANK_PARTS = 4  # flows ranked again in 4 parts
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
 _WGS84 = "EPSG:4326"
@@ -540,8 +542,13 @@ class _Pairs:
     def __len__(self) -> int:
         return len(self.offer)
 
-    def take(self, index: np.ndarray) -> _Pairs:
-        return _Pairs(*(value[index] for value in vars(self).values()))
+    def take(self, index: np.ndarray | slice, fields: Iterable[str] | None = None) -> _Pairs:
+        """Return the pairs at ``index``; only ``fields`` (all by default), the others empty."""
+        chosen = set(vars(self) if fields is None else fields)
+        return _Pairs(**{k: v[index] if k in chosen else v[:0] for k, v in vars(self).items()})
+
+
+_LINK_FIELDS = ("offer", "need", "metres", "rule")  # what the rows of a ranked link need
 
 
 @dataclass
@@ -640,14 +647,14 @@ def _search_group(
         backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2, 3]]
         hits, flags = _merge_sides(forward, backward, len(b.rows))
     i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
-    pairs = _Pairs(
+    pairs = _Pairs(  # columns copied out of the grids: these are kept, the grids are not
         a.rows[i].astype(np.int32),
         b.rows[j].astype(np.int32),
-        hits[:, 2],
+        hits[:, 2].copy(),
         i.astype(np.int32),
-        flags[:, 0],
-        flags[:, 1],
-        hits[:, 3],
+        flags[:, 0].copy(),
+        flags[:, 1].copy(),
+        hits[:, 3].copy(),
     )
     return pairs, reach_a - same_a, reach_b - same_b
 
@@ -704,18 +711,21 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
     again over all their pairs.
     """
     pairs = search.pairs
-
-    def best(flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray) -> np.ndarray:
+    keep = np.zeros(len(pairs), dtype=bool)
+    sides = (
+        (pairs.offer, pairs.by_offer, search.offer_groups),
+        (pairs.need, pairs.by_need, search.need_groups),
+    )
+    n_flows = len(search.offer_groups)
+    bounds = np.linspace(0, n_flows, _RANK_PARTS + 1).astype(np.int64)
+    for flow, flag, groups_per_flow in sides:
         several = groups_per_flow[flow] > 1
         chosen = flag & ~several
-        index = np.flatnonzero(several)
-        chosen[index] = _ranks(flow[index], score[index]) < top_k
-        return chosen
-
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # the sorts free the GIL
-        by_offer = pool.submit(best, pairs.offer, pairs.by_offer, search.offer_groups)
-        by_need = pool.submit(best, pairs.need, pairs.by_need, search.need_groups)
-        return by_offer.result() | by_need.result()
+        for low, high in itertools.pairwise(bounds):  # a few flows at a time: less memory
+            index = np.flatnonzero(several & (flow >= low) & (flow < high))
+            chosen[index] = _ranks(flow[index], score[index]) < top_k
+        keep |= chosen
+    return keep
 
 
 def _raw_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
@@ -803,16 +813,11 @@ def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLi
     return ranked
 
 
-def _rank(
-    zone: Zone, max_km: MaxKm, top_k: int, *, searched: Callable[[], None] | None = None
-) -> RankedLinks:
-    """Do `rank_links`; call ``searched`` once the spatial search is over."""
+def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
     search = _search(prep, _overrides(max_km), top_k)
-    if searched is not None:
-        searched()
     rules, pool = search.rules, search.pairs
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
@@ -820,12 +825,13 @@ def _rank(
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
     keep &= ~_among(pool.offer.astype(np.int64) * n_flows + pool.need,
                     existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
-    pool, score = pool.take(np.flatnonzero(keep)), score[keep]
+    pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([_scores(rules, existing), score])
+    existing = existing.take(slice(None), _LINK_FIELDS)
     order = np.argsort(-scores, kind="stable")
-    rows = _Pairs.concat([existing, pool], consume=True).take(order)
+    rows = _Pairs.concat([existing, pool], consume=True).take(order, _LINK_FIELDS)
     del pool, score  # only the ordered rows stay in memory
     status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)]
@@ -841,23 +847,21 @@ def _rank(
     )
 
 
-def match_zone(
-    zone: Zone, *, max_km: MaxKm = None, top_k: int = 10, geometry: bool = True
+def write_matches(
+    zone: Zone, path: str | Path, *, max_km: MaxKm = None, top_k: int = 10
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
-    """Return the ranked substitution candidates and the mutualisation groups of a zone.
+    """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
 
-    `rank_links`, and `find_mutualisations` (``geometry`` as there) on another thread once the
-    spatial search is over (the search uses both cores, the ranking after it only one).
+    What ``eit-geo match ZONE --out FILE`` does: the groups (default distances: ``max_km``
+    is for substitutions) are found on another thread while the candidates are written (a CSV
+    file, by chunks). Returns the candidates and the groups.
     """
+    ranked = rank_links(zone, max_km=max_km, top_k=top_k)
+    hulls = Path(path).suffix.lower() != ".csv"  # drawn formats only
     with ThreadPoolExecutor(max_workers=1) as pool:
-        groups: list[Future] = []
-
-        def find_groups() -> None:
-            groups.append(pool.submit(find_mutualisations, zone, max_km=max_km, geometry=geometry))
-
-        ranked = _rank(zone, max_km, top_k, searched=find_groups)
-        release_memory()
-        return ranked, groups[0].result()
+        groups = pool.submit(find_mutualisations, zone, geometry=hulls)
+        write_synergies(ranked, groups, path)
+        return ranked, groups.result()
 
 
 class RankedLinks:
@@ -1314,7 +1318,7 @@ _GROUP_TYPES: dict[str, pa.DataType] = {
 }
 
 
-def synergy_rows(substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame) -> pa.Table:
+def synergy_rows(substitutions: pd.DataFrame | RankedLinks, groups: Groups) -> pa.Table:
     """Return substitutions then mutualisation groups as one Arrow table, without geometry.
 
     Substitution rows leave ``members`` and the other group columns empty; group rows leave
@@ -1324,14 +1328,14 @@ def synergy_rows(substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame
 
 
 def synergy_batches(
-    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, *, rows: int = 200_000
+    substitutions: pd.DataFrame | RankedLinks, groups: Groups, *, rows: int = 200_000
 ) -> Iterator[pa.Table]:
     """Yield `synergy_rows` in tables of at most ``rows`` rows (memory stays bounded)."""
     return (make() for make in _batch_makers(substitutions, groups, rows))
 
 
 def _batch_makers(
-    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, rows: int
+    substitutions: pd.DataFrame | RankedLinks, groups: Groups, rows: int
 ) -> list[Callable[[], pa.Table]]:
     """Return functions making the tables of `synergy_batches`, in order (to run in threads)."""
     if isinstance(substitutions, RankedLinks):
@@ -1353,6 +1357,11 @@ def _batch_makers(
     return [*makers, functools.partial(_group_batch, groups, schema)]
 
 
+def _done(groups: Groups) -> pd.DataFrame:
+    """Return the groups, once found when they are being found on another thread."""
+    return groups.result() if isinstance(groups, Future) else groups
+
+
 def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) -> pa.Table:
     chunk = make()
     if isinstance(chunk, pd.DataFrame):
@@ -1363,8 +1372,8 @@ def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) 
     return chunk.select(schema.names).cast(schema)
 
 
-def _group_batch(groups: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    group_frame = pd.DataFrame(groups).drop(columns="geometry", errors="ignore")
+def _group_batch(groups: Groups, schema: pa.Schema) -> pa.Table:
+    group_frame = pd.DataFrame(_done(groups)).drop(columns="geometry", errors="ignore")
     columns = [
         pa.array(group_frame[f.name], type=f.type, from_pandas=True)
         if f.name in group_frame
@@ -1384,15 +1393,17 @@ def _rounded(table: pa.Table) -> pa.Table:
 
 
 def write_synergies(
-    substitutions: pd.DataFrame | RankedLinks, groups: pd.DataFrame, path: str | Path
+    substitutions: pd.DataFrame | RankedLinks, groups: Groups, path: str | Path
 ) -> Path:
     """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
 
     CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
     decimals, coordinates to 6; ``groups`` may come without geometry; from `RankedLinks`, the
-    rows are made and written by chunks, never all in memory. GeoJSON (EPSG:4326):
-    links as lines, groups as polygons, in one collection. GeoPackage: layers ``substitutions`` and
-    ``mutualisations``. The file is replaced only once written whole.
+    rows are made and written by chunks, never all in memory. ``groups`` may still be being
+    found (a `~concurrent.futures.Future`): a CSV file waits for them only at its end.
+    GeoJSON (EPSG:4326): links as lines, groups as polygons, in one collection. GeoPackage:
+    layers ``substitutions`` and ``mutualisations``. The file is replaced only once written
+    whole.
 
     Raises
     ------
@@ -1407,6 +1418,7 @@ def write_synergies(
         if suffix == ".csv":
             _write_csv(_batch_makers(substitutions, groups, _CSV_ROWS), tmp)
             return target
+        groups = _done(groups)
         if isinstance(substitutions, RankedLinks):
             substitutions = substitutions.table()
         links = (
@@ -1420,7 +1432,9 @@ def write_synergies(
         else:
             both = pd.concat([links, groups], ignore_index=True)
             both = gpd.GeoDataFrame(both, geometry="geometry", crs=_WGS84)
-            pyogrio.write_dataframe(both, tmp, driver="GeoJSON", geometry_type="Unknown")
+            pyogrio.write_dataframe(
+                both, tmp, layer=target.stem, driver="GeoJSON", geometry_type="Unknown"
+            )  # named after the file, not the temporary one
     return target
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ from eit_geo.matching import (
     rank_links,
     rank_substitutions,
     synergy_rows,
+    write_matches,
     write_synergies,
 )
 
@@ -64,3 +66,19 @@ def test_synergy_rows_are_the_same_from_arrays_or_table(zone) -> None:
     from_table = synergy_rows(rank_substitutions(zone), groups)
     assert from_arrays.equals(from_table)
     assert from_arrays.num_rows == len(rank_substitutions(zone)) + len(groups)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson"])
+def test_write_matches_is_rank_group_write(zone, suffix: str, tmp_path: Path) -> None:
+    (tmp_path / "expected").mkdir()  # same file name: GeoJSON holds it
+    ranked, groups = write_matches(zone, tmp_path / f"synergies{suffix}", top_k=4)
+    hulls = suffix != ".csv"
+    expected_groups = find_mutualisations(zone, geometry=hulls)
+    pd.testing.assert_frame_equal(pd.DataFrame(groups), pd.DataFrame(expected_groups))
+    links = rank_substitutions(zone, top_k=4)
+    assert len(ranked) == len(links)
+    write_synergies(links, expected_groups, tmp_path / "expected" / f"synergies{suffix}")
+    written = (tmp_path / f"synergies{suffix}").read_bytes()
+    assert written == (tmp_path / "expected" / f"synergies{suffix}").read_bytes()
+    if suffix == ".geojson":  # named after the file, not the temporary file written first
+        assert json.loads(written)["name"] == "synergies"
