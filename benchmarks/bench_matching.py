@@ -35,10 +35,8 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.loading import load_zone
-from eit_geo.matching import (
-    rank_substitutions,
-    write_matches,
-)
+from eit_geo.matching import rank_substitutions
+from eit_geo.synergy_files import write_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"

@@ -174,7 +174,7 @@ def _match_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_match(args: argparse.Namespace) -> int:
-    from eit_geo import matching  # noqa: PLC0415 - keeps the other commands light
+    from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
     from eit_geo.allocation import allocate  # noqa: PLC0415
 
     try:
@@ -182,7 +182,7 @@ def _run_match(args: argparse.Namespace) -> int:
         top_k = int(args.top) if args.top.strip().isdigit() else -1
         if top_k < 0:
             raise ValueError(t("engine.bad_top", args.lang, value=args.top))
-        if args.out is not None and args.out.suffix.lower() not in matching.OUTPUT_SUFFIXES:
+        if args.out is not None and args.out.suffix.lower() not in synergy_files.OUTPUT_SUFFIXES:
             raise ValueError(t("engine.bad_out", args.lang, value=args.out.name))
     except ValueError as error:
         print(str(error), file=sys.stderr)
@@ -191,16 +191,16 @@ def _run_match(args: argparse.Namespace) -> int:
     if zone is None:
         return EXIT_BAD_ZONE
     if args.out is not None and not args.allocate:  # written by chunks, groups alongside
-        ranked, groups = matching.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
+        ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
     else:
         ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
         links = allocate(ranked.table()) if args.allocate else ranked.table()
         hulls = args.out is not None and args.out.suffix.lower() != ".csv"  # drawn formats only
         groups = matching.find_mutualisations(zone, geometry=hulls)
         if args.out is None:
-            print(matching.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
+            print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
             return 0
-        matching.write_synergies(links, groups, args.out)
+        synergy_files.write_synergies(links, groups, args.out)
     values = {"substitutions": len(ranked), "existing": ranked.existing, "groups": len(groups)}
     print(t("engine.written", args.lang, path=args.out, **values))
     return 0

@@ -24,16 +24,14 @@ Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import functools
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -41,8 +39,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyogrio
 import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
@@ -59,7 +55,6 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.datafiles import read_values
-from eit_geo.export import atomic_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -71,7 +66,6 @@ __all__ = [
     "MATCH_QUALITY",
     "MUTUALISATION_COLUMNS",
     "MUTUALISATION_KM",
-    "OUTPUT_SUFFIXES",
     "SUBSTITUTION_COLUMNS",
     "UNLIMITED_SCALE_KM",
     "MaxKm",
@@ -84,14 +78,9 @@ __all__ = [
     "rank_substitutions",
     "resolve_max_km",
     "substitution_table_frame",
-    "synergy_batches",
-    "synergy_rows",
-    "write_matches",
-    "write_synergies",
 ]
 
 MaxKm = float | Mapping[str, float] | None
-Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
 
 _SCORING = read_values("scoring.csv")  # documented in data/README.md
 FIT_EXPONENT = _SCORING["fit_exponent"]
@@ -806,7 +795,7 @@ def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLi
     """Find and rank substitution candidates, and keep them as arrays (`RankedLinks`).
 
     What `rank_substitutions` returns, before its rows are made: a file can then be written by
-    chunks (`write_synergies`) without the whole table in memory.
+    chunks (`eit_geo.synergy_files.write_synergies`) without the whole table in memory.
     """
     ranked = _rank(zone, max_km, top_k)
     release_memory()  # what the search and the ranking freed (their arrays are gone now)
@@ -845,23 +834,6 @@ def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
         unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
         kept=kept,
     )
-
-
-def write_matches(
-    zone: Zone, path: str | Path, *, max_km: MaxKm = None, top_k: int = 10
-) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
-    """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
-
-    What ``eit-geo match ZONE --out FILE`` does: the groups (default distances: ``max_km``
-    is for substitutions) are found on another thread while the candidates are written (a CSV
-    file, by chunks). Returns the candidates and the groups.
-    """
-    ranked = rank_links(zone, max_km=max_km, top_k=top_k)
-    hulls = Path(path).suffix.lower() != ".csv"  # drawn formats only
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        groups = pool.submit(find_mutualisations, zone, geometry=hulls)
-        write_synergies(ranked, groups, path)
-        return ranked, groups.result()
 
 
 class RankedLinks:
@@ -1297,235 +1269,3 @@ def _groups_frame(
     )
     hulls = gpd.GeoSeries(hull, crs=prep.crs).to_crs(_WGS84)
     return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
-
-
-# --------------------------------------------------------------------------- output
-
-OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
-_CSV_DIGITS: dict[str, int] = {
-    "distance_km": 3,
-    "score": 4,
-    **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
-}
-_CSV_ROWS = 50_000  # rows per table written (a few tables in memory at once)
-_GROUP_TYPES: dict[str, pa.DataType] = {
-    "group_id": pa.string(),
-    "direction": pa.string(),
-    "members": pa.string(),
-    "n_members": pa.int64(),
-    "centre_lat": pa.float64(),
-    "centre_lon": pa.float64(),
-}
-
-
-def synergy_rows(substitutions: pd.DataFrame | RankedLinks, groups: Groups) -> pa.Table:
-    """Return substitutions then mutualisation groups as one Arrow table, without geometry.
-
-    Substitution rows leave ``members`` and the other group columns empty; group rows leave
-    ``from_id``, ``to_id`` and the other link columns empty.
-    """
-    return pa.concat_tables(list(synergy_batches(substitutions, groups)))
-
-
-def synergy_batches(
-    substitutions: pd.DataFrame | RankedLinks, groups: Groups, *, rows: int = 200_000
-) -> Iterator[pa.Table]:
-    """Yield `synergy_rows` in tables of at most ``rows`` rows (memory stays bounded)."""
-    return (make() for make in _batch_makers(substitutions, groups, rows))
-
-
-def _batch_makers(
-    substitutions: pd.DataFrame | RankedLinks, groups: Groups, rows: int
-) -> list[Callable[[], pa.Table]]:
-    """Return functions making the tables of `synergy_batches`, in order (to run in threads)."""
-    if isinstance(substitutions, RankedLinks):
-        empty, chunks = substitutions.empty(), substitutions.chunks(rows)
-    else:
-        frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
-        empty = frame.iloc[:0]
-        chunks = [
-            functools.partial(frame.iloc.__getitem__, slice(start, start + rows))
-            for start in range(0, len(frame), rows)
-        ]
-    fields = [
-        pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-        for f in pa.Schema.from_pandas(empty, preserve_index=False)
-    ]
-    fields += [pa.field(n, k) for n, k in _GROUP_TYPES.items() if n not in empty.columns]
-    schema = pa.schema(fields)
-    makers = [functools.partial(_link_batch, make, schema) for make in chunks]
-    return [*makers, functools.partial(_group_batch, groups, schema)]
-
-
-def _done(groups: Groups) -> pd.DataFrame:
-    """Return the groups, once found when they are being found on another thread."""
-    return groups.result() if isinstance(groups, Future) else groups
-
-
-def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) -> pa.Table:
-    chunk = make()
-    if isinstance(chunk, pd.DataFrame):
-        chunk = pa.Table.from_pandas(chunk, preserve_index=False)
-    for field in schema:
-        if field.name not in chunk.column_names:
-            chunk = chunk.append_column(field, pa.nulls(len(chunk), field.type))
-    return chunk.select(schema.names).cast(schema)
-
-
-def _group_batch(groups: Groups, schema: pa.Schema) -> pa.Table:
-    group_frame = pd.DataFrame(_done(groups)).drop(columns="geometry", errors="ignore")
-    columns = [
-        pa.array(group_frame[f.name], type=f.type, from_pandas=True)
-        if f.name in group_frame
-        else pa.nulls(len(group_frame), f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _rounded(table: pa.Table) -> pa.Table:
-    """Round km to the metre, scores to 4 decimals and degrees to 6 (~0.1 m) for the CSV."""
-    for name, digits in _CSV_DIGITS.items():
-        if name in table.column_names:
-            index = table.column_names.index(name)
-            table = table.set_column(index, name, pc.round(table[name], digits))
-    return table
-
-
-def write_synergies(
-    substitutions: pd.DataFrame | RankedLinks, groups: Groups, path: str | Path
-) -> Path:
-    """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
-
-    CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
-    decimals, coordinates to 6; ``groups`` may come without geometry; from `RankedLinks`, the
-    rows are made and written by chunks, never all in memory. ``groups`` may still be being
-    found (a `~concurrent.futures.Future`): a CSV file waits for them only at its end.
-    GeoJSON (EPSG:4326): links as lines, groups as polygons, in one collection. GeoPackage:
-    layers ``substitutions`` and ``mutualisations``. The file is replaced only once written
-    whole.
-
-    Raises
-    ------
-    ValueError
-        For another suffix.
-    """
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise ValueError(t("engine.bad_out", value=target.name))
-    with atomic_path(target) as tmp:
-        if suffix == ".csv":
-            _write_csv(_batch_makers(substitutions, groups, _CSV_ROWS), tmp)
-            return target
-        groups = _done(groups)
-        if isinstance(substitutions, RankedLinks):
-            substitutions = substitutions.table()
-        links = (
-            substitutions
-            if isinstance(substitutions, gpd.GeoDataFrame)
-            else links_frame(substitutions)
-        )
-        if suffix == ".gpkg":
-            pyogrio.write_dataframe(links, tmp, layer="substitutions", driver="GPKG")
-            pyogrio.write_dataframe(groups, tmp, layer="mutualisations", driver="GPKG", append=True)
-        else:
-            both = pd.concat([links, groups], ignore_index=True)
-            both = gpd.GeoDataFrame(both, geometry="geometry", crs=_WGS84)
-            pyogrio.write_dataframe(
-                both, tmp, layer=target.stem, driver="GeoJSON", geometry_type="Unknown"
-            )  # named after the file, not the temporary one
-    return target
-
-
-def _write_csv(makers: list[Callable[[], pa.Table]], path: Path) -> None:
-    """Write the tables of ``makers`` as one CSV file, made and encoded by two threads.
-
-    Each thread makes a table and turns it into CSV text (Arrow frees the GIL); this one writes
-    the texts in order, with at most a few of them waiting, so memory stays bounded.
-    """
-    with path.open("wb") as out, ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        waiting: collections.deque = collections.deque()
-        for index, make in enumerate(makers):
-            waiting.append(pool.submit(_csv_text, make, header=index == 0))
-            if len(waiting) > _THREADS:
-                out.write(waiting.popleft().result())
-        while waiting:
-            out.write(waiting.popleft().result())
-
-
-def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:
-    sink = pa.BufferOutputStream()
-    options = pa_csv.WriteOptions(include_header=header)
-    pa_csv.write_csv(_rounded(make()), sink, options)
-    return sink.getvalue()
-
-
-def summary_text(
-    substitutions: pd.DataFrame,
-    groups: pd.DataFrame,
-    *,
-    zone_name: str = "",
-    lang: str = DEFAULT_LANGUAGE,
-    rows: int = 15,
-) -> str:
-    """Return a readable summary: counts, the best candidates and the largest groups."""
-    existing = substitutions["status"] == "existing"
-    lines = [
-        t(
-            "engine.summary",
-            lang,
-            zone=zone_name,
-            candidates=int((~existing).sum()),
-            existing=int(existing.sum()),
-            groups=len(groups),
-            more=substitutions.attrs.get("more", 0),
-        ),
-    ]
-    if "allocated_quantity" in substitutions:
-        used = substitutions[substitutions["allocated_quantity"] > 0]
-        totals = used.groupby("unit", observed=True)["allocated_quantity"].sum()
-        quantity = ", ".join(
-            f"{value:,.0f} {unit}".replace(",", " ") for unit, value in totals.items()
-        )
-        lines.append(t("engine.allocated", lang, quantity=quantity, candidates=len(used)))
-    lines += ["", t("engine.top_title", lang)]
-    links = {
-        "from_id": "col_from",
-        "to_id": "col_to",
-        "resource": "col_resource",
-        "input_resource": "col_input",
-        "quantity": "col_quantity",
-        "unit": "col_unit",
-        "distance_km": "col_km",
-        "score": "col_score",
-        "status": "col_status",
-    }
-    lines.append(_text_table(substitutions.head(rows), links, lang))
-    lines += ["", t("engine.groups_title", lang)]
-    largest = groups.sort_values("n_members", ascending=False).head(rows) if len(groups) else groups
-    group_columns = {
-        "direction": "col_direction",
-        "resource": "col_resource",
-        "quantity": "col_quantity",
-        "unit": "col_unit",
-        "members": "col_members",
-    }
-    lines.append(_text_table(largest, group_columns, lang))
-    return "\n".join(lines)
-
-
-_TRANSLATED = ("status", "direction")
-
-
-def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> str:
-    if frame.empty:
-        return f"  ({t('engine.none', lang)})"
-    shown = pd.DataFrame(frame)[list(columns)].astype(
-        {c: "str" for c in _TRANSLATED if c in columns}
-    )
-    for column in _TRANSLATED:
-        if column in columns:
-            shown[column] = shown[column].map(lambda v, c=column: t(f"engine.{c}_{v}", lang))
-    shown = shown.rename(columns={c: t(f"engine.{key}", lang) for c, key in columns.items()})
-    return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}".replace(",", " "))

@@ -8,17 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eit_geo import matching
+from eit_geo import synergy_files
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
-from eit_geo.matching import (
-    find_mutualisations,
-    rank_links,
-    rank_substitutions,
-    synergy_rows,
-    write_matches,
-    write_synergies,
-)
+from eit_geo.matching import find_mutualisations, rank_links, rank_substitutions
+from eit_geo.synergy_files import synergy_rows, write_matches, write_synergies
 
 DATA = Path(__file__).parent / "data"
 ZONES = {
@@ -37,7 +31,7 @@ def zone(request: pytest.FixtureRequest):
 def test_streamed_csv_is_the_table_csv(
     zone, chunk_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(matching, "_CSV_ROWS", chunk_rows)
+    monkeypatch.setattr(synergy_files, "_CSV_ROWS", chunk_rows)
     groups = find_mutualisations(zone, geometry=False)
     ranked = rank_links(zone, top_k=3)
     streamed = write_synergies(ranked, groups, tmp_path / "streamed.csv")
