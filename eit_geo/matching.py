@@ -711,7 +711,7 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
         several = groups_per_flow[flow] > 1
         chosen = flag & ~several
         for low, high in itertools.pairwise(bounds):  # a few flows at a time: less memory
-            index = np.flatnonzero(several & (flow >= low) & (flow < high))
+            index = np.flatnonzero(flag & several & (flow >= low) & (flow < high))
             chosen[index] = _ranks(flow[index], score[index]) < top_k
         keep |= chosen
     return keep
@@ -791,18 +791,28 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     return rank_links(zone, max_km=max_km, top_k=top_k).table()
 
 
-def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLinks:
+def rank_links(
+    zone: Zone,
+    *,
+    max_km: MaxKm = None,
+    top_k: int = 10,
+    searched: Callable[[], object] | None = None,
+) -> RankedLinks:
     """Find and rank substitution candidates, and keep them as arrays (`RankedLinks`).
 
     What `rank_substitutions` returns, before its rows are made: a file can then be written by
     chunks (`eit_geo.synergy_files.write_synergies`) without the whole table in memory.
+    ``searched`` is called once the searched pairs are cut down to the kept ones: what is left
+    of the ranking uses one core, the other is free for other work.
     """
-    ranked = _rank(zone, max_km, top_k)
+    ranked = _rank(zone, max_km, top_k, searched)
     release_memory()  # what the search and the ranking freed (their arrays are gone now)
     return ranked
 
 
-def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
+def _rank(
+    zone: Zone, max_km: MaxKm, top_k: int, searched: Callable[[], object] | None
+) -> RankedLinks:
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
@@ -816,6 +826,8 @@ def _rank(zone: Zone, max_km: MaxKm, top_k: int) -> RankedLinks:
                     existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
+    if searched is not None:
+        searched()
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([_scores(rules, existing), score])
     existing = existing.take(slice(None), _LINK_FIELDS)

@@ -53,7 +53,7 @@ _CSV_DIGITS: dict[str, int] = {
     "score": 4,
     **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
 }
-_CSV_ROWS = 50_000  # rows per table written (a few tables in memory at once)
+_CSV_ROWS = 25_000  # rows per table written (a few tables in memory at once)
 _GROUP_TYPES: dict[str, pa.DataType] = {
     "group_id": pa.string(),
     "direction": pa.string(),
@@ -283,12 +283,17 @@ def write_matches(
     """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
 
     What ``eit-geo match ZONE --out FILE`` does: the groups (default distances: ``max_km``
-    is for substitutions) are found on another thread while the candidates are written (a CSV
-    file, by chunks). Returns the candidates and the groups.
+    is for substitutions) are found on another thread from the end of the search, while the
+    candidates are ranked and written (a CSV file, by chunks). Returns the candidates and
+    the groups.
     """
-    ranked = rank_links(zone, max_km=max_km, top_k=top_k)
     hulls = Path(path).suffix.lower() != ".csv"  # drawn formats only
     with ThreadPoolExecutor(max_workers=1) as pool:
-        groups = pool.submit(find_mutualisations, zone, geometry=hulls)
-        write_synergies(ranked, groups, path)
-        return ranked, groups.result()
+        found: list[Future] = []
+
+        def find_groups() -> None:
+            found.append(pool.submit(find_mutualisations, zone, geometry=hulls))
+
+        ranked = rank_links(zone, max_km=max_km, top_k=top_k, searched=find_groups)
+        write_synergies(ranked, found[0], path)
+        return ranked, found[0].result()
