@@ -697,7 +697,8 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
     """Tell which pairs are among the ``top_k`` best of their offer or of their need.
 
     A flow met in one search group only is settled by the search's own flags; the others are ranked
-    again over all their pairs.
+    again over the pairs their groups kept for them (a pair its group did not keep has ``top_k``
+    better ones there, so it cannot be among the flow's best).
     """
     pairs = search.pairs
     keep = np.zeros(len(pairs), dtype=bool)
