@@ -671,6 +671,19 @@ def _among(values: np.ndarray, few: np.ndarray) -> np.ndarray:
     return few[where] == values
 
 
+def _existing_among(pairs: _Pairs, existing: _Pairs, n_flows: int) -> np.ndarray:
+    """Tell which ``pairs`` join the same offer and need as an existing synergy.
+
+    Only the pairs of an offer in an existing synergy are compared (millions of pairs, a few
+    synergies).
+    """
+    maybe = np.flatnonzero(np.isin(pairs.offer, existing.offer))
+    keys = pairs.offer[maybe].astype(np.int64) * n_flows + pairs.need[maybe]
+    found = np.zeros(len(pairs), dtype=bool)
+    found[maybe] = _among(keys, existing.offer.astype(np.int64) * n_flows + existing.need)
+    return found
+
+
 def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Rank of each row among the rows of the same key, best score first (0-based).
 
@@ -823,8 +836,7 @@ def _rank(
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
-    keep &= ~_among(pool.offer.astype(np.int64) * n_flows + pool.need,
-                    existing.offer.astype(np.int64) * n_flows + existing.need)  # fmt: skip
+    keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
     if searched is not None:
