@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from scipy.sparse import coo_array
+from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -1219,11 +1219,18 @@ def find_mutualisations(
 
 
 def _components(side: _Points, link_km: float) -> np.ndarray:
-    """Label the points linked through neighbours at most ``link_km`` apart."""
+    """Label the points linked through neighbours at most ``link_km`` apart.
+
+    The pairs as a directed graph of small integers, read as undirected ("weak" components):
+    a third of the memory of a symmetric float graph, for millions of pairs in dense parks.
+    """
     pairs = side.tree.query_pairs(link_km * 1000.0 * (1 + 1e-9), output_type="ndarray")
+    pairs = pairs.astype(np.int32)
     n = len(side.rows)
-    graph = coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    edges = np.ones(len(pairs), dtype=np.int8)
+    graph = csr_array((edges, (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    del pairs, edges
+    return connected_components(graph, directed=True, connection="weak")[1]
 
 
 def _no_groups(*, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
