@@ -517,15 +517,23 @@ class _Pairs:
         return cls(none, none, np.empty(0), none, flag, flag, np.empty(0))
 
     @classmethod
-    def concat(cls, parts: list[_Pairs], *, consume: bool = False) -> _Pairs:
-        """Join ``parts``; with ``consume``, empty them column by column (less memory)."""
+    def concat(
+        cls, parts: list[_Pairs], *, consume: bool = False, order: np.ndarray | None = None
+    ) -> _Pairs:
+        """Join ``parts``, then take the rows at ``order`` if given.
+
+        With ``consume``, the parts are emptied column by column, so that only one column is
+        ever held twice (millions of pairs).
+        """
         if not parts:
             return cls.empty()
         columns = {}
         for name in vars(parts[0]):
-            columns[name] = np.concatenate([vars(part)[name] for part in parts])
+            column = np.concatenate([vars(part)[name] for part in parts])
+            columns[name] = column if order is None or not len(column) else column[order]
             for part in parts if consume else ():
-                setattr(part, name, columns[name][:0])
+                setattr(part, name, column[:0])
+            del column
         return cls(**columns)
 
     def __len__(self) -> int:
@@ -845,17 +853,19 @@ def _rank(
     scores = np.concatenate([_scores(rules, existing), score])
     existing = existing.take(slice(None), _LINK_FIELDS)
     order = np.argsort(-scores, kind="stable")
-    rows = _Pairs.concat([existing, pool], consume=True).take(order, _LINK_FIELDS)
+    rows = _Pairs.concat([existing, pool], consume=True, order=order)
     del pool, score  # only the ordered rows stay in memory
-    status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)]
-    synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)]
+    scores = scores[order]
+    status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)][order]
+    synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)][order]
+    del order
     return RankedLinks(
         prep,
         search,
         rows,
-        score=scores[order],
-        existing=status[order],
-        synergy_quantity=synergy_quantity[order],
+        score=scores,
+        existing=status,
+        synergy_quantity=synergy_quantity,
         unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
         kept=kept,
     )
