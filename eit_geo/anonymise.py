@@ -20,6 +20,7 @@ import shapely
 
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -38,7 +39,6 @@ __all__ = [
 
 CELL_KM = 1.0
 SMALL_SHARE = 0.05
-_WGS84 = "EPSG:4326"
 _FREE_TEXT = (
     "comment",
     "technical_note",
@@ -307,7 +307,7 @@ def anonymise_candidates(
     result = pd.concat(
         [kept.assign(geometry=lines), groups.assign(geometry=None)], ignore_index=True
     )
-    return gpd.GeoDataFrame(result, geometry="geometry", crs=_WGS84)
+    return gpd.GeoDataFrame(result, geometry="geometry", crs=WGS84)
 
 
 def _short_digest(value: str) -> str:

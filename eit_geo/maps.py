@@ -36,6 +36,7 @@ from eit_geo.filters import sector_colours, sector_groups
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.offline import STATIC_URL, use_local_assets
 from eit_geo.panels import format_km, format_quantity, group_tip, link_tip
+from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -733,7 +734,7 @@ def build_base_map(
         _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)
     if zone.perimeter is not None and len(zone.perimeter):
         folium.GeoJson(
-            zone.perimeter[["geometry"]].to_crs("EPSG:4326"),
+            zone.perimeter[["geometry"]].to_crs(WGS84),
             name=t("map.layer_perimeter", lang),
             control=False,
             interactive=False,

@@ -56,6 +56,7 @@ from eit_geo.codes import (
 )
 from eit_geo.datafiles import read_values
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -101,7 +102,6 @@ _THREADS = 2
 _RANK_PARTS = 4  # flows ranked again in 4 parts
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
-_WGS84 = "EPSG:4326"
 
 SUBSTITUTION_COLUMNS: tuple[str, ...] = (
     "candidate_id",
@@ -1161,7 +1161,7 @@ def links_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return a substitution table with LineString geometry from its end coordinates."""
     ends = table[["from_lon", "from_lat", "to_lon", "to_lat"]].to_numpy(dtype=float)
     lines = shapely.linestrings(ends.reshape(-1, 2, 2))
-    return gpd.GeoDataFrame(table, geometry=lines, crs=_WGS84)
+    return gpd.GeoDataFrame(table, geometry=lines, crs=WGS84)
 
 
 # --------------------------------------------------------------------------- mutualisation
@@ -1247,7 +1247,7 @@ def _no_groups(*, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
     empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
     if not geometry:
         return empty
-    return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=_WGS84))
+    return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=WGS84))
 
 
 def _groups_frame(
@@ -1277,7 +1277,7 @@ def _groups_frame(
     xy = prep.xy[by_id[company]]
     total = np.add.reduceat(quantity, starts)
     centre_xy = np.add.reduceat(xy * quantity[:, None], starts) / total[:, None]
-    centre = gpd.GeoSeries(gpd.points_from_xy(*centre_xy.T), crs=prep.crs).to_crs(_WGS84)
+    centre = gpd.GeoSeries(gpd.points_from_xy(*centre_xy.T), crs=prep.crs).to_crs(WGS84)
     kept = sizes[pair_label] >= min_members
     names = prep.ids.to_numpy(dtype=object)[by_id[pair_company[kept]]]
     cuts = np.flatnonzero(np.diff(pair_label[kept])) + 1
@@ -1309,5 +1309,5 @@ def _groups_frame(
     hull = shapely.buffer(
         shapely.convex_hull(shapely.multipoints(xy, indices=group)), GROUP_BUFFER_M
     )
-    hulls = gpd.GeoSeries(hull, crs=prep.crs).to_crs(_WGS84)
-    return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=_WGS84)
+    hulls = gpd.GeoSeries(hull, crs=prep.crs).to_crs(WGS84)
+    return gpd.GeoDataFrame(table, geometry=hulls.to_numpy(), crs=WGS84)

@@ -30,6 +30,7 @@ from eit_geo.matching import (
     links_frame,
     rank_links,
 )
+from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
-_WGS84 = "EPSG:4326"
 _THREADS = 2  # threads making and encoding the tables of a CSV file
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
@@ -177,7 +177,7 @@ def write_synergies(
             pyogrio.write_dataframe(groups, tmp, layer="mutualisations", driver="GPKG", append=True)
         else:
             both = pd.concat([links, groups], ignore_index=True)
-            both = gpd.GeoDataFrame(both, geometry="geometry", crs=_WGS84)
+            both = gpd.GeoDataFrame(both, geometry="geometry", crs=WGS84)
             pyogrio.write_dataframe(
                 both, tmp, layer=target.stem, driver="GeoJSON", geometry_type="Unknown"
             )  # named after the file, not the temporary one
