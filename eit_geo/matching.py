@@ -522,8 +522,8 @@ class _Pairs:
     ) -> _Pairs:
         """Join ``parts``, then take the rows at ``order`` if given.
 
-        With ``consume``, the parts are emptied column by column, so that only one column is
-        ever held twice (millions of pairs).
+        With ``consume``, the parts are emptied column by column, so that only the column being
+        joined is held more than once (millions of pairs).
         """
         if not parts:
             return cls.empty()
@@ -898,7 +898,9 @@ class RankedLinks:
         n_flows = len(flows)
         self._more_for_offer = search.offer_count - np.bincount(rows.offer, minlength=n_flows)
         self._more_for_need = search.need_count - np.bincount(rows.need, minlength=n_flows)
-        self._twice = flows.duplicated(["company_id", "direction", "resource"], keep=False)
+        self._twice = flows.duplicated(
+            ["company_id", "direction", "resource"], keep=False
+        ).to_numpy()
         self._text = {
             "kind": _Text(pd.Series(["substitution"])),
             "status": _Text(pd.Series(_STATUSES)),
@@ -956,15 +958,7 @@ class RankedLinks:
 
     def _arrow(self, start: int, stop: int) -> pa.Table:
         """Return rows ``start`` to ``stop`` as an Arrow table, text as strings."""
-        columns = {
-            name: value.strings()
-            if isinstance(value, _Picked)
-            else value
-            if isinstance(value, pa.Array)
-            else pa.array(value, from_pandas=True)  # NaN: empty
-            for name, value in self._columns(start, stop).items()
-        }
-        return pa.table(columns)
+        return pa.table({n: _arrow_column(v) for n, v in self._columns(start, stop).items()})
 
     def _columns(self, start: int, stop: int) -> dict[str, object]:
         """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
@@ -975,19 +969,19 @@ class RankedLinks:
         quantity = flows["quantity"].to_numpy(dtype=float)
         offer_q, need_q = quantity[rows.offer], quantity[rows.need]
         flow_id = flows["flow_id"].to_numpy()
-        twice = self._twice.to_numpy()
+        from_id, to_id = text["id"].pick(a), text["id"].pick(b)
         columns: dict[str, object] = {
             "candidate_id": _candidate_ids(
-                text["id"].pick(a).strings(),
-                text["id"].pick(b).strings(),
-                text["codes"].pick(rows.rule).strings(),
-                twins=twice[rows.offer] | twice[rows.need],
+                from_id.strings,
+                to_id.strings,
+                text["codes"].pick(rows.rule).strings,
+                twins=self._twice[rows.offer] | self._twice[rows.need],
                 flow_ids=(flow_id[rows.offer], flow_id[rows.need]),
             ),
             "kind": text["kind"].pick(np.zeros(len(a), dtype=np.int64)),
             "status": text["status"].pick(self._existing[start:stop].astype(np.int64)),
-            "from_id": text["id"].pick(a),
-            "to_id": text["id"].pick(b),
+            "from_id": from_id,
+            "to_id": to_id,
             "from_name": text["name"].pick(a),
             "to_name": text["name"].pick(b),
             "from_flow_id": flow_id[rows.offer],
@@ -1031,7 +1025,7 @@ class _Text:
 
 @dataclass(frozen=True)
 class _Picked:
-    """Some texts of a `_Text`, as a pandas Categorical or Arrow strings."""
+    """Some texts of a `_Text`, as a pandas Categorical or Arrow strings (made once)."""
 
     text: _Text
     numbers: np.ndarray
@@ -1039,8 +1033,16 @@ class _Picked:
     def categorical(self) -> pd.Categorical:
         return pd.Categorical.from_codes(self.numbers, dtype=self.text.dtype)
 
+    @functools.cached_property
     def strings(self) -> pa.Array:
         return self.text.arrow.take(self.numbers)
+
+
+def _arrow_column(value: object) -> pa.Array:
+    """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty."""
+    if isinstance(value, _Picked):
+        return value.strings
+    return value if isinstance(value, pa.Array) else pa.array(value, from_pandas=True)
 
 
 def _candidate_ids(
