@@ -104,10 +104,15 @@ def _run_export(args: argparse.Namespace) -> int:
     try:
         path = export_zone(zone, args.out)
     except OSError as error:
-        print(f"Écriture impossible / cannot write {args.out}: {error.strerror}", file=sys.stderr)
-        return EXIT_WRITE_FAILED
+        return _write_failed(args.out, error)
     print(f"{path} : couches companies, flows, synergies, perimeter")
     return 0
+
+
+def _write_failed(path: Path, error: OSError) -> int:
+    """Say that ``path`` could not be written (no traceback) and return the exit status."""
+    print(f"Écriture impossible / cannot write {path}: {error.strerror}", file=sys.stderr)
+    return EXIT_WRITE_FAILED
 
 
 register(
@@ -190,17 +195,22 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    if args.out is not None and not args.allocate:  # written by chunks, groups alongside
-        ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
-    else:
-        ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
-        links = allocate(ranked.table()) if args.allocate else ranked.table()
-        hulls = args.out is not None and args.out.suffix.lower() != ".csv"  # drawn formats only
-        groups = matching.find_mutualisations(zone, geometry=hulls)
-        if args.out is None:
-            print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
-            return 0
-        synergy_files.write_synergies(links, groups, args.out)
+    if args.out is None:
+        links = matching.rank_substitutions(zone, max_km=max_km, top_k=top_k)
+        links = allocate(links) if args.allocate else links
+        groups = matching.find_mutualisations(zone, geometry=False)
+        print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
+        return 0
+    try:
+        if not args.allocate:  # written by chunks, groups found alongside
+            ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
+        else:
+            ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
+            hulls = args.out.suffix.lower() != ".csv"  # drawn formats only
+            groups = matching.find_mutualisations(zone, geometry=hulls)
+            synergy_files.write_synergies(allocate(ranked.table()), groups, args.out)
+    except OSError as error:
+        return _write_failed(args.out, error)
     values = {"substitutions": len(ranked), "existing": ranked.existing, "groups": len(groups)}
     print(t("engine.written", args.lang, path=args.out, **values))
     return 0

@@ -113,3 +113,12 @@ def test_summary_with_allocation(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Allocation optimale" in out
     assert "existante" in out
+
+
+@pytest.mark.parametrize("options", [[], ["--allocate"]])
+def test_unwritable_out_says_so(options: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    out = "/proc/no-such-dir/links.csv"
+    assert main(["match", RULES, "--out", out, *options]) == 1
+    error = capsys.readouterr().err
+    assert f"Écriture impossible / cannot write {out}" in error
+    assert "Traceback" not in error
