@@ -24,7 +24,6 @@ from eit_geo import (
     charts,
     codes,
     indicators,
-    matching,
     panels,
     report,
     store,
@@ -663,10 +662,9 @@ KEY_FACTORS = "indicateurs_factors"
 KEY_PRICES = "indicateurs_prices"
 
 
-@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
 def indicator_candidates(zone: Zone) -> pd.DataFrame:
-    """Return the zone's substitution candidates at the default distances, cached."""
-    return pd.DataFrame(matching.find_substitutions(zone).drop(columns="geometry"))
+    """Return the zone's substitution candidates at the default distances (`zone_links`)."""
+    return pd.DataFrame(zone_links(zone).drop(columns="geometry"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
