@@ -9,7 +9,7 @@ zone = ui.zone_or_stop()
 anonymised, _ = ui.presentation_options()
 board = ui.workshop_board(zone)
 
-st.title(ui.tr("workshop.report_title", zone=zone.name))
+st.title(ui.tr("workshop.report_title", zone=ui.zone_title(zone)))
 if anonymised:
     st.caption(ui.tr("workshop.presentation_anonymised_note"))
 ui.show_kpi_cards(

@@ -53,6 +53,7 @@ def test_anonymised_by_default(database: str) -> None:
     assert app.toggle(key="presentation_anonymised").value is True
     text = shown_text(app)
     assert "Vue anonymisée" in text
+    assert app.title[0].value == "Synergies industrielles — Kalundborg (Danemark)"  # its label
     for name in load_zone(example_path("kalundborg")).companies["name"]:
         assert name not in text
     assert "Entreprise " in text
