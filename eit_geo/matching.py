@@ -24,15 +24,16 @@ Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 
 from __future__ import annotations
 
-import dataclasses
+import collections
 import functools
 import itertools
 import math
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -82,6 +83,7 @@ __all__ = [
 ]
 
 MaxKm = float | Mapping[str, float] | None
+_T = TypeVar("_T")
 
 _SCORING = read_values("scoring.csv")  # documented in data/README.md
 FIT_EXPONENT = _SCORING["fit_exponent"]
@@ -384,7 +386,7 @@ def _best_partners(
     n_dst = len(dst.rows)
     space = _score_space(src, radius_m)
     tree = cKDTree(_score_space(dst, radius_m))
-    width = min(n_dst, k * _BREADTH)
+    width = min(n_dst, int(k * _BREADTH))
     few = (reach > 0) & (reach <= width)
     found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
     todo = np.flatnonzero(reach > width)
@@ -400,7 +402,7 @@ def _best_partners(
             )
             found.append(_found_rows(rows[~more], nearest[~more], dist[~more], score[~more]))
             widen.append(rows[more])
-        width = min(n_dst, width * _WIDEN)
+        width = min(n_dst, int(width * _WIDEN))
         todo = np.concatenate(widen)
         few = reach[todo] <= width
         found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
@@ -595,26 +597,47 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
             if parts:
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
                 jobs.append((a, needs[(input_code, unit)], radius, rule_of))
-    # largest groups first, so that both threads end together (each query uses one core);
-    # results are read in the groups' own order, so the output does not depend on timing
-    sizes = [len(job[0].rows) + len(job[1].rows) for job in jobs]
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # KD-trees and NumPy free the GIL
-        pending = {
-            index: pool.submit(_search_group, *jobs[index][:3], top_k)
-            for index in sorted(range(len(jobs)), key=sizes.__getitem__, reverse=True)
-        }
-        for index, (a, b, _, rule_of) in enumerate(jobs):
-            pairs, reach_a, reach_b = pending.pop(index).result()
-            counts[0][a.rows] += reach_a  # rows are distinct within a group
-            counts[1][b.rows] += reach_b
-            counts[2][a.rows] += 1
-            counts[3][b.rows] += 1
-            found.append(dataclasses.replace(pairs, rule=rule_of[pairs.rule].astype(np.int32)))
+    searched = _from_both_ends(
+        [functools.partial(_search_group, *job, top_k) for job in jobs],
+        [len(job[0].rows) + len(job[1].rows) for job in jobs],
+    )
+    for (a, b, _, _), (pairs, reach_a, reach_b) in zip(jobs, searched, strict=True):
+        counts[0][a.rows] += reach_a  # rows are distinct within a group
+        counts[1][b.rows] += reach_b
+        counts[2][a.rows] += 1
+        counts[3][b.rows] += 1
+        found.append(pairs)
+    del searched  # the pairs are held by `found` alone, and emptied as they are joined
     if mismatched:
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
     pairs = _Pairs.concat(found, consume=True)
     release_memory()
     return _Search(pairs, rules, *counts)
+
+
+def _from_both_ends(work: list[Callable[[], _T]], sizes: list[int]) -> list[_T]:
+    """Run ``work`` on two threads and return the results in order (not timing's).
+
+    One thread takes the largest piece left, the other the smallest: the large ones spend their
+    time in KD-trees and NumPy, which free the GIL, the small ones in Python, which holds it, so
+    the two mix well and end together.
+    """
+    left = collections.deque(sorted(range(len(work)), key=sizes.__getitem__, reverse=True))
+    results: list = [None] * len(work)
+    lock = threading.Lock()
+
+    def run(largest: bool) -> None:
+        while True:
+            with lock:
+                if not left:
+                    return
+                index = left.popleft() if largest else left.pop()
+            results[index] = work[index]()
+
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for done in [pool.submit(run, largest) for largest in (True, False)[:_THREADS]]:
+            done.result()
+    return results
 
 
 def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]:
@@ -627,9 +650,9 @@ def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]
 
 
 def _search_group(
-    a: _Points, b: _Points, radius: float, top_k: int
+    a: _Points, b: _Points, radius: float, rule_of: np.ndarray, top_k: int
 ) -> tuple[_Pairs, np.ndarray, np.ndarray]:
-    """Find the best pairs between offers ``a`` and needs ``b``; ``rule`` holds ``a`` indices.
+    """Find the best pairs between offers ``a`` and needs ``b`` (``rule_of``: the rule of each).
 
     Also returns, for each offer and each need, how many partners of another company it has
     within reach.
@@ -648,7 +671,7 @@ def _search_group(
         a.rows[i].astype(np.int32),
         b.rows[j].astype(np.int32),
         hits[:, 2].copy(),
-        i.astype(np.int32),
+        rule_of[i].astype(np.int32),
         flags[:, 0].copy(),
         flags[:, 1].copy(),
         hits[:, 3].copy(),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import collections
 import functools
+import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import geopandas as gpd
 import pandas as pd
@@ -195,9 +196,23 @@ def _write_csv(makers: list[Callable[[], pa.Table]], path: Path) -> None:
         for index, make in enumerate(makers):
             waiting.append(pool.submit(_csv_text, make, header=index == 0))
             if len(waiting) > _THREADS:
-                out.write(waiting.popleft().result())
+                _write_through(out, waiting.popleft().result())
         while waiting:
-            out.write(waiting.popleft().result())
+            _write_through(out, waiting.popleft().result())
+
+
+def _write_through(out: BinaryIO, text: pa.Buffer) -> None:
+    """Write ``text`` and have the system start saving it to disk now.
+
+    The written pages are then let go of as soon as they are saved: a file of a gigabyte
+    neither fills the page cache nor waits to be saved all at once when it is closed (the
+    final ``fsync`` of `~eit_geo.export.atomic_path`).
+    """
+    start = out.tell()
+    out.write(text)
+    out.flush()
+    if hasattr(os, "posix_fadvise"):  # not on Windows or macOS
+        os.posix_fadvise(out.fileno(), start, len(text), os.POSIX_FADV_DONTNEED)
 
 
 def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:

@@ -18,6 +18,7 @@ from eit_geo.matching import (
     MATCH_QUALITY,
     MUTUALISATION_COLUMNS,
     SUBSTITUTION_COLUMNS,
+    _from_both_ends,
     find_mutualisations,
     find_substitutions,
     parse_max_km,
@@ -403,3 +404,11 @@ def test_kalundborg_groups() -> None:
     groups = find_mutualisations(load_zone(example_path("kalundborg")))
     assert "novonesis,novonordisk,refinery" in set(groups["members"])
     assert (groups["n_members"] >= 2).all()
+
+
+def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
+    ran: list[int] = []
+    work = [lambda i=i: ran.append(i) or i * 10 for i in range(9)]
+    sizes = [5, 1, 9, 3, 3, 7, 2, 8, 4]  # largest and smallest taken from both ends
+    assert _from_both_ends(work, sizes) == [i * 10 for i in range(9)]
+    assert sorted(ran) == list(range(9))
