@@ -17,7 +17,7 @@ quality, with KD-trees: for each offer its best ``top_k`` needs, for each need i
 offers. The nearest neighbours are sought in a space where distance follows the score,
 ``(x / max_km, y / max_km, ½ ln quantity)``, where a partner ``rho`` away scores at most
 ``e^-rho``; the search widens for a flow only while a partner not yet seen could still score
-better (up to the ``32 × top_k`` nearest: beyond, the best of those), so the ranking is exact in
+better (up to the ``48 × top_k`` nearest: beyond, the best of those), so the ranking is exact in
 practice and its cost grows with the candidates kept, not with the square of the companies.
 Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
 """
@@ -97,9 +97,9 @@ UNLIMITED_SCALE_KM = _SCORING["unlimited_scale_km"]
 MUTUALISATION_KM = _SCORING["mutualisation_km"]
 GROUP_BUFFER_M = _SCORING["group_buffer_m"]
 ALL_RESOURCES = "*"
-_BREADTH = 2  # first search: the 2 K nearest in the score space
+_BREADTH = 3  # first search: the 3 K nearest in the score space
 _WIDEN = 2  # then twice as many, while needed
-_MAX_BREADTH = 32  # and at most the 32 K nearest
+_MAX_BREADTH = 48  # and at most the 48 K nearest (3, 6, 12, 24 then 48 K)
 _THREADS = 2
 _RANK_PARTS = 4  # flows ranked again in 4 parts
 _GRID_CELLS = 2_000_000
@@ -386,7 +386,7 @@ def _best_partners(
     n_dst = len(dst.rows)
     space = _score_space(src, radius_m)
     tree = cKDTree(_score_space(dst, radius_m))
-    width = min(n_dst, int(k * _BREADTH))
+    width = min(n_dst, k * _BREADTH)
     few = (reach > 0) & (reach <= width)
     found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
     todo = np.flatnonzero(reach > width)
@@ -402,7 +402,7 @@ def _best_partners(
             )
             found.append(_found_rows(rows[~more], nearest[~more], dist[~more], score[~more]))
             widen.append(rows[more])
-        width = min(n_dst, int(width * _WIDEN))
+        width = min(n_dst, width * _WIDEN)
         todo = np.concatenate(widen)
         few = reach[todo] <= width
         found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
