@@ -742,24 +742,34 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
 
     A flow met in one search group only is settled by the search's own flags; the others are ranked
     again over the pairs their groups kept for them (a pair its group did not keep has ``top_k``
-    better ones there, so it cannot be among the flow's best).
+    better ones there, so it cannot be among the flow's best). Offers and needs on two threads
+    (NumPy sorts free the GIL).
     """
     pairs = search.pairs
-    keep = np.zeros(len(pairs), dtype=bool)
     sides = (
         (pairs.offer, pairs.by_offer, search.offer_groups),
         (pairs.need, pairs.by_need, search.need_groups),
     )
-    n_flows = len(search.offer_groups)
-    bounds = np.linspace(0, n_flows, _RANK_PARTS + 1).astype(np.int64)
-    for flow, flag, groups_per_flow in sides:
-        several = groups_per_flow[flow] > 1
-        chosen = flag & ~several
-        for low, high in itertools.pairwise(bounds):  # a few flows at a time: less memory
-            index = np.flatnonzero(flag & several & (flow >= low) & (flow < high))
-            chosen[index] = _ranks(flow[index], score[index]) < top_k
-        keep |= chosen
-    return keep
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        by_offer, by_need = pool.map(lambda side: _best_of_side(*side, score, top_k), sides)
+    by_offer |= by_need
+    return by_offer
+
+
+def _best_of_side(
+    flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray, score: np.ndarray, top_k: int
+) -> np.ndarray:
+    """Tell which pairs are among the ``top_k`` best of their ``flow`` (`_best_of_each`)."""
+    several = groups_per_flow[flow] > 1
+    chosen = flag & ~several
+    again = np.flatnonzero(flag & several)
+    del several
+    again_flow = flow[again]
+    bounds = np.linspace(0, len(groups_per_flow), _RANK_PARTS + 1).astype(np.int64)
+    for low, high in itertools.pairwise(bounds):  # a few flows at a time: less memory
+        index = again[(again_flow >= low) & (again_flow < high)]
+        chosen[index] = _ranks(flow[index], score[index]) < top_k
+    return chosen
 
 
 def _raw_scores(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:

@@ -55,6 +55,7 @@ _CSV_DIGITS: dict[str, int] = {
     **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
 }
 _CSV_ROWS = 25_000  # rows per table written (a few tables in memory at once)
+_CSV_BATCH = 8_192  # rows Arrow turns into text at once (1,024 by default: a tenth slower)
 _GROUP_TYPES: dict[str, pa.DataType] = {
     "group_id": pa.string(),
     "direction": pa.string(),
@@ -217,7 +218,7 @@ def _write_through(out: BinaryIO, text: pa.Buffer) -> None:
 
 def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    options = pa_csv.WriteOptions(include_header=header)
+    options = pa_csv.WriteOptions(include_header=header, batch_size=_CSV_BATCH)
     pa_csv.write_csv(_rounded(make()), sink, options)
     return sink.getvalue()
 
