@@ -317,7 +317,7 @@ class _Points:
     @property
     def tree(self) -> cKDTree:
         if self._tree is None:
-            self._tree = cKDTree(self.xy)
+            self._tree = cKDTree(self.xy, leafsize=64)
         return self._tree
 
 
@@ -385,7 +385,7 @@ def _best_partners(
     """
     n_dst = len(dst.rows)
     space = _score_space(src, radius_m)
-    tree = cKDTree(_score_space(dst, radius_m))
+    tree = cKDTree(_score_space(dst, radius_m), balanced_tree=False, compact_nodes=False)
     width = min(n_dst, k * _BREADTH)
     few = (reach > 0) & (reach <= width)
     found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
