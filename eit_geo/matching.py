@@ -524,19 +524,22 @@ class _Pairs:
     ) -> _Pairs:
         """Join ``parts``, then take the rows at ``order`` if given.
 
-        With ``consume``, the parts are emptied column by column, so that only the column being
-        joined is held more than once (millions of pairs).
+        With ``consume``, the parts are emptied column by column, so that only the columns being
+        joined are held more than once (millions of pairs). Two columns at a time, on two threads
+        (NumPy copies free the GIL).
         """
         if not parts:
             return cls.empty()
-        columns = {}
-        for name in vars(parts[0]):
+
+        def join(name: str) -> np.ndarray:
             column = np.concatenate([vars(part)[name] for part in parts])
-            columns[name] = column if order is None or not len(column) else column[order]
             for part in parts if consume else ():
-                setattr(part, name, column[:0])
-            del column
-        return cls(**columns)
+                setattr(part, name, column[:0].copy())
+            return column if order is None or not len(column) else column[order]
+
+        names = list(vars(parts[0]))
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            return cls(**dict(zip(names, pool.map(join, names), strict=True)))
 
     def __len__(self) -> int:
         return len(self.offer)
