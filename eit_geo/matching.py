@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -288,9 +289,9 @@ class _Prepared:
 def _prepare(zone: Zone) -> _Prepared:
     companies = zone.companies
     crs = zone.metric_crs()
-    metric = companies.geometry.to_crs(crs)
-    xy = shapely.get_coordinates(metric.to_numpy())
     lonlat = shapely.get_coordinates(companies.geometry.to_numpy())
+    to_metric = Transformer.from_crs(companies.crs, crs, always_xy=True)  # no new geometries
+    xy = np.column_stack(to_metric.transform(lonlat[:, 0], lonlat[:, 1]))
     ids = companies["id"].reset_index(drop=True)
     company = pd.Index(ids).get_indexer(zone.flows["company_id"])
     return _Prepared(
@@ -880,6 +881,7 @@ def _rank(
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
+    search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # flags and raw scores: done
     keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
