@@ -30,8 +30,8 @@ import itertools
 import math
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -76,6 +76,7 @@ __all__ = [
     "find_mutualisations",
     "find_substitutions",
     "links_frame",
+    "match_zone",
     "parse_max_km",
     "rank_links",
     "rank_substitutions",
@@ -102,6 +103,7 @@ _BREADTH = 3  # first search: the 3 K nearest in the score space
 _WIDEN = 2  # then twice as many, while needed
 _MAX_BREADTH = 48  # and at most the 48 K nearest (3, 6, 12, 24 then 48 K)
 _THREADS = 2
+_GROUP_MEMBERS = 2  # fewest companies in a mutualisation group, by default
 _RANK_PARTS = 4  # flows ranked again in 4 parts
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
@@ -566,9 +568,20 @@ class _Search:
     need_groups: np.ndarray
 
 
-def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Search:
-    """Search every group of rules sharing an input code, a unit, a distance and a quality."""
-    offers, needs = _sides(prep, "output"), _sides(prep, "input")
+def _search(
+    prep: _Prepared,
+    sides: tuple[dict[tuple[str, str], _Points], dict[tuple[str, str], _Points]],
+    overrides: Mapping[str, float],
+    top_k: int,
+    *,
+    also: Sequence[tuple[Callable[[], _T], int]] = (),
+) -> tuple[_Search, list[_T]]:
+    """Search every group of rules sharing an input code, a unit, a distance and a quality.
+
+    ``sides``: the offers and the needs (`_sides`). ``also``: other work and its size, done
+    among the search's (`_from_both_ends`); its results are returned with the search.
+    """
+    offers, needs = sides
     rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
     km = [_resolve(code, overrides) for code in rules["resource"]]
     rules = rules.assign(
@@ -602,10 +615,11 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
                 jobs.append((a, needs[(input_code, unit)], radius, rule_of))
     searched = _from_both_ends(
-        [functools.partial(_search_group, *job, top_k) for job in jobs],
-        [len(job[0].rows) + len(job[1].rows) for job in jobs],
+        [*(functools.partial(_search_group, *job, top_k) for job in jobs), *(w for w, _ in also)],
+        [*(len(job[0].rows) + len(job[1].rows) for job in jobs), *(size for _, size in also)],
     )
-    for (a, b, _, _), (pairs, reach_a, reach_b) in zip(jobs, searched, strict=True):
+    also_done = searched[len(jobs) :]
+    for (a, b, _, _), (pairs, reach_a, reach_b) in zip(jobs, searched, strict=False):
         counts[0][a.rows] += reach_a  # rows are distinct within a group
         counts[1][b.rows] += reach_b
         counts[2][a.rows] += 1
@@ -616,7 +630,7 @@ def _search(prep: _Prepared, overrides: Mapping[str, float], top_k: int) -> _Sea
         warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
     pairs = _Pairs.concat(found, consume=True)
     release_memory()
-    return _Search(pairs, rules, *counts)
+    return _Search(pairs, rules, *counts), also_done
 
 
 def _from_both_ends(work: list[Callable[[], _T]], sizes: list[int]) -> list[_T]:
@@ -717,6 +731,21 @@ def _existing_among(pairs: _Pairs, existing: _Pairs, n_flows: int) -> np.ndarray
     found = np.zeros(len(pairs), dtype=bool)
     found[maybe] = _among(keys, existing.offer.astype(np.int64) * n_flows + existing.need)
     return found
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """Return ``np.argsort(key, kind="stable")``, sorted as two halves on two threads.
+
+    The sorted halves are then merged by a stable sort of their two runs, which Timsort does in
+    one pass (ties stay in the order of ``key``).
+    """
+    half = len(key) // 2
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:  # NumPy sorts free the GIL
+        first, second = pool.map(
+            functools.partial(np.argsort, kind="stable"), (key[:half], key[half:])
+        )
+    runs = np.concatenate([first, second + half])
+    return runs[np.argsort(key[runs], kind="stable")]
 
 
 def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -850,32 +879,44 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
     return rank_links(zone, max_km=max_km, top_k=top_k).table()
 
 
-def rank_links(
-    zone: Zone,
-    *,
-    max_km: MaxKm = None,
-    top_k: int = 10,
-    searched: Callable[[], object] | None = None,
-) -> RankedLinks:
+def rank_links(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> RankedLinks:
     """Find and rank substitution candidates, and keep them as arrays (`RankedLinks`).
 
     What `rank_substitutions` returns, before its rows are made: a file can then be written by
     chunks (`eit_geo.synergy_files.write_synergies`) without the whole table in memory.
-    ``searched`` is called once the searched pairs are cut down to the kept ones: what is left
-    of the ranking uses one core, the other is free for other work.
     """
-    ranked = _rank(zone, max_km, top_k, searched)
-    release_memory()  # what the search and the ranking freed (their arrays are gone now)
-    return ranked
+    return _rank(zone, max_km, top_k)[0]
+
+
+def match_zone(
+    zone: Zone, *, max_km: MaxKm = None, top_k: int = 10, geometry: bool = True
+) -> tuple[RankedLinks, Future]:
+    """Rank the substitutions (`rank_links`) and find the groups (`find_mutualisations`) at once.
+
+    One pass over the zone: the groups use the search's sides and KD-trees, their neighbours are
+    found among the search's pieces of work, and their table is made on another thread while
+    the ranking ends: a `~concurrent.futures.Future`. Groups take their default distances
+    (``max_km`` is for substitutions); ``geometry`` as in `find_mutualisations`.
+    """
+    return _rank(zone, max_km, top_k, groups_geometry=geometry)
 
 
 def _rank(
-    zone: Zone, max_km: MaxKm, top_k: int, searched: Callable[[], object] | None
-) -> RankedLinks:
+    zone: Zone, max_km: MaxKm, top_k: int, *, groups_geometry: bool | None = None
+) -> tuple[RankedLinks, Future | None]:
+    """Rank substitutions; with ``groups_geometry``, also find groups (`match_zone`)."""
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
-    search = _search(prep, _overrides(max_km), top_k)
+    offers, needs = _sides(prep, "output"), _sides(prep, "input")
+    plan = [] if groups_geometry is None else _group_plan(offers, needs, {}, _GROUP_MEMBERS)
+    search, labels = _search(
+        prep,
+        (offers, needs),
+        _overrides(max_km),
+        top_k,
+        also=[(functools.partial(_components, side, km), len(side.rows)) for *_, km, side in plan],
+    )
     rules, pool = search.rules, search.pairs
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
@@ -885,19 +926,24 @@ def _rank(
     keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
-    if searched is not None:
-        searched()
+    groups = None
+    if groups_geometry is not None:  # on the core that the end of the ranking leaves free
+        worker = ThreadPoolExecutor(max_workers=1)
+        groups = worker.submit(
+            _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry
+        )
+        worker.shutdown(wait=False)
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([_scores(rules, existing), score])
     existing = existing.take(slice(None), _LINK_FIELDS)
-    order = np.argsort(-scores, kind="stable")
+    order = _stable_order(-scores)
     rows = _Pairs.concat([existing, pool], consume=True, order=order)
     del pool, score  # only the ordered rows stay in memory
     scores = scores[order]
     status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)][order]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)][order]
     del order
-    return RankedLinks(
+    ranked = RankedLinks(
         prep,
         search,
         rows,
@@ -907,6 +953,8 @@ def _rank(
         unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
         kept=kept,
     )
+    release_memory()  # what the search and the ranking freed (their arrays are gone now)
+    return ranked, groups
 
 
 class RankedLinks:
@@ -1217,7 +1265,7 @@ def _link_km(code: str, overrides: Mapping[str, float]) -> float:
 
 
 def find_mutualisations(
-    zone: Zone, *, max_km: MaxKm = None, min_members: int = 2, geometry: bool = True
+    zone: Zone, *, max_km: MaxKm = None, min_members: int = _GROUP_MEMBERS, geometry: bool = True
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Find groups of nearby companies giving out, or taking in, the same resource.
 
@@ -1247,22 +1295,49 @@ def find_mutualisations(
         geometry is the convex hull of the members buffered by 200 m (EPSG:4326).
     """
     prep = _prepare(zone)
-    overrides = _overrides(max_km)
-    keys: list[tuple[str, str, str, float]] = []
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    offset = 0
-    for direction in ("output", "input"):
-        for (code, unit), side in _sides(prep, direction).items():
-            if len(np.unique(side.company)) < min_members:
-                continue
-            link_km = _link_km(code, overrides)
-            label = _components(side, link_km) + offset
-            offset = int(label.max()) + 1
-            parts.append((label, side.rows, np.full(len(label), len(keys))))
-            keys.append((direction, code, unit, link_km))
-    if not parts:
+    offers, needs = _sides(prep, "output"), _sides(prep, "input")
+    plan = _group_plan(offers, needs, _overrides(max_km), min_members)
+    labels = [_components(side, link_km) for *_, link_km, side in plan]
+    return _groups_table(prep, plan, labels, min_members, geometry=geometry)
+
+
+_GroupSide = tuple[str, str, str, float, _Points]  # direction, code, unit, link km, its flows
+
+
+def _group_plan(
+    offers: dict[tuple[str, str], _Points],
+    needs: dict[tuple[str, str], _Points],
+    overrides: Mapping[str, float],
+    min_members: int,
+) -> list[_GroupSide]:
+    """Return the sides where groups are sought, with the distance between neighbours.
+
+    A side is a code and unit given (or taken) by at least ``min_members`` companies.
+    """
+    plan = []
+    for direction, sides in (("output", offers), ("input", needs)):
+        for (code, unit), side in sides.items():
+            if len(np.unique(side.company)) >= min_members:
+                plan.append((direction, code, unit, _link_km(code, overrides), side))
+    return plan
+
+
+def _groups_table(
+    prep: _Prepared,
+    plan: list[_GroupSide],
+    labels: list[np.ndarray],
+    min_members: int,
+    *,
+    geometry: bool,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Make the groups of `find_mutualisations` from the components (``labels``) of each side."""
+    if not plan:
         return _no_groups(geometry=geometry)
-    label, rows, key = (np.concatenate(column) for column in zip(*parts, strict=True))
+    offsets = np.cumsum([0, *(int(label.max()) + 1 for label in labels[:-1])])
+    label = np.concatenate([label + offset for label, offset in zip(labels, offsets, strict=True)])
+    rows = np.concatenate([side.rows for *_, side in plan])
+    key = np.repeat(np.arange(len(plan)), [len(side.rows) for *_, side in plan])
+    keys = [(direction, code, unit, link_km) for direction, code, unit, link_km, _ in plan]
     groups = _groups_frame(prep, (label, rows, key), keys, min_members, geometry=geometry)
     release_memory()  # what the KD-trees and graphs of the sides freed
     return groups

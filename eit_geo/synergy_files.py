@@ -27,9 +27,8 @@ from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import (
     MaxKm,
     RankedLinks,
-    find_mutualisations,
     links_frame,
-    rank_links,
+    match_zone,
 )
 from eit_geo.validation import WGS84
 
@@ -298,18 +297,12 @@ def write_matches(
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
     """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
 
-    What ``eit-geo match ZONE --out FILE`` does: the groups (default distances: ``max_km``
-    is for substitutions) are found on another thread from the end of the search, while the
-    candidates are ranked and written (a CSV file, by chunks). Returns the candidates and
-    the groups.
+    What ``eit-geo match ZONE --out FILE`` does (`~eit_geo.matching.match_zone`): the groups
+    (default distances: ``max_km`` is for substitutions) are found along with the search, and
+    made while the candidates are ranked and written (a CSV file, by chunks). Returns the
+    candidates and the groups.
     """
     hulls = Path(path).suffix.lower() != ".csv"  # drawn formats only
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        found: list[Future] = []
-
-        def find_groups() -> None:
-            found.append(pool.submit(find_mutualisations, zone, geometry=hulls))
-
-        ranked = rank_links(zone, max_km=max_km, top_k=top_k, searched=find_groups)
-        write_synergies(ranked, found[0], path)
-        return ranked, found[0].result()
+    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
+    write_synergies(ranked, groups, path)
+    return ranked, groups.result()

@@ -19,6 +19,7 @@ from eit_geo.matching import (
     MUTUALISATION_COLUMNS,
     SUBSTITUTION_COLUMNS,
     _from_both_ends,
+    _stable_order,
     find_mutualisations,
     find_substitutions,
     parse_max_km,
@@ -412,3 +413,10 @@ def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
     sizes = [5, 1, 9, 3, 3, 7, 2, 8, 4]  # largest and smallest taken from both ends
     assert _from_both_ends(work, sizes) == [i * 10 for i in range(9)]
     assert sorted(ran) == list(range(9))
+
+
+def test_stable_order_is_numpys_stable_argsort() -> None:
+    key = np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.5, 0.2, 0.1, 0.5])  # ties across both halves
+    expected = np.argsort(key, kind="stable")
+    assert np.array_equal(_stable_order(key), expected)
+    assert np.array_equal(_stable_order(key[:1]), [0])
