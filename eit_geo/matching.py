@@ -528,8 +528,8 @@ class _Pairs:
         """Join ``parts``, then take the rows at ``order`` if given.
 
         With ``consume``, the parts are emptied column by column, so that only the columns being
-        joined are held more than once (millions of pairs). Two columns at a time, on two threads
-        (NumPy copies free the GIL).
+        joined are held more than once (millions of pairs). Without ``order``, two columns at a
+        time, on two threads (NumPy copies free the GIL).
         """
         if not parts:
             return cls.empty()
@@ -541,6 +541,8 @@ class _Pairs:
             return column if order is None or not len(column) else column[order]
 
         names = list(vars(parts[0]))
+        if order is not None:  # a column and its ordered copy at a time: less memory
+            return cls(**{name: join(name) for name in names})
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
             return cls(**dict(zip(names, pool.map(join, names), strict=True)))
 
@@ -926,13 +928,6 @@ def _rank(
     keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
-    groups = None
-    if groups_geometry is not None:  # on the core that the end of the ranking leaves free
-        worker = ThreadPoolExecutor(max_workers=1)
-        groups = worker.submit(
-            _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry
-        )
-        worker.shutdown(wait=False)
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([_scores(rules, existing), score])
     existing = existing.take(slice(None), _LINK_FIELDS)
@@ -943,6 +938,13 @@ def _rank(
     status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)][order]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)][order]
     del order
+    groups = None
+    if groups_geometry is not None:  # made while the rows are read out: after the peak of memory
+        worker = ThreadPoolExecutor(max_workers=1)
+        groups = worker.submit(
+            _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry
+        )
+        worker.shutdown(wait=False)
     ranked = RankedLinks(
         prep,
         search,
