@@ -728,7 +728,9 @@ def _existing_among(pairs: _Pairs, existing: _Pairs, n_flows: int) -> np.ndarray
     Only the pairs of an offer in an existing synergy are compared (millions of pairs, a few
     synergies).
     """
-    maybe = np.flatnonzero(np.isin(pairs.offer, existing.offer))
+    in_synergy = np.zeros(n_flows, dtype=bool)
+    in_synergy[existing.offer] = True
+    maybe = np.flatnonzero(in_synergy[pairs.offer])  # a lookup per pair, no sort
     keys = pairs.offer[maybe].astype(np.int64) * n_flows + pairs.need[maybe]
     found = np.zeros(len(pairs), dtype=bool)
     found[maybe] = _among(keys, existing.offer.astype(np.int64) * n_flows + existing.need)
@@ -920,6 +922,8 @@ def _rank(
         also=[(functools.partial(_components, side, km), len(side.rows)) for *_, km, side in plan],
     )
     rules, pool = search.rules, search.pairs
+    worker = ThreadPoolExecutor(max_workers=1)  # the end of the ranking leaves a core free
+    texts = worker.submit(_link_texts, prep, rules)
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
@@ -940,11 +944,10 @@ def _rank(
     del order
     groups = None
     if groups_geometry is not None:  # made while the rows are read out: after the peak of memory
-        worker = ThreadPoolExecutor(max_workers=1)
         groups = worker.submit(
             _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry
         )
-        worker.shutdown(wait=False)
+    worker.shutdown(wait=False)
     ranked = RankedLinks(
         prep,
         search,
@@ -954,6 +957,7 @@ def _rank(
         synergy_quantity=synergy_quantity,
         unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
         kept=kept,
+        texts=texts.result(),
     )
     release_memory()  # what the search and the ranking freed (their arrays are gone now)
     return ranked, groups
@@ -978,26 +982,15 @@ class RankedLinks:
         synergy_quantity: np.ndarray,
         unmatched: pd.DataFrame | None,
         kept: int,
+        texts: _LinkTexts,
     ) -> None:
         self._prep, self._search, self._rows = prep, search, rows
         self._score, self._existing, self._synergy_quantity = score, existing, synergy_quantity
         self._unmatched = unmatched
-        flows, rules = prep.flows, search.rules
-        n_flows = len(flows)
+        n_flows = len(prep.flows)
         self._more_for_offer = search.offer_count - np.bincount(rows.offer, minlength=n_flows)
         self._more_for_need = search.need_count - np.bincount(rows.need, minlength=n_flows)
-        self._twice = flows.duplicated(
-            ["company_id", "direction", "resource"], keep=False
-        ).to_numpy()
-        self._text = {
-            "kind": _Text(pd.Series(["substitution"])),
-            "status": _Text(pd.Series(_STATUSES)),
-            "id": _Text(prep.ids),
-            "name": _Text(prep.names),
-            "unit": _Text(flows["unit"]),
-            "codes": _Text(rules["resource"] + ">" + rules["input_resource"]),
-            **{c: _Text(rules[c]) for c in _RULE_COLUMNS},
-        }
+        self._twice, self._text = texts.twice, texts.text
         found = int(search.offer_count.sum())
         self.attrs = {"found": found, "kept": kept, "more": max(found - len(rows), 0)}
 
@@ -1096,6 +1089,29 @@ class RankedLinks:
 
 _STATUSES = ["candidate", "existing"]  # status codes 0 and 1
 _RULE_COLUMNS = ("resource", "input_resource", "family", "match", "conversion")
+
+
+@dataclass
+class _LinkTexts:
+    """What `RankedLinks` picks its texts from, made once (while the ranking goes on)."""
+
+    text: dict[str, _Text]
+    twice: np.ndarray  # flows whose company gives or takes their code twice
+
+
+def _link_texts(prep: _Prepared, rules: pd.DataFrame) -> _LinkTexts:
+    flows = prep.flows
+    twice = flows.duplicated(["company_id", "direction", "resource"], keep=False).to_numpy()
+    text = {
+        "kind": _Text(pd.Series(["substitution"])),
+        "status": _Text(pd.Series(_STATUSES)),
+        "id": _Text(prep.ids),
+        "name": _Text(prep.names),
+        "unit": _Text(flows["unit"]),
+        "codes": _Text(rules["resource"] + ">" + rules["input_resource"]),
+        **{c: _Text(rules[c]) for c in _RULE_COLUMNS},
+    }
+    return _LinkTexts(text, twice)
 
 
 class _Text:
