@@ -20,6 +20,10 @@ offers. The nearest neighbours are sought in a space where distance follows the 
 better (up to the ``48 × top_k`` nearest: beyond, the best of those), so the ranking is exact in
 practice and its cost grows with the candidates kept, not with the square of the companies.
 Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
+
+`match_zone` ranks the substitutions and finds the mutualisation groups in one pass (what
+``eit-geo match --out`` writes): the groups' neighbour graphs are pieces of work among the
+search's, on the same KD-trees, and their table is made on the core the ranking leaves free.
 """
 
 from __future__ import annotations
