@@ -325,6 +325,7 @@ def build_report(
     anonymised: bool = False,
     lang: str = DEFAULT_LANGUAGE,
     generated: datetime | None = None,
+    zone_label: str | None = None,
 ) -> str:
     """Build the report for elected officials as one self-contained HTML document.
 
@@ -350,6 +351,9 @@ def build_report(
         Language of the report.
     generated
         Date printed on the report (now by default).
+    zone_label
+        The zone's name in the title, as the dashboard shows it (a shipped example's label);
+        ``zone.name`` by default.
 
     Returns
     -------
@@ -357,7 +361,7 @@ def build_report(
         The HTML document; write it with ``encoding="utf-8"``.
     """
     when = (generated or datetime.now(UTC)).astimezone(UTC)
-    title = t("workshop.report_title", lang, zone=zone.name)
+    title = t("workshop.report_title", lang, zone=zone_label or zone.name)
     sections = [
         _cover(zone, board, title, when, anonymised=anonymised, lang=lang),
         _kpi_section(kpis, lang),
@@ -585,6 +589,7 @@ def workshop_report(
     anonymised: bool = False,
     lang: str = DEFAULT_LANGUAGE,
     generated: datetime | None = None,
+    zone_label: str | None = None,
 ) -> str:
     """Build the whole workshop report of a zone (`build_report` with every part filled in).
 
@@ -602,6 +607,8 @@ def workshop_report(
         Language of the report.
     generated
         Date printed on the report (now by default).
+    zone_label
+        The zone's name in the title (`build_report`).
 
     Returns
     -------
@@ -639,6 +646,7 @@ def workshop_report(
         anonymised=anonymised,
         lang=lang,
         generated=generated,
+        zone_label=zone_label,
     )
 
 

@@ -1171,7 +1171,12 @@ def show_exports(zone: Zone) -> None:
 
     def report_now(*, anonymised: bool) -> str:
         return report.workshop_report(
-            zone, board_now(), store.history(engine, key), anonymised=anonymised, lang=lang
+            zone,
+            board_now(),
+            store.history(engine, key),
+            anonymised=anonymised,
+            lang=lang,
+            zone_label=zone_title(zone),
         )
 
     def pdf_now() -> bytes:

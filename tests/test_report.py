@@ -14,6 +14,7 @@ import pytest
 
 from eit_geo import anonymise, report, store, timeline, workshop
 from eit_geo.datafiles import example_path
+from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
 
@@ -235,3 +236,13 @@ def test_workshop_report(kalundborg: Zone, decided: tuple, *, anonymised: bool) 
     else:
         assert len(names) == len(kalundborg.companies)
         assert "Anne &lt;DREAL&gt;" in document
+
+
+def test_report_title_names_the_zone_as_the_app_does(kalundborg: Zone, decided: tuple) -> None:
+    by_default = _report(kalundborg, decided)
+    assert f"<title>{html.escape(t('workshop.report_title', zone=kalundborg.name))}" in by_default
+    labelled = _report(kalundborg, decided, zone_label="Kalundborg <Danemark>")
+    title = html.escape(t("workshop.report_title", zone="Kalundborg <Danemark>"))
+    assert f"<title>{title}</title>" in labelled
+    assert f"<h1>{title}</h1>" in labelled
+    assert "<Danemark>" not in labelled
