@@ -931,8 +931,9 @@ def _rank(
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
+    pool.raw = pool.raw[:0].copy()  # scored: the raw scores go before the memory peak
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
-    search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # flags and raw scores: done
+    search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # and the flags once ranked
     keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
