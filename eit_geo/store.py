@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ DEFAULTS: dict[str, str] = {
 LAYERS: tuple[str, ...] = ("decisions", "decision_history", "votes")
 MAX_PARTICIPANT = 80
 MAX_TEXT = 4000
+_BUSY_SECONDS = 30  # how long a SQLite connection waits for another one to let go
 _RETRIES = 50
 _WRITE = "eit_geo_write"
 _LOCK_ID = 7_202_407  # PostgreSQL advisory lock held while creating the tables
@@ -255,10 +258,29 @@ def _sqlite_connect(dbapi_connection: Any, record: object) -> None:  # noqa: ANN
     del record
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (_sqlite_begin)
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _write_ahead_log(cursor: Any) -> None:  # noqa: ANN401 - DBAPI cursor
+    """Put the database in WAL mode (kept in the file, so done once), waiting for other openers.
+
+    SQLite does not wait its busy timeout for this switch: several processes opening a new store
+    at the same moment would get « database is locked ». They try again for as long.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        else:
+            return
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -281,6 +281,27 @@ def test_concurrent_processes_lose_nothing(url: str, zone: str) -> None:
     _check_nothing_lost(url, zone)
 
 
+def test_many_open_a_new_sqlite_store_at_once(tmp_path: Path) -> None:
+    """Participants opening the same new store at the same moment: none is told it is locked.
+
+    (SQLite does not wait its busy timeout when a connection switches the file to WAL mode.)
+    """
+    for attempt in range(20):
+        url = f"sqlite:///{tmp_path / f'store-{attempt}.sqlite'}"
+        barrier = threading.Barrier(WRITERS)
+
+        def open_now(url: str = url, barrier: threading.Barrier = barrier) -> str:
+            barrier.wait()
+            engine = store.open_store(url)
+            with engine.connect() as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            engine.dispose()
+            return mode
+
+        with ThreadPoolExecutor(WRITERS) as pool:
+            assert list(pool.map(lambda _: open_now(), range(WRITERS))) == ["wal"] * WRITERS
+
+
 def test_concurrent_first_decisions_on_one_candidate(url: str, zone: str) -> None:
     """Many participants create the same, new decision at once: one row, every change kept."""
     engines = [store.open_store(url) for _ in range(WRITERS)]
