@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from eit_geo.codes import resource_label
@@ -34,6 +35,7 @@ __all__ = [
     "group_tip",
     "link_facts",
     "link_tip",
+    "number_format",
     "synergy_table",
     "unit_label",
 ]
@@ -51,6 +53,17 @@ def format_number(value: float, lang: str = DEFAULT_LANGUAGE, *, decimals: int =
     if lang == "fr":
         text = text.replace(",", _THIN_SPACE).replace(".", ",")
     return text
+
+
+def number_format(lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
+    """Return the printf format of a Streamlit number column, grouped as `format_number` does.
+
+    ``%'\u202f,.0f`` shows ``150 000`` in French and ``%,.0f`` ``150,000`` in English, whatever
+    the browser's own locale (a French interface on an English laptop would otherwise show
+    « 150,000 », which reads as 150 in French). Decimals keep a point.
+    """
+    grouping = f"'{_THIN_SPACE}," if lang == "fr" else ","
+    return f"%{grouping}.{decimals}f"
 
 
 def escape_markdown(text: str) -> str:
@@ -248,8 +261,8 @@ def synergy_table(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` names the numeric columns,
-        ``attrs["short"]`` those with short texts.
+        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` maps the numeric columns to
+        their display format (`number_format`), ``attrs["short"]`` names those with short texts.
     """
     column, ascending = SORT_COLUMNS[sort]
     ordered = links.sort_values(column, ascending=ascending, kind="stable", na_position="last")
@@ -270,10 +283,12 @@ def synergy_table(
         },
         index=pd.Index(ordered["candidate_id"].to_numpy(), name="candidate_id"),
     )
-    table.attrs["numeric"] = [
-        t("app.col_quantity", lang),
-        t("map.how_far", lang) + " (km)",
-        t("map.score", lang),
-    ]
+    quantity = ordered["quantity"].to_numpy(dtype=float)
+    whole = bool(np.all(np.isnan(quantity) | (quantity == np.round(quantity))))
+    table.attrs["numeric"] = {
+        t("app.col_quantity", lang): number_format(lang, decimals=0 if whole else 2),
+        t("map.how_far", lang) + " (km)": number_format(lang, decimals=1),
+        t("map.score", lang): number_format(lang, decimals=2),
+    }
     table.attrs["short"] = [t("app.col_unit", lang), t("app.family", lang)]
     return table
