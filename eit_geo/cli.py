@@ -196,18 +196,18 @@ def _run_match(args: argparse.Namespace) -> int:
     if zone is None:
         return EXIT_BAD_ZONE
     if args.out is None:
-        links = matching.rank_substitutions(zone, max_km=max_km, top_k=top_k)
-        links = allocate(links) if args.allocate else links
-        groups = matching.find_mutualisations(zone, geometry=False)
+        ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=False)
+        links = allocate(ranked.table()) if args.allocate else ranked.table()
+        groups = found.result()
         print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
         return 0
     try:
         if not args.allocate:  # written by chunks, groups found alongside
             ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
         else:
-            ranked = matching.rank_links(zone, max_km=max_km, top_k=top_k)
             hulls = args.out.suffix.lower() != ".csv"  # drawn formats only
-            groups = matching.find_mutualisations(zone, geometry=hulls)
+            ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
+            groups = found.result()
             synergy_files.write_synergies(allocate(ranked.table()), groups, args.out)
     except OSError as error:
         return _write_failed(args.out, error)

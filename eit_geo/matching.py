@@ -625,7 +625,7 @@ def _search(
         [*(len(job[0].rows) + len(job[1].rows) for job in jobs), *(size for _, size in also)],
     )
     also_done = searched[len(jobs) :]
-    for (a, b, _, _), (pairs, reach_a, reach_b) in zip(jobs, searched, strict=False):
+    for (a, b, _, _), (pairs, reach_a, reach_b) in zip(jobs, searched[: len(jobs)], strict=True):
         counts[0][a.rows] += reach_a  # rows are distinct within a group
         counts[1][b.rows] += reach_b
         counts[2][a.rows] += 1
@@ -926,8 +926,7 @@ def _rank(
         also=[(functools.partial(_components, side, km), len(side.rows)) for *_, km, side in plan],
     )
     rules, pool = search.rules, search.pairs
-    worker = ThreadPoolExecutor(max_workers=1)  # the end of the ranking leaves a core free
-    texts = worker.submit(_link_texts, prep, rules)
+    texts = _in_background(_link_texts, prep, rules)  # the end of the ranking leaves a core free
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     n_flows = len(prep.flows)
     score = _scores(rules, pool)
@@ -949,10 +948,9 @@ def _rank(
     del order
     groups = None
     if groups_geometry is not None:  # made while the rows are read out: after the peak of memory
-        groups = worker.submit(
+        groups = _in_background(
             _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry
         )
-    worker.shutdown(wait=False)
     ranked = RankedLinks(
         prep,
         search,
@@ -966,6 +964,15 @@ def _rank(
     )
     release_memory()  # what the search and the ranking freed (their arrays are gone now)
     return ranked, groups
+
+
+def _in_background(function: Callable[..., _T], *args: object, **kwargs: object) -> Future[_T]:
+    """Run ``function`` on a thread of its own, ended with it, and return its Future."""
+    worker = ThreadPoolExecutor(max_workers=1)
+    try:
+        return worker.submit(function, *args, **kwargs)
+    finally:
+        worker.shutdown(wait=False)  # the work goes on; no thread is left once it is done
 
 
 class RankedLinks:
