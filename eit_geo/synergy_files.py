@@ -110,6 +110,7 @@ def _done(groups: Groups) -> pd.DataFrame:
 
 
 def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) -> pa.Table:
+    """Make a table with the columns of ``schema``: those it lacks left empty, others dropped."""
     chunk = make()
     if isinstance(chunk, pd.DataFrame):
         chunk = pa.Table.from_pandas(chunk, preserve_index=False)
@@ -120,14 +121,8 @@ def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) 
 
 
 def _group_batch(groups: Groups, schema: pa.Schema) -> pa.Table:
-    group_frame = pd.DataFrame(_done(groups)).drop(columns="geometry", errors="ignore")
-    columns = [
-        pa.array(group_frame[f.name], type=f.type, from_pandas=True)
-        if f.name in group_frame
-        else pa.nulls(len(group_frame), f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
+    frame = pd.DataFrame(_done(groups)).drop(columns="geometry", errors="ignore")
+    return _link_batch(lambda: frame, schema)
 
 
 def _rounded(table: pa.Table) -> pa.Table:
