@@ -32,6 +32,7 @@ import collections
 import functools
 import itertools
 import math
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -633,10 +634,18 @@ def _search(
         found.append(pairs)
     del searched  # the pairs are held by `found` alone, and emptied as they are joined
     if mismatched:
-        warnings.warn(t("engine.unit_mismatch", count=mismatched), stacklevel=3)
+        _warn_caller(t("engine.unit_mismatch", count=mismatched))
     pairs = _Pairs.concat(found, consume=True)
     release_memory()
     return _Search(pairs, rules, *counts), also_done
+
+
+def _warn_caller(message: str) -> None:
+    """Warn, pointing at the first caller outside this module (whichever entry point it used)."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, stacklevel=level)
 
 
 def _from_both_ends(work: list[Callable[[], _T]], sizes: list[int]) -> list[_T]:

@@ -120,9 +120,13 @@ def test_score_formula() -> None:
 
 
 def test_units_must_agree() -> None:
-    with pytest.warns(UserWarning, match="unités différentes"):
+    with pytest.warns(UserWarning, match="unités différentes") as record:
         found = find_substitutions(zone("units"))
     assert found.empty
+    assert [w.filename for w in record] == [__file__]  # points at the caller, not the engine
+    with pytest.warns(UserWarning, match="unités différentes") as record:
+        rank_substitutions(zone("units"))
+    assert [w.filename for w in record] == [__file__]
 
 
 # --------------------------------------------------------------------------- distances
