@@ -76,3 +76,81 @@ def test_write_matches_is_rank_group_write(zone, suffix: str, tmp_path: Path) ->
     assert written == (tmp_path / "expected" / f"synergies{suffix}").read_bytes()
     if suffix == ".geojson":  # named after the file, not the temporary file written first
         assert json.loads(written)["name"] == "synergies"
+
+
+def _texts() -> list[bytes]:
+    """Texts of sizes below, across and above whole blocks and the gathering buffer."""
+    sizes = [0, 1, 4095, 4096, 4097, 3 * 4096, 10_000, 20_000, 7]
+    return [bytes([65 + n % 26]) * size for n, size in enumerate(sizes)]
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_uncached_file_writes_the_texts_in_order(
+    direct: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synergy_files, "_STAGED", 2 * synergy_files._BLOCK)  # many flushes
+    if not direct:
+        monkeypatch.setattr(synergy_files, "_switch_direct", lambda *_, **__: False)
+    path = tmp_path / "out.csv"
+    with synergy_files._UncachedFile(path) as out:
+        direct_at_first = out._direct
+        for text in _texts():
+            out.write(text)
+    assert out._direct == direct_at_first  # no block refused: aligned as O_DIRECT wants
+    assert path.read_bytes() == b"".join(_texts())
+
+
+def test_uncached_file_falls_back_when_blocks_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synergy_files, "_STAGED", 2 * synergy_files._BLOCK)
+    monkeypatch.setattr(synergy_files, "_switch_direct", lambda _fd, *, on: on)
+    written = synergy_files._write_all
+    refused: list[int] = []
+
+    def refuse_first(fd: int, data: memoryview) -> None:
+        if not refused:
+            refused.append(len(data))
+            raise OSError(22, "Invalid argument")  # EINVAL: what O_DIRECT says to odd blocks
+        written(fd, data)
+
+    monkeypatch.setattr(synergy_files, "_write_all", refuse_first)
+    path = tmp_path / "out.csv"
+    with synergy_files._UncachedFile(path) as out:
+        for text in _texts():
+            out.write(text)
+    assert refused == [2 * synergy_files._BLOCK]
+    assert path.read_bytes() == b"".join(_texts())
+
+
+def test_uncached_file_writes_nothing_half_gathered_when_failing(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+
+    def fail_while_writing() -> None:
+        with synergy_files._UncachedFile(path) as out:
+            out.write(b"x" * 5000)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_while_writing()
+    assert path.read_bytes() == b""  # the caller throws the file away (atomic_path)
+
+
+def test_uncached_file_reports_the_disk_failing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(_fd: int, data: memoryview) -> None:
+        held.append(data)  # as a traceback holds the block being written
+        raise OSError(28, "No space left on device")
+
+    held: list[memoryview] = []
+    monkeypatch.setattr(synergy_files, "_write_all", disk_full)
+    path = tmp_path / "out.csv"
+
+    def write_too_much() -> None:
+        with synergy_files._UncachedFile(path) as out:
+            out.write(b"x" * 3 * synergy_files._STAGED)
+
+    with pytest.raises(OSError, match="No space") as failure:
+        write_too_much()
+    assert failure.value.errno == 28  # not hidden by the gathering buffer failing to close
