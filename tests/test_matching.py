@@ -18,6 +18,7 @@ from eit_geo.matching import (
     MATCH_QUALITY,
     MUTUALISATION_COLUMNS,
     SUBSTITUTION_COLUMNS,
+    _distinct,
     _from_both_ends,
     _stable_order,
     find_mutualisations,
@@ -424,3 +425,19 @@ def test_stable_order_is_numpys_stable_argsort() -> None:
     expected = np.argsort(key, kind="stable")
     assert np.array_equal(_stable_order(key), expected)
     assert np.array_equal(_stable_order(key[:1]), [0])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([], dtype=np.int64),
+        np.array([7]),
+        np.array([3, 1, 3, 2, 1], dtype=np.int32),
+        np.random.default_rng(0).integers(0, 10**12, 10_000),
+        np.array([2.5, -1.0, 2.5, 0.0]),
+    ],
+)
+def test_distinct_is_numpys_unique(values: np.ndarray) -> None:
+    found = _distinct(values)
+    assert found.dtype == values.dtype
+    assert np.array_equal(found, np.unique(values))
