@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONVERSION_FACTOR",
+    "DEGREE_DIGITS",
     "FIT_EXPONENT",
     "MATCH_QUALITY",
     "MUTUALISATION_COLUMNS",
@@ -103,6 +104,7 @@ CONVERSION_FACTOR = _SCORING["conversion_factor"]
 UNLIMITED_SCALE_KM = _SCORING["unlimited_scale_km"]
 MUTUALISATION_KM = _SCORING["mutualisation_km"]
 GROUP_BUFFER_M = _SCORING["group_buffer_m"]
+DEGREE_DIGITS = 6  # decimals of the links' ends in degrees (~0.1 m)
 ALL_RESOURCES = "*"
 _BREADTH = 3  # first search: the 3 K nearest in the score space
 _WIDEN = 2  # then twice as many, while needed
@@ -282,7 +284,11 @@ def _rules(output_codes: list[str], input_codes: set[str]) -> pd.DataFrame:
 
 @dataclass
 class _Prepared:
-    """Arrays of a zone in metric coordinates, ready for spatial queries."""
+    """Arrays of a zone in metric coordinates, ready for spatial queries.
+
+    ``lonlat``: the companies' degrees as the rows give them, to `DEGREE_DIGITS` decimals
+    (rounded once here rather than in each of millions of rows).
+    """
 
     ids: pd.Series
     names: pd.Series
@@ -305,7 +311,7 @@ def _prepare(zone: Zone) -> _Prepared:
         ids=ids,
         names=companies["name"].reset_index(drop=True),
         xy=xy,
-        lonlat=lonlat,
+        lonlat=np.round(lonlat, DEGREE_DIGITS),
         flows=zone.flows.reset_index(drop=True),
         company=company,
         crs=crs,

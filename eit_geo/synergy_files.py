@@ -28,6 +28,7 @@ import pyogrio
 from eit_geo.export import atomic_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import (
+    DEGREE_DIGITS,
     MaxKm,
     RankedLinks,
     links_frame,
@@ -56,10 +57,11 @@ Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on
 _THREADS = 2  # threads making and encoding the tables of a CSV file
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
-_CSV_DIGITS: dict[str, int] = {
+_CSV_DIGITS: dict[str, int] = {  # the links' ends come rounded (matching.DEGREE_DIGITS)
     "distance_km": 3,
     "score": 4,
-    **dict.fromkeys(("from_lon", "from_lat", "to_lon", "to_lat", "centre_lat", "centre_lon"), 6),
+    "centre_lat": DEGREE_DIGITS,
+    "centre_lon": DEGREE_DIGITS,
 }
 _CSV_ROWS = 25_000  # rows per table written (a few tables in memory at once)
 _CSV_BATCH = 8_192  # rows Arrow turns into text at once (1,024 by default: a tenth slower)
@@ -134,7 +136,7 @@ def _group_batch(groups: Groups, schema: pa.Schema) -> pa.Table:
 
 
 def _rounded(table: pa.Table) -> pa.Table:
-    """Round km to the metre, scores to 4 decimals and degrees to 6 (~0.1 m) for the CSV."""
+    """Round km to the metre, scores to 4 decimals and centres to 6 (~0.1 m) for the CSV."""
     for name, digits in _CSV_DIGITS.items():
         if name in table.column_names:
             index = table.column_names.index(name)
