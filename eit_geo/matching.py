@@ -440,12 +440,22 @@ def _top(
     return tuple(np.take_along_axis(grid, best, axis=1) for grid in (nearest, dist, score))
 
 
+def _length(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Return ``sqrt(dx² + dy²)`` as the KD-trees measure it, in place of ``dx``.
+
+    ``np.hypot`` takes three times as long, guarding against overflows that metres never reach.
+    """
+    dx *= dx
+    dx += dy * dy
+    return np.sqrt(dx, out=dx)
+
+
 def _pair_grid(
     src: _Points, dst: _Points, todo: np.ndarray, nearest: np.ndarray, radius_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return metres and scores (−inf when out of reach or the same company) of a grid."""
     origin = src.xy[todo]
-    dist = np.hypot(
+    dist = _length(
         dst.xy[:, 0][nearest] - origin[:, 0, None], dst.xy[:, 1][nearest] - origin[:, 1, None]
     )
     ok = (dist <= radius_m * (1 + 1e-9)) & (dst.company[nearest] != src.company[todo][:, None])
@@ -490,7 +500,7 @@ def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarra
         found = np.column_stack([pairs["i"], pairs["j"], pairs["v"]])
     else:
         i, j = np.divmod(np.arange(len(offers.rows) * len(needs.rows)), len(needs.rows))
-        found = np.column_stack([i, j, np.hypot(*(offers.xy[i] - needs.xy[j]).T)])
+        found = np.column_stack([i, j, _length(*(offers.xy[i] - needs.xy[j]).T)])
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
     found = found[(offers.company[i] != needs.company[j]) & (found[:, 2] <= radius_m)]
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
@@ -904,7 +914,7 @@ def _existing_pairs(
 
 
 def _metres(prep: _Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.hypot(*(prep.xy[a] - prep.xy[b]).T) if len(a) else np.empty(0)
+    return _length(*(prep.xy[a] - prep.xy[b]).T) if len(a) else np.empty(0)
 
 
 def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> pd.DataFrame:
