@@ -20,6 +20,7 @@ from eit_geo.matching import (
     SUBSTITUTION_COLUMNS,
     _distinct,
     _from_both_ends,
+    _merge_sides,
     _stable_order,
     find_mutualisations,
     find_substitutions,
@@ -441,3 +442,20 @@ def test_distinct_is_numpys_unique(values: np.ndarray) -> None:
     found = _distinct(values)
     assert found.dtype == values.dtype
     assert np.array_equal(found, np.unique(values))
+
+
+def test_merge_sides_is_the_union_with_who_kept_each_pair() -> None:
+    # rows (offer, need, metres, score); needs 0 to 2
+    forward = np.array([[1.0, 0.0, 50.0, 0.5], [0.0, 1.0, 20.0, 0.8]])
+    backward = np.array([[2.0, 2.0, 70.0, 0.1], [0.0, 1.0, 20.0, 0.8], [1.0, 2.0, 9.0, 0.9]])
+    rows, flags = _merge_sides(forward, backward, n_needs=3)
+    assert rows.tolist() == [
+        [0.0, 1.0, 20.0, 0.8],
+        [1.0, 0.0, 50.0, 0.5],
+        [1.0, 2.0, 9.0, 0.9],
+        [2.0, 2.0, 70.0, 0.1],
+    ]
+    assert flags.tolist() == [[True, True], [True, False], [False, True], [False, True]]
+    none, no_flags = _merge_sides(np.empty((0, 4)), np.empty((0, 4)), n_needs=3)
+    assert none.shape == (0, 4)
+    assert no_flags.shape == (0, 2)
