@@ -835,34 +835,64 @@ def _best_of_each(search: _Search, score: np.ndarray, top_k: int) -> np.ndarray:
 
     A flow met in one search group only is settled by the search's own flags; the others are ranked
     again over the pairs their groups kept for them (a pair its group did not keep has ``top_k``
-    better ones there, so it cannot be among the flow's best). Offers and needs on two threads
-    (NumPy sorts free the GIL).
+    better ones there, so it cannot be among the flow's best). Those are ranked in parts of
+    about as many pairs, a few flows at a time (less memory), the largest parts first, on two
+    threads (NumPy sorts free the GIL): needs meet several groups more often than offers do.
     """
     pairs = search.pairs
     sides = (
         (pairs.offer, pairs.by_offer, search.offer_groups),
         (pairs.need, pairs.by_need, search.need_groups),
     )
+    n_flows = len(search.offer_groups)
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        by_offer, by_need = pool.map(lambda side: _best_of_side(*side, score, top_k), sides)
-    by_offer |= by_need
-    return by_offer
+        by_offer, by_need = pool.map(lambda side: _Reranked.of(*side), sides)
+        parts = [
+            (side, low, high, count)
+            for side in (by_offer, by_need)
+            for low, high, count in _even_parts(side.again_flow, n_flows)
+        ]
+        parts.sort(key=lambda part: part[-1], reverse=True)
+        done = pool.map(lambda part: part[0].rank(part[1], part[2], score, top_k), parts)
+        list(done)  # raises what a part raised
+    by_offer.chosen |= by_need.chosen
+    return by_offer.chosen
 
 
-def _best_of_side(
-    flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray, score: np.ndarray, top_k: int
-) -> np.ndarray:
-    """Tell which pairs are among the ``top_k`` best of their ``flow`` (`_best_of_each`)."""
-    several = groups_per_flow[flow] > 1
-    chosen = flag & ~several
-    again = np.flatnonzero(flag & several)
-    del several
-    again_flow = flow[again]
-    bounds = np.linspace(0, len(groups_per_flow), _RANK_PARTS + 1).astype(np.int64)
-    for low, high in itertools.pairwise(bounds):  # a few flows at a time: less memory
-        index = again[(again_flow >= low) & (again_flow < high)]
-        chosen[index] = _ranks(flow[index], score[index]) < top_k
-    return chosen
+@dataclass
+class _Reranked:
+    """One side of `_best_of_each`: pairs chosen so far, and those of flows to rank again."""
+
+    flow: np.ndarray
+    chosen: np.ndarray
+    again: np.ndarray
+    again_flow: np.ndarray
+
+    @classmethod
+    def of(cls, flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray) -> _Reranked:
+        """Settle the pairs of flows met in one group; keep the others' to rank again."""
+        several = groups_per_flow[flow] > 1
+        again = np.flatnonzero(flag & several)
+        return cls(flow, flag & ~several, again, flow[again])
+
+    def rank(self, low: int, high: int, score: np.ndarray, top_k: int) -> None:
+        """Choose the ``top_k`` best pairs of each flow from ``low`` to ``high`` (excluded)."""
+        index = self.again[(self.again_flow >= low) & (self.again_flow < high)]
+        self.chosen[index] = _ranks(self.flow[index], score[index]) < top_k
+
+
+def _even_parts(flows: np.ndarray, n_flows: int) -> list[tuple[int, int, int]]:
+    """Cut the flows ``0 .. n_flows`` in `_RANK_PARTS` ranges of about as many ``flows`` each.
+
+    Returns ``(low, high, count)``: flows from ``low`` to ``high`` (excluded), ``count`` of them.
+    """
+    cumulative = np.r_[0, np.cumsum(np.bincount(flows, minlength=n_flows))]
+    targets = np.linspace(0, cumulative[-1], _RANK_PARTS + 1)[1:-1]
+    bounds = [0, *np.searchsorted(cumulative, targets, side="left").tolist(), n_flows]
+    return [
+        (low, high, int(cumulative[high] - cumulative[low]))
+        for low, high in itertools.pairwise(bounds)
+    ]
 
 
 def _scores_outside_search(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
