@@ -111,7 +111,7 @@ _WIDEN = 2  # then twice as many, while needed
 _MAX_BREADTH = 48  # and at most the 48 K nearest (3, 6, 12, 24 then 48 K)
 _THREADS = 2
 _GROUP_MEMBERS = 2  # fewest companies in a mutualisation group, by default
-_RANK_PARTS = 4  # flows ranked again in 4 parts
+_RANK_PARTS = 8  # flows ranked again in 8 parts
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
 
