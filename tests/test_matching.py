@@ -421,11 +421,20 @@ def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
     assert sorted(ran) == list(range(9))
 
 
-def test_stable_order_is_numpys_stable_argsort() -> None:
-    key = np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.5, 0.2, 0.1, 0.5])  # ties across both halves
-    expected = np.argsort(key, kind="stable")
-    assert np.array_equal(_stable_order(key), expected)
-    assert np.array_equal(_stable_order(key[:1]), [0])
+@pytest.mark.parametrize(
+    "key",
+    [
+        np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.5, 0.2, 0.1, 0.5]),
+        np.array([np.nan, 0.2, np.nan, -0.0, 0.0, np.inf, 0.2, np.nan, -np.inf]),
+        np.round(np.random.default_rng(0).random(50_000), 2),  # many ties
+        np.where(np.arange(20_000) % 3 == 0, np.nan, np.arange(20_000) % 7 / 7),  # many NaN
+        np.random.default_rng(1).integers(0, 5, 1000),
+        np.array([7.0]),
+        np.array([]),
+    ],
+)
+def test_stable_order_is_numpys_stable_argsort(key: np.ndarray) -> None:
+    assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))
 
 
 @pytest.mark.parametrize(
