@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,7 +182,6 @@ def _match_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_match(args: argparse.Namespace) -> int:
     from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
-    from eit_geo.allocation import allocate  # noqa: PLC0415
 
     try:
         max_km = matching.parse_max_km(args.max_km, lang=args.lang)
@@ -195,6 +196,33 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
+    with _said_plainly(args.lang):
+        return _match_and_report(zone, args, max_km, top_k)
+
+
+@contextlib.contextmanager
+def _said_plainly(lang: str) -> Iterator[None]:
+    """Print the engine's warnings as plain lines in ``lang`` once done, not as Python's."""
+    from eit_geo.matching import UnitMismatchWarning  # noqa: PLC0415 - as in _run_match
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnitMismatchWarning)
+        try:
+            yield
+        finally:
+            for warning in caught:
+                message = warning.message
+                if isinstance(message, UnitMismatchWarning):
+                    message = t("engine.unit_mismatch", lang, count=message.count)
+                print(str(message), file=sys.stderr)
+
+
+def _match_and_report(
+    zone: Zone, args: argparse.Namespace, max_km: dict[str, float], top_k: int
+) -> int:
+    from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
+    from eit_geo.allocation import allocate  # noqa: PLC0415
+
     if args.out is None:
         ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=False)
         links = allocate(ranked.table()) if args.allocate else ranked.table()

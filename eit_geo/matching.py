@@ -79,6 +79,7 @@ __all__ = [
     "UNLIMITED_SCALE_KM",
     "MaxKm",
     "RankedLinks",
+    "UnitMismatchWarning",
     "find_mutualisations",
     "find_substitutions",
     "links_frame",
@@ -657,13 +658,21 @@ def _search(
         found.append(pairs)
     del searched  # the pairs are held by `found` alone, and emptied as they are joined
     if mismatched:
-        _warn_caller(t("engine.unit_mismatch", count=mismatched))
+        _warn_caller(UnitMismatchWarning(mismatched))
     pairs = _Pairs.concat(found, consume=True)
     release_memory()
     return _Search(pairs, rules, *counts), also_done
 
 
-def _warn_caller(message: str) -> None:
+class UnitMismatchWarning(UserWarning):
+    """Codes that match, given and taken in different units: those pairs are not matched."""
+
+    def __init__(self, count: int, lang: str = DEFAULT_LANGUAGE) -> None:
+        super().__init__(t("engine.unit_mismatch", lang, count=count))
+        self.count = count
+
+
+def _warn_caller(message: Warning) -> None:
     """Warn, pointing at the first caller outside this module (whichever entry point it used)."""
     frame, level = sys._getframe(0), 1
     while frame is not None and frame.f_globals.get("__name__") == __name__:

@@ -122,3 +122,18 @@ def test_unwritable_out_says_so(options: list[str], capsys: pytest.CaptureFixtur
     error = capsys.readouterr().err
     assert f"Écriture impossible / cannot write {out}" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("fr", "1 paire(s) de codes compatibles ont des unités différentes : non appariées"),
+        ("en", "1 pair(s) of matching codes have different units: not matched"),
+    ],
+)
+def test_unit_mismatch_is_said_plainly_in_the_chosen_language(
+    lang: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["match", str(DATA / "engine-units"), "--lang", lang]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [said]  # a line for the user, no file, line or warning class
