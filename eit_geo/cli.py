@@ -233,7 +233,7 @@ def _match_and_report(
         if not args.allocate:  # written by chunks, groups found alongside
             ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
         else:
-            hulls = args.out.suffix.lower() != ".csv"  # drawn formats only
+            hulls = synergy_files.draws_groups(args.out)
             ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
             groups = found.result()
             synergy_files.write_synergies(allocate(ranked.table()), groups, args.out)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OUTPUT_SUFFIXES",
+    "draws_groups",
     "summary_text",
     "synergy_batches",
     "synergy_rows",
@@ -368,6 +369,11 @@ def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> s
     return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}".replace(",", " "))
 
 
+def draws_groups(path: str | Path) -> bool:
+    """Tell whether a file at ``path`` draws the groups' hulls: GeoJSON and GeoPackage, not CSV."""
+    return Path(path).suffix.lower() != ".csv"
+
+
 def write_matches(
     zone: Zone, path: str | Path, *, max_km: MaxKm = None, top_k: int = 10
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
@@ -378,7 +384,6 @@ def write_matches(
     made while the candidates are ranked and written (a CSV file, by chunks). Returns the
     candidates and the groups.
     """
-    hulls = Path(path).suffix.lower() != ".csv"  # drawn formats only
-    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
+    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=draws_groups(path))
     write_synergies(ranked, groups, path)
     return ranked, groups.result()
