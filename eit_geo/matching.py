@@ -919,16 +919,20 @@ def _even_parts(flows: np.ndarray, n_flows: int) -> list[tuple[int, int, int]]:
 
 
 def _scores_outside_search(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) -> np.ndarray:
-    """Score pairs found outside the search (existing synergies), as the search does."""
+    """Score pairs found outside the search (existing synergies), as the search does (`_score`).
+
+    A few pairs, scored a distance at a time.
+    """
     quantity = prep.flows["quantity"].to_numpy(dtype=float)
     radius = rules["max_km"].to_numpy(dtype=float)[pairs.rule] * 1000.0
     radius = np.where(np.isnan(radius), np.inf, radius)
-    q_a, q_b = quantity[pairs.offer], quantity[pairs.need]
-    fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
-    near = np.clip(1.0 - pairs.metres / radius, 0.0, 1.0)
-    far = 1.0 / (1.0 + pairs.metres / (UNLIMITED_SCALE_KM * 1000.0))
-    quality = rules["quality"].to_numpy(dtype=float)[pairs.rule]
-    return quality * (np.where(np.isinf(radius), far, near) * fit**FIT_EXPONENT)
+    score = np.empty(len(pairs))
+    for radius_m in _distinct(radius):
+        at = radius == radius_m
+        score[at] = _score(
+            pairs.metres[at], quantity[pairs.offer[at]], quantity[pairs.need[at]], radius_m
+        )
+    return rules["quality"].to_numpy(dtype=float)[pairs.rule] * score
 
 
 def _existing_pairs(
