@@ -223,8 +223,8 @@ class _UncachedFile:
     """
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         self._staged = mmap.mmap(-1, _STAGED)  # anonymous memory: aligned on pages
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # opened last
         self._filled = 0
         self._direct = _switch_direct(self._fd, on=True)
 
