@@ -204,7 +204,7 @@ def _division(companies: pd.DataFrame) -> pd.Series:
     return text.str.extract(r"^(\d{2}|[A-U])", expand=False).astype(object)
 
 
-_SYNERGY_KEEP = ("from_id", "to_id", "resource", "family", "quantity", "unit", "since")
+_SYNERGY_KEEP = ("from_id", "to_id", "resource", "family", "quantity", "unit", "since", "until")
 
 
 def _letter_rank(letters: str) -> int:

@@ -32,6 +32,7 @@ WGS84 = "EPSG:4326"
 _DERIVED = ("flow_id", "family", "lat", "lon")
 _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
+_LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
 
 
 class _Checker:
@@ -147,9 +148,10 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     _check_duplicates(text["id"], check)
     points = _geometry_points(frame, check) if geographic else _coordinate_points(text, check)
     employees = _optional_integers(text, "employees", "validation.bad_employees", check, low=0)
+    years = _optional_period(text, ("since", "closed"), check)
     if points is None:
         return None
-    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text])
+    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text]).assign(**years)
     for column in ("sector",):
         if column not in attributes:
             attributes[column] = ""
@@ -264,6 +266,40 @@ def _optional_integers(
     return numbers.where(given & ~bad).round().astype("Int64")
 
 
+def _optional_period(
+    text: pd.DataFrame,
+    columns: tuple[str, str],
+    check: _Checker,
+    *,
+    start_years: pd.Series | None = None,
+) -> dict[str, pd.Series]:
+    """Parse the optional start and end years of a row (``docs/data-format.md``) when given.
+
+    Returns the columns present, as nullable integers; an end before the start is a problem.
+    ``start_years``: the start column already parsed by the caller (then not returned).
+    """
+    start, end = columns
+    max_year = dt.datetime.now(tz=dt.UTC).year + 1
+    years: dict[str, pd.Series] = {}
+    if start_years is None and start in text:
+        years[start] = _optional_integers(
+            text, start, "validation.bad_year", check, low=1900, high=max_year
+        )
+    begun = start_years if start_years is not None else years.get(start)
+    if end in text:
+        years[end] = _optional_integers(
+            text, end, "validation.bad_year", check, low=1900, high=_LAST_YEAR
+        )
+        if begun is not None:
+            before = (years[end] < begun).fillna(value=False).astype(bool)
+            for row in before[before].index:
+                check.add(
+                    int(row), end, text.at[row, end], "validation.end_before_start",
+                    start=int(begun.at[row]),
+                )  # fmt: skip
+    return years
+
+
 def _check_quantity_unit_resource(
     text: pd.DataFrame, check: _Checker
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -334,6 +370,7 @@ def _check_flows(
     )
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
     flows = text.assign(direction=directions, resource=codes, quantity=quantity, unit=units)
+    flows = flows.assign(**_optional_period(text, ("since", "closed"), check))
     flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
     if "label" not in flows:
         flows["label"] = ""
@@ -358,6 +395,9 @@ def _check_synergies(
     max_year = dt.datetime.now(tz=dt.UTC).year + 1
     since = _optional_integers(text, "since", "validation.bad_year", check, low=1900, high=max_year)
     synergies = text.assign(resource=codes, quantity=quantity, unit=units, since=since)
+    synergies = synergies.assign(
+        **_optional_period(text, ("since", "until"), check, start_years=since)
+    )
     synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
     ordered = [*SYNERGY_COLUMNS, *(c for c in synergies if c not in SYNERGY_COLUMNS)]
     return synergies[ordered].reset_index(drop=True)
