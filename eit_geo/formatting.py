@@ -4,7 +4,7 @@ French writes a decimal comma and a narrow no-break space between thousands (« 
 « 2,6 km »); English « 1,500.5 » (``en_GB``: day before month, 24-hour clock). Counts are
 whole numbers; a figure that rounds to zero is written « 0 », never « -0 » or « −0,000 »;
 estimates read « ≈ ». Dates are shown in local time: the ``EIT_GEO_TIMEZONE`` setting
-(an IANA name, ``Europe/Paris`` by default), read here and nowhere else.
+(an IANA name, ``Europe/Paris`` by default, `eit_geo.settings`), never in UTC.
 
 Every page, table, chart, report, export and command line of eit-geo formats through this
 module, so that one figure reads the same everywhere.
@@ -13,7 +13,6 @@ module, so that one figure reads the same everywhere.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -25,14 +24,13 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.settings import DEFAULT_TIMEZONE, TIMEZONE_ENV, timezone_setting
 
 __all__ = [
-    "DEFAULT_TIMEZONE",
     "ESTIMATE",
     "LOCALES",
     "MISSING",
     "PAD",
-    "TIMEZONE_ENV",
     "aligned_numbers",
     "format_amount",
     "format_count",
@@ -55,8 +53,6 @@ __all__ = [
 ]
 
 LOCALES: dict[str, str] = {"fr": "fr_FR", "en": "en_GB"}
-TIMEZONE_ENV = "EIT_GEO_TIMEZONE"
-DEFAULT_TIMEZONE = "Europe/Paris"
 MISSING = "—"  # a value nobody gave
 ESTIMATE = "≈"
 PAD = " "  # pads numbers on the left: sorts before any digit, by code point and by collation
@@ -258,7 +254,7 @@ def _zone(name: str) -> ZoneInfo:
 
 def timezone() -> ZoneInfo:
     """Return the time zone dates are shown in: ``EIT_GEO_TIMEZONE``, else ``Europe/Paris``."""
-    return _zone(os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE)
+    return _zone(timezone_setting())
 
 
 def local_time(moment: object) -> datetime | None:

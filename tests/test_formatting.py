@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from eit_geo import formatting as fmt
+from eit_geo.settings import DEFAULT_TIMEZONE, TIMEZONE_ENV
 
 NNBSP = "\u202f"  # narrow no-break space: the French thousands separator
 
@@ -162,7 +163,7 @@ def test_plotly_separators():
     ],
 )
 def test_dates_in_paris_time_with_daylight_saving(monkeypatch, moment, fr, en):
-    monkeypatch.delenv(fmt.TIMEZONE_ENV, raising=False)
+    monkeypatch.delenv(TIMEZONE_ENV, raising=False)
     assert fmt.format_datetime(moment, "fr") == fr
     assert fmt.format_datetime(moment, "en") == en
     assert "UTC" not in fmt.format_datetime(moment, "fr")
@@ -170,12 +171,12 @@ def test_dates_in_paris_time_with_daylight_saving(monkeypatch, moment, fr, en):
 
 def test_time_zone_is_one_setting(monkeypatch):
     moment = datetime(2026, 7, 4, 15, 5, tzinfo=UTC)
-    monkeypatch.setenv(fmt.TIMEZONE_ENV, "America/Cayenne")
+    monkeypatch.setenv(TIMEZONE_ENV, "America/Cayenne")
     assert fmt.format_datetime(moment, "fr") == "4 juil. 2026, 12:05"
     assert fmt.timezone().key == "America/Cayenne"
-    monkeypatch.setenv(fmt.TIMEZONE_ENV, "Mars/Olympus")
+    monkeypatch.setenv(TIMEZONE_ENV, "Mars/Olympus")
     with pytest.warns(UserWarning, match="EIT_GEO_TIMEZONE"):
-        assert fmt.timezone().key == fmt.DEFAULT_TIMEZONE
+        assert fmt.timezone().key == DEFAULT_TIMEZONE
 
 
 def test_dates_of_a_report():
