@@ -656,7 +656,10 @@ def workshop_report(
     figures = [family_figure(by_family(selected), lang), timeline_figure(events, lang=lang)]
     drawn = shown_board[shown_board.geometry.notna() & shown_board["decision"].isin(SELECTED)]
     no_groups = gpd.GeoDataFrame({"group_id": [], "family": []}, geometry=[], crs=4326)
-    fmap = build_map(shown_zone, shown_zone.companies, drawn, no_groups, lang=lang)
+    # the anonymised report asks no tile server for its map: tiles would tell where the zone is
+    fmap = build_map(
+        shown_zone, shown_zone.companies, drawn, no_groups, lang=lang, tiles=not anonymised
+    )
     used = factor_table(read_factors(), selected, lang)
     sources = factor_sources(lang, keys=used.loc[used["used"] > 0, "key"])
     return build_report(
