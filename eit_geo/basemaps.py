@@ -147,6 +147,7 @@ def add_basemaps(
     basemap: str,
     *,
     local: LocalTiles | None = None,
+    web: bool = True,
     base_url: str,
     lang: str = DEFAULT_LANGUAGE,
 ) -> None:
@@ -160,6 +161,8 @@ def add_basemaps(
         One of `BASEMAPS`, or `LOCAL` when ``local`` is given: the layer shown first.
     local
         A basemap file laid out in the static folder (`mbtiles.install_tiles`), or None.
+    web
+        False leaves the web tiles out, not even as choices (no tile address in the page).
     base_url
         Where the static folder is served (`offline.static_url`).
     lang
@@ -187,7 +190,9 @@ def add_basemaps(
             max_zoom=19,
         ).add_to(fmap)
         for key, (url, attribution) in TILES.items()
+        if web
     ]
-    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none").add_to(fmap)
-    if basemap not in ("none", LOCAL):
+    bare = basemap == "none" or (not web and local is None)
+    blank = _BlankLayer(t("map.basemap_none", lang), show=bare).add_to(fmap)
+    if tiles and basemap not in ("none", LOCAL):
         _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)

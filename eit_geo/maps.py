@@ -37,6 +37,7 @@ from folium.utilities import JsCode
 
 from eit_geo.basemaps import BASEMAPS, LOCAL, add_basemaps
 from eit_geo.filters import sector_colours, sector_groups
+from eit_geo.formatting import format_km, format_quantity
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.map_controls import (
     OUTLINE_COLOUR,
@@ -48,7 +49,7 @@ from eit_geo.map_controls import (
     safe_text,
 )
 from eit_geo.offline import STATIC_URL, use_local_assets
-from eit_geo.panels import format_km, format_quantity, group_tip, link_tip
+from eit_geo.panels import group_tip, link_tip
 from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
@@ -650,6 +651,7 @@ def build_base_map(
     basemap: str = "auto",
     assets_url: str = STATIC_URL,
     local: LocalTiles | None = None,
+    tiles: bool = True,
 ) -> folium.Map:
     """Return the map without its filtered layers: basemaps, perimeter, legend, bounds.
 
@@ -667,6 +669,10 @@ def build_base_map(
         local basemap's tiles too.
     local
         A basemap file of this machine laid out in the static folder (`mbtiles.install_tiles`).
+    tiles
+        False leaves the tile basemaps out altogether (the local file's too), not even as
+        choices: the neutral background only, and no tile address in the page (anonymised
+        views).
 
     Returns
     -------
@@ -690,7 +696,9 @@ def build_base_map(
         zoom_delta=0.5,
     )
     use_local_assets(fmap, assets_url)
-    add_basemaps(fmap, basemap, local=local, base_url=assets_url, lang=lang)
+    add_basemaps(
+        fmap, basemap, local=local if tiles else None, web=tiles, base_url=assets_url, lang=lang
+    )
     if zone.perimeter is not None and len(zone.perimeter):
         folium.GeoJson(
             zone.perimeter[["geometry"]].to_crs(WGS84),
@@ -719,12 +727,13 @@ def build_map(
     lang: str = DEFAULT_LANGUAGE,
     basemap: str = "auto",
     assets_url: str = STATIC_URL,
+    tiles: bool = True,
 ) -> folium.Map:
     """Return the whole map: `build_base_map`, `build_layers` and a layer control.
 
     Same parameters as those two functions; for a standalone HTML file (``Map.save``) or tests.
     """
-    fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets_url)
+    fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets_url, tiles=tiles)
     for layer in build_layers(zone, companies, links, groups, lang=lang):
         layer.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)

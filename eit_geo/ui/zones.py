@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,12 +12,12 @@ import streamlit as st
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
 from eit_geo.loading import load_zone, load_zone_files
+from eit_geo.settings import zone_setting
 from eit_geo.ui.state import language, tr
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
-ZONE_ENV = "EIT_GEO_ZONE"
 DEFAULT_EXAMPLE = "kalundborg"
 KEY_ZONE_SOURCE = "zone_source"
 KEY_UPLOAD = "zone_upload"
@@ -77,7 +76,7 @@ def _modified(path: Path) -> float:
 
 def default_zone_source() -> str:
     """Return the zone to open at start: ``EIT_GEO_ZONE`` (set by ``eit-geo app``) or Kalundborg."""
-    return os.environ.get(ZONE_ENV) or str(example_path(DEFAULT_EXAMPLE))
+    return zone_setting() or str(example_path(DEFAULT_EXAMPLE))
 
 
 def select_example(name: str) -> None:
