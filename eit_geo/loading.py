@@ -32,6 +32,7 @@ __all__ = [
     "RawTable",
     "load_zone",
     "load_zone_files",
+    "read_file_tables",
     "read_raw_tables",
 ]
 
@@ -523,3 +524,47 @@ def _read_csv(path: Path, table: str, reading: _Reading) -> RawTable | None:
         numbers.append(number)
     frame = pd.DataFrame(records, columns=header, index=numbers, dtype=str)
     return RawTable(table, path.name, frame)
+
+
+def read_file_tables(
+    path: Path,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> tuple[list[RawTable], list[Problem]]:
+    """Read every sheet or layer of one file, or its one table, whatever their names.
+
+    For ``eit-geo import``, which reads inventories that are not zones yet: each table is
+    named after its sheet or layer (``""`` for a file holding one table), with the same size
+    limits and checks as :func:`load_zone`.
+
+    Returns
+    -------
+    tuple
+        The tables read, and the problems of what could not be read.
+    """
+    reading = _Reading([], lang, max_bytes, max_rows)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_EXTENSIONS:
+        reading.fail(path.name, "validation.unsupported_format")
+        return [], reading.problems
+    if suffix not in MULTI_TABLE_EXTENSIONS:
+        raw = _read_table_file(path, "", reading)
+        return ([] if raw is None else [raw]), reading.problems
+    if _too_large(path, reading) or _wrong_content(path, reading):
+        return [], reading.problems
+    try:
+        with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if suffix == ".xlsx":
+                sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+                found = [RawTable(str(s), f"{path.name}:{s}", f, 2) for s, f in sheets.items()]
+            else:
+                layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+                found = [RawTable(n, f"{path.name}:{n}", _read_layer(path, n), 1) for n in layers]
+    except Exception as error:  # any reader failure becomes a Problem
+        reading.fail(path.name, "validation.unreadable", reason=_reason(error, path))
+        return [], reading.problems
+    tables = [checked for raw in found if (checked := _checked_size(raw, reading)) is not None]
+    return tables, reading.problems

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -33,6 +32,7 @@ from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import by_family, existing_scenario, factor_table, kpi_cards, read_factors
 from eit_geo.maps import build_map
 from eit_geo.offline import leaflet_dir
+from eit_geo.settings import CHROMIUM_ENV, chromium_setting
 from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
 from eit_geo.workshop import SELECTED, selected_scenario
@@ -60,7 +60,6 @@ __all__ = [
     "workshop_report",
 ]
 
-CHROMIUM_ENV = "EIT_GEO_CHROMIUM"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STATUS_COLOURS = {
     "to_study": "#999999",
@@ -633,7 +632,10 @@ def workshop_report(
     figures = [family_figure(by_family(selected), lang), timeline_figure(events, lang=lang)]
     drawn = shown_board[shown_board.geometry.notna() & shown_board["decision"].isin(SELECTED)]
     no_groups = gpd.GeoDataFrame({"group_id": [], "family": []}, geometry=[], crs=4326)
-    fmap = build_map(shown_zone, shown_zone.companies, drawn, no_groups, lang=lang)
+    # the anonymised report asks no tile server for its map: tiles would tell where the zone is
+    fmap = build_map(
+        shown_zone, shown_zone.companies, drawn, no_groups, lang=lang, tiles=not anonymised
+    )
     used = factor_table(read_factors(), selected, lang)
     sources = factor_sources(lang, keys=used.loc[used["used"] > 0, "key"])
     return build_report(
@@ -665,7 +667,7 @@ HEADLESS_ARGS: tuple[str, ...] = (
 
 def find_chromium() -> str | None:
     """Return the Chromium (or Chrome) executable: ``EIT_GEO_CHROMIUM``, else the first on PATH."""
-    configured = os.environ.get(CHROMIUM_ENV)
+    configured = chromium_setting()
     if configured:
         return configured if Path(configured).exists() else None
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):

@@ -39,6 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from eit_geo.settings import DATABASE_ENV, database_url_setting, user_data_folder
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
@@ -65,7 +67,6 @@ __all__ = [
     "zone_key",
 ]
 
-DATABASE_ENV = "EIT_GEO_DATABASE_URL"
 STATUSES: tuple[str, ...] = ("to_study", "retained", "rejected", "in_place")
 CHECKS: tuple[str, ...] = ("technical", "regulatory", "economic")
 CHECK_STATES: tuple[str, ...] = ("pending", "ok", "watch", "blocking")
@@ -202,13 +203,12 @@ def default_database_url(zone_source: str | Path | None, *, shipped: Path | None
     data folder (``$XDG_DATA_HOME/eit-geo/decisions.sqlite``, by default under
     ``~/.local/share``).
     """
-    url = os.environ.get(DATABASE_ENV, "").strip()
+    url = database_url_setting()
     if url:
         return url
     folder = _zone_folder(zone_source, shipped)
     if folder is None:
-        base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-        return f"sqlite:///{Path(base) / 'eit-geo' / 'decisions.sqlite'}"
+        return f"sqlite:///{user_data_folder() / 'eit-geo' / 'decisions.sqlite'}"
     return f"sqlite:///{folder / '.eit-geo' / 'decisions.sqlite'}"
 
 

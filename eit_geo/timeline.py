@@ -1,4 +1,4 @@
-"""The network's timeline: when each synergy was identified, retained and put in place."""
+"""The network's timeline: when each synergy was identified, retained, put in place and stopped."""
 
 from __future__ import annotations
 
@@ -16,9 +16,19 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENTS", "network_timeline", "timeline_figure"]
 
-EVENTS: tuple[str, ...] = ("identified", "retained", "in_place")
-_SYMBOLS = {"identified": "circle-open", "retained": "diamond", "in_place": "circle"}
-_COLOURS = {"identified": "#999999", "retained": "#E69F00", "in_place": "#009E73"}
+EVENTS: tuple[str, ...] = ("identified", "retained", "in_place", "stopped")
+_SYMBOLS = {
+    "identified": "circle-open",
+    "retained": "diamond",
+    "in_place": "circle",
+    "stopped": "x",
+}
+_COLOURS = {
+    "identified": "#999999",
+    "retained": "#E69F00",
+    "in_place": "#009E73",
+    "stopped": "#D55E00",
+}
 
 
 def network_timeline(
@@ -34,7 +44,8 @@ def network_timeline(
     Parameters
     ----------
     zone
-        The zone: its existing synergies with a ``since`` year are in place from that year.
+        The zone: its existing synergies with a ``since`` year are in place from that year,
+        and stopped from their ``until`` year when the data gives one.
     board
         ``workshop.build_board`` output (names and resources of the candidates).
     history
@@ -53,6 +64,11 @@ def network_timeline(
         ``origin`` (``zone`` for the data's ``since``, ``workshop`` for a decision).
     """
     names = dict(names) if names is not None else zone.company_names()
+    until = (
+        zone.synergies["until"]
+        if "until" in zone.synergies
+        else pd.Series(pd.NA, index=zone.synergies.index)
+    )
     rows = [
         {
             "candidate_id": _candidate_of(board, syn),
@@ -62,12 +78,13 @@ def network_timeline(
                 syn.resource,
                 lang,
             ),
-            "event": "in_place",
-            "date": pd.Timestamp(year=int(syn.since), month=1, day=1, tz="UTC"),
+            "event": event,
+            "date": pd.Timestamp(year=int(year), month=1, day=1, tz="UTC"),
             "origin": "zone",
         }
-        for syn in zone.synergies.itertuples(index=False)
-        if not pd.isna(syn.since)
+        for syn, end in zip(zone.synergies.itertuples(index=False), until, strict=True)
+        for event, year in (("in_place", syn.since), ("stopped", end))
+        if not pd.isna(year)
     ]
     labels = {
         str(row.candidate_id): _label(
@@ -115,19 +132,21 @@ def _event(candidate: str, labels: dict[str, str], event: str, when: pd.Timestam
     }
 
 
-def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+def timeline_figure(
+    timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE, at_year: int | None = None
+) -> go.Figure:
     """Draw the growth of the network: synergies in place over time, events as markers.
 
-    The step line counts the synergies in place at each date; every event is a marker (hover
-    gives the synergy), one trace per event kind so that the legend explains the symbols.
+    The step line counts the synergies in place at each date (a stopped one leaves it); every
+    event is a marker (hover gives the synergy), one trace per event kind so that the legend
+    explains the symbols. ``at_year`` draws a dashed line on that year (the network shown).
     """
     figure = go.Figure()
-    placed = timeline[timeline["event"] == "in_place"]
-    placed = placed[
-        ~placed["candidate_id"].where(placed["candidate_id"] != "", placed["label"]).duplicated()
-    ]
+    placed = _first_of_each(timeline, "in_place")
+    stopped = _first_of_each(timeline, "stopped")
     if not placed.empty:
-        counts = placed.groupby("date").size().cumsum()
+        steps = pd.concat([placed.assign(step=1), stopped.assign(step=-1)])
+        counts = steps.groupby("date")["step"].sum().sort_index().cumsum()
         figure.add_trace(
             go.Scatter(
                 x=counts.index,
@@ -141,7 +160,7 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
         rows = timeline[timeline["event"] == event]
         if rows.empty:
             continue
-        level = _level_at(placed, rows["date"])
+        level = _level_at(placed, stopped, rows["date"])
         figure.add_trace(
             go.Scatter(
                 x=rows["date"],
@@ -152,6 +171,11 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
                 text=rows["label"],
                 hovertemplate="%{x|%Y-%m-%d}<br>%{text}<extra></extra>",
             )
+        )
+    if at_year is not None:
+        figure.add_vline(
+            x=f"{int(at_year):04d}-07-01",
+            line={"dash": "dash", "color": "#0072B2", "width": 2},
         )
     figure.update_layout(
         title=t("workshop.timeline_title", lang),
@@ -164,7 +188,14 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
     return figure
 
 
-def _level_at(placed: pd.DataFrame, dates: pd.Series) -> list[int]:
+def _first_of_each(timeline: pd.DataFrame, event: str) -> pd.DataFrame:
+    """Return the rows of one event kind, one per synergy (candidate id, else label)."""
+    rows = timeline[timeline["event"] == event]
+    return rows[~rows["candidate_id"].where(rows["candidate_id"] != "", rows["label"]).duplicated()]
+
+
+def _level_at(placed: pd.DataFrame, stopped: pd.DataFrame, dates: pd.Series) -> list[int]:
     """Return the number of synergies in place at each date (markers sit on the step line)."""
-    moments = placed["date"].sort_values().to_numpy()
-    return [int((moments <= moment).sum()) for moment in dates.to_numpy()]
+    starts = placed["date"].sort_values().to_numpy()
+    ends = stopped["date"].sort_values().to_numpy()
+    return [int((starts <= moment).sum() - (ends <= moment).sum()) for moment in dates.to_numpy()]

@@ -228,12 +228,16 @@ def test_workshop_report(kalundborg: Zone, decided: tuple, *, anonymised: bool) 
     assert "Chiffres clés" in document
     assert "Synergies en place" in document
     names = [n for n in kalundborg.companies["name"] if html.escape(n) in document]
+    tiles = document.count("L.tileLayer(")  # plotly's bundle names tile servers it never asks
     if anonymised:
+        assert tiles == 0  # the neutral background only: no tile server learns where we are
+        assert "raffinage" not in document  # one refinery in the zone: its sector is generalised
         assert names == []
         assert "Entreprise " in document
         assert "Anne" not in document  # participants' names are left out too
         assert "alert(&quot;x&quot;)" not in document  # and their notes
     else:
+        assert tiles == 2  # OpenStreetMap and CARTO, as choices
         assert len(names) == len(kalundborg.companies)
         assert "Anne &lt;DREAL&gt;" in document
 
