@@ -33,9 +33,10 @@ from folium.utilities import JsCode
 
 from eit_geo.datafiles import read_table
 from eit_geo.filters import sector_colours, sector_groups
+from eit_geo.formatting import format_km, format_quantity
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.offline import STATIC_URL, use_local_assets
-from eit_geo.panels import format_km, format_quantity, group_tip, link_tip
+from eit_geo.panels import group_tip, link_tip
 from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:

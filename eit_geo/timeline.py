@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from eit_geo.codes import resource_label
+from eit_geo.formatting import plotly_separators, timezone
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -140,7 +141,10 @@ def timeline_figure(
     The step line counts the synergies in place at each date (a stopped one leaves it); every
     event is a marker (hover gives the synergy), one trace per event kind so that the legend
     explains the symbols. ``at_year`` draws a dashed line on that year (the network shown).
+    Dates are drawn in local time (`eit_geo.formatting.timezone`), the count axis in whole
+    numbers, day and month in the reader's order.
     """
+    timeline = timeline.assign(date=_local(timeline["date"]))
     figure = go.Figure()
     placed = _first_of_each(timeline, "in_place")
     stopped = _first_of_each(timeline, "stopped")
@@ -169,7 +173,7 @@ def timeline_figure(
                 marker={"symbol": _SYMBOLS[event], "size": 12, "color": _COLOURS[event]},
                 name=t(f"workshop.event_{event}", lang),
                 text=rows["label"],
-                hovertemplate="%{x|%Y-%m-%d}<br>%{text}<extra></extra>",
+                hovertemplate=f"%{{x|{_DAY[lang == 'fr']}}}<br>%{{text}}<extra></extra>",
             )
         )
     if at_year is not None:
@@ -184,8 +188,35 @@ def timeline_figure(
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
         template="plotly_white",
+        separators=plotly_separators(lang),
     )
+    top = int(placed["date"].size) if not placed.empty else 0
+    figure.update_yaxes(rangemode="tozero", tickformat=",d", dtick=1 if top <= _FEW else None)
+    figure.update_xaxes(tickformatstops=_date_ticks(lang))
     return figure
+
+
+_FEW = 10  # up to this many synergies, a tick for each
+_DAY = {True: "%d/%m/%Y", False: "%-d %b %Y"}  # French (numeric) / English day
+
+
+def _local(dates: pd.Series) -> pd.Series:
+    """Return moments as local wall-clock times without zone, which plotly draws as given."""
+    moments = pd.to_datetime(dates, utc=True)
+    return moments.dt.tz_convert(timezone()).dt.tz_localize(None)
+
+
+def _date_ticks(lang: str) -> list[dict[str, object]]:
+    """Return tick formats by zoom level, numeric in French (plotly names months in English)."""
+    french = lang == "fr"
+    day = _DAY[french]
+    month = "%m/%Y" if french else "%b %Y"
+    return [
+        {"dtickrange": [None, 86_400_000], "value": f"{day} %H:%M"},
+        {"dtickrange": [86_400_000, "M1"], "value": day},
+        {"dtickrange": ["M1", "M12"], "value": month},
+        {"dtickrange": ["M12", None], "value": "%Y"},
+    ]
 
 
 def _first_of_each(timeline: pd.DataFrame, event: str) -> pd.DataFrame:

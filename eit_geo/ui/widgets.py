@@ -70,6 +70,8 @@ def show_kpis(cards: list[dict[str, str]], per_row: int = 3) -> None:
                 help=card["help"],
                 border=True,
             )
+            if card.get("note"):
+                column.caption(card["note"])
 
 
 def show_figure(figure: go.Figure, name: str) -> None:
