@@ -51,6 +51,7 @@ __all__ = [
     "EXCHANGE_COLUMNS",
     "INDICATORS",
     "PRICE_COLUMNS",
+    "REALISED",
     "SCENARIOS",
     "UNIT_KEYS",
     "Scenario",
@@ -93,6 +94,8 @@ INDICATORS: tuple[str, ...] = (
     "money_saved_eur",
 )
 SCENARIOS: tuple[str, ...] = ("existing", "selected", "optimal")
+REALISED = "realised"
+"""The scenario of the quantities actually exchanged in a year (`realised_scenario`)."""
 AMOUNTS: tuple[str, ...] = ("tonnes_diverted", "water_saved_m3", "energy_recovered_mwh")
 EXCHANGE_COLUMNS: tuple[str, ...] = (
     "from_id",
@@ -668,7 +671,7 @@ def realised_scenario(
         since=pd.array([pd.NA] * len(realised), dtype="Int64"),
     )
     exchanges = exchanges_from_synergies(replace(zone, synergies=synergies.reset_index(drop=True)))
-    return build_scenario("realised", exchanges, **tables)
+    return build_scenario(REALISED, exchanges, **tables)
 
 
 # --------------------------------------------------------------------------- breakdowns
