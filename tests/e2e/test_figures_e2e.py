@@ -84,7 +84,7 @@ def assert_readable(text: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_read_well(page, rural_url, idle, screenshot, path, lang):
+def test_pages_read_well(page, rural_url, idle, screenshot, path, lang):  # noqa: PLR0917
     page.set_viewport_size({"width": 1600, "height": 1400})
     text = open_in(page, rural_url, path, lang, idle)
     assert_readable(text, lang)
@@ -96,7 +96,7 @@ def test_pages_read_well(page, rural_url, idle, screenshot, path, lang):
     screenshot(f"figures-{path or 'accueil'}-{lang}", full_page=True)
 
 
-def test_home_partial_headcount_kalundborg(page, open_page, idle, screenshot):
+def test_home_partial_headcount_kalundborg(page, open_page, screenshot):
     open_page("")
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text("3 entreprises sur 12", timeout=WAIT_MS)
@@ -141,7 +141,8 @@ def test_indicators_computed_next_to_published(page, app_servers, idle, screensh
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_report_html_and_pdf(browser, rural_park, lang):
     zone = load_zone(rural_park)
-    engine = store.open_store(store.default_database_url(zone.source, shipped=data_path("examples")))
+    url = store.default_database_url(zone.source, shipped=data_path("examples"))
+    engine = store.open_store(url)
     key = store.zone_key(zone)
     board = workshop.build_board(
         find_substitutions(zone), store.get_decisions(engine, key), store.get_votes(engine, key)
