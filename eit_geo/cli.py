@@ -159,6 +159,13 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"durée d'une session (défaut {auth.DEFAULT_SESSION_MINUTES:g}) / session length",
     )
+    parser.add_argument(
+        "--basemap",
+        type=Path,
+        default=None,
+        metavar="FICHIER.mbtiles",
+        help="fond de carte raster MBTiles de cette machine (QGIS) / local MBTiles basemap",
+    )
 
 
 def _run_app(args: argparse.Namespace) -> int:
@@ -167,6 +174,15 @@ def _run_app(args: argparse.Namespace) -> int:
     if args.session_minutes is not None and args.session_minutes <= 0:
         print("--session-minutes : une durée positive / a positive length", file=sys.stderr)
         return EXIT_BAD_ZONE
+    if args.basemap is not None:
+        from eit_geo.mbtiles import BASEMAP_ENV, read_mbtiles  # noqa: PLC0415 - app only
+
+        try:
+            read_mbtiles(args.basemap)
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return EXIT_BAD_ZONE
+        os.environ[BASEMAP_ENV] = str(args.basemap.resolve())
     for name in ("cache_data_api", "cache_resource_api"):  # the pages' caches, imported before
         logging.getLogger(f"streamlit.runtime.caching.{name}").addFilter(_before_runtime)
     from eit_geo.ui import server  # noqa: PLC0415 - Streamlit only for this command

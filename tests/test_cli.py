@@ -179,7 +179,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         calls.append({"app": app, "gate": gate, "address": address, "port": port})
 
     monkeypatch.setattr(server, "serve", serve)
-    monkeypatch.setenv(ZONE_ENV, "")  # restored after the test (the command sets it)
+    for variable in (ZONE_ENV, "EIT_GEO_BASEMAP"):  # the command sets them: restored after
+        monkeypatch.delenv(variable, raising=False)
     for variable in CODE_ENV.values():
         monkeypatch.delenv(variable, raising=False)
     return calls
@@ -253,3 +254,22 @@ def test_share_signs_in_with_the_identity_provider_when_configured(
     assert gate.mode == "oidc"
     assert gate.role_for_account("anne.martin@cci.fr") == "facilitator"
     assert gate.role_for_account("someone@cci.fr") == "participant"
+
+
+def test_app_serves_a_local_basemap(
+    mini_dir: Path,
+    tmp_path: Path,
+    make_mbtiles: Callable[..., int],
+    served: list[dict[str, object]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = tmp_path / "plan.mbtiles"
+    make_mbtiles(plan, (11.06, 55.65, 11.14, 55.69), range(12, 13))
+    assert main(["app", str(mini_dir), "--basemap", str(plan)]) == 0
+    assert len(served) == 1
+    assert os.environ["EIT_GEO_BASEMAP"] == str(plan.resolve())
+    broken = tmp_path / "broken.mbtiles"
+    broken.write_text("not sqlite, a text file renamed", encoding="utf-8")
+    assert main(["app", str(mini_dir), "--basemap", str(broken)]) == EXIT_BAD_ZONE
+    assert len(served) == 1  # not started on a file it cannot show
+    assert "Fond de carte « broken.mbtiles » inutilisable" in capsys.readouterr().err

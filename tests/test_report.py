@@ -70,7 +70,9 @@ def test_decisions_table(decided: tuple) -> None:
     assert row["Technique (qualité, volumes, régularité)"] == "validé"
     assert row["Note technique"] == EVIL
     assert row["Dernière modification par"] == "Anne <DREAL>"
-    assert row["Date de la modification"].endswith("UTC")
+    assert "UTC" not in row["Date de la modification"]
+    assert re.fullmatch(r"\d{1,2} \w+\.? 20\d\d, \d\d:\d\d", row["Date de la modification"])
+    assert set(table["Unité"]) <= {"t/an", "m³/an", "MWh/an"}
     english = report.decisions_table(board, "en")
     assert "Workshop decision" in english.columns
     assert set(english["Workshop decision"]) <= {"to study", "retained", "rejected", "in place"}
@@ -85,6 +87,14 @@ def test_csv_for_french_spreadsheets(decided: tuple) -> None:
     assert row["Commentaire"] == '\'=HYPERLINK("http://evil")'  # never run as a formula
     assert row["Note technique"] == EVIL
     assert "," in back["Score"].dropna().iloc[0]
+
+
+def test_csv_for_english_spreadsheets(decided: tuple) -> None:
+    board, _, _ = decided
+    data = report.table_csv(report.decisions_table(board, "en"), "en")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert "." in back["Score"].dropna().iloc[0]
+    assert set(back["Unit"]) <= {"t/yr", "m³/yr", "MWh/yr"}
 
 
 def test_xlsx(decided: tuple) -> None:

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from eit_geo import (
     anonymise,
     codes,
-    panels,
+    formatting,
     workshop,
 )
 from eit_geo.datafiles import data_path
@@ -89,7 +89,7 @@ def show_presentation_list(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: b
         return
     lines = []
     for _, row in chosen.iterrows():
-        quantity = panels.format_quantity(row["quantity"], str(row["unit"]), lang)
+        quantity = formatting.format_quantity(row["quantity"], str(row["unit"]), lang)
         if str(row["candidate_id"]).startswith("group:"):  # small ones, grouped by family
             who = str(row["from_name"])
             what = t(f"families.{row['family']}", lang)
