@@ -59,7 +59,7 @@ def table_or_note(table: pd.DataFrame, empty_key: str) -> None:
     if table.empty:
         st.caption(tr(empty_key))
     else:
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, placeholder="—")
 
 
 def facts(items: dict[str, str]) -> None:
