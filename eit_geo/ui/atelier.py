@@ -107,6 +107,7 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
         width="stretch",
         height=min(420, 38 + 35 * len(table)),
         column_config={tr("workshop.col_score"): st.column_config.TextColumn(alignment="right")},
+        placeholder="—",
     )
     ids = rows["candidate_id"].astype(str).tolist()
     labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
@@ -259,6 +260,7 @@ def _history(zone: Zone, candidate: str) -> None:
                 }
             ).iloc[::-1],
             hide_index=True,
+            placeholder="—",
         )
 
 
