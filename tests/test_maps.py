@@ -121,7 +121,7 @@ def test_link_features_style_and_direction(kalundborg) -> None:
 
 def test_links_between_same_companies_do_not_overlap(kalundborg) -> None:
     _, links, _ = kalundborg
-    pair = links[(links["from_id"] == "forsyning") & (links["to_id"] == "asnaes")]
+    pair = links[(links["from_id"] == "forsyning") & (links["to_id"] == "refinery")]
     assert len(pair) >= 2
     features = link_features(pair)["features"]
     middles = [f["geometry"]["coordinates"] for f in features if f["properties"].get("arrow")]
@@ -167,7 +167,7 @@ def test_layer_features_and_layers(kalundborg) -> None:
     far = [f for f in features["existing"]["features"] if f["properties"]["kind"] == "far"]
     assert len(features["existing"]["features"]) == 2 * 20 + len(far)
     assert [f["properties"]["text"] for f in far] == ["Aalborg Portland · 168 km"]
-    assert len(features["candidates"]["features"]) == 2 * 9
+    assert len(features["candidates"]["features"]) == 2 * 5
     layers = feature_layers(features, lang="en")
     assert [layer.layer_name for layer in layers] == [
         "Possible mutualisations",
