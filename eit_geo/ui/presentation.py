@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import public_zone, zone_groups
 from eit_geo.ui.state import KEY_ASSETS, language, tr
 
@@ -38,9 +39,11 @@ def presentation_options() -> tuple[bool, bool]:
     """Draw the presentation switches (anonymised view, full screen); return their values."""
     st.session_state.setdefault(KEY_ANONYMISED, True)
     left, right = st.columns(2)
-    anonymised = left.toggle(
-        tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
-    )
+    anonymised = True  # observers (elected officials) see the anonymised view only
+    if access.may("name_companies"):
+        anonymised = left.toggle(
+            tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
+        )
     fullscreen = right.toggle(tr("workshop.fullscreen"), key=KEY_FULLSCREEN)
     style = data_path("report", "presentation.css").read_text(encoding="utf-8")
     if fullscreen:
