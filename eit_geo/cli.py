@@ -20,7 +20,7 @@ from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
-from eit_geo.settings import ZONE_ENV
+from eit_geo.settings import BASEMAP_ENV, ZONE_ENV
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -175,7 +175,7 @@ def _run_app(args: argparse.Namespace) -> int:
         print("--session-minutes : une durée positive / a positive length", file=sys.stderr)
         return EXIT_BAD_ZONE
     if args.basemap is not None:
-        from eit_geo.mbtiles import BASEMAP_ENV, read_mbtiles  # noqa: PLC0415 - app only
+        from eit_geo.mbtiles import read_mbtiles  # noqa: PLC0415 - app only
 
         try:
             read_mbtiles(args.basemap)
