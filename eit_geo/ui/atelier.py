@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from eit_geo.zone import Zone
 from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_groups, zone_links
+from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store, when_text
 from eit_geo.ui.plan import plan_store_of, today
 from eit_geo.ui.state import KEY_ASSETS, language, tr
@@ -271,7 +272,9 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
     shown = board[board["decision"] != "rejected"]
     drawn, _ = best_links(shown, DRAWN_LINKS)
-    fmap = build_base_map(zone, lang=lang, basemap="auto", assets_url=assets)
+    fmap = build_base_map(
+        zone, lang=lang, basemap=default_basemap(), assets_url=assets, local=local_tiles()
+    )
     layers = feature_layers(
         layer_features(zone, zone.companies, drawn, zone_groups(zone).iloc[0:0], lang=lang)
     )
