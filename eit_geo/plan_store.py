@@ -13,9 +13,11 @@ import json
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyogrio
 from sqlalchemy import (
     Column,
     DateTime,
@@ -48,11 +50,13 @@ __all__ = [
     "latest_snapshot",
     "plan_layers",
     "prepare",
+    "read_plan_layers",
     "realised_history",
     "record_realised",
     "record_realised_rows",
     "record_snapshot",
     "record_step",
+    "restore_plan",
     "snapshot_before",
     "snapshots",
     "step_history",
@@ -638,3 +642,152 @@ def plan_layers(engine: Engine, zone: str) -> dict[str, pd.DataFrame]:
             if column in table:
                 table[column] = table[column].map(lambda m: m.isoformat()).astype(str)
     return layers
+
+
+PLAN_LAYERS: tuple[str, ...] = ("plan_steps", "plan_history", "realised", "realised_history")
+
+
+def read_plan_layers(path: str | Path) -> dict[str, pd.DataFrame]:
+    """Read the plan and realised layers of a project GeoPackage; empty if it has none."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        present = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError:
+        return {}
+    return {
+        name: pyogrio.read_dataframe(path, layer=name) for name in PLAN_LAYERS if name in present
+    }
+
+
+def restore_plan(engine: Engine, zone: str, layers: Mapping[str, pd.DataFrame]) -> int:
+    """Load a plan and realised figures exported by `plan_layers`, where the store has none.
+
+    A lead's step (with its history) comes back only if the store holds no step for it; a
+    realised figure (with its history) only if the store holds none for that synergy and
+    period: the live store is never overwritten. All in one transaction.
+
+    Returns
+    -------
+    int
+        How many steps and figures were restored.
+    """
+    steps, figures = layers.get("plan_steps"), layers.get("realised")
+    if (steps is None or steps.empty) and (figures is None or figures.empty):
+        return 0
+
+    def restore(conn: Connection) -> int:
+        restored = 0
+        if steps is not None and not steps.empty:
+            have = set(
+                conn.execute(
+                    select(plan_steps.c.candidate_id).where(
+                        plan_steps.c.zone_key == zone, plan_steps.c.version > 0
+                    )
+                ).scalars()
+            )
+            past = layers.get("plan_history")
+            for row in steps.to_dict("records"):
+                candidate = str(row["candidate_id"])
+                if candidate in have:
+                    continue
+                values = _checked_step({f: _text(row.get(f)) for f in STEP_FIELDS})
+                _restore_rows(
+                    conn,
+                    (plan_steps, plan_history),
+                    {"zone_key": zone, "candidate_id": candidate},
+                    {**STEP_DEFAULTS, **values},
+                    row=row,
+                    past=_matching(past, {"candidate_id": candidate}),
+                )
+                restored += 1
+        if figures is not None and not figures.empty:
+            have_keys = {
+                tuple(r)
+                for r in conn.execute(
+                    select(*(realised.c[n] for n in REALISED_KEY)).where(
+                        realised.c.zone_key == zone, realised.c.version > 0
+                    )
+                )
+            }
+            past = layers.get("realised_history")
+            for row in figures.to_dict("records"):
+                key, fields = _checked_realised(
+                    {**row, "year": int(row["year"]), "month": int(row.get("month") or 0),
+                     "quantity": float(row["quantity"])}
+                )  # fmt: skip
+                if tuple(key[n] for n in REALISED_KEY) in have_keys:
+                    continue
+                _restore_rows(
+                    conn,
+                    (realised, realised_changes),
+                    {"zone_key": zone, **key},
+                    fields,
+                    row=row,
+                    past=_matching(past, {n: key[n] for n in REALISED_KEY}),
+                )
+                restored += 1
+        return restored
+
+    return int(_retried(engine, restore))
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _matching(table: pd.DataFrame | None, key: Mapping[str, Any]) -> pd.DataFrame | None:
+    if table is None or table.empty:
+        return None
+    mask = pd.Series(True, index=table.index)
+    for name, value in key.items():
+        mask &= table[name].astype(str) == str(value)
+    return table[mask]
+
+
+def _restore_rows(
+    conn: Connection,
+    tables: tuple[Table, Table],
+    key: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    *,
+    row: Mapping[str, Any],
+    past: pd.DataFrame | None,
+) -> None:
+    """Write one restored row and its history (the exported one, else one line for the row)."""
+    table, history = tables
+    who = store._checked_participant(_text(row.get("participant")) or "import")
+    moment = _moment(row.get("updated_at"))
+    version = int(row.get("version") or 1)
+    conn.execute(table.delete().where(*(table.c[n] == v for n, v in key.items())))
+    conn.execute(
+        table.insert().values(**key, **fields, participant=who, updated_at=moment, version=version)
+    )
+    steps = past.to_dict("records") if past is not None and not past.empty else [
+        {**row, "changed": ",".join(fields), "changed_at": moment}
+    ]  # fmt: skip
+    for step in steps:
+        values = {n: step.get(n, fields[n]) for n in fields}
+        values = {n: (None if n == "quantity" and _text(v) == "" else v) for n, v in values.items()}
+        if "quantity" in values and values["quantity"] is not None:
+            values["quantity"] = float(values["quantity"])
+        for name in values:
+            if name != "quantity":
+                values[name] = _text(values[name])
+        conn.execute(
+            history.insert().values(
+                **key,
+                **values,
+                version=int(step.get("version") or version),
+                changed=_text(step.get("changed")),
+                participant=store._checked_participant(_text(step.get("participant")) or "import"),
+                changed_at=_moment(step.get("changed_at")),
+            )
+        )
+
+
+def _moment(value: object) -> datetime:
+    if value is None or _text(value) == "":
+        return datetime.now(UTC)
+    return store._utc(pd.Timestamp(value).to_pydatetime())

@@ -15,6 +15,9 @@ import pytest
 from test_store import postgres_url  # noqa: F401 - the throwaway PostgreSQL cluster fixture
 
 from eit_geo import plan_store, store
+from eit_geo.datafiles import example_path
+from eit_geo.export import export_zone
+from eit_geo.loading import load_zone
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -263,3 +266,38 @@ def test_plan_layers_are_plain_tables(engine: Engine, zone: str) -> None:
     layers = plan_store.plan_layers(engine, zone)
     assert set(layers) == {"plan_steps", "plan_history", "realised", "realised_history"}
     assert layers["plan_steps"]["updated_at"].str.endswith("+00:00").all()
+
+
+def test_the_plan_travels_in_the_geopackage(engine: Engine, zone: str, tmp_path: Path) -> None:
+    kalundborg = load_zone(example_path("kalundborg"))
+    plan_store.record_step(
+        engine, zone, "c1", {"step": "Visite", "due": "2026-03-01"}, participant="A"
+    )
+    plan_store.record_step(engine, zone, "c1", {"state": "done"}, participant="B")
+    plan_store.record_realised(engine, zone, _gypsum(2023, 141_000.0), participant="C")
+    plan_store.record_realised(engine, zone, _gypsum(2024, 98_000.0, month=2), participant="C")
+    path = export_zone(
+        kalundborg, tmp_path / "projet.gpkg", extra_layers=plan_store.plan_layers(engine, zone)
+    )
+    layers = plan_store.read_plan_layers(path)
+    assert set(layers) == set(plan_store.PLAN_LAYERS)
+
+    elsewhere = _open(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    plan_store.record_realised(elsewhere, zone, _gypsum(2023, 1.0), participant="live")
+    assert plan_store.restore_plan(elsewhere, zone, layers) == 2  # the step, the 2024 month
+    step = plan_store.get_steps(elsewhere, zone).iloc[0]
+    assert (step["step"], step["state"], step["participant"], step["version"]) == (
+        "Visite",
+        "done",
+        "B",
+        2,
+    )
+    assert plan_store.step_history(elsewhere, zone)["participant"].tolist() == ["A", "B"]
+    figures = plan_store.get_realised(elsewhere, zone)
+    assert figures[["year", "month", "quantity", "participant"]].to_numpy().tolist() == [
+        [2023, 0, 1.0, "live"],  # the live store is never overwritten
+        [2024, 2, 98_000.0, "C"],
+    ]
+    assert plan_store.restore_plan(elsewhere, zone, layers) == 0
+    assert plan_store.read_plan_layers(tmp_path / "nothing.gpkg") == {}
+    elsewhere.dispose()

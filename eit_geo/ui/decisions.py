@@ -10,6 +10,7 @@ import streamlit as st
 
 from eit_geo import (
     anonymise,
+    plan_store,
     store,
     timeline,
     workshop,
@@ -41,7 +42,15 @@ def decision_engine(url: str) -> Engine:
 def _restore_once(url: str, key: str, source: str, modified: float) -> int:
     """Load the decisions a zone's GeoPackage carries into the store, once per file version."""
     del modified  # part of the cache key only
-    return store.restore_decisions(decision_engine(url), key, store.read_decision_layers(source))
+    engine = decision_engine(url)
+    restored = store.restore_decisions(engine, key, store.read_decision_layers(source))
+    return restored + _restore_plan(engine, key, source)
+
+
+def _restore_plan(engine: Engine, key: str, source: str | Path) -> int:
+    """Load the action plan and realised figures a GeoPackage carries (never over the store's)."""
+    layers = plan_store.read_plan_layers(source)
+    return plan_store.restore_plan(plan_store.prepare(engine), key, layers) if layers else 0
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -55,6 +64,7 @@ def _restore_upload(url: str, key: str, files: tuple[tuple[str, bytes], ...]) ->
                 restored += store.restore_decisions(
                     decision_engine(url), key, store.read_decision_layers(path)
                 )
+                restored += _restore_plan(decision_engine(url), key, path)
     return restored
 
 
