@@ -46,12 +46,15 @@ class TableChoice:
     columns : ``{header as written: field}``, ``""`` for a column left aside
     crs : the CRS of their X/Y columns or geometries, e.g. ``EPSG:2154``; None when declared or
         recognised
+    detected : the shape recognised from the columns, written as a comment when ``shape`` is
+        empty (an empty ``shape`` lets the import recognise it again)
     """
 
     files: list[str] = field(default_factory=list)
     shape: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
+    detected: str = ""
 
 
 @dataclass
@@ -194,6 +197,10 @@ def mapping_text(
         lines += [f"[tables.{_quoted(signature)}]"]
         lines += [f"files = [{', '.join(_quoted(f) for f in choice.files)}]"]
         lines += [f"shape = {_quoted(choice.shape)}"]
+        if not choice.shape and choice.detected:
+            lines[-1] += "  " + _comment(
+                t("importing.mapping_detected", lang, shape=choice.detected)
+            )
         lines += [f"crs = {_quoted(choice.crs or '')}"]
         lines += [f"[tables.{_quoted(signature)}.columns]"]
         for header, value in choice.columns.items():

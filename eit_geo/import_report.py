@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from eit_geo.i18n import t
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["report_text"]
 
 _SHOWN = 8  # items listed per topic before « … and N more »
+_T = TypeVar("_T")
 
 
 def report_text(
@@ -23,8 +24,11 @@ def report_text(
     lang = report.lang
     lines = [t("importing.report_sources", lang)]
     lines += [f"- {_zone_line(label, lang)}" for label in report.zones]
-    lines += [f"- {_table_line(plan, lang)}" for plan in report.tables]
-    positions = [_position_line(note, lang) for note in report.positions]
+    for plans in _alike(report.tables, lambda p: (p.signature, p.shape, p.origin)).values():
+        lines.append(f"- {_table_line(plans, lang)}")
+    positions = [
+        _position_line(notes, lang) for notes in _alike(report.positions, _position_kind).values()
+    ]
     if report.positions_file is not None:
         name, filled, missing = report.positions_file
         positions.append(
@@ -49,20 +53,32 @@ def _zone_line(label: str, lang: str) -> str:
     return t("importing.source_zone", lang, file=label)
 
 
-def _table_line(plan: TablePlan, lang: str) -> str:
+def _alike(items: Iterable[_T], key: Callable[[_T], Hashable]) -> dict[Hashable, list[_T]]:
+    """Group items that read the same (copies of one workbook), in their first order."""
+    groups: dict[Hashable, list[_T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def _files(labels: list[str], lang: str) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    shown = ", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")  # noqa: PLR2004
+    return t("importing.several_tables", lang, count=len(labels), files=shown)
+
+
+def _table_line(plans: list[TablePlan], lang: str) -> str:
+    plan = plans[0]
     shape = t(f"importing.shape_{plan.shape}", lang)
     recognised = ", ".join(
         f"{header} → {t(f'importing.field_{field}', lang)}"
         for header, field in plan.columns.items()
         if field
     )
-    line = t(
-        "importing.source_table",
-        lang,
-        file=plan.table.label,
-        shape=shape,
-        rows=len(plan.table.frame),
-    )
+    files = _files([p.table.label for p in plans], lang)
+    rows = sum(len(p.table.frame) for p in plans)
+    line = t("importing.source_table", lang, file=files, shape=shape, rows=rows)
     if plan.shape != "ignore" and recognised:
         line += " ; " if lang == "fr" else "; "
         line += t("importing.columns_recognised", lang, columns=recognised)
@@ -74,7 +90,15 @@ def _table_line(plan: TablePlan, lang: str) -> str:
     return line
 
 
-def _position_line(note: PositionNote, lang: str) -> str:
+def _position_kind(note: PositionNote) -> Hashable:
+    """Return what makes notes alike: several tables said the same of (nothing row by row)."""
+    if note.rows_swapped or note.unreadable or note.not_points:
+        return id(note)
+    return (note.method, note.crs, note.crs_guessed, note.axes_swapped, note.projected_undeclared)
+
+
+def _position_line(notes: list[PositionNote], lang: str) -> str:
+    note = notes[0]
     parts = [t(f"importing.position_{note.method}", lang)]
     if note.projected_undeclared:
         parts.append(t("importing.position_undeclared", lang))
@@ -91,11 +115,8 @@ def _position_line(note: PositionNote, lang: str) -> str:
         parts.append(t("importing.position_not_points", lang, count=note.not_points))
     if note.unreadable:
         parts.append(t("importing.position_unreadable", lang, rows=_rows(note.unreadable)))
-    return (
-        f"{note.table} : " + " ; ".join(parts)
-        if lang == "fr"
-        else f"{note.table}: " + "; ".join(parts)
-    )
+    files = _files([n.table for n in notes], lang)
+    return f"{files} : " + " ; ".join(parts) if lang == "fr" else f"{files}: " + "; ".join(parts)
 
 
 def _rows(rows: Iterable[int]) -> str:
@@ -197,6 +218,8 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
         "- " + t("importing.direction_unknown", lang, word=word or "—", count=count)
         for word, count in report.unknown_directions
     ]
+    if report.unattached:
+        lines.append("- " + t("importing.unattached", lang, count=report.unattached))
     return lines
 
 

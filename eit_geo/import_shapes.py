@@ -118,7 +118,8 @@ def classify_table(
     if identity and has & {"needs", "offers"}:
         return "lists"
     if identity and has & set(_FLOW):
-        only_named = not (has & {"name", "siret"}) and not (has & set(_PLACED)) and not geographic
+        described_here = bool(has & (set(_DESCRIBED) - {"siret"})) or bool(has & set(_PLACED))
+        only_named = not described_here and not geographic
         return "flows" if only_named and companies_elsewhere else "flat"
     if identity and described:
         return "companies"
@@ -239,7 +240,8 @@ def _flows(
         keys = pd.Series([f"{table.label}#{row}" for row in index], index=index)
     else:
         keys = pd.Series("", index=index, dtype=object)
-        company = company.where(company != "", _text(columns, "id", index))
+        for field in ("id", "siret", "name"):  # whatever names the company in a flows table
+            company = company.where(company != "", _text(columns, field, index))
     frame = pd.DataFrame(
         {
             **_base(table),

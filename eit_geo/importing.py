@@ -159,6 +159,7 @@ class ImportReport:
     companies_created: list[tuple[str, str]] = field(default_factory=list)
     unlocated: list[str] = field(default_factory=list)
     bad_employees: list[tuple[str, str]] = field(default_factory=list)
+    unattached: int = 0
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     lang: str = DEFAULT_LANGUAGE
@@ -238,13 +239,14 @@ def _table_plan(table: SourceTable, mapping: Mapping) -> TablePlan:
         plan.columns = {h: choice.columns.get(h, field) for h, field in columns.items()}
         plan.shape = choice.shape
         plan.crs = choice.crs or mapping.crs
-        plan.origin = "mapping"
+        changed = plan.columns != columns or plan.shape or choice.crs
+        plan.origin = "mapping" if changed else "auto"
     return plan
 
 
 def refresh_shapes(plan: ImportPlan) -> None:
     """Recognise the shape of each table not fixed by the mapping, from its columns' fields."""
-    chosen = {id(p): bool(p.shape) and p.origin == "mapping" for p in plan.tables}
+    chosen = {id(p): bool(p.shape) for p in plan.tables}
     first = {
         id(p): classify_table(set(p.columns.values()), geographic=p.table.geometry is not None)
         for p in plan.tables
@@ -309,8 +311,9 @@ def _carried_mapping(plan: ImportPlan) -> Mapping:
     for table_plan in plan.tables:
         previous = mapping.tables.get(table_plan.signature, TableChoice())
         files = list(dict.fromkeys([*previous.files, table_plan.table.label]))
+        imposed = previous.shape if table_plan.origin == "mapping" else ""
         mapping.tables[table_plan.signature] = TableChoice(
-            files, table_plan.shape, dict(table_plan.columns), table_plan.crs
+            files, imposed, dict(table_plan.columns), table_plan.crs, table_plan.shape
         )
     return mapping
 
@@ -523,8 +526,11 @@ def _flows(rows: pd.DataFrame, work: _Work) -> pd.DataFrame:
         work.merged.keys.get(row.company_key, "")
         if row.company_key
         else _company_of(row.company, row.document, work)
+        if row.company
+        else ""
         for row in flows.itertuples(index=False)
     ]
+    work.report.unattached = int((flows["company_id"] == "").sum())
     directions = flows["direction"].map(lambda text: _direction(text, work.mapping))
     unknown = directions.isna()
     for word, count in Counter(flows.loc[unknown, "direction"]).items():
@@ -690,10 +696,8 @@ def _zone(
         "flows": len(flow_table),
         "synergies": len(synergies),
     }
-    if company_table.empty or (flow_table.empty and company_table.empty):
+    if company_table.empty or flow_table.empty:
         return None
-    if flow_table.empty:
-        tables["flows"] = RawTable("flows", "flows", pd.DataFrame(columns=list(flow_table.columns)))
     try:
         return build_zone(tables, name="import", lang=plan.lang)
     except ZoneError as error:
@@ -844,6 +848,7 @@ def _run_import(
     written, target = write_import(result, out, mapping_path=default, lang=lang)
     lines.append(report_text(result.report, out=written, mapping_path=target))
     if written is None:
-        lines.append(_t("nothing_usable", lang))
+        no_flows = result.report.counts.get("companies") and not result.report.problems
+        lines.append(_t("no_flows" if no_flows else "nothing_usable", lang))
         return EXIT_NOTHING, "\n".join(lines)
     return 0, "\n".join(lines)

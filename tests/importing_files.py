@@ -78,6 +78,7 @@ CCI_FLOWS = [
     (STEEL, "Entrant", "eaux de refroidissement", "3 500", "m3/j"),
     (CEMENT, "Entrant", "laitier de haut fourneau", "environ 200 000 t", ""),
     (CEMENT, "Entrant", "sciure", "5 000 000", "kg/an"),
+    (CEMENT, "Sortant", "produits hors spécifications", "n.c.", ""),
     (SAWMILL, "Sortant", "sciure", "4 200", "t/an"),
     (SAWMILL, "Sortant", "palettes bois", "80", "tonnes"),
     (SEWAGE, "Sortant", "boues de STEP", "", ""),
@@ -97,14 +98,14 @@ def cci_rows(*, spoil_sawmill_siret: bool = False) -> list[list[str]]:
     for site, direction, resource, quantity, unit in CCI_FLOWS:
         x, y = site.lambert
         siret = site.siret
-        address = site.address
         if site is SAWMILL and spoil_sawmill_siret:
-            siret = f"{int(site.siret[:6]) / 100000:.5f}".replace(".", ",") + "E+13"
+            siret = f"{int(site.siret):.5E}".replace(".", ",")  # as Excel shows 14 digits
+        naf = site.naf
         if site is SAWMILL and resource == "palettes bois":
-            address = "12, rue du Port"  # the same company written two ways
+            naf = "16.24Z"  # the same company given two activity codes
         rows.append(
-            [siret, site.name, address, site.postcode, site.commune, _decimal_comma(x),
-             _decimal_comma(y), site.naf, direction, resource, quantity, unit, ""]
+            [siret, site.name, site.address, site.postcode, site.commune, _decimal_comma(x),
+             _decimal_comma(y), naf, direction, resource, quantity, unit, ""]
         )  # fmt: skip
     return rows
 
