@@ -151,84 +151,110 @@ def merge_companies(rows: pd.DataFrame) -> Merged:
         groups.join(list(members))
     for _, members in rows[rows["id"] != ""].groupby(["document", "id"]).groups.items():
         groups.join(list(members))
-    _join_by_name(rows, rows["name"].map(fold_name), groups)
-    roots = pd.Series([groups.root(i) for i in range(len(rows))], index=rows.index)
-    parts = [rows[roots == root] for root in dict.fromkeys(roots)]
-    records, disagreements = zip(*(_company(members) for members in parts), strict=True)
-    companies = pd.DataFrame(list(records))
+    folded = _folded(rows["name"])
+    _join_by_name(rows, folded, groups)
+    group = pd.Series(
+        pd.factorize(np.array([groups.root(i) for i in range(len(rows))]))[0], index=rows.index
+    )
+    companies, found = _companies(rows, group)
     merged = Merged(companies, {})
-    ids = _assign_ids(companies, parts, merged)
+    ids = _assign_ids(companies, rows, group, merged)
     companies.insert(0, "id", ids)
     merged.companies = companies.drop(columns=["given_ids"])
-    for company, members, found in zip(ids, parts, disagreements, strict=True):
-        merged.conflicts += [Conflict(company, *item) for item in found]
-        _index(merged, company, members)
+    merged.conflicts = [Conflict(ids[g], *item) for g, item in found]
+    _index(merged, rows, group.map(dict(enumerate(ids))), folded)
     return merged
 
 
-def _index(merged: Merged, company: str, members: pd.DataFrame) -> None:
-    """Record how the rows of ``company`` and their ids, SIRETs and names lead to it."""
-    for row in members.itertuples(index=False):
-        merged.keys[row.key] = company
-        if row.id:
-            merged._by_document_id[(row.document, row.id)] = company
-            merged._by_id.setdefault(row.id, set()).add(company)
-        if row.siret:
-            merged._by_siret[row.siret] = company
-        if row.name:
-            merged._by_name.setdefault(fold_name(row.name), set()).add(company)
-        merged._documents.setdefault(company, set()).add(row.document)
-    merged._by_id.setdefault(company, set()).add(company)
+def _folded(names: pd.Series) -> pd.Series:
+    unique = {name: fold_name(name) for name in names.unique()}
+    return names.map(unique)
+
+
+def _index(merged: Merged, rows: pd.DataFrame, ids: pd.Series, folded: pd.Series) -> None:
+    """Record how each row, and its id, SIRET and name, lead to its company."""
+    columns = (rows["key"], rows["document"], rows["id"], rows["siret"], folded, ids)
+    for key, document, given, siret, name, company in zip(*columns, strict=True):
+        merged.keys[key] = company
+        if given:
+            merged._by_document_id[(document, given)] = company
+            merged._by_id.setdefault(given, set()).add(company)
+        if siret:
+            merged._by_siret[siret] = company
+        if name:
+            merged._by_name.setdefault(name, set()).add(company)
+        merged._documents.setdefault(company, set()).add(document)
+    for company in ids.unique():
+        merged._by_id.setdefault(company, set()).add(company)
 
 
 def _join_by_name(rows: pd.DataFrame, names: pd.Series, groups: _Groups) -> None:
     """Join the groups sharing a name, unless two different SIRETs tell them apart."""
     by_name: dict[str, list[int]] = defaultdict(list)
-    for position, name in names.items():
+    sirets = rows["siret"].tolist()
+    for position, name in enumerate(names):
         if name:
-            by_name[name].append(int(position))
+            by_name[name].append(position)
     for positions in by_name.values():
-        sirets: dict[int, set[str]] = defaultdict(set)
-        for position in positions:
-            if rows.at[position, "siret"]:
-                sirets[groups.root(position)].add(rows.at[position, "siret"])
-        roots = list(dict.fromkeys(groups.root(p) for p in positions))
-        distinct = set().union(*sirets.values()) if sirets else set()
+        if len(positions) < 2:  # noqa: PLR2004
+            continue
+        distinct = {sirets[p] for p in positions if sirets[p]}
         if len(distinct) <= 1:
-            groups.join(roots)
+            groups.join(positions)
 
 
-def _company(members: pd.DataFrame) -> tuple[dict[str, object], list[tuple[object, ...]]]:
-    """One company from its rows: the first value of each attribute, and the disagreements."""
-    record: dict[str, object] = {}
-    found: list[tuple[object, ...]] = []
+def _companies(
+    rows: pd.DataFrame, group: pd.Series
+) -> tuple[pd.DataFrame, list[tuple[int, tuple[object, ...]]]]:
+    """One row per group: the first value of each attribute; and where its rows disagree."""
+    text = rows[list(_ATTRIBUTES)].astype(str).apply(lambda column: column.str.strip())
+    grouped = text.where(text != "").groupby(group, sort=True)
+    companies = grouped.first().fillna("").reset_index(drop=True)
+    found: list[tuple[int, tuple[object, ...]]] = []
     for name in _ATTRIBUTES:
-        values = [str(v) for v in members[name] if str(v).strip()]
-        record[name] = values[0] if values else ""
-        distinct = list(dict.fromkeys(values))
-        if len({fold_name(v) for v in distinct}) > 1:
-            files = members.loc[members[name].isin(distinct), "file"].drop_duplicates()
-            found.append((name, tuple(distinct), tuple(files)))
-    placed = members[members["lat"].notna() & members["lon"].notna()]
-    record["lat"] = float(placed["lat"].iloc[0]) if not placed.empty else np.nan
-    record["lon"] = float(placed["lon"].iloc[0]) if not placed.empty else np.nan
-    if not placed.empty and (
-        (placed["lat"] - record["lat"]).abs().max() > _SAME_PLACE_DEG
-        or (placed["lon"] - record["lon"]).abs().max() > _SAME_PLACE_DEG
-    ):
-        pairs = zip(placed["lat"], placed["lon"], strict=True)
-        values = tuple(dict.fromkeys(f"{lat:.5f}, {lon:.5f}" for lat, lon in pairs))
-        found.append(("position", values, tuple(placed["file"].drop_duplicates())))
-    statuses = [s for s in members["position_status"] if s]
-    record["position_status"] = statuses[0] if statuses else ""
-    record["given_ids"] = list(dict.fromkeys(v for v in members["id"] if v))
-    record["files"] = " ; ".join(dict.fromkeys(members["file"]))
-    spoiled = members.loc[members["siret_status"] == "spoiled", "siret_written"]
-    record["spoiled_siret"] = spoiled.iloc[0] if not spoiled.empty else ""
-    return record, found
+        folded = _folded(text[name]).where(text[name] != "")
+        split = folded.groupby(group, sort=True).nunique()
+        for number in split[split > 1].index:
+            members = rows[group == number]
+            values = tuple(dict.fromkeys(v.strip() for v in members[name] if str(v).strip()))
+            files = tuple(members.loc[members[name].str.strip().isin(values), "file"].unique())
+            found.append((int(number), (name, values, files)))
+    placed = rows[["lat", "lon"]].astype(float).where(rows["lat"].notna() & rows["lon"].notna())
+    first = placed.groupby(group, sort=True).first().reset_index(drop=True)
+    companies["lat"], companies["lon"] = first["lat"], first["lon"]
+    spread = (placed - first.loc[group.to_numpy()].set_axis(placed.index)).abs().max(axis=1)
+    for number in sorted(set(group[spread > _SAME_PLACE_DEG])):
+        members = placed[group == number].dropna()
+        values = tuple(dict.fromkeys(f"{r.lat:.5f}, {r.lon:.5f}" for r in members.itertuples()))
+        files = tuple(rows.loc[members.index, "file"].unique())
+        found.append((int(number), ("position", values, files)))
+    status = rows["position_status"].where(rows["position_status"] != "")
+    companies["position_status"] = (
+        status.groupby(group, sort=True).first().reindex(companies.index).fillna("").to_numpy()
+    )
+    given = rows["id"].where(rows["id"] != "")
+    companies["given_ids"] = (
+        given.groupby(group, sort=True)
+        .agg(lambda v: list(dict.fromkeys(v.dropna())))
+        .reindex(companies.index)
+        .to_numpy()
+    )
+    companies["files"] = (
+        rows["file"]
+        .groupby(group, sort=True)
+        .agg(lambda v: " ; ".join(dict.fromkeys(v)))
+        .to_numpy()
+    )
+    spoiled = rows["siret_written"].where(rows["siret_status"] == "spoiled")
+    companies["spoiled_siret"] = (
+        spoiled.groupby(group, sort=True).first().reindex(companies.index).fillna("").to_numpy()
+    )
+    return companies, found
 
 
-def _assign_ids(companies: pd.DataFrame, parts: list[pd.DataFrame], merged: Merged) -> list[str]:
+def _assign_ids(
+    companies: pd.DataFrame, rows: pd.DataFrame, group: pd.Series, merged: Merged
+) -> list[str]:
     """Give each company an id: its own if no other company gives it, else SIRET or name."""
     claims: dict[str, int] = defaultdict(int)
     for given in companies["given_ids"]:
@@ -236,20 +262,24 @@ def _assign_ids(companies: pd.DataFrame, parts: list[pd.DataFrame], merged: Merg
             claims[value] += 1
     ids: list[str] = []
     used: set[str] = set()
-    for position, given in enumerate(companies["given_ids"]):
+    for given, siret, name in zip(
+        companies["given_ids"], companies["siret"], companies["name"], strict=True
+    ):
         own = [value for value in given if claims[value] == 1]
-        siret = str(companies.at[position, "siret"])
-        candidate = (own[0] if len(own) == 1 and len(given) == 1 else "") or siret
-        candidate = candidate or _slug(str(companies.at[position, "name"])) or "entreprise"
+        candidate = (own[0] if len(own) == 1 and len(given) == 1 else "") or str(siret)
+        candidate = candidate or _slug(str(name)) or "entreprise"
         unique, number = candidate, 2
         while unique in used:
             unique, number = f"{candidate}-{number}", number + 1
         used.add(unique)
         ids.append(unique)
-        for row in parts[position].itertuples(index=False):
-            if row.id and row.id != unique:
-                merged.renamed.append((row.file, row.id, unique))
-    merged.renamed = list(dict.fromkeys(merged.renamed))
+    final = group.map(dict(enumerate(ids)))
+    changed = (rows["id"] != "") & (rows["id"] != final)
+    merged.renamed = list(
+        dict.fromkeys(
+            zip(rows.loc[changed, "file"], rows.loc[changed, "id"], final[changed], strict=True)
+        )
+    )
     return ids
 
 

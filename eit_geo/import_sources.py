@@ -95,6 +95,7 @@ def read_sources(
     lang: str = DEFAULT_LANGUAGE,
     max_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
+    labels: Sequence[str] | None = None,
 ) -> tuple[list[Document], list[Problem]]:
     """Read every table of the files, folders and zips given.
 
@@ -103,13 +104,18 @@ def read_sources(
     keeps its path inside what was given as label, so that files of the same name in different
     folders never replace each other.
 
+    ``labels`` name the sources in the report (default: their names, with their parent folder
+    when two share a name).
+
     Returns
     -------
     tuple
         The documents read, and the problems of what could not be read.
     """
     gathering = _Gathering(lang, max_bytes, max_rows)
-    for path, label in _labelled([Path(source) for source in sources]):
+    paths = [Path(source) for source in sources]
+    named = zip(paths, labels, strict=True) if labels is not None else _labelled(paths)
+    for path, label in named:
         _read_path(path, label, gathering)
     return gathering.documents, gathering.problems
 

@@ -14,9 +14,10 @@ The import goes in steps a command line or a page can drive one by one:
 from __future__ import annotations
 
 import math
+import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ import pandas as pd
 from eit_geo.codes import canonical_alias, is_ewc_chapter, normalise_code
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.export import export_zone
-from eit_geo.i18n import DEFAULT_LANGUAGE
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.import_columns import header_signature, read_direction, recognise_columns
 from eit_geo.import_mapping import (
     Mapping,
@@ -67,6 +68,9 @@ __all__ = [
     "TablePlan",
     "build_import",
     "plan_import",
+    "plan_uploads",
+    "refresh_shapes",
+    "run_import",
     "write_import",
 ]
 
@@ -106,9 +110,10 @@ class ImportPlan:
     tables: list[TablePlan]
     mapping: Mapping
     crs: str | None = None
-    positions: Path | None = None
+    positions: pd.DataFrame | None = None
     lang: str = DEFAULT_LANGUAGE
     problems: list[Problem] = field(default_factory=list)
+    positions_name: str = ""
 
     @property
     def zones(self) -> list[Document]:
@@ -201,6 +206,7 @@ def plan_import(
     crs: str | None = None,
     positions: Path | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    labels: Sequence[str] | None = None,
 ) -> ImportPlan:
     """Read the sources and recognise how to read each table.
 
@@ -217,15 +223,20 @@ def plan_import(
         A table of positions keyed by SIRET (INSEE's layout ``siret;x;y;epsg``).
     lang
         Language of the problems and of the report.
+    labels
+        How the report names each source (default: its file or folder name).
 
     Returns
     -------
     ImportPlan
     """
-    documents, problems = read_sources(sources, lang=lang)
+    documents, problems = read_sources(sources, lang=lang, labels=labels)
     mapping = mapping or Mapping()
     plans = [_table_plan(table, mapping) for doc in documents for table in doc.tables]
-    plan = ImportPlan(documents, plans, mapping, crs, positions, lang, problems)
+    plan = ImportPlan(documents, plans, mapping, crs, None, lang, problems)
+    if positions is not None:
+        plan.positions = _positions_table(positions, lang, plan.problems)
+        plan.positions_name = positions.name
     refresh_shapes(plan)
     return plan
 
@@ -261,6 +272,41 @@ def refresh_shapes(plan: ImportPlan) -> None:
                 geographic=table_plan.table.geometry is not None,
                 companies_elsewhere=elsewhere,
             )
+
+
+def plan_uploads(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    mapping: Mapping | None = None,
+    crs: str | None = None,
+    positions: tuple[str, bytes] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> ImportPlan:
+    """Plan the import of uploaded files, given as ``(file name, bytes)``, as `plan_import`.
+
+    Two uploads of the same name are two sources (« modele.xlsx », « modele.xlsx (2) »), never
+    one replacing the other. The files live in a private folder only while they are read.
+    """
+    files = list(files)
+    with tempfile.TemporaryDirectory(prefix="eit-geo-import-") as folder:
+        paths, labels = [], []
+        seen: Counter[str] = Counter()
+        for number, (name, data) in enumerate(files):
+            base = Path(name).name or "fichier"
+            seen[base] += 1
+            target = Path(folder) / str(number) / base
+            target.parent.mkdir()
+            target.write_bytes(data)
+            paths.append(target)
+            labels.append(base if seen[base] == 1 else f"{base} ({seen[base]})")
+        positions_path = None
+        if positions is not None:
+            positions_path = Path(folder) / "positions" / (Path(positions[0]).name or "positions")
+            positions_path.parent.mkdir()
+            positions_path.write_bytes(positions[1])
+        return plan_import(
+            paths, mapping=mapping, crs=crs, positions=positions_path, lang=lang, labels=labels
+        )
 
 
 # ----------------------------------------------------------------------------- step 2
@@ -417,9 +463,7 @@ def _from_geometry(table: SourceTable, crs: str | None) -> tuple[str, Located, P
 
 def _fill_positions(companies: pd.DataFrame, plan: ImportPlan, report: ImportReport) -> None:
     """Fill the companies without a position from the positions file, by SIRET."""
-    if plan.positions is None:
-        return
-    table = _positions_table(plan.positions, plan.lang, report)
+    table = plan.positions
     if table is None:
         return
     missing = companies["lat"].isna() & (companies["siret"] != "")
@@ -428,13 +472,15 @@ def _fill_positions(companies: pd.DataFrame, plan: ImportPlan, report: ImportRep
     companies.loc[rows, "lat"] = companies.loc[rows, "siret"].map(table["lat"]).astype(float)
     companies.loc[rows, "lon"] = companies.loc[rows, "siret"].map(table["lon"]).astype(float)
     companies.loc[rows, "position_status"] = "sirene"
-    report.positions_file = (plan.positions.name, len(rows), int(missing.sum() - len(rows)))
+    report.positions_file = (plan.positions_name, len(rows), int(missing.sum() - len(rows)))
 
 
-def _positions_table(path: Path, lang: str, report: ImportReport) -> pd.DataFrame | None:
+def _positions_table(path: Path, lang: str, problems: list[Problem]) -> pd.DataFrame | None:
     """Read a positions file keyed by SIRET: ``siret`` and X/Y (with ``epsg``) or lat/lon."""
-    raws, problems = read_file_tables(path, lang=lang)
-    report.problems += problems
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raws, found = read_file_tables(path, lang=lang)
+    problems += found
     if not raws:
         return None
     raw: RawTable = raws[0]
@@ -442,7 +488,7 @@ def _positions_table(path: Path, lang: str, report: ImportReport) -> pd.DataFram
     fields = recognise_columns([str(c) for c in text.columns])
     columns = {field: text[h] for h, field in reversed(fields.items()) if field}
     if "siret" not in columns:
-        report.problems.append(
+        problems.append(
             Problem(path.name, None, "siret", None, _t("positions_no_siret", lang), lang)
         )
         return None
@@ -451,9 +497,7 @@ def _positions_table(path: Path, lang: str, report: ImportReport) -> pd.DataFram
     elif "lat" in columns and "lon" in columns:
         located = locate_degrees(parse_degrees(columns["lat"]), parse_degrees(columns["lon"]))
     else:
-        report.problems.append(
-            Problem(path.name, None, None, None, _t("positions_no_xy", lang), lang)
-        )
+        problems.append(Problem(path.name, None, None, None, _t("positions_no_xy", lang), lang))
         return None
     sirets = columns["siret"].map(lambda value: read_siret(value)[0])
     table = pd.DataFrame({"siret": sirets, "lat": located.lat, "lon": located.lon})
@@ -462,8 +506,6 @@ def _positions_table(path: Path, lang: str, report: ImportReport) -> pd.DataFram
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    from eit_geo.i18n import t  # noqa: PLC0415 - one import for the module's few messages
-
     return t(f"importing.{key}", lang, **values)
 
 
@@ -628,7 +670,13 @@ def _convert_quantities(table: pd.DataFrame, work: _Work) -> None:
         for column in columns:
             table[column] = pd.Series(dtype=object)
         return
-    read = [_quantity(row, work) for row in table.itertuples(index=False)]
+    seen: dict[tuple[str, str, str, str], tuple[float | None, str, str, str, str]] = {}
+    read = []
+    for row in table.itertuples(index=False):  # each distinct writing read once
+        key = (row.quantity, row.unit, row.code, row.quantity_status)
+        if key not in seen:
+            seen[key] = _quantity(row, work)
+        read.append(seen[key])
     for position, column in enumerate(columns):
         table[column] = [item[position] for item in read]
     work.report.quantity_statuses.update(table["status"])

@@ -25,7 +25,7 @@ from importing_files import (
     zip_folder,
 )
 
-from eit_geo.importing import ImportResult, build_import, plan_import, write_import
+from eit_geo.importing import ImportResult, build_import, plan_import, plan_uploads, write_import
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
 
@@ -332,3 +332,44 @@ def test_missing_positions_are_kept_then_filled_from_sirene(tmp_path: Path) -> N
     assert result.report.positions_file == ("geo_siret_59.csv", 2, 0)
     assert_positions(zone, SITES)
     assert list(zone.companies["position_status"]) == ["", "", "sirene", "", "sirene"]
+
+
+def test_positions_in_one_column_in_degrees_minutes_seconds(tmp_path: Path) -> None:
+    def dms(value: float, positive: str, negative: str) -> str:
+        degrees, rest = divmod(abs(value) * 3600, 3600)
+        minutes, seconds = divmod(rest, 60)
+        hemisphere = positive if value >= 0 else negative
+        return f"{int(degrees)}°{int(minutes):02d}'{seconds:05.2f}\"{hemisphere}".replace(".", ",")
+
+    lines = ["Entreprise;Coordonnées GPS;Type de flux;Désignation;Tonnage (t/an)"]
+    for site, direction, label in ((STEEL, "Sortant", "laitier"), (CEMENT, "Entrant", "laitier")):
+        where = f"{dms(site.lat, 'N', 'S')} {dms(site.lon, 'E', 'O')}"
+        lines.append(f"{site.name};{where};{direction};{label} de haut fourneau;1 000")
+    source = tmp_path / "inventaire.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result, zone = run_import(tmp_path, source)
+    assert [n.method for n in result.report.positions] == ["lat_lon_column"]
+    assert_positions(zone, (STEEL, CEMENT), ["acierie-du-littoral", "cimenterie-des-dunes"])
+    assert list(zone.flows["quantity"]) == [1_000.0, 1_000.0]
+    assert list(zone.flows["unit"]) == ["t/yr", "t/yr"]
+    lead(zone, "acierie-du-littoral", "cimenterie-des-dunes", "10 02 02")
+
+
+def test_two_uploads_of_the_same_name_are_both_read(tmp_path: Path) -> None:
+    folder = write_campaign(tmp_path / "campagne")
+    same_name = [
+        ("modele-collecte-flux.xlsx", path.read_bytes())
+        for path in (
+            folder / "reponses-mars" / "modele-collecte-flux (1).xlsx",
+            folder / "reponses-avril" / "modele-collecte-flux (1).xlsx",
+        )
+    ]
+    plan = plan_uploads(same_name)
+    assert {t.table.document for t in plan.tables} == {
+        "modele-collecte-flux.xlsx",
+        "modele-collecte-flux.xlsx (2)",
+    }
+    result = build_import(plan)
+    assert result.zone is not None
+    assert list(result.zone.companies["id"]) == [STEEL.siret, CEMENT.siret]
+    assert len(result.zone.synergies) == 1
