@@ -13,6 +13,7 @@ module, so that one figure reads the same everywhere.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -32,6 +33,7 @@ __all__ = [
     "MISSING",
     "PAD",
     "aligned_numbers",
+    "factor_unit",
     "format_amount",
     "format_count",
     "format_date",
@@ -48,6 +50,7 @@ __all__ = [
     "local_time",
     "locale_of",
     "plotly_separators",
+    "source_text",
     "timezone",
     "unit_label",
 ]
@@ -93,13 +96,11 @@ def _rounded(value: float, decimals: int) -> float:
 def format_decimal(value: object, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
     """Format a number with exactly ``decimals`` decimals: ``1 500,25`` / ``1,500.25``.
 
-    A missing value gives ``—``; one that rounds to zero reads ``0`` (no sign, no decimals).
+    A missing value gives ``—``; one that rounds to zero has no sign (``0,000``, not ``-0,000``).
     """
     if is_missing(value):
         return MISSING
     number = _rounded(float(value), decimals)  # type: ignore[arg-type]
-    if number == 0:
-        return "0"
     return babel_numbers.format_decimal(number, _pattern(decimals), locale=locale_of(lang))
 
 
@@ -132,8 +133,10 @@ def format_figure(value: object, lang: str = DEFAULT_LANGUAGE, *, estimate: bool
     decimals = _figure_decimals(number)
     if estimate and number:
         number, decimals = _significant(number, decimals)
+    if _rounded(number, decimals) == 0:
+        return "0"
     text = format_decimal(number, lang, decimals=decimals)
-    return f"{ESTIMATE} {text}" if estimate and text != "0" else text
+    return f"{ESTIMATE} {text}" if estimate else text
 
 
 def format_signed(
@@ -235,6 +238,38 @@ def plotly_separators(lang: str = DEFAULT_LANGUAGE) -> str:
     decimal = babel_numbers.get_decimal_symbol(locale)
     group = babel_numbers.get_group_symbol(locale)
     return decimal + group
+
+
+# --------------------------------------------------------------------------- texts
+
+_OUR_FILE = re.compile(
+    r"\s*(?:[;,]\s*|\s(?:et|and)\s+)?(?:voir |see )?"
+    r"(?:[\w.-]+/)*[\w.-]+\.(?:md|csv|toml|publicodes)\b"
+)
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")
+_BRACKET_START = re.compile(r"\(\s*[,;]\s*")
+
+
+def source_text(source: object) -> str:
+    """Return a source as a reader cites it: the document, without our files' paths.
+
+    The data files note where each row was copied from (« …, 2018 ; shared/reference/
+    cases.md »); people read the document (publisher or author, title, year), not the file.
+    """
+    if is_missing(source):
+        return ""
+    text = _OUR_FILE.sub("", str(source))
+    text = _BRACKET_START.sub("(", _EMPTY_BRACKETS.sub("", text))
+    return re.sub(r"\s+", " ", text).strip(" ;,")
+
+
+def factor_unit(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a factor's unit as written for people: ``kgCO2e/kWh_PCI`` → ``kg CO₂e/kWh PCI``."""
+    if unit in ("ratio", "fraction"):
+        return t(f"units.{unit}", lang)
+    text = unit.replace("_substituted", " " + t("units.substituted", lang))
+    text = re.sub(r"^(k?g|t)(CO2e?)", r"\1 \2", text.replace("_", " "))
+    return re.sub(r"m3\b", "m³", text).replace("CO2", "CO₂")
 
 
 # --------------------------------------------------------------------------- dates

@@ -32,6 +32,7 @@ WGS84 = "EPSG:4326"
 _DERIVED = ("flow_id", "family", "lat", "lon")
 _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
+_LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
 _MOSTLY = 0.5
 UNLOCATED = "à localiser"
 """``position_status`` of a company kept without a position, to be located."""
@@ -66,17 +67,26 @@ class _Checker:
 def parse_numbers(values: pd.Series) -> pd.Series:
     """Parse numbers written the French or English way (``1 234,5``, ``1,234.5``, ``12.5``).
 
-    Returns floats, NaN where the text is not a finite number.
+    Returns floats, NaN where the text is not a finite number. Plain numbers (``12.5``) are
+    read in one vectorised pass; only the others go through the separators' rules.
     """
-    text = values.astype(str).str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    text = values.astype(str)
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    rest = numbers.isna() & text.str.contains(r"\d", regex=True)
+    if rest.any():
+        numbers[rest] = _parse_written_numbers(text[rest])
+    return numbers.where(np.isfinite(numbers))
+
+
+def _parse_written_numbers(text: pd.Series) -> pd.Series:
+    """Parse numbers with blanks, thousands separators or a decimal comma."""
+    text = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
     has_dot = text.str.contains(".", regex=False)
     has_comma = text.str.contains(",", regex=False)
     comma_last = text.str.rfind(",") > text.str.rfind(".")
     text = text.where(~(has_dot & has_comma & comma_last), text.str.replace(".", "", regex=False))
     text = text.where(~(has_dot & has_comma & ~comma_last), text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    numbers = numbers.astype(float)
-    return numbers.where(np.isfinite(numbers))
+    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -188,9 +198,10 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     else:
         points = _coordinate_points(text, check)
     employees = _optional_integers(text, "employees", "validation.bad_employees", check, low=0)
+    years = _optional_period(text, ("since", "closed"), check)
     if points is None:
         return None
-    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text])
+    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text]).assign(**years)
     for column in ("sector",):
         if column not in attributes:
             attributes[column] = ""
@@ -328,6 +339,40 @@ def _optional_integers(
     return numbers.where(given & ~bad).round().astype("Int64")
 
 
+def _optional_period(
+    text: pd.DataFrame,
+    columns: tuple[str, str],
+    check: _Checker,
+    *,
+    start_years: pd.Series | None = None,
+) -> dict[str, pd.Series]:
+    """Parse the optional start and end years of a row (``docs/data-format.md``) when given.
+
+    Returns the columns present, as nullable integers; an end before the start is a problem.
+    ``start_years``: the start column already parsed by the caller (then not returned).
+    """
+    start, end = columns
+    max_year = dt.datetime.now(tz=dt.UTC).year + 1
+    years: dict[str, pd.Series] = {}
+    if start_years is None and start in text:
+        years[start] = _optional_integers(
+            text, start, "validation.bad_year", check, low=1900, high=max_year
+        )
+    begun = start_years if start_years is not None else years.get(start)
+    if end in text:
+        years[end] = _optional_integers(
+            text, end, "validation.bad_year", check, low=1900, high=_LAST_YEAR
+        )
+        if begun is not None:
+            before = (years[end] < begun).fillna(value=False).astype(bool)
+            for row in before[before].index:
+                check.add(
+                    int(row), end, text.at[row, end], "validation.end_before_start",
+                    start=int(begun.at[row]),
+                )  # fmt: skip
+    return years
+
+
 def _check_quantity_unit_resource(
     text: pd.DataFrame, check: _Checker
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -430,6 +475,7 @@ def _check_flows(
     )
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
     flows = text.assign(direction=directions, resource=codes, quantity=quantity, unit=units)
+    flows = flows.assign(**_optional_period(text, ("since", "closed"), check))
     flows = _with_statuses(flows, text, check)
     flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
     if "label" not in flows:
@@ -455,6 +501,9 @@ def _check_synergies(
     max_year = dt.datetime.now(tz=dt.UTC).year + 1
     since = _optional_integers(text, "since", "validation.bad_year", check, low=1900, high=max_year)
     synergies = text.assign(resource=codes, quantity=quantity, unit=units, since=since)
+    synergies = synergies.assign(
+        **_optional_period(text, ("since", "until"), check, start_years=since)
+    )
     synergies = _with_statuses(synergies, text, check)
     synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
     ordered = [*SYNERGY_COLUMNS, *(c for c in synergies if c not in SYNERGY_COLUMNS)]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from eit_geo import benchmarks, charts, indicators, ui
 from eit_geo.codes import UNITS
-from eit_geo.ui import analyses, indicateurs, widgets
+from eit_geo.ui import analyses, indicateurs, suivi, widgets
 
 ui.ensure_frame()
 st.title(ui.tr("indicators.title"))
@@ -13,7 +13,7 @@ lang = ui.language()
 st.caption(ui.tr("indicators.intro"))
 name = st.radio(
     ui.tr("indicators.scenario"),
-    indicators.SCENARIOS,
+    (*indicators.SCENARIOS, indicators.REALISED),
     format_func=lambda s: ui.tr(f"indicators.scenario_{s}"),
     horizontal=True,
     help=ui.tr("indicators.scenario_help"),
@@ -32,7 +32,11 @@ with factors_tab:
 
 selected = indicateurs.selected_candidate_ids()
 existing = analyses.scenario(zone, "existing", factors, prices)
-scenario = analyses.scenario(zone, name, factors, prices, selected)
+if name == indicators.REALISED:
+    with head:
+        scenario = suivi.realised_scenario(zone, factors, prices)
+else:
+    scenario = analyses.scenario(zone, name, factors, prices, selected)
 with head:
     if name == "selected" and selected is None:
         st.info(ui.tr("indicators.no_selection"))

@@ -38,9 +38,9 @@ def test_counts_are_whole_numbers(value, fr, en):
         (1500.0, 2, f"1{NNBSP}500,00", "1,500.00"),
         (2.64, 1, "2,6", "2.6"),
         (-3.46, 1, "-3,5", "-3.5"),
-        (-0.0004, 3, "0", "0"),
+        (-0.0004, 3, "0,000", "0.000"),
         (-0.0, 0, "0", "0"),
-        (0.00049, 3, "0", "0"),
+        (0.00049, 3, "0,000", "0.000"),
     ],
 )
 def test_decimals_in_each_language_and_no_signed_zero(value, decimals, fr, en):

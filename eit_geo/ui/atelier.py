@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from eit_geo import (
     codes,
-    panels,
+    formatting,
     report,
     store,
     workshop,
@@ -87,10 +87,10 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
             tr("app.col_to"): rows["to_name"],
             tr("app.col_resource"): rows["resource"].map(lambda c: codes.resource_label(c, lang)),
             tr("app.col_quantity"): [
-                panels.format_quantity(q, u, lang)
+                formatting.format_quantity(q, u, lang)
                 for q, u in zip(rows["quantity"], rows["unit"], strict=True)
             ],
-            tr("workshop.col_score"): rows["score"].round(2),
+            tr("workshop.col_score"): formatting.aligned_numbers(rows["score"], lang, decimals=2),
             tr("workshop.col_checks"): [
                 workshop.check_summary(r, lang) for _, r in rows.iterrows()
             ],
@@ -98,7 +98,13 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
             tr("workshop.col_participant"): rows["participant"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(table)),
+        column_config={tr("workshop.col_score"): st.column_config.TextColumn(alignment="right")},
+    )
     ids = rows["candidate_id"].astype(str).tolist()
     labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
     chosen = st.session_state.get(KEY_CHOSEN)
@@ -328,7 +334,7 @@ def show_exports(zone: Zone) -> None:
         ),
         (
             "decisions_csv",
-            lambda: report.table_csv(report.decisions_table(board_now(), lang)),
+            lambda: report.table_csv(report.decisions_table(board_now(), lang), lang),
             f"{stem}-decisions.csv",
             "text/csv",
         ),

@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from eit_geo import (
@@ -16,6 +15,7 @@ from eit_geo import (
     workshop,
 )
 from eit_geo.datafiles import data_path
+from eit_geo.formatting import format_datetime
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -124,7 +124,5 @@ def show_timeline(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bool = Fal
 
 
 def when_text(moment: object) -> str:
-    """Return a stored moment as a date and time to show, or a dash."""
-    if moment is None or pd.isna(moment):
-        return "—"
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%d/%m/%Y %H:%M UTC")
+    """Return a stored moment as a local date and time to show (`formatting`), or a dash."""
+    return format_datetime(moment, language())

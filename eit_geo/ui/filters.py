@@ -12,8 +12,8 @@ from eit_geo.filters import (
     sector_colours,
     sector_groups,
 )
+from eit_geo.formatting import format_km
 from eit_geo.i18n import t
-from eit_geo.panels import format_km
 from eit_geo.ui.analyses import filtered
 from eit_geo.ui.state import FILTER_PREFIX, language, tr
 

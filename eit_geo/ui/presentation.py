@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from eit_geo import (
     anonymise,
     codes,
-    panels,
+    formatting,
     workshop,
 )
 from eit_geo.datafiles import data_path
@@ -59,7 +59,10 @@ def show_presentation_map(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bo
         links = anonymise.anonymise_candidates(chosen, zone, lang=lang)
         links = links[links.geometry.notna()]
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
-    fmap = build_base_map(shown_zone, lang=lang, basemap="auto", assets_url=assets)
+    # anonymised: the neutral background only, no tile request that would tell where the zone is
+    fmap = build_base_map(
+        shown_zone, lang=lang, basemap="auto", assets_url=assets, tiles=not anonymised
+    )
     layers = feature_layers(
         layer_features(
             shown_zone, shown_zone.companies, links, zone_groups(zone).iloc[0:0], lang=lang
@@ -86,7 +89,7 @@ def show_presentation_list(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: b
         return
     lines = []
     for _, row in chosen.iterrows():
-        quantity = panels.format_quantity(row["quantity"], str(row["unit"]), lang)
+        quantity = formatting.format_quantity(row["quantity"], str(row["unit"]), lang)
         if str(row["candidate_id"]).startswith("group:"):  # small ones, grouped by family
             who = str(row["from_name"])
             what = t(f"families.{row['family']}", lang)
