@@ -270,6 +270,7 @@ def lambert_companies(sites: tuple[Site, ...]) -> gpd.GeoDataFrame:
     return frame.set_crs(None, allow_override=True)
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # writing the test's file
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
 def test_projected_points_without_a_declared_crs(
     tmp_path: Path, suffix: str, capfd: pytest.CaptureFixture[str]
