@@ -10,6 +10,7 @@ figures to be confirmed are hatched, whatever the colour, and their labels read 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -45,6 +46,7 @@ TITLE_FONT = 24
 ZONE_COLOUR = "#E69F00"  # Okabe-Ito orange
 CASE_COLOUR = "#0072B2"  # Okabe-Ito blue
 NODE_COLOUR = "#555555"
+ZONE_OUTLINE = "#000000"
 HATCH = "/"
 FEW_TICKS = 10  # up to this many synergies, a tick for each
 LOG_SPREAD = 100.0  # a log axis once the largest bar is 100 times the smallest
@@ -108,9 +110,11 @@ def benchmark_figure(
     rows = table[(table["indicator"] == indicator) & (table["basis"] == basis)]
     rows = rows.sort_values("value", ascending=True)
     labels = [
-        label if math.isnan(year) else f"{label} — {format_year(year)}"
+        (label if math.isnan(year) else f"{label} — {format_year(year)}")
         for label, year in zip(rows["label"], rows["reference_year"].astype(float), strict=True)
     ]
+    # the zone stands out: bold name, orange bar outlined in black
+    labels = [f"<b>{x}</b>" if z else x for x, z in zip(labels, rows["is_zone"], strict=True)]
     texts = [
         format_figure(value, lang, estimate=bool(estimate))
         for value, estimate in zip(rows["value"], rows["estimate"], strict=True)
@@ -126,6 +130,10 @@ def benchmark_figure(
             marker={
                 "color": [ZONE_COLOUR if z else CASE_COLOUR for z in rows["is_zone"]],
                 "pattern": {"shape": [HATCH if e else "" for e in rows["estimate"]]},
+                "line": {
+                    "color": [ZONE_OUTLINE if z else CASE_COLOUR for z in rows["is_zone"]],
+                    "width": [3 if z else 0 for z in rows["is_zone"]],
+                },
             },
             customdata=rows[["source"]].to_numpy(),
             hovertemplate="%{y}<br>%{text}<extra></extra>",
@@ -139,7 +147,26 @@ def benchmark_figure(
     axis = f"{t(f'indicators.{indicator}', lang)} ({unit}{per})"
     if log:
         axis += f" — {t('indicators.log_scale', lang)}"
-    figure.update_xaxes(title=axis, type="log" if log else "linear", automargin=True)
+        figure.add_annotation(
+            text="<br>".join(textwrap.wrap(t("indicators.log_note", lang), 70)),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.02,
+            xanchor="left",
+            yanchor="top",
+            yshift=-70,
+            showarrow=False,
+            align="left",
+            font={"size": BASE_FONT - 2, "color": NODE_COLOUR},
+        )
+    figure.update_xaxes(
+        title=axis,
+        type="log" if log else "linear",
+        automargin=True,
+        exponentformat="none",  # « 100 000 », not « 100k »
+        tickformat=",~r",
+    )
     figure.update_yaxes(automargin=True, tickfont={"size": BASE_FONT - 2})
     title = t(
         "indicators.chart_benchmark",
@@ -148,7 +175,9 @@ def benchmark_figure(
         basis=t(f"indicators.basis_{basis}", lang),
     )
     _legend_note(figure, lang)
-    return _layout(figure, title, lang, height=max(420, 60 * len(rows) + 200))
+    figure = _layout(figure, title, lang, height=max(420, 60 * len(rows) + 240))
+    figure.update_layout(margin={"b": 140 if log else 40})
+    return figure
 
 
 def _legend_note(figure: go.Figure, lang: str) -> None:
@@ -180,6 +209,8 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
     titles = [f"{t(f'indicators.{k}', lang)} ({_unit(k, lang)})" for k in FAMILY_PANELS]
     figure = make_subplots(rows=2, cols=2, subplot_titles=titles, vertical_spacing=0.2)
     names = [t(f"families.{family}", lang) for family in families["family"]]
+    partials = families.get("missing_factors", [""] * len(families))
+    partials = [bool(str(m).strip()) for m in partials]
     for index, indicator in enumerate(FAMILY_PANELS):
         estimates = families[f"{indicator}_estimate"].astype(bool)
         figure.add_trace(
@@ -187,8 +218,8 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
                 x=names,
                 y=families[indicator],
                 text=[
-                    format_figure(v, lang, estimate=e) if v else ""
-                    for v, e in zip(families[indicator], estimates, strict=True)
+                    _bar_text(v, e, partial and indicator == "co2_avoided_t", lang)
+                    for v, e, partial in zip(families[indicator], estimates, partials, strict=True)
                 ],
                 textposition="outside",
                 cliponaxis=False,
@@ -206,6 +237,14 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
     figure.update_annotations(font_size=BASE_FONT)
     figure.update_yaxes(rangemode="tozero")
     return _layout(figure, t("indicators.chart_families", lang), lang, height=760)
+
+
+def _bar_text(value: float, estimate: bool, partial: bool, lang: str) -> str:
+    """Return a bar's label; a CO2 total with missing factors says it is partial."""
+    if not value:
+        return ""
+    text = format_figure(value, lang, estimate=estimate)
+    return f"{text} ({t('indicators.partial_short', lang)})" if partial else text
 
 
 def sankey_figure(

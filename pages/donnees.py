@@ -3,30 +3,32 @@
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.formatting import format_count
 from eit_geo.summary import readable_table
-from eit_geo.ui import donnees, zones
+from eit_geo.ui import access, donnees, zones
 
 ui.ensure_frame()
 
 st.title(ui.tr("app.page_data"))
 
-uploaded = st.file_uploader(
-    ui.tr("app.upload"),
-    type=["csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip"],
-    accept_multiple_files=True,
-    help=ui.tr("app.upload_help"),
-    key="data_upload",
-)
+uploaded = donnees.upload_box() if access.may("choose_zone") else []
 if uploaded:
-    zones.use_upload([(file.name, file.getvalue()) for file in uploaded])
+    zones.use_upload(uploaded)
 
 zone = zones.current_zone()
 error = zones.zone_error()
 if error is not None:
     zones.show_errors(error)
 elif zone is not None:
+    title = donnees.title_input(zone)
+    lang = ui.language()
     st.success(
-        ui.tr("app.upload_ok", name=zone.name, companies=len(zone.companies), flows=len(zone.flows))
+        ui.tr(
+            "app.upload_ok",
+            name=title,
+            companies=format_count(len(zone.companies), lang),
+            flows=format_count(len(zone.flows), lang),
+        )
     )
 
 left, right = st.columns(2)
@@ -38,17 +40,18 @@ left.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 if zone is not None:
-    right.download_button(
-        ui.tr("app.export"),
-        data=donnees.zone_gpkg_bytes(zone),
-        file_name=f"{zone.name}.gpkg",
-        mime="application/geopackage+sqlite3",
-    )
+    if access.may("export_data"):
+        right.download_button(
+            ui.tr("app.export"),
+            data=donnees.zone_gpkg_bytes(zone),
+            file_name=f"{zone.name}.gpkg",
+            mime="application/geopackage+sqlite3",
+        )
     st.subheader(ui.tr("app.tables"))
     companies_tab, flows_tab, synergies_tab = st.tabs(
         [ui.tr("app.companies"), ui.tr("app.flows"), ui.tr("app.existing_synergies")]
     )
     lang = ui.language()
-    companies_tab.dataframe(readable_table(zone.companies, lang), hide_index=True)
-    flows_tab.dataframe(readable_table(zone.flows, lang), hide_index=True)
-    synergies_tab.dataframe(readable_table(zone.synergies, lang), hide_index=True)
+    companies_tab.dataframe(readable_table(zone.companies, lang), hide_index=True, placeholder="—")
+    flows_tab.dataframe(readable_table(zone.flows, lang), hide_index=True, placeholder="—")
+    synergies_tab.dataframe(readable_table(zone.synergies, lang), hide_index=True, placeholder="—")

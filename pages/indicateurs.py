@@ -28,7 +28,7 @@ refs, families_tab, companies_tab, sankey_tab, growth_tab, factors_tab = st.tabs
 with factors_tab:
     factors, prices = indicateurs.edit_factors_and_prices(zone, lang)
     st.subheader(ui.tr("indicators.avoided_title"))
-    st.dataframe(indicators.avoided_table(lang), hide_index=True)
+    st.dataframe(indicators.avoided_table(lang), hide_index=True, placeholder="—")
 
 selected = indicateurs.selected_candidate_ids()
 existing = analyses.scenario(zone, "existing", factors, prices)
@@ -51,8 +51,13 @@ with refs:
     comparison = benchmarks.published_comparison(existing, zone.name)
     if not comparison.empty:
         st.subheader(ui.tr("indicators.published_title"))
-        st.dataframe(benchmarks.comparison_table(comparison, lang), hide_index=True)
+        st.dataframe(
+            benchmarks.comparison_table(comparison, lang), hide_index=True, placeholder="—"
+        )
         st.caption(ui.tr("indicators.published_note"))
+        gap = f"indicators.gap_{zone.name}"
+        if ui.tr(gap) != gap:
+            st.markdown(ui.tr(gap))
     left, right = st.columns(2)
     figure = left.selectbox(
         ui.tr("indicators.indicator"),
@@ -67,7 +72,7 @@ with refs:
         horizontal=True,
         key="indicateurs_basis",
     )
-    table = benchmarks.benchmark_table(scenario, zone, lang=lang)
+    table = benchmarks.benchmark_table(scenario, zone, lang=lang, title=ui.zone_title(zone))
     widgets.show_figure(
         charts.benchmark_figure(table, figure, basis, lang), f"{zone.name}-{figure}-{basis}"
     )
@@ -75,12 +80,12 @@ with refs:
 with families_tab:
     families = indicators.by_family(scenario)
     widgets.show_figure(charts.family_figure(families, lang), f"{zone.name}-familles")
-    st.dataframe(indicators.indicator_table(families, lang), hide_index=True)
+    st.dataframe(indicators.indicator_table(families, lang), hide_index=True, placeholder="—")
 
 with companies_tab:
     st.caption(ui.tr("indicators.companies_note"))
     companies = indicators.by_company(scenario, zone)
-    st.dataframe(indicators.indicator_table(companies, lang), hide_index=True)
+    st.dataframe(indicators.indicator_table(companies, lang), hide_index=True, placeholder="—")
 
 with sankey_tab:
     unit = st.radio(
