@@ -26,6 +26,8 @@ __all__ = [
 
 MAPPING_VERSION = 1
 MAPPING_SUFFIX = ".mapping.toml"
+MAPPING_DOC = "docs/import-mapping.md"
+"""Where the format of the mapping file is described (named in the file's head)."""
 SECTIONS: tuple[str, ...] = ("resources", "quantities", "directions", "companies")
 """Sections mapping a text as written to a decision (a code, a quantity, a direction, a
 company)."""
@@ -176,16 +178,22 @@ def write_mapping(
 ) -> Path:
     """Write ``mapping`` as a commented TOML file a user can edit, and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(mapping_text(mapping, notes, lang=lang), encoding="utf-8")
+    text = mapping_text(mapping, notes, lang=lang, file_name=path.name)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 def mapping_text(
-    mapping: Mapping, notes: Notes | None = None, *, lang: str = DEFAULT_LANGUAGE
+    mapping: Mapping,
+    notes: Notes | None = None,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    file_name: str = "zone" + MAPPING_SUFFIX,
 ) -> str:
     """Return the text of the mapping file (see ``docs/import-mapping.md``)."""
     notes = notes or Notes()
-    lines = [_comment(line) for line in t("importing.mapping_head", lang).split("\n")]
+    head = t("importing.mapping_head", lang, file=file_name, doc=MAPPING_DOC)
+    lines = [_comment(line) for line in head.split("\n")]
     lines += [_comment(t("importing.mapping_fields", lang, fields=", ".join(FIELDS)))]
     lines += [_comment(t("importing.mapping_shapes", lang, shapes=", ".join(SHAPES))), ""]
     lines += [f"version = {MAPPING_VERSION}"]
