@@ -248,6 +248,9 @@ _OUR_FILE = re.compile(
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")
 _BRACKET_START = re.compile(r"\(\s*[,;]\s*")
+_SECTION = re.compile(r"^\s*« How the factors combine »\s*[:;]?\s*")  # a section of our notes
+_DANGLING = re.compile(r"\s+(?:de|from|in|dans)\s*$")
+_LEADING_BRACKETS = re.compile(r"^\(([^()]*)\)")
 
 
 def source_text(source: object) -> str:
@@ -260,7 +263,10 @@ def source_text(source: object) -> str:
         return ""
     text = _OUR_FILE.sub("", str(source))
     text = _BRACKET_START.sub("(", _EMPTY_BRACKETS.sub("", text))
-    return re.sub(r"\s+", " ", text).strip(" ;,")
+    text = _SECTION.sub("", _DANGLING.sub("", text).strip(" ;,:"))
+    # « (gaz naturel PCI) ; raisonnement » → « gaz naturel PCI ; raisonnement »
+    text = _LEADING_BRACKETS.sub(r"\1", text)
+    return re.sub(r"\s+", " ", text).strip(" ;,:")
 
 
 def factor_unit(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ KEY_ZONE_SOURCE = "zone_source"
 KEY_UPLOAD = "zone_upload"
 KEY_UPLOAD_ZONE = "zone_upload_loaded"
 KEY_ERROR = "zone_error"
+KEY_TITLES = "zone_titles"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -66,7 +68,7 @@ def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
 
 def _upload_name(files: tuple[tuple[str, bytes], ...]) -> str:
     names = [Path(name).stem for name, _ in files]
-    return names[0] if len(names) == 1 else "zone importée"
+    return names[0] if len(names) == 1 else tr("app.own_zone")
 
 
 def _modified(path: Path) -> float:
@@ -112,12 +114,30 @@ def current_zone() -> Zone | None:
     return zone
 
 
+def _title_key(zone: Zone) -> str:
+    return f"{zone.source}|{zone.name}"
+
+
+def set_zone_title(zone: Zone, title: str) -> None:
+    """Keep the title the user typed for a zone, for this session."""
+    titles = st.session_state.setdefault(KEY_TITLES, {})
+    titles[_title_key(zone)] = " ".join(title.split())
+
+
 def zone_title(zone: Zone) -> str:
-    """Return the name to show for a zone: a shipped example's label, else the zone's name."""
+    """Return the name to show for a zone, never a folder or file name as such.
+
+    The title the user typed on the Données page, else a shipped example's label, else the
+    zone's name written as words (« amiens-4-entreprises » → « Amiens 4 entreprises »).
+    """
+    typed = st.session_state.get(KEY_TITLES, {}).get(_title_key(zone))
+    if typed:
+        return typed
     source = Path(zone.source) if zone.source and zone.source != "upload" else None
     if source is not None and source.parent == example_path(DEFAULT_EXAMPLE).parent:
         return tr(f"app.example_{source.name.replace('-', '_')}")
-    return zone.name
+    words = " ".join(re.split(r"[-_\s]+", zone.name)).strip()
+    return words[:1].upper() + words[1:] if words else tr("app.own_zone")
 
 
 def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:
@@ -155,4 +175,4 @@ def problems_table(error: ZoneError) -> pd.DataFrame:
 def show_errors(error: ZoneError) -> None:
     """Show every problem of a zone as a table; never a traceback."""
     st.error(tr("validation.summary", count=len(error.problems)))
-    st.dataframe(problems_table(error), hide_index=True, use_container_width=True)
+    st.dataframe(problems_table(error), hide_index=True, use_container_width=True, placeholder="—")
