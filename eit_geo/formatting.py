@@ -41,6 +41,7 @@ __all__ = [
     "format_decimal",
     "format_exact",
     "format_figure",
+    "format_headline",
     "format_km",
     "format_quantity",
     "format_score",
@@ -65,6 +66,7 @@ _SMALL_DECIMALS = 3  # below 1, three decimals (« 0,239 »)
 _SIGNIFICANT = 3  # an estimate keeps three significant digits (« ≈ 12 300 »)
 _SMALL_KM = 10.0  # one decimal below 10 km (« 2,6 km »), none above (« 168 km »)
 _SCORE_DECIMALS = 2
+_MILLION = 1_000_000  # a headline figure is shortened from a million up (« 2,7 M »)
 
 
 def locale_of(lang: str) -> str:
@@ -158,6 +160,28 @@ def format_signed(
     return babel_numbers.format_decimal(number, pattern, locale=locale_of(lang))
 
 
+def format_headline(
+    value: object, lang: str = DEFAULT_LANGUAGE, *, estimate: bool = False, signed: bool = False
+) -> str:
+    """Format a figure for a screen read from afar: millions shortened (« ≈ 2,7 M », « +1 M »).
+
+    Below a million as `format_figure` (``signed``: as `format_signed`); ``estimate`` writes
+    ``≈`` before.
+    """
+    if is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if abs(number) < _MILLION:
+        return (
+            format_signed(number, lang)
+            if signed
+            else format_figure(number, lang, estimate=estimate)
+        )
+    text = babel_numbers.format_compact_decimal(number, locale=locale_of(lang), fraction_digits=1)
+    text = f"+{text}" if signed and number > 0 else text
+    return f"{ESTIMATE} {text}" if estimate else text
+
+
 def format_exact(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a number with every digit it has, as a source gives it: ``0,0417``, ``3 600``."""
     if is_missing(value):
@@ -243,7 +267,7 @@ def plotly_separators(lang: str = DEFAULT_LANGUAGE) -> str:
 # --------------------------------------------------------------------------- texts
 
 _OUR_FILE = re.compile(
-    r"\s*(?:[;,]\s*|\s(?:et|and)\s+)?(?:voir |see )?"
+    r"\s*(?:[;,]\s*|\s(?:et|and|dans|in)\s+)?(?:voir |see )?"
     r"(?:[\w.-]+/)*[\w.-]+\.(?:md|csv|toml|publicodes)\b"
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")

@@ -29,12 +29,14 @@ from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path, read_table
 from eit_geo.formatting import (
+    MISSING,
     factor_unit,
     format_count,
     format_date,
     format_datetime,
     format_decimal,
     format_exact,
+    format_headline,
     format_quantity,
     is_missing,
     source_text,
@@ -94,6 +96,9 @@ class Kpi:
     detail : a short note (scenario, comparison or source), may be empty
     unit : the figure's unit (« t/an »), may be empty
     key : what it is (``in_place``, ``retained`` or an indicator of ``indicators.INDICATORS``)
+    gain : what the retained leads add to the existing exchanges, signed and short for a
+        screen (« +200 », « +1 M »), empty when they change nothing
+    headline : the figure short for a screen (« ≈ 2,7 M »), ``value`` when it has none
     """
 
     label: str
@@ -101,6 +106,8 @@ class Kpi:
     detail: str = ""
     unit: str = ""
     key: str = ""
+    gain: str = ""
+    headline: str = ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -410,12 +417,13 @@ def build_report(
 def _cover(
     zone: Zone, board: pd.DataFrame, title: str, when: datetime, *, anonymised: bool, lang: str
 ) -> str:
+    colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
     weights = board["grouped"] if "grouped" in board else pd.Series(1, index=board.index)
     counts = weights.groupby(board["decision"]).sum()
     chips = "".join(
         f'<span class="chip" style="border-color:{_STATUS_COLOURS[s]}">'
-        f"{html.escape(t(f'workshop.status_{s}', lang))} : {format_count(counts.get(s, 0), lang)}"
-        "</span>"
+        f"{html.escape(t(f'workshop.status_{s}', lang))}{colon}"
+        f"{format_count(counts.get(s, 0), lang)}</span>"
         for s in _STATUS_COLOURS
     )
     note = (
@@ -617,7 +625,12 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
         for status in ("in_place", "retained")
     ]
     existing = existing_scenario(zone)
-    for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
+    selected = selected_scenario(zone, board)
+    for card in kpi_cards(selected, lang, baseline=existing):
+        key = card.get("key", "")
+        total, before = selected.totals.get(key), existing.totals.get(key)
+        headline = format_headline(total, lang, estimate=bool(selected.estimated.get(key)))
+        change = None if total is None or before is None else total - before
         unit = card.get("unit", "")
         delta = card.get("delta", "")
         detail = ""
@@ -627,7 +640,9 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
             detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip())
         if card.get("note"):
             detail = f"{detail} {card['note']}".strip()
-        kpis.append(Kpi(card["label"], card["value"], detail, unit, card.get("key", "")))
+        gain = "" if change is None else format_headline(change, lang, signed=True)
+        gain = "" if gain in ("0", MISSING) else gain
+        kpis.append(Kpi(card["label"], card["value"], detail, unit, key, gain, headline))
     return kpis
 
 

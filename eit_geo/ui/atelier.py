@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_groups, zone_links
+from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store, when_text
 from eit_geo.ui.plan import plan_store_of, today
 from eit_geo.ui.state import KEY_ASSETS, language, tr
@@ -270,7 +272,9 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
     shown = board[board["decision"] != "rejected"]
     drawn, _ = best_links(shown, DRAWN_LINKS)
-    fmap = build_base_map(zone, lang=lang, basemap="auto", assets_url=assets)
+    fmap = build_base_map(
+        zone, lang=lang, basemap=default_basemap(), assets_url=assets, local=local_tiles()
+    )
     layers = feature_layers(
         layer_features(zone, zone.companies, drawn, zone_groups(zone).iloc[0:0], lang=lang)
     )
@@ -292,6 +296,17 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
         st.session_state[KEY_CHOSEN] = clicked[1]
         st.session_state.pop(KEY_CHOSEN_INPUT, None)
         st.rerun()
+
+
+EXPORT_RIGHTS = {
+    "report_html": "export_report",
+    "report_pdf": "export_report",
+    "report_public": "export_public_report",
+    "decisions_xlsx": "export_data",
+    "decisions_csv": "export_data",
+    "zone_gpkg": "export_data",
+    "plan_xlsx": "export_data",
+}  # which right of data/roles.toml each export needs on a shared server
 
 
 def show_exports(zone: Zone) -> None:
@@ -364,6 +379,7 @@ def show_exports(zone: Zone) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     ]
+    buttons = [b for b in buttons if access.may(EXPORT_RIGHTS[b[0]])]
     columns = st.columns(3)
     for index, (name, data, file_name, mime) in enumerate(buttons):
         columns[index % 3].download_button(
@@ -376,5 +392,5 @@ def show_exports(zone: Zone) -> None:
             help=tr(f"workshop.export_{name}_help"),
             width="stretch",
         )
-    if report.find_chromium() is None:
+    if report.find_chromium() is None and access.may("export_report"):
         st.caption(tr("workshop.pdf_unavailable"))

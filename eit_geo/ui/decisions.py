@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_links
 from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, language, tr
 from eit_geo.ui.zones import KEY_UPLOAD
@@ -91,7 +92,15 @@ def workshop_board(zone: Zone) -> gpd.GeoDataFrame:
 
 
 def participant_name() -> str:
-    """Ask for the participant's name in the sidebar; return it (empty until given)."""
+    """Ask for the participant's name in the sidebar; return it (empty until given).
+
+    On a shared server the name is the one signed in with (`access.identity`), not typed here:
+    nobody decides or votes under another's name.
+    """
+    who = access.identity()
+    if who is not None:
+        st.session_state[KEY_PARTICIPANT] = who.name if access.may("decide") else ""
+        return st.session_state[KEY_PARTICIPANT]
     st.session_state.setdefault(KEY_PARTICIPANT, "")
     with st.sidebar:
         st.text_input(
