@@ -985,11 +985,16 @@ def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Return ``data/avoided.csv`` for display: resource, role, what it replaces, formula, source.
 
     Resources and conversions read as words; the formula shows the factors' values (« 0,239 /
-    0,9 »), a missing one as « ? »; sources name documents, not our files.
+    ≈ 0,9 », « ≈ » for a factor to be confirmed), a missing one as « ? »; sources name
+    documents, not our files.
     """
     avoided = read_avoided()
     factors = read_factors()
-    values = dict(zip(factors["key"], factors["value"], strict=True))
+    rough = factors["status"].astype("string").fillna("").str.strip().ne("sourced")
+    values = {
+        key: (value, bool(estimate))
+        for key, value, estimate in zip(factors["key"], factors["value"], rough, strict=True)
+    }
     return pd.DataFrame(
         {
             t("indicators.col_code", lang): avoided["code"].map(
@@ -1020,12 +1025,13 @@ def _code_text(code: str, lang: str) -> str:
     return resource_label(code, lang)
 
 
-def _formula_text(formula: object, values: dict[str, float], lang: str) -> str:
+def _formula_text(formula: object, values: dict[str, tuple[float, bool]], lang: str) -> str:
     """Return a formula over factor keys with the factors' values written in their place."""
     if not isinstance(formula, str) or not formula.strip():
         return ""
     text = formula
     for key in sorted(formula_keys(formula), key=len, reverse=True):
-        value = values.get(key, math.nan)
-        text = text.replace(key, "?" if math.isnan(value) else format_exact(value, lang))
+        value, estimate = values.get(key, (math.nan, False))
+        shown = "?" if math.isnan(value) else format_exact(value, lang)
+        text = text.replace(key, f"≈ {shown}" if estimate and shown != "?" else shown)
     return text.replace("*", "×")
