@@ -5,12 +5,13 @@ from pathlib import Path
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.ui import frame, state, widgets
 
 st.set_page_config(page_title="eit-geo", page_icon="♻️", layout="wide")
-ui.keep_filters()
-ui.serve_map_assets(Path(__file__).parent / "static")
-ui.sidebar()
-ui.share_workshop_selection()
+state.keep_filters()
+widgets.serve_map_assets(Path(__file__).parent / "static")
+frame.sidebar()
+frame.share_workshop_selection()
 
 pages = [
     st.Page("pages/accueil.py", title=ui.tr("app.page_home"), icon=":material/home:", default=True),

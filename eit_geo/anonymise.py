@@ -1,9 +1,11 @@
 """Anonymise a zone and its candidates for a public room: aliases, blurred positions, grouping.
 
 Companies become « Entreprise A — chimie » (letters in an order that does not follow names or
-ids), their points move to the centre of a square cell of about a kilometre (the neighbourhood),
-extra columns (activity, headcount, sources, labels) are dropped, quantities keep two significant
-digits and flows or candidates too small to hide in a crowd are grouped by family.
+ids; a sector shared by fewer than ``SECTOR_K`` companies of the zone is generalised to its NACE
+section, or to « autre activité », so that no label singles one out), their points move to the
+centre of a square cell of about a kilometre (the neighbourhood), extra columns (activity,
+headcount, sources, labels) are dropped, quantities keep two significant digits and flows or
+candidates too small to hide in a crowd are grouped by family.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -32,6 +35,7 @@ __all__ = [
     "anonymise_candidates",
     "anonymise_zone",
     "blur_points",
+    "generalised_sectors",
     "pseudonyms",
     "round_significant",
     "sector_label",
@@ -39,6 +43,7 @@ __all__ = [
 
 CELL_KM = 1.0
 SMALL_SHARE = 0.05
+SECTOR_K = 3  # a sector label is shown only if at least this many companies of the zone share it
 _FREE_TEXT = (
     "comment",
     "technical_note",
@@ -67,15 +72,84 @@ def sector_label(sector: object, lang: str = DEFAULT_LANGUAGE) -> str:
 
     The division (two digits) or the section letter is looked up in ``data/nace_labels.csv``.
     """
+    key = _sector_code(sector)
+    if key is None:
+        return t("workshop.sector_unknown", lang)
     table = read_table("nace_labels.csv").set_index("code")
+    return str(table.at[key, f"label_{lang}"] or table.at[key, "label_fr"])
+
+
+def _sector_code(sector: object) -> str | None:
+    """Return the division (``20``) or section letter (``C``) of a sector code, if known."""
     text = str(sector).strip().upper() if sector is not None and not pd.isna(sector) else ""
     key = text[:2] if text[:2].isdigit() else text[:1]
-    if key in table.index:
-        return str(table.at[key, f"label_{lang}"] or table.at[key, "label_fr"])
-    return t("workshop.sector_unknown", lang)
+    return key if key in _known_codes() else None
 
 
-def pseudonyms(companies: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+@cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(read_table("nace_labels.csv")["code"])
+
+
+@cache
+def _section_of(code: str) -> str:
+    """Return the NACE section letter of a division (``19`` → ``C``), or the letter itself."""
+    if not code.isdigit():
+        return code
+    sections = read_table("nace_sections.csv")
+    inside = sections[(sections["first_division"] <= code) & (code <= sections["last_division"])]
+    return str(inside["section"].iloc[0]) if len(inside) else ""
+
+
+def generalised_sectors(companies: pd.DataFrame, *, k: int = SECTOR_K) -> pd.Series:
+    """Return the sector code each company may show so that every label is shared by ``k``.
+
+    A NACE division shared by fewer than ``k`` companies of the zone is generalised to its
+    section, pooled with the section's smallest divisions until the pool counts ``k``
+    companies; a section that cannot reach ``k`` goes to « autre activité » (None), and so do
+    unknown sectors: that label, the last resort, says nothing of a sector.
+
+    Parameters
+    ----------
+    companies
+        Companies, optionally with ``sector``.
+    k
+        The smallest number of companies a shown label may describe (1 keeps every division).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``companies``: a division (``20``), a section letter (``C``) or None.
+    """
+    sectors = companies["sector"] if "sector" in companies else pd.Series(None, companies.index)
+    codes = {value: _sector_code(value) for value in sectors.dropna().unique()}
+    shown = pd.Series([codes.get(s) for s in sectors], index=companies.index, dtype=object)
+    sections = shown.map(lambda code: _section_of(code) if code else "")
+    for section in sorted(set(sections) - {""}):
+        members = shown[sections == section]
+        sizes = members.value_counts()
+        rare = [code for code, size in sizes.items() if size < k or not code.isdigit()]
+        common = sorted((size, code) for code, size in sizes.items() if code not in rare)
+        pool = set(rare)
+        while pool and members.isin(pool).sum() < k and common:
+            pool.add(common.pop(0)[1])
+        if not pool:
+            continue
+        pooled = members.index[members.isin(pool)]
+        shown[pooled] = section if len(pooled) >= k else None
+    shown[sections == ""] = None
+    return shown
+
+
+def _shown_label(code: object, lang: str) -> str:
+    if code is None or pd.isna(code):
+        return t("workshop.sector_other", lang)
+    return sector_label(code, lang)
+
+
+def pseudonyms(
+    companies: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE, k: int = SECTOR_K
+) -> pd.DataFrame:
     """Return the alias of every company.
 
     Parameters
@@ -84,6 +158,8 @@ def pseudonyms(companies: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.D
         Companies with ``id`` and optionally ``sector``.
     lang
         Language of the alias text.
+    k
+        Sector labels shared by fewer companies are generalised (`generalised_sectors`).
 
     Returns
     -------
@@ -95,8 +171,7 @@ def pseudonyms(companies: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.D
     ids = companies["id"].astype(str)
     order = sorted(ids, key=lambda value: hashlib.sha256(value.encode()).hexdigest())
     letters = dict(zip(order, alias_letters(len(order)), strict=True))
-    sectors = companies["sector"] if "sector" in companies else pd.Series(None, index=ids.index)
-    labels = sectors.map(lambda s: sector_label(s, lang))
+    labels = generalised_sectors(companies, k=k).map(lambda code: _shown_label(code, lang))
     alias_ids = ids.map(letters)
     aliases = [
         t("workshop.company_alias", lang, letter=letter, sector=label)
@@ -165,8 +240,9 @@ def anonymise_zone(
     -------
     Zone
         Companies keep ``id`` (now the alias letter), ``name`` (the alias), ``sector`` (the
-        NACE division only) and the blurred ``geometry``; flows and synergies refer to the
-        letters, without labels, with rounded quantities. The perimeter is kept.
+        NACE division, or its section, or nothing: `generalised_sectors`) and the blurred
+        ``geometry``; flows and synergies refer to the letters, without labels, with rounded
+        quantities. The perimeter is kept.
     """
     names = pseudonyms(zone.companies, lang=lang)
     letters = dict(zip(names["id"], names["alias_id"], strict=True))
@@ -174,7 +250,7 @@ def anonymise_zone(
         {
             "id": names["alias_id"],
             "name": names["alias"],
-            "sector": _division(zone.companies),
+            "sector": generalised_sectors(zone.companies),
             "employees": pd.array([pd.NA] * len(names), dtype="Int64"),
         },
         geometry=blur_points(zone.companies.geometry, cell_km=cell_km),
@@ -196,15 +272,7 @@ def anonymise_zone(
     )
 
 
-def _division(companies: pd.DataFrame) -> pd.Series:
-    """Return the NACE division (two digits) or section letter only: enough to colour a map."""
-    if "sector" not in companies:
-        return pd.Series(None, index=companies.index, dtype=object)
-    text = companies["sector"].astype("string").str.strip().str.upper()
-    return text.str.extract(r"^(\d{2}|[A-U])", expand=False).astype(object)
-
-
-_SYNERGY_KEEP = ("from_id", "to_id", "resource", "family", "quantity", "unit", "since")
+_SYNERGY_KEEP = ("from_id", "to_id", "resource", "family", "quantity", "unit", "since", "until")
 
 
 def _letter_rank(letters: str) -> int:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from eit_geo.datafiles import read_table
+from eit_geo.formatting import format_figure, format_year, source_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import UNIT_KEYS, format_number, numbers
+from eit_geo.indicators import UNIT_KEYS, numbers
 
 if TYPE_CHECKING:
     from eit_geo.indicators import Scenario
@@ -191,22 +192,22 @@ def comparison_table(comparison: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> 
                 for figure in comparison["indicator"]
             ],
             t("indicators.col_computed", lang): [
-                format_number(value, lang, estimate=bool(estimate))
+                format_figure(value, lang, estimate=bool(estimate))
                 for value, estimate in zip(
                     comparison["computed"], comparison["computed_estimate"], strict=True
                 )
             ],
             t("indicators.col_published", lang): [
-                format_number(value, lang, estimate=status != "published")
+                format_figure(value, lang, estimate=status != "published")
                 for value, status in zip(comparison["published"], comparison["status"], strict=True)
             ],
             t("indicators.col_case", lang): comparison[f"case_{lang}"],
             t("indicators.col_year", lang): [
-                "—" if math.isnan(year) else str(int(year)) for year in comparison["reference_year"]
+                format_year(year) for year in comparison["reference_year"]
             ],
             t("indicators.col_status", lang): comparison["status"].map(
                 lambda status: t(f"indicators.status_{status}", lang)
             ),
-            t("indicators.col_source", lang): comparison["source"],
+            t("indicators.col_source", lang): comparison["source"].map(source_text),
         }
     )

@@ -413,7 +413,7 @@ def _scan_sheet(text: bytes, sheet: _Sheet, limits: Limits) -> None:
     sheet.cells += _count(_CELL, text, b"c")
     numbers = _ROW_NUMBER.findall(text)
     if numbers:
-        sheet.last_row = max(sheet.last_row, max(map(int, numbers)))
+        sheet.last_row = max(sheet.last_row, *map(int, numbers))
     if max(sheet.rows, sheet.last_row) > limits.max_rows + 1:  # the header is a row
         raise LimitError(key="limits.too_many_rows", limit=limits.max_rows)
     columns = _CELL_COLUMN.findall(text)

@@ -17,8 +17,15 @@ from plotly.subplots import make_subplots
 
 from eit_geo.codes import resource_label
 from eit_geo.datafiles import read_table
+from eit_geo.formatting import (
+    format_amount,
+    format_figure,
+    format_year,
+    plotly_separators,
+    unit_label,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import UNIT_KEYS, format_number
+from eit_geo.indicators import UNIT_KEYS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +46,7 @@ ZONE_COLOUR = "#E69F00"  # Okabe-Ito orange
 CASE_COLOUR = "#0072B2"  # Okabe-Ito blue
 NODE_COLOUR = "#555555"
 HATCH = "/"
+FEW_TICKS = 10  # up to this many synergies, a tick for each
 LOG_SPREAD = 100.0  # a log axis once the largest bar is 100 times the smallest
 FAMILY_PANELS: tuple[str, ...] = (
     "tonnes_diverted",
@@ -67,7 +75,7 @@ def family_colours() -> dict[str, str]:
 
 def _layout(figure: go.Figure, title: str, lang: str, *, height: int = 560) -> go.Figure:
     figure.update_layout(
-        separators=", " if lang == "fr" else ".,",
+        separators=plotly_separators(lang),
         template="plotly_white",
         title={"text": title, "font": {"size": TITLE_FONT}, "x": 0, "xanchor": "left"},
         font={"size": BASE_FONT},
@@ -100,11 +108,11 @@ def benchmark_figure(
     rows = table[(table["indicator"] == indicator) & (table["basis"] == basis)]
     rows = rows.sort_values("value", ascending=True)
     labels = [
-        label if math.isnan(year) else f"{label} — {int(year)}"
+        label if math.isnan(year) else f"{label} — {format_year(year)}"
         for label, year in zip(rows["label"], rows["reference_year"].astype(float), strict=True)
     ]
     texts = [
-        format_number(value, lang, estimate=bool(estimate))
+        format_figure(value, lang, estimate=bool(estimate))
         for value, estimate in zip(rows["value"], rows["estimate"], strict=True)
     ]
     figure = go.Figure(
@@ -179,7 +187,7 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
                 x=names,
                 y=families[indicator],
                 text=[
-                    format_number(v, lang, estimate=e) if v else ""
+                    format_figure(v, lang, estimate=e) if v else ""
                     for v, e in zip(families[indicator], estimates, strict=True)
                 ],
                 textposition="outside",
@@ -212,9 +220,9 @@ def sankey_figure(
     names = list(dict.fromkeys([*rows["from_name"], *rows["to_name"]]))
     position = {name: index for index, name in enumerate(names)}
     colours = family_colours()
-    unit_text = t(f"units.{unit.replace('/', '_')}", lang)
+    unit_text = unit_label(unit, lang)
     hover = [
-        f"{resource_label(code, lang)} : {format_number(q, lang)} {unit_text}"
+        f"{resource_label(code, lang)} : {format_amount(q, lang)} {unit_text}"
         for code, q in zip(rows["resource"], rows["quantity"], strict=True)
     ]
     figure = go.Figure(
@@ -269,7 +277,13 @@ def growth_figure(growth: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Figu
             )
         )
     start = int(growth["year"].min()) if len(growth) else ""
-    figure.update_xaxes(title=t("indicators.axis_year", lang), dtick=5)
-    figure.update_yaxes(title=t("indicators.axis_synergies", lang), rangemode="tozero")
+    figure.update_xaxes(title=t("indicators.axis_year", lang), dtick=5, tickformat="d")
+    top = int(growth.groupby("year")["total"].sum().max()) if len(growth) else 0
+    figure.update_yaxes(
+        title=t("indicators.axis_synergies", lang),
+        rangemode="tozero",
+        tickformat=",d",  # counts: whole numbers
+        dtick=1 if top <= FEW_TICKS else None,
+    )
     figure.update_layout(legend={"orientation": "h", "y": -0.18})
     return _layout(figure, t("indicators.chart_growth", lang, start=start), lang)

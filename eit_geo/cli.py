@@ -18,6 +18,7 @@ from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
+from eit_geo.settings import ZONE_ENV
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -34,7 +35,6 @@ __all__ = [
 EXIT_BAD_ZONE = 2
 EXIT_WRITE_FAILED = 1
 DEFAULT_EXAMPLE = "kalundborg"
-ZONE_ENV = "EIT_GEO_ZONE"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 AddArguments = Callable[[argparse.ArgumentParser], None]

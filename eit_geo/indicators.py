@@ -30,8 +30,15 @@ import shapely
 
 from eit_geo._formula import evaluate_formula, formula_keys
 from eit_geo.allocation import allocate
-from eit_geo.codes import ewc_parents, family_of, is_ewc_chapter, substitution_table
+from eit_geo.codes import (
+    ewc_parents,
+    family_of,
+    is_ewc_chapter,
+    resource_label,
+    substitution_table,
+)
 from eit_geo.datafiles import read_table
+from eit_geo.formatting import format_figure, format_signed
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
 
@@ -58,13 +65,14 @@ __all__ = [
     "existing_scenario",
     "factor_editor_table",
     "factor_table",
-    "format_number",
     "indicator_table",
     "kpi_cards",
     "missing_factor_lines",
+    "missing_factor_names",
     "network_growth",
     "numbers",
     "optimal_scenario",
+    "partial_co2_note",
     "price_template",
     "read_avoided",
     "read_factor_units",
@@ -106,9 +114,6 @@ UNIT_KEYS: dict[str, str] = {
     "transport_co2_t": "units.t_co2e_yr",
     "money_saved_eur": "indicators.unit_eur_yr",
 }
-_SIGNIFICANT = 3
-_WHOLE = 10  # figures from 10 up are shown without decimals
-_SMALL_DECIMALS = 3
 
 
 # --------------------------------------------------------------------------- data files
@@ -710,28 +715,6 @@ def network_growth(zone: Zone) -> pd.DataFrame:
 # --------------------------------------------------------------------------- display
 
 
-def format_number(
-    value: float | None, lang: str = DEFAULT_LANGUAGE, *, estimate: bool = False
-) -> str:
-    """Format a figure for people: spaces between thousands, ``≈`` and 3 digits if estimated.
-
-    None or NaN gives ``—``. French uses a narrow no-break space and a decimal comma.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = float(value)
-    size = abs(number)
-    decimals = 0 if size >= _WHOLE or number == 0 else (1 if size >= 1 else _SMALL_DECIMALS)
-    if estimate and number:
-        digits = _SIGNIFICANT - 1 - math.floor(math.log10(abs(number)))
-        number = round(number, digits)
-        decimals = min(decimals, max(0, digits))
-    text = f"{number:,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return f"≈ {text}" if estimate else text
-
-
 def kpi_cards(
     scenario: Scenario, lang: str = DEFAULT_LANGUAGE, *, baseline: Scenario | None = None
 ) -> list[dict[str, str]]:
@@ -755,15 +738,34 @@ def kpi_cards(
         card = {
             "key": indicator,
             "label": t(f"indicators.{indicator}", lang),
-            "value": format_number(total, lang, estimate=estimate),
+            "value": format_figure(total, lang, estimate=estimate),
             "unit": t(UNIT_KEYS[indicator], lang),
             "help": " ".join(helps),
         }
         if baseline is not None and baseline.totals[indicator] is not None and total is not None:
             gain = total - float(baseline.totals[indicator] or 0.0)
-            card["delta"] = f"{'+' if gain >= 0 else '−'}{format_number(abs(gain), lang)}"
+            card["delta"] = format_signed(gain, lang)
+        if indicator == "co2_avoided_t" and scenario.missing_factors:
+            card["note"] = partial_co2_note(scenario, lang)
         cards.append(card)
     return cards
+
+
+def partial_co2_note(scenario: Scenario, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Say what a CO2 total with missing factors counts, what it leaves out, and why.
+
+    A total that comes out negative (only the transport counted) says so in words, so that
+    « ≈ -0,129 » is never read as an exchange that harms the climate.
+    """
+    total = scenario.totals["co2_avoided_t"] or 0.0
+    transport = scenario.totals["transport_co2_t"] or 0.0
+    values = {
+        "missing": ", ".join(missing_factor_names(scenario.missing_factors, lang=lang)),
+        "transport": format_figure(transport, lang),
+        "unit": t(UNIT_KEYS["transport_co2_t"], lang),
+    }
+    key = "indicators.partial_co2_negative" if total < 0 else "indicators.partial_co2"
+    return t(key, lang, **values)
 
 
 def indicator_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -784,10 +786,13 @@ def indicator_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
             continue
         header = f"{t(f'indicators.{indicator}', lang)} ({t(UNIT_KEYS[indicator], lang)})"
         shown[header] = [
-            format_number(value, lang, estimate=bool(flag))
+            format_figure(value, lang, estimate=bool(flag))
             for value, flag in zip(table[indicator], table[f"{indicator}_estimate"], strict=True)
         ]
-    shown[t("indicators.missing_factors", lang)] = table["missing_factors"]
+    shown[t("indicators.missing_factors", lang)] = [
+        "; ".join(missing_factor_names(_missing([cell]), lang=lang))
+        for cell in table["missing_factors"]
+    ]
     return shown.reset_index(drop=True)
 
 
@@ -828,18 +833,52 @@ def _used_factors(valued: pd.DataFrame) -> dict[str, int]:
 def missing_factor_lines(
     scenario: Scenario, factors: pd.DataFrame | None = None, lang: str = DEFAULT_LANGUAGE
 ) -> list[str]:
-    """Return one line per missing factor: ``key — description`` (or the rule that is absent)."""
+    """Return one sentence per missing factor: its description, or the calculation missing.
+
+    No key is shown: a factor reads as its description in ``lang`` (« Mise en décharge de
+    déchets industriels non dangereux (DAE) : … »), an absent rule as what it would value
+    (« élimination évitée chez le fournisseur : Cendres volantes »).
+    """
+    return missing_factor_names(scenario.missing_factors, factors, lang, short=False)
+
+
+def missing_factor_names(
+    keys: Iterable[str],
+    factors: pd.DataFrame | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    short: bool = True,
+) -> list[str]:
+    """Return what each missing factor or rule is, in words (``short``: up to the first colon).
+
+    ``keys`` are those of ``Scenario.missing_factors`` or of a ``missing_factors`` cell.
+    """
     table = read_factors() if factors is None else factors
     column = f"description_{lang}" if f"description_{lang}" in table else "description_fr"
     if column not in table:
         column = "description" if "description" in table else "key"
     descriptions = dict(zip(table["key"], table[column], strict=True))
     fallback = read_factors().set_index("key")[f"description_{lang}"].to_dict()
-    absent = t("indicators.missing_rule", lang)
-    return [
-        f"{key} — {descriptions.get(key) or fallback.get(key) or absent}"
-        for key in scenario.missing_factors
-    ]
+    names = []
+    for key in keys:
+        text = descriptions.get(key) or fallback.get(key) or _missing_rule_text(key, lang)
+        names.append(_short(str(text)) if short else str(text))
+    return names
+
+
+def _missing_rule_text(label: str, lang: str) -> str:
+    """Return an absent rule (``role:code/conversion (unit)``, see `_term`) in words."""
+    role, _, rest = label.partition(":")
+    code = rest.split(" (", 1)[0].split("/", 1)[0]
+    role_text = t(f"indicators.role_{role}", lang) if role in ROLES else role
+    return t("indicators.missing_rule", lang, role=role_text, resource=resource_label(code, lang))
+
+
+def _short(description: str) -> str:
+    """Return a description up to its first explanation (« X : … », « X. … », « X — … »)."""
+    for mark in (" : ", ": ", ". ", " — "):
+        description = description.split(mark, 1)[0]
+    return description.strip()
 
 
 def summary_text(
@@ -859,10 +898,10 @@ def summary_text(
                 partners=len(scenario.partners),
             )
         )
-        lines.extend(
-            f"  {card['label']}{colon}{card['value']} {card['unit']}"
-            for card in kpi_cards(scenario, lang)
-        )
+        for card in kpi_cards(scenario, lang):
+            lines.append(f"  {card['label']}{colon}{card['value']} {card['unit']}")
+            if card.get("note"):
+                lines.append(f"    {card['note']}")
         missing = t("indicators.missing_factors", lang)
         lines.extend(
             f"  {missing}{colon}{line}" for line in missing_factor_lines(scenario, lang=lang)

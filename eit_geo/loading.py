@@ -53,6 +53,7 @@ __all__ = [
     "decode_text",
     "load_zone",
     "load_zone_files",
+    "read_file_tables",
     "read_raw_tables",
     "sniff_separator",
 ]
@@ -804,3 +805,55 @@ def _read_csv_rows(
             raise LimitError(key="limits.too_many_rows", limit=reading.max_rows)
     frame = pd.DataFrame(records, columns=header, index=numbers, dtype=str)
     return RawTable(table, file.name, frame)
+
+
+def read_file_tables(
+    path: Path,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    limits: Limits | None = None,
+) -> tuple[list[RawTable], list[Problem]]:
+    """Read every sheet or layer of one file, or its one table, whatever their names.
+
+    For ``eit-geo import``, which reads inventories that are not zones yet: each table is
+    named after its sheet or layer (``""`` for a file holding one table), with the same limits
+    and checks as :func:`load_zone` (``limits`` overrides ``max_bytes`` and ``max_rows``).
+
+    Returns
+    -------
+    tuple
+        The tables read, and the problems of what could not be read.
+    """
+    reading = _reading(lang, limits or Limits(max_bytes=max_bytes, max_rows=max_rows))
+    file = _File(path.name, path=path)
+    if file.suffix not in TABLE_EXTENSIONS:
+        reading.fail(path.name, "validation.unsupported_format")
+        return [], reading.problems
+    if file.suffix not in MULTI_TABLE_EXTENSIONS:
+        raw = _read_table_file(file, "", reading)
+        return ([] if raw is None else [raw]), reading.problems
+    if _too_large(file, reading) or _wrong_content(file, reading):
+        return [], reading.problems
+    try:
+        with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if file.suffix == ".xlsx":
+                check_workbook(file.source(), reading.limits, reading.deadline)
+                sheets = pd.read_excel(
+                    file.buffer(), sheet_name=None, dtype=str, keep_default_na=False
+                )
+                found = [RawTable(str(s), f"{path.name}:{s}", f, 2) for s, f in sheets.items()]
+            else:
+                check_geopackage(file.source(), reading.limits, read=lambda _layer: True)
+                layers = [str(name) for name, _ in pyogrio.list_layers(file.source())]
+                found = [RawTable(n, f"{path.name}:{n}", _read_layer(file, n), 1) for n in layers]
+    except LimitError as error:
+        reading.refuse(path.name, error)
+        return [], reading.problems
+    except Exception as error:  # any reader failure becomes a Problem
+        reading.fail(path.name, "validation.unreadable", reason=_reason(error, file))
+        return [], reading.problems
+    tables = [checked for raw in found if (checked := _checked_size(raw, reading)) is not None]
+    return tables, reading.problems

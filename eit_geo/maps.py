@@ -33,9 +33,10 @@ from folium.utilities import JsCode
 
 from eit_geo.datafiles import read_table
 from eit_geo.filters import sector_colours, sector_groups
+from eit_geo.formatting import format_km, format_quantity
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.offline import STATIC_URL, use_local_assets
-from eit_geo.panels import format_km, format_quantity, group_tip, link_tip
+from eit_geo.panels import group_tip, link_tip
 from eit_geo.validation import WGS84
 
 if TYPE_CHECKING:
@@ -678,6 +679,7 @@ def build_base_map(
     lang: str = DEFAULT_LANGUAGE,
     basemap: str = "auto",
     assets_url: str = STATIC_URL,
+    tiles: bool = True,
 ) -> folium.Map:
     """Return the map without its filtered layers: basemaps, perimeter, legend, bounds.
 
@@ -692,6 +694,9 @@ def build_base_map(
         (CARTO) or ``none`` (no tile requested at all).
     assets_url
         Where Leaflet's files are served (`offline.static_url`, or a ``file://`` folder).
+    tiles
+        False leaves the tile basemaps out altogether, not even as choices: the neutral
+        background only, and no tile address in the page (anonymised views).
 
     Returns
     -------
@@ -728,9 +733,11 @@ def build_base_map(
             max_zoom=19,
         ).add_to(fmap)
         for key, (url, attribution) in TILES.items()
+        if tiles
     ]
-    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none").add_to(fmap)
-    if basemap != "none":
+    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none" or not tiles)
+    blank.add_to(fmap)
+    if tiles and basemap != "none":
         _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)
     if zone.perimeter is not None and len(zone.perimeter):
         folium.GeoJson(
@@ -759,12 +766,13 @@ def build_map(
     lang: str = DEFAULT_LANGUAGE,
     basemap: str = "auto",
     assets_url: str = STATIC_URL,
+    tiles: bool = True,
 ) -> folium.Map:
     """Return the whole map: `build_base_map`, `build_layers` and a layer control.
 
     Same parameters as those two functions; for a standalone HTML file (``Map.save``) or tests.
     """
-    fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets_url)
+    fmap = build_base_map(zone, lang=lang, basemap=basemap, assets_url=assets_url, tiles=tiles)
     for layer in build_layers(zone, companies, links, groups, lang=lang):
         layer.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)

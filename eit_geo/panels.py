@@ -1,8 +1,8 @@
 """Texts and tables shown beside the map and in the synergy list, in the user's language.
 
-A company's inventory and links, the facts of one link or group, the list of synergies, and
-the number formats they use (French: ``150 000 t/an``, ``2,6 km``). Plain text only: the
-map (``maps``) escapes what it puts into HTML; Streamlit shows these frames as tables.
+A company's inventory and links, the facts of one link or group and the list of synergies,
+numbers written by `eit_geo.formatting` (French: ``150 000 t/an``, ``2,6 km``). Plain text
+only: the map (``maps``) escapes what it puts into HTML; Streamlit shows these frames as tables.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ import pandas as pd
 
 from eit_geo.codes import resource_label
 from eit_geo.filters import sector_group
+from eit_geo.formatting import (
+    aligned_numbers,
+    format_count,
+    format_km,
+    format_quantity,
+    format_score,
+    unit_label,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -28,42 +36,14 @@ __all__ = [
     "company_links",
     "escape_markdown",
     "facts_frame",
-    "format_km",
-    "format_number",
-    "format_quantity",
     "group_facts",
     "group_tip",
     "link_facts",
     "link_tip",
-    "number_format",
     "synergy_table",
-    "unit_label",
 ]
 
-_THIN_SPACE = "\u202f"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-_SMALL_KM = 10.0
-
-
-def format_number(value: float, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
-    """Format a number for reading: ``150 000`` and ``2,6`` in French, ``150,000`` in English."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", _THIN_SPACE).replace(".", ",")
-    return text
-
-
-def number_format(lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
-    """Return the printf format of a Streamlit number column, grouped as `format_number` does.
-
-    ``%'\u202f,.0f`` shows ``150 000`` in French and ``%,.0f`` ``150,000`` in English, whatever
-    the browser's own locale (a French interface on an English laptop would otherwise show
-    « 150,000 », which reads as 150 in French). Decimals keep a point.
-    """
-    grouping = f"'{_THIN_SPACE}," if lang == "fr" else ","
-    return f"%{grouping}.{decimals}f"
 
 
 def escape_markdown(text: str) -> str:
@@ -73,24 +53,6 @@ def escape_markdown(text: str) -> str:
     would fetch an image from another host.
     """
     return _MARKDOWN.sub(r"\\\1", text)
-
-
-def unit_label(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Return a unit as users read it (``t/yr`` → ``t/an`` in French)."""
-    return t(f"units.{unit.replace('/', '_')}", lang)
-
-
-def format_quantity(value: float, unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Format a yearly quantity with its unit: ``150 000 t/an``."""
-    return f"{format_number(value, lang)} {unit_label(unit, lang)}"
-
-
-def format_km(km: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Format a distance: one decimal below 10 km (``2,6 km``), none above (``168 km``)."""
-    if km is None or math.isnan(km):
-        return t("map.no_limit", lang)
-    decimals = 1 if km < _SMALL_KM else 0
-    return f"{format_number(km, lang, decimals=decimals)} {t('units.km', lang)}"
 
 
 def link_tip(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
@@ -151,7 +113,7 @@ def link_facts(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict
         facts[t("map.conversion", lang)] = t(f"map.conversion_{link['conversion']}", lang)
     score = _float(link.get("score"))
     if not math.isnan(score):
-        facts[t("map.score", lang)] = format_number(score, lang, decimals=2)
+        facts[t("map.score", lang)] = format_score(score, lang)
     return facts
 
 
@@ -184,7 +146,7 @@ def company_facts(company: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -
     facts = {t("map.sector", lang): f"{sector} ({group})" if isinstance(sector, str) else group}
     employees = company.get("employees")
     if employees is not None and not pd.isna(employees):
-        facts[t("map.employees", lang)] = format_number(float(employees), lang)  # type: ignore[arg-type]
+        facts[t("map.employees", lang)] = format_count(employees, lang)
     activity = company.get("activity")
     if isinstance(activity, str) and activity:
         facts[t("map.activity", lang)] = activity
@@ -247,48 +209,47 @@ SORT_COLUMNS: dict[str, tuple[str, bool]] = {
 def synergy_table(
     links: pd.DataFrame, lang: str = DEFAULT_LANGUAGE, *, sort: str = "score"
 ) -> pd.DataFrame:
-    """Return the synergy list: one row per link, numbers kept numeric for sorting.
+    """Return the synergy list: one row per link, figures written in the user's language.
 
     Parameters
     ----------
     links
         Links of ``matching.find_substitutions`` (filtered).
     lang
-        Language of headers and labels.
+        Language of headers, labels and numbers.
     sort
         ``score`` (default), ``quantity``, ``distance`` or ``resource``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``candidate_id``, sorted; ``attrs["numeric"]`` maps the numeric columns to
-        their display format (`number_format`), ``attrs["short"]`` names those with short texts.
+        Indexed by ``candidate_id``, sorted. Quantity, distance and score are texts of one
+        length (`eit_geo.formatting.aligned_numbers`): French shows « 1 500 » and « 2,6 »,
+        which no Streamlit number format can, and a click on their header still sorts them by
+        value. ``attrs["numeric"]`` names those columns, ``attrs["short"]`` those with short
+        texts.
     """
     column, ascending = SORT_COLUMNS[sort]
     ordered = links.sort_values(column, ascending=ascending, kind="stable", na_position="last")
+    quantity = ordered["quantity"].to_numpy(dtype=float)
+    whole = bool(np.all(np.isnan(quantity) | (quantity == np.round(quantity))))
+    distance = f"{t('map.how_far', lang)} ({unit_label('km', lang)})"
     table = pd.DataFrame(
         {
             t("map.status", lang): [t(f"map.status_{s}", lang) for s in ordered["status"]],
             t("app.col_resource", lang): [resource_label(c, lang) for c in ordered["resource"]],
             t("app.col_from", lang): ordered["from_name"].to_numpy(),
             t("app.col_to", lang): ordered["to_name"].to_numpy(),
-            t("app.col_quantity", lang): ordered["quantity"].to_numpy(dtype=float),
+            t("app.col_quantity", lang): aligned_numbers(
+                quantity, lang, decimals=0 if whole else 2
+            ),
             t("app.col_unit", lang): [unit_label(u, lang) for u in ordered["unit"]],
-            t("map.how_far", lang) + " (km)": ordered["distance_km"]
-            .astype(float)
-            .round(1)
-            .to_numpy(),
-            t("map.score", lang): ordered["score"].astype(float).round(2).to_numpy(),
+            distance: aligned_numbers(ordered["distance_km"].astype(float), lang, decimals=1),
+            t("map.score", lang): aligned_numbers(ordered["score"].astype(float), lang, decimals=2),
             t("app.family", lang): [t(f"families.{f}", lang) for f in ordered["family"]],
         },
         index=pd.Index(ordered["candidate_id"].to_numpy(), name="candidate_id"),
     )
-    quantity = ordered["quantity"].to_numpy(dtype=float)
-    whole = bool(np.all(np.isnan(quantity) | (quantity == np.round(quantity))))
-    table.attrs["numeric"] = {
-        t("app.col_quantity", lang): number_format(lang, decimals=0 if whole else 2),
-        t("map.how_far", lang) + " (km)": number_format(lang, decimals=1),
-        t("map.score", lang): number_format(lang, decimals=2),
-    }
+    table.attrs["numeric"] = [t("app.col_quantity", lang), distance, t("map.score", lang)]
     table.attrs["short"] = [t("app.col_unit", lang), t("app.family", lang)]
     return table

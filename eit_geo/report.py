@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -29,12 +28,26 @@ from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path, read_table
+from eit_geo.formatting import (
+    factor_unit,
+    format_count,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_exact,
+    format_quantity,
+    is_missing,
+    source_text,
+    unit_label,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import by_family, existing_scenario, factor_table, kpi_cards, read_factors
 from eit_geo.maps import build_map
 from eit_geo.offline import leaflet_dir
+from eit_geo.settings import CHROMIUM_ENV, chromium_setting
 from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
+from eit_geo.validation import parse_numbers
 from eit_geo.workshop import SELECTED, selected_scenario
 
 if TYPE_CHECKING:
@@ -60,7 +73,6 @@ __all__ = [
     "workshop_report",
 ]
 
-CHROMIUM_ENV = "EIT_GEO_CHROMIUM"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STATUS_COLOURS = {
     "to_study": "#999999",
@@ -105,7 +117,7 @@ def decisions_table(board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
             t("app.col_to", lang): board["to_name"],
             t("app.col_resource", lang): board["resource"].map(lambda c: resource_label(c, lang)),
             t("app.col_quantity", lang): board["quantity"],
-            t("app.col_unit", lang): board["unit"],
+            t("app.col_unit", lang): board["unit"].map(lambda u: unit_label(str(u), lang)),
             t("workshop.col_distance", lang): board["distance_km"].round(1),
             t("workshop.col_score", lang): board["score"].round(2),
             t("workshop.col_status", lang): board["decision"].map(
@@ -122,15 +134,13 @@ def decisions_table(board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Dat
     rows[t("workshop.col_votes", lang)] = board["votes"]
     rows[t("workshop.col_points", lang)] = board["points"]
     rows[t("workshop.col_participant", lang)] = board["participant"]
-    rows[t("workshop.col_updated", lang)] = board["updated_at"].map(_date_text)
+    rows[t("workshop.col_updated", lang)] = board["updated_at"].map(lambda m: _date_text(m, lang))
     rows[t("workshop.col_candidate", lang)] = board["candidate_id"]
     return rows.reset_index(drop=True)
 
 
-def _date_text(moment: object) -> str:
-    if moment is None or pd.isna(moment):
-        return ""
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+def _date_text(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    return "" if is_missing(moment) else format_datetime(moment, lang)
 
 
 def _safe_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -144,9 +154,13 @@ def _safe_cells(table: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def table_csv(table: pd.DataFrame) -> bytes:
-    """Return a table as CSV for French spreadsheets: ``;``, decimal comma, UTF-8 with BOM."""
-    text = _safe_cells(table).to_csv(index=False, sep=";", decimal=",")
+def table_csv(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """Return a table as CSV for the reader's spreadsheet, UTF-8 with BOM.
+
+    French: ``;`` between cells and a decimal comma; English: ``,`` and a decimal point.
+    """
+    sep, decimal = (";", ",") if lang == "fr" else (",", ".")
+    text = _safe_cells(table).to_csv(index=False, sep=sep, decimal=decimal)
     return text.encode("utf-8-sig")
 
 
@@ -180,12 +194,17 @@ def factor_sources(
     factors = read_table("factors.csv")
     if keys is not None:
         factors = factors[factors["key"].isin(list(keys))]
+    estimate = factors["status"].ne("sourced").to_numpy()
+    values = [
+        f"≈ {format_exact(v, lang)}" if rough and not is_missing(v) else format_exact(v, lang)
+        for v, rough in zip(parse_numbers(factors["value"]), estimate, strict=True)
+    ]
     return pd.DataFrame(
         {
             t("workshop.col_factor", lang): factors[f"description_{lang}"],
-            t("workshop.col_value", lang): factors["value"],
-            t("app.col_unit", lang): factors["unit"],
-            t("workshop.col_source", lang): factors["source"],
+            t("workshop.col_value", lang): values,
+            t("app.col_unit", lang): factors["unit"].map(lambda u: factor_unit(str(u), lang)),
+            t("workshop.col_source", lang): factors["source"].map(source_text),
             t("workshop.col_year", lang): factors["year"],
             t("workshop.col_factor_status", lang): factors["status"].map(
                 lambda s: t(f"workshop.factor_{s}", lang)
@@ -360,7 +379,7 @@ def build_report(
     str
         The HTML document; write it with ``encoding="utf-8"``.
     """
-    when = (generated or datetime.now(UTC)).astimezone(UTC)
+    when = generated or datetime.now(UTC)
     title = t("workshop.report_title", lang, zone=zone_label or zone.name)
     sections = [
         _cover(zone, board, title, when, anonymised=anonymised, lang=lang),
@@ -371,7 +390,9 @@ def build_report(
         _sources_section(factor_sources(lang) if sources is None else sources, lang),
     ]
     body = "\n".join(part for part in sections if part)
-    footer = html.escape(t("workshop.report_footer", lang, date=when.strftime("%Y-%m-%d")))
+    footer = html.escape(
+        t("workshop.report_footer", lang, date=format_date(when, lang, style="long"))
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -387,7 +408,8 @@ def _cover(
     counts = weights.groupby(board["decision"]).sum()
     chips = "".join(
         f'<span class="chip" style="border-color:{_STATUS_COLOURS[s]}">'
-        f"{html.escape(t(f'workshop.status_{s}', lang))} : {int(counts.get(s, 0))}</span>"
+        f"{html.escape(t(f'workshop.status_{s}', lang))} : {format_count(counts.get(s, 0), lang)}"
+        "</span>"
         for s in _STATUS_COLOURS
     )
     note = (
@@ -398,9 +420,9 @@ def _cover(
     subtitle = t(
         "workshop.report_subtitle",
         lang,
-        companies=len(zone.companies),
-        flows=len(zone.flows),
-        date=when.strftime("%d/%m/%Y"),
+        companies=format_count(len(zone.companies), lang),
+        flows=format_count(len(zone.flows), lang),
+        date=format_date(when, lang, style="long"),
     )
     return (
         f'<header><h1>{html.escape(title)}</h1><p class="subtitle">{html.escape(subtitle)}</p>'
@@ -492,8 +514,7 @@ def _resource_text(code: str, lang: str) -> str:
 
 
 def _quantity(value: object, unit: str, lang: str) -> str:
-    key = "units." + unit.replace("/", "_")
-    return f"{_number(value)} {t(key, lang)}"
+    return format_quantity(value, unit, lang)
 
 
 def _synergy_card(row: pd.Series, lang: str) -> str:
@@ -511,14 +532,14 @@ def _synergy_card(row: pd.Series, lang: str) -> str:
         lang,
         resource=_resource_text(str(row["resource"]), lang),
         quantity=quantity,
-        km=_number(row["distance_km"], 1),
+        km=format_decimal(row["distance_km"], lang, decimals=1),
     )
     comment = str(row.get("comment", "") or "")
     who = t(
         "workshop.report_decided_by",
         lang,
         who=row["participant"] or "—",
-        date=_date_text(row["updated_at"]) or "—",
+        date=_date_text(row["updated_at"], lang) or "—",
     )
     return (
         f'<article class="synergy" style="border-left-color:{_STATUS_COLOURS.get(status, "#999")}">'
@@ -528,12 +549,6 @@ def _synergy_card(row: pd.Series, lang: str) -> str:
         + (f'<p class="comment">{html.escape(comment)}</p>' if comment else "")
         + f'<p class="who">{html.escape(who)}</p></article>'
     )
-
-
-def _number(value: object, digits: int = 0) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{float(value):,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def _sources_section(sources: pd.DataFrame, lang: str) -> str:
@@ -569,14 +584,22 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
     """
     counts = board["decision"].value_counts()
     kpis = [
-        Kpi(t(f"workshop.kpi_{status}", lang), str(int(counts.get(status, 0))), key=status)
+        Kpi(
+            t(f"workshop.kpi_{status}", lang), format_count(counts.get(status, 0), lang), key=status
+        )
         for status in ("in_place", "retained")
     ]
     existing = existing_scenario(zone)
     for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
         unit = card.get("unit", "")
         delta = card.get("delta", "")
-        detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip()) if delta else ""
+        detail = ""
+        if delta == "0":
+            detail = t("workshop.kpi_same", lang)
+        elif delta:
+            detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip())
+        if card.get("note"):
+            detail = f"{detail} {card['note']}".strip()
         kpis.append(Kpi(card["label"], card["value"], detail, unit, card.get("key", "")))
     return kpis
 
@@ -633,7 +656,10 @@ def workshop_report(
     figures = [family_figure(by_family(selected), lang), timeline_figure(events, lang=lang)]
     drawn = shown_board[shown_board.geometry.notna() & shown_board["decision"].isin(SELECTED)]
     no_groups = gpd.GeoDataFrame({"group_id": [], "family": []}, geometry=[], crs=4326)
-    fmap = build_map(shown_zone, shown_zone.companies, drawn, no_groups, lang=lang)
+    # the anonymised report asks no tile server for its map: tiles would tell where the zone is
+    fmap = build_map(
+        shown_zone, shown_zone.companies, drawn, no_groups, lang=lang, tiles=not anonymised
+    )
     used = factor_table(read_factors(), selected, lang)
     sources = factor_sources(lang, keys=used.loc[used["used"] > 0, "key"])
     return build_report(
@@ -665,7 +691,7 @@ HEADLESS_ARGS: tuple[str, ...] = (
 
 def find_chromium() -> str | None:
     """Return the Chromium (or Chrome) executable: ``EIT_GEO_CHROMIUM``, else the first on PATH."""
-    configured = os.environ.get(CHROMIUM_ENV)
+    configured = chromium_setting()
     if configured:
         return configured if Path(configured).exists() else None
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):

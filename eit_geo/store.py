@@ -53,6 +53,7 @@ from sqlalchemy.exc import DBAPIError
 
 from eit_geo.bounded import Limits, check_geopackage
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.settings import DATABASE_ENV, database_url_setting, user_data_folder
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -86,7 +87,6 @@ __all__ = [
     "zone_key",
 ]
 
-DATABASE_ENV = "EIT_GEO_DATABASE_URL"
 STATUSES: tuple[str, ...] = ("to_study", "retained", "rejected", "in_place")
 CHECKS: tuple[str, ...] = ("technical", "regulatory", "economic")
 CHECK_STATES: tuple[str, ...] = ("pending", "ok", "watch", "blocking")
@@ -275,16 +275,16 @@ def default_database_url(
     ``zones/<key>.sqlite``, when its ``key`` (`zone_key`) is given, so that uploads and
     examples never share a file.
     """
-    url = os.environ.get(DATABASE_ENV, "").strip()
+    url = database_url_setting()
     if url:
         return url
     folder = _zone_folder(zone_source, shipped)
     if folder is None:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        base = user_data_folder() / "eit-geo"
         if key:
             name = re.sub(r"[^0-9A-Za-z._-]+", "_", key)[:120]
-            return f"sqlite:///{base / 'eit-geo' / 'zones' / f'{name}.sqlite'}"
-        return f"sqlite:///{base / 'eit-geo' / 'decisions.sqlite'}"
+            return f"sqlite:///{base / 'zones' / f'{name}.sqlite'}"
+        return f"sqlite:///{base / 'decisions.sqlite'}"
     return f"sqlite:///{folder / '.eit-geo' / 'decisions.sqlite'}"
 
 

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eit_geo.formatting import format_amount, format_count, unit_label
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import format_number
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
-__all__ = ["flows_by_family", "readable_table", "zone_figures"]
+__all__ = ["figure_notes", "flows_by_family", "readable_table", "zone_figures"]
 
 # Contract columns and the ``app.*`` key of their header as users read it.
 _HEADERS = {
@@ -33,16 +33,35 @@ _HEADERS = {
 }
 
 
-def zone_figures(zone: Zone) -> dict[str, int]:
-    """Return the zone's headline counts, keyed by their ``app.*`` translation key."""
+def zone_figures(zone: Zone) -> dict[str, int | None]:
+    """Return the zone's headline counts, keyed by their ``app.*`` translation key.
+
+    ``employees`` sums the headcounts companies gave (None when none did): read it with
+    `figure_notes`, which says how many companies it covers.
+    """
     directions = zone.flows["direction"].value_counts()
+    headcounts = zone.companies["employees"]
     return {
         "companies": len(zone.companies),
         "outputs": int(directions.get("output", 0)),
         "inputs": int(directions.get("input", 0)),
         "existing_synergies": len(zone.synergies),
-        "employees": int(zone.companies["employees"].fillna(0).sum()),
+        "employees": int(headcounts.sum()) if headcounts.notna().any() else None,
     }
+
+
+def figure_notes(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Return what a headline figure does not cover, keyed like `zone_figures`.
+
+    A headcount total given by only some companies says so (« 3 entreprises sur 12 »).
+    """
+    known = int(zone.companies["employees"].notna().sum())
+    total = len(zone.companies)
+    if known == total:
+        return {}
+    key = "app.employees_none" if known == 0 else "app.employees_partial"
+    counts = {"known": format_count(known, lang), "total": format_count(total, lang)}
+    return {"employees": t(key, lang, **counts)}
 
 
 def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -57,8 +76,8 @@ def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     )
     table["direction"] = table["direction"].map(lambda d: t(f"app.direction_{d}", lang))
     table["family"] = table["family"].map(lambda f: t(f"families.{f}", lang))
-    table["unit"] = table["unit"].map(lambda u: t(f"units.{u.replace('/', '_')}", lang))
-    table["quantity"] = table["quantity"].map(lambda q: format_number(q, lang))
+    table["unit"] = table["unit"].map(lambda u: unit_label(u, lang))
+    table["quantity"] = table["quantity"].map(lambda q: format_amount(q, lang))
     return table.rename(
         columns={
             "family": t("app.family", lang),

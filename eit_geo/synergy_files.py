@@ -26,6 +26,13 @@ import pyarrow.csv as pa_csv
 import pyogrio
 
 from eit_geo.export import atomic_path
+from eit_geo.formatting import (
+    format_amount,
+    format_decimal,
+    format_quantity,
+    format_score,
+    unit_label,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import (
     DEGREE_DIGITS,
@@ -324,7 +331,7 @@ def summary_text(
         used = substitutions[substitutions["allocated_quantity"] > 0]
         totals = used.groupby("unit", observed=True)["allocated_quantity"].sum()
         quantity = ", ".join(
-            f"{value:,.0f} {unit}".replace(",", " ") for unit, value in totals.items()
+            format_quantity(round(value), str(unit), lang) for unit, value in totals.items()
         )
         lines.append(t("engine.allocated", lang, quantity=quantity, candidates=len(used)))
     lines += ["", t("engine.top_title", lang)]
@@ -354,6 +361,11 @@ def summary_text(
 
 
 _TRANSLATED = ("status", "direction")
+_NUMBERS: dict[str, Callable[[object, str], str]] = {
+    "quantity": format_amount,
+    "distance_km": lambda km, lang: format_decimal(km, lang, decimals=1),
+    "score": format_score,
+}
 
 
 def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> str:
@@ -365,8 +377,13 @@ def _text_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str) -> s
     for column in _TRANSLATED:
         if column in columns:
             shown[column] = shown[column].map(lambda v, c=column: t(f"engine.{c}_{v}", lang))
+    for column, write in _NUMBERS.items():
+        if column in shown:
+            shown[column] = [write(value, lang) for value in shown[column]]
+    if "unit" in shown:
+        shown["unit"] = [unit_label(str(unit), lang) for unit in shown["unit"]]
     shown = shown.rename(columns={c: t(f"engine.{key}", lang) for c, key in columns.items()})
-    return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}".replace(",", " "))
+    return shown.to_string(index=False)
 
 
 def draws_groups(path: str | Path) -> bool:

@@ -1,4 +1,4 @@
-"""The network's timeline: when each synergy was identified, retained and put in place."""
+"""The network's timeline: when each synergy was identified, retained, put in place and stopped."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from eit_geo.codes import resource_label
+from eit_geo.formatting import plotly_separators, timezone
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -16,9 +17,19 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENTS", "network_timeline", "timeline_figure"]
 
-EVENTS: tuple[str, ...] = ("identified", "retained", "in_place")
-_SYMBOLS = {"identified": "circle-open", "retained": "diamond", "in_place": "circle"}
-_COLOURS = {"identified": "#999999", "retained": "#E69F00", "in_place": "#009E73"}
+EVENTS: tuple[str, ...] = ("identified", "retained", "in_place", "stopped")
+_SYMBOLS = {
+    "identified": "circle-open",
+    "retained": "diamond",
+    "in_place": "circle",
+    "stopped": "x",
+}
+_COLOURS = {
+    "identified": "#999999",
+    "retained": "#E69F00",
+    "in_place": "#009E73",
+    "stopped": "#D55E00",
+}
 
 
 def network_timeline(
@@ -34,7 +45,8 @@ def network_timeline(
     Parameters
     ----------
     zone
-        The zone: its existing synergies with a ``since`` year are in place from that year.
+        The zone: its existing synergies with a ``since`` year are in place from that year,
+        and stopped from their ``until`` year when the data gives one.
     board
         ``workshop.build_board`` output (names and resources of the candidates).
     history
@@ -53,6 +65,11 @@ def network_timeline(
         ``origin`` (``zone`` for the data's ``since``, ``workshop`` for a decision).
     """
     names = dict(names) if names is not None else zone.company_names()
+    until = (
+        zone.synergies["until"]
+        if "until" in zone.synergies
+        else pd.Series(pd.NA, index=zone.synergies.index)
+    )
     rows = [
         {
             "candidate_id": _candidate_of(board, syn),
@@ -62,12 +79,13 @@ def network_timeline(
                 syn.resource,
                 lang,
             ),
-            "event": "in_place",
-            "date": pd.Timestamp(year=int(syn.since), month=1, day=1, tz="UTC"),
+            "event": event,
+            "date": pd.Timestamp(year=int(year), month=1, day=1, tz="UTC"),
             "origin": "zone",
         }
-        for syn in zone.synergies.itertuples(index=False)
-        if not pd.isna(syn.since)
+        for syn, end in zip(zone.synergies.itertuples(index=False), until, strict=True)
+        for event, year in (("in_place", syn.since), ("stopped", end))
+        if not pd.isna(year)
     ]
     labels = {
         str(row.candidate_id): _label(
@@ -115,19 +133,24 @@ def _event(candidate: str, labels: dict[str, str], event: str, when: pd.Timestam
     }
 
 
-def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
+def timeline_figure(
+    timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE, at_year: int | None = None
+) -> go.Figure:
     """Draw the growth of the network: synergies in place over time, events as markers.
 
-    The step line counts the synergies in place at each date; every event is a marker (hover
-    gives the synergy), one trace per event kind so that the legend explains the symbols.
+    The step line counts the synergies in place at each date (a stopped one leaves it); every
+    event is a marker (hover gives the synergy), one trace per event kind so that the legend
+    explains the symbols. ``at_year`` draws a dashed line on that year (the network shown).
+    Dates are drawn in local time (`eit_geo.formatting.timezone`), the count axis in whole
+    numbers, day and month in the reader's order.
     """
+    timeline = timeline.assign(date=_local(timeline["date"]))
     figure = go.Figure()
-    placed = timeline[timeline["event"] == "in_place"]
-    placed = placed[
-        ~placed["candidate_id"].where(placed["candidate_id"] != "", placed["label"]).duplicated()
-    ]
+    placed = _first_of_each(timeline, "in_place")
+    stopped = _first_of_each(timeline, "stopped")
     if not placed.empty:
-        counts = placed.groupby("date").size().cumsum()
+        steps = pd.concat([placed.assign(step=1), stopped.assign(step=-1)])
+        counts = steps.groupby("date")["step"].sum().sort_index().cumsum()
         figure.add_trace(
             go.Scatter(
                 x=counts.index,
@@ -141,7 +164,7 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
         rows = timeline[timeline["event"] == event]
         if rows.empty:
             continue
-        level = _level_at(placed, rows["date"])
+        level = _level_at(placed, stopped, rows["date"])
         figure.add_trace(
             go.Scatter(
                 x=rows["date"],
@@ -150,8 +173,13 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
                 marker={"symbol": _SYMBOLS[event], "size": 12, "color": _COLOURS[event]},
                 name=t(f"workshop.event_{event}", lang),
                 text=rows["label"],
-                hovertemplate="%{x|%Y-%m-%d}<br>%{text}<extra></extra>",
+                hovertemplate=f"%{{x|{_DAY[lang == 'fr']}}}<br>%{{text}}<extra></extra>",
             )
+        )
+    if at_year is not None:
+        figure.add_vline(
+            x=f"{int(at_year):04d}-07-01",
+            line={"dash": "dash", "color": "#0072B2", "width": 2},
         )
     figure.update_layout(
         title=t("workshop.timeline_title", lang),
@@ -160,11 +188,45 @@ def timeline_figure(timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> 
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
         template="plotly_white",
+        separators=plotly_separators(lang),
     )
+    top = int(placed["date"].size) if not placed.empty else 0
+    figure.update_yaxes(rangemode="tozero", tickformat=",d", dtick=1 if top <= _FEW else None)
+    figure.update_xaxes(tickformatstops=_date_ticks(lang))
     return figure
 
 
-def _level_at(placed: pd.DataFrame, dates: pd.Series) -> list[int]:
+_FEW = 10  # up to this many synergies, a tick for each
+_DAY = {True: "%d/%m/%Y", False: "%-d %b %Y"}  # French (numeric) / English day
+
+
+def _local(dates: pd.Series) -> pd.Series:
+    """Return moments as local wall-clock times without zone, which plotly draws as given."""
+    moments = pd.to_datetime(dates, utc=True)
+    return moments.dt.tz_convert(timezone()).dt.tz_localize(None)
+
+
+def _date_ticks(lang: str) -> list[dict[str, object]]:
+    """Return tick formats by zoom level, numeric in French (plotly names months in English)."""
+    french = lang == "fr"
+    day = _DAY[french]
+    month = "%m/%Y" if french else "%b %Y"
+    return [
+        {"dtickrange": [None, 86_400_000], "value": f"{day} %H:%M"},
+        {"dtickrange": [86_400_000, "M1"], "value": day},
+        {"dtickrange": ["M1", "M12"], "value": month},
+        {"dtickrange": ["M12", None], "value": "%Y"},
+    ]
+
+
+def _first_of_each(timeline: pd.DataFrame, event: str) -> pd.DataFrame:
+    """Return the rows of one event kind, one per synergy (candidate id, else label)."""
+    rows = timeline[timeline["event"] == event]
+    return rows[~rows["candidate_id"].where(rows["candidate_id"] != "", rows["label"]).duplicated()]
+
+
+def _level_at(placed: pd.DataFrame, stopped: pd.DataFrame, dates: pd.Series) -> list[int]:
     """Return the number of synergies in place at each date (markers sit on the step line)."""
-    moments = placed["date"].sort_values().to_numpy()
-    return [int((moments <= moment).sum()) for moment in dates.to_numpy()]
+    starts = placed["date"].sort_values().to_numpy()
+    ends = stopped["date"].sort_values().to_numpy()
+    return [int((starts <= moment).sum() - (ends <= moment).sum()) for moment in dates.to_numpy()]

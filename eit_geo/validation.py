@@ -25,13 +25,21 @@ def _raw_table(table: str, file: str, frame: pd.DataFrame) -> RawTable:
     return RawTable(table, file, frame)
 
 
-__all__ = ["build_zone", "parse_numbers"]
+__all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone", "parse_numbers"]
 
 WGS84 = "EPSG:4326"
 # Columns the loader derives itself: an input copy of them (e.g. from an export) is dropped.
 _DERIVED = ("flow_id", "family", "lat", "lon")
 _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
+_LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
+_MOSTLY = 0.5
+UNLOCATED = "à localiser"
+"""``position_status`` of a company kept without a position, to be located."""
+QUANTITY_STATUSES: tuple[str, ...] = ("published", "estimate", "unknown")
+"""``quantity_status``: given as such, approximate or converted under an assumption, not known."""
+TO_CODE = "à coder"
+"""``resource_status`` of a flow whose free text could not be coded with confidence."""
 
 
 class _Checker:
@@ -77,6 +85,11 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in frame.columns if c != "geometry"]
     text = frame[columns].astype(object).where(frame[columns].notna(), "")
     return text.map(_cell_text).astype(str)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a table's attribute columns as stripped text, missing values as ``""``."""
+    return _as_text(frame)
 
 
 def _cell_text(value: object) -> str:
@@ -127,10 +140,33 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> 
     return not missing
 
 
-def _check_required_values(text: pd.DataFrame, columns: tuple[str, ...], check: _Checker) -> None:
+def _check_required_values(
+    text: pd.DataFrame,
+    columns: tuple[str, ...],
+    check: _Checker,
+    allowed: dict[str, pd.Series] | None = None,
+) -> None:
+    """Report empty required values, except where ``allowed[column]`` says empty is honest."""
     for column in columns:
-        for row in text.index[text[column] == ""]:
+        empty = text[column] == ""
+        if allowed and column in allowed:
+            empty &= ~allowed[column]
+        for row in text.index[empty]:
             check.add(int(row), column, None, "validation.empty_value")
+
+
+def _statuses(text: pd.DataFrame, column: str) -> pd.Series:
+    """Return a status column in canonical form (``data/aliases.csv``), ``""`` when absent."""
+    if column not in text:
+        return pd.Series("", index=text.index, dtype=object)
+    values = text[column]
+    mapping = {v: canonical_alias(column, v) or v for v in values.unique() if v}
+    return values.map(lambda v: mapping.get(v, ""))
+
+
+def _unlocated(text: pd.DataFrame) -> pd.Series:
+    """Rows whose ``position_status`` says the company is still to be located."""
+    return _statuses(text, "position_status") == UNLOCATED
 
 
 def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.GeoDataFrame | None:
@@ -143,13 +179,20 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     if not _require(frame, required, check):
         return None
     text = _as_text(frame)
-    _check_required_values(text, required, check)
+    unlocated = _unlocated(text)
+    unplaced = unlocated & (text["lat"] == "") & (text["lon"] == "") if not geographic else None
+    allowed = {"lat": unplaced, "lon": unplaced} if unplaced is not None else None
+    _check_required_values(text, required, check, allowed)
     _check_duplicates(text["id"], check)
-    points = _geometry_points(frame, check) if geographic else _coordinate_points(text, check)
+    if geographic:
+        points = _geometry_points(frame, check, unlocated)
+    else:
+        points = _coordinate_points(text, check)
     employees = _optional_integers(text, "employees", "validation.bad_employees", check, low=0)
+    years = _optional_period(text, ("since", "closed"), check)
     if points is None:
         return None
-    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text])
+    attributes = text.drop(columns=[c for c in ("lat", "lon") if c in text]).assign(**years)
     for column in ("sector",):
         if column not in attributes:
             attributes[column] = ""
@@ -203,7 +246,8 @@ def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | N
         )
     check.add_rows(lat_out & ~swapped, text["lat"], "lat", "validation.lat_range")
     check.add_rows(lon_out & ~swapped, text["lon"], "lon", "validation.lon_range")
-    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=text.index, crs=WGS84)
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=text.index, crs=WGS84)
+    return points.where(lat.notna() | lon.notna(), None)  # a company still to be located
 
 
 def _swapped(lat: pd.Series, lon: pd.Series) -> pd.Series:
@@ -224,14 +268,20 @@ def _swapped(lat: pd.Series, lon: pd.Series) -> pd.Series:
     return (swap_valid & far & near_swapped).fillna(False).astype(bool)
 
 
-def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries | None:
+def _geometry_points(
+    frame: gpd.GeoDataFrame, check: _Checker, unlocated: pd.Series
+) -> gpd.GeoSeries | None:
+    """Return the companies' points in WGS84; an empty one only where still to be located."""
     geometry = frame.geometry
+    if _projected_without_crs(geometry):
+        check.add(None, "geometry", None, "validation.projected_no_crs")
+        return None
     if geometry.crs is None:
         warnings.warn(f"{check.file}: {t('validation.no_crs', check.lang)}", stacklevel=3)
         geometry = geometry.set_crs(WGS84)
     geometry = geometry.to_crs(WGS84)
     empty = geometry.isna() | geometry.is_empty
-    for row in empty[empty].index:
+    for row in empty[empty & ~unlocated].index:
         check.add(int(row), "geometry", None, "validation.no_geometry")
     # QGIS often saves points as one-part MultiPoints: take that one point.
     single = ~empty & (geometry.geom_type == "MultiPoint") & (geometry.count_geometries() == 1)
@@ -249,6 +299,22 @@ def _geometry_points(frame: gpd.GeoDataFrame, check: _Checker) -> gpd.GeoSeries 
     return geometry
 
 
+def _projected_without_crs(geometry: gpd.GeoSeries) -> bool:
+    """Tell whether coordinates in metres come with no CRS, or with degrees declared.
+
+    A GeoPackage without a CRS, or a GeoJSON without a ``crs`` member (read as WGS84), whose
+    positions are nearly all beyond ±180/±90: a Lambert-93 file, say.
+    """
+    if geometry.crs is not None and not geometry.crs.is_geographic:
+        return False
+    present = geometry[geometry.notna() & ~geometry.is_empty]
+    if present.empty:
+        return False
+    bounds = present.bounds
+    beyond = (bounds["maxy"].abs() > 90) | (bounds["maxx"].abs() > 180)  # noqa: PLR2004
+    return bool(beyond.mean() > _MOSTLY)
+
+
 def _optional_integers(
     text: pd.DataFrame, column: str, key: str, check: _Checker, *, low: int, high: int | None = None
 ) -> pd.Series:
@@ -264,6 +330,40 @@ def _optional_integers(
     return numbers.where(given & ~bad).round().astype("Int64")
 
 
+def _optional_period(
+    text: pd.DataFrame,
+    columns: tuple[str, str],
+    check: _Checker,
+    *,
+    start_years: pd.Series | None = None,
+) -> dict[str, pd.Series]:
+    """Parse the optional start and end years of a row (``docs/data-format.md``) when given.
+
+    Returns the columns present, as nullable integers; an end before the start is a problem.
+    ``start_years``: the start column already parsed by the caller (then not returned).
+    """
+    start, end = columns
+    max_year = dt.datetime.now(tz=dt.UTC).year + 1
+    years: dict[str, pd.Series] = {}
+    if start_years is None and start in text:
+        years[start] = _optional_integers(
+            text, start, "validation.bad_year", check, low=1900, high=max_year
+        )
+    begun = start_years if start_years is not None else years.get(start)
+    if end in text:
+        years[end] = _optional_integers(
+            text, end, "validation.bad_year", check, low=1900, high=_LAST_YEAR
+        )
+        if begun is not None:
+            before = (years[end] < begun).fillna(value=False).astype(bool)
+            for row in before[before].index:
+                check.add(
+                    int(row), end, text.at[row, end], "validation.end_before_start",
+                    start=int(begun.at[row]),
+                )  # fmt: skip
+    return years
+
+
 def _check_quantity_unit_resource(
     text: pd.DataFrame, check: _Checker
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -273,7 +373,7 @@ def _check_quantity_unit_resource(
     check.add_rows(given & (quantity <= 0), text["quantity"], "quantity", "validation.not_positive")
     units = text["unit"].map(lambda v: canonical_alias("unit", v) if v else "")
     check.add_rows(units.isna(), text["unit"], "unit", "validation.unknown_unit")
-    codes = _codes(text["resource"])
+    codes = _codes(text["resource"]).where(text["resource"] != "", "")
     check.add_rows(
         codes.isna() & (text["resource"] != ""),
         text["resource"],
@@ -300,8 +400,40 @@ def _required_text(
     if frame is None or not _require(frame, required, check):
         return None
     text = _as_text(frame)
-    _check_required_values(text, required, check)
+    _check_required_values(text, required, check, _honest_gaps(text))
     return text
+
+
+def _honest_gaps(text: pd.DataFrame) -> dict[str, pd.Series]:
+    """Empty values a flow or synergy may honestly have (data-format.md, « incomplete data »).
+
+    A resource not coded yet when its free text (``label``) is kept; a quantity not known
+    (its unit may then be empty too).
+    """
+    labelled = text["label"] != "" if "label" in text else pd.Series(False, index=text.index)
+    return {
+        "resource": labelled,
+        "quantity": pd.Series(True, index=text.index),
+        "unit": text["quantity"] == "",
+    }
+
+
+def _with_statuses(table: pd.DataFrame, text: pd.DataFrame, check: _Checker) -> pd.DataFrame:
+    """Write down what is missing: ``quantity_status`` unknown, ``resource_status`` à coder."""
+    statuses = _statuses(text, "quantity_status")
+    check.add_rows(
+        ~statuses.isin(QUANTITY_STATUSES) & (statuses != ""),
+        text.get("quantity_status", statuses),
+        "quantity_status",
+        "validation.unknown_quantity_status",
+    )
+    no_quantity = text["quantity"] == ""
+    if "quantity_status" in text or no_quantity.any():
+        table["quantity_status"] = statuses.where(~no_quantity, "unknown")
+    uncoded = text["resource"] == ""
+    if uncoded.any():
+        table["resource_status"] = np.where(uncoded, TO_CODE, "")
+    return table
 
 
 def _check_known_companies(
@@ -334,7 +466,9 @@ def _check_flows(
     )
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
     flows = text.assign(direction=directions, resource=codes, quantity=quantity, unit=units)
-    flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
+    flows = flows.assign(**_optional_period(text, ("since", "closed"), check))
+    flows = _with_statuses(flows, text, check)
+    flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
     if "label" not in flows:
         flows["label"] = ""
     ordered = [*FLOW_COLUMNS, *(c for c in flows if c not in FLOW_COLUMNS)]
@@ -358,7 +492,11 @@ def _check_synergies(
     max_year = dt.datetime.now(tz=dt.UTC).year + 1
     since = _optional_integers(text, "since", "validation.bad_year", check, low=1900, high=max_year)
     synergies = text.assign(resource=codes, quantity=quantity, unit=units, since=since)
-    synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) else "")
+    synergies = synergies.assign(
+        **_optional_period(text, ("since", "until"), check, start_years=since)
+    )
+    synergies = _with_statuses(synergies, text, check)
+    synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
     ordered = [*SYNERGY_COLUMNS, *(c for c in synergies if c not in SYNERGY_COLUMNS)]
     return synergies[ordered].reset_index(drop=True)
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from eit_geo import ui
-from eit_geo.indicators import format_number
-from eit_geo.summary import flows_by_family, zone_figures
+from eit_geo.formatting import format_count
+from eit_geo.summary import figure_notes, flows_by_family, zone_figures
 
 ui.ensure_frame()
 st.title(ui.tr("app.title"))
@@ -15,8 +15,11 @@ lang = ui.language()
 
 st.header(ui.zone_title(zone))
 figures = zone_figures(zone)
+notes = figure_notes(zone, lang)
 for column, (key, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
-    column.metric(ui.tr(f"app.{key}"), format_number(value, lang))
+    column.metric(ui.tr(f"app.{key}"), format_count(value, lang), border=True)
+    if key in notes:
+        column.caption(notes[key])
 
 st.subheader(ui.tr("app.flows_by_family"))
 st.dataframe(flows_by_family(zone, lang), hide_index=True)

@@ -3,27 +3,28 @@
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.ui import analyses, atelier, decisions, widgets
 
 ui.ensure_frame()
 st.title(ui.tr("workshop.page_atelier"))
 zone = ui.zone_or_stop()
 st.caption(ui.tr("workshop.intro"))
-ui.participant_name()
-board = ui.workshop_board(zone)
+decisions.participant_name()
+board = decisions.workshop_board(zone)
 
 st.subheader(ui.tr("workshop.board_title"))
-chosen = ui.show_board(board)
+chosen = atelier.show_board(board)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.tr("workshop.map_title"))
-    ui.show_workshop_map(zone, board, chosen)
+    atelier.show_workshop_map(zone, board, chosen)
 with right:
     st.subheader(ui.tr("workshop.decision_title"))
-    ui.show_decision(zone, board, chosen)
+    atelier.show_decision(zone, board, chosen)
 
 st.subheader(ui.tr("workshop.indicators_title"))
-ui.show_kpi_cards(ui.board_kpis(zone, board))
+widgets.show_kpi_cards(analyses.board_kpis(zone, board))
 st.subheader(ui.tr("workshop.timeline_section"))
-ui.show_timeline(zone, board)
+decisions.show_timeline(zone, board)
 st.subheader(ui.tr("workshop.exports_title"))
-ui.show_exports(zone)
+atelier.show_exports(zone)

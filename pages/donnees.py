@@ -4,6 +4,7 @@ import streamlit as st
 
 from eit_geo import ui
 from eit_geo.summary import readable_table
+from eit_geo.ui import donnees, zones
 
 ui.ensure_frame()
 
@@ -17,12 +18,12 @@ uploaded = st.file_uploader(
     key="data_upload",
 )
 if uploaded:
-    ui.use_upload([(file.name, file.getvalue()) for file in uploaded])
+    zones.use_upload([(file.name, file.getvalue()) for file in uploaded])
 
-zone = ui.current_zone()
-error = ui.zone_error()
+zone = zones.current_zone()
+error = zones.zone_error()
 if error is not None:
-    ui.show_errors(error)
+    zones.show_errors(error)
 elif zone is not None:
     st.success(
         ui.tr("app.upload_ok", name=zone.name, companies=len(zone.companies), flows=len(zone.flows))
@@ -31,7 +32,7 @@ elif zone is not None:
 left, right = st.columns(2)
 left.download_button(
     ui.tr("app.template"),
-    data=ui.template_bytes(),
+    data=donnees.template_bytes(),
     file_name="modele-collecte-flux.xlsx",
     help=ui.tr("app.template_help"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -39,7 +40,7 @@ left.download_button(
 if zone is not None:
     right.download_button(
         ui.tr("app.export"),
-        data=ui.zone_gpkg_bytes(zone),
+        data=donnees.zone_gpkg_bytes(zone),
         file_name=f"{zone.name}.gpkg",
         mime="application/geopackage+sqlite3",
     )

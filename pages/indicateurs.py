@@ -4,6 +4,7 @@ import streamlit as st
 
 from eit_geo import benchmarks, charts, indicators, ui
 from eit_geo.codes import UNITS
+from eit_geo.ui import analyses, indicateurs, widgets
 
 ui.ensure_frame()
 st.title(ui.tr("indicators.title"))
@@ -25,18 +26,18 @@ refs, families_tab, companies_tab, sankey_tab, growth_tab, factors_tab = st.tabs
 )
 
 with factors_tab:
-    factors, prices = ui.edit_factors_and_prices(zone, lang)
+    factors, prices = indicateurs.edit_factors_and_prices(zone, lang)
     st.subheader(ui.tr("indicators.avoided_title"))
     st.dataframe(indicators.avoided_table(lang), hide_index=True)
 
-selected = ui.selected_candidate_ids()
-existing = ui.scenario(zone, "existing", factors, prices)
-scenario = ui.scenario(zone, name, factors, prices, selected)
+selected = indicateurs.selected_candidate_ids()
+existing = analyses.scenario(zone, "existing", factors, prices)
+scenario = analyses.scenario(zone, name, factors, prices, selected)
 with head:
     if name == "selected" and selected is None:
         st.info(ui.tr("indicators.no_selection"))
     baseline = None if name == "existing" else existing
-    ui.show_kpis(indicators.kpi_cards(scenario, lang, baseline=baseline))
+    widgets.show_kpis(indicators.kpi_cards(scenario, lang, baseline=baseline))
     if scenario.missing_factors:
         lines = indicators.missing_factor_lines(scenario, factors, lang)
         st.warning("\n".join([ui.tr("indicators.missing_warning"), *[f"- {x}" for x in lines]]))
@@ -63,13 +64,13 @@ with refs:
         key="indicateurs_basis",
     )
     table = benchmarks.benchmark_table(scenario, zone, lang=lang)
-    ui.show_figure(
+    widgets.show_figure(
         charts.benchmark_figure(table, figure, basis, lang), f"{zone.name}-{figure}-{basis}"
     )
 
 with families_tab:
     families = indicators.by_family(scenario)
-    ui.show_figure(charts.family_figure(families, lang), f"{zone.name}-familles")
+    widgets.show_figure(charts.family_figure(families, lang), f"{zone.name}-familles")
     st.dataframe(indicators.indicator_table(families, lang), hide_index=True)
 
 with companies_tab:
@@ -87,7 +88,7 @@ with sankey_tab:
     )
     if (scenario.exchanges["unit"] == unit).any():
         sankey = charts.sankey_figure(scenario.exchanges, unit, lang)
-        ui.show_figure(sankey, f"{zone.name}-sankey")
+        widgets.show_figure(sankey, f"{zone.name}-sankey")
     else:
         st.info(ui.tr("indicators.sankey_empty"))
 
@@ -96,7 +97,7 @@ with growth_tab:
     if growth.empty:
         st.info(ui.tr("indicators.growth_empty"))
     else:
-        ui.show_figure(charts.growth_figure(growth, lang), f"{zone.name}-croissance")
+        widgets.show_figure(charts.growth_figure(growth, lang), f"{zone.name}-croissance")
     undated = int(zone.synergies["since"].isna().sum())
     if undated:
         st.caption(ui.tr("indicators.growth_undated", count=undated))

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.ui import filters, synergies
 
 ui.ensure_frame()
 st.title(ui.tr("map.page_synergies"))
 zone = ui.zone_or_stop()
 
-choice = ui.map_filter(zone)
-st.caption(f"{ui.shown_counts(zone, choice)} — {ui.tr('map.list_intro')}")
-ui.show_synergy_list(zone, choice)
+choice = filters.map_filter(zone)
+st.caption(f"{filters.shown_counts(zone, choice)} — {ui.tr('map.list_intro')}")
+synergies.show_synergy_list(zone, choice)

@@ -56,8 +56,10 @@ def test_pseudonyms_are_deterministic_and_hide_names(kalundborg: Zone) -> None:
         zip(again["id"], again["alias"], strict=True)
     )
     assert sorted(names["alias_id"]) == anonymise.alias_letters(len(names))
-    novo = names.set_index("id").loc["novonesis"]
-    assert novo["alias"] == f"Entreprise {novo['alias_id']} — chimie"
+    novo = names.set_index("id").loc["novonesis"]  # the only chemicals company of the zone
+    assert novo["alias"] == f"Entreprise {novo['alias_id']} — industrie manufacturière"
+    every_division = anonymise.pseudonyms(kalundborg.companies, k=1).set_index("id")
+    assert every_division.at["novonesis", "alias"] == f"Entreprise {novo['alias_id']} — chimie"
     ordered_by_name = names.sort_values("id")["alias_id"].tolist()
     assert ordered_by_name != sorted(ordered_by_name)  # letters do not follow ids
     english = anonymise.pseudonyms(kalundborg.companies, lang="en")
@@ -148,3 +150,65 @@ def test_anonymise_candidates(kalundborg: Zone) -> None:
         assert (round(first[0], 6), round(first[1], 6)) in ends
         assert (round(last[0], 6), round(last[1], 6)) in ends
     assert (lines["distance_km"] * 2 % 1 == 0).all()
+
+
+# A port zone as a chamber of commerce would type it: one refinery among chemical plants, three
+# chemical plants, two steelworks, a power plant alone in its section, a company without code.
+PORT_SECTORS = {
+    "raffinerie": "19.20Z",
+    "chimie-1": "20.14Z",
+    "chimie-2": "20.16Z",
+    "chimie-3": "20.59Z",
+    "acierie-1": "24.10Z",
+    "acierie-2": "24.10Z",
+    "centrale": "35.11Z",
+    "logistique": "52.10B",
+    "logistique-2": "52.24A",
+    "logistique-3": "49.41A",
+    "inconnue": "",
+}
+
+
+@pytest.fixture
+def port_companies() -> pd.DataFrame:
+    return pd.DataFrame({"id": list(PORT_SECTORS), "sector": list(PORT_SECTORS.values())})
+
+
+def test_one_refinery_is_not_singled_out(port_companies: pd.DataFrame) -> None:
+    names = anonymise.pseudonyms(port_companies).set_index("id")
+    labels = names["sector_label"]
+    assert "raffinage" not in set(labels)
+    # the refinery (1) and the steelworks (2) are rare: pooled, three of them, they show their
+    # section; the chemical plants (3) keep their division
+    assert labels["raffinerie"] == "industrie manufacturière"
+    assert labels[["acierie-1", "acierie-2"]].eq("industrie manufacturière").all()
+    assert labels[["chimie-1", "chimie-2", "chimie-3"]].eq("chimie").all()
+    assert (
+        labels[["logistique", "logistique-2", "logistique-3"]].eq("transport et logistique").all()
+    )
+    assert labels["centrale"] == "autre activité"  # alone in its section
+    assert labels["inconnue"] == "autre activité"
+    counts = labels.value_counts()
+    assert (counts.drop("autre activité") >= anonymise.SECTOR_K).all()
+
+
+def test_a_rare_division_pools_with_the_smallest_of_its_section(
+    port_companies: pd.DataFrame,
+) -> None:
+    companies = port_companies[port_companies["id"] != "acierie-2"]  # steel now alone too
+    shown = anonymise.generalised_sectors(companies).set_axis(companies["id"])
+    # refinery + steel = 2 < 3: chemicals (the section's smallest division left) join them
+    assert shown[["raffinerie", "acierie-1", "chimie-1"]].eq("C").all()
+    assert shown["centrale"] is None
+
+
+def test_k_one_keeps_every_division(port_companies: pd.DataFrame) -> None:
+    shown = anonymise.generalised_sectors(port_companies, k=1)
+    assert shown.iloc[:2].tolist() == ["19", "20"]
+    assert shown.iloc[-1] is None  # no code: nothing to show
+
+
+def test_anonymised_zone_keeps_only_the_generalised_sector(kalundborg: Zone) -> None:
+    public = anonymise.anonymise_zone(kalundborg)
+    assert "19" not in set(public.companies["sector"].dropna())  # the refinery's division
+    assert public.companies["name"].str.contains("raffinage").sum() == 0

@@ -65,7 +65,7 @@ def test_benchmark_figure(scenario: indicators.Scenario, zone: Zone) -> None:
     assert list(bar.x) == sorted(bar.x)  # largest at the top
     assert figure.layout.xaxis.type == "log"  # 23 t (ECOPAL) to 1.2 Mt (DK6)
     assert figure.layout.font.size >= 18
-    assert figure.layout.separators == ", "
+    assert figure.layout.separators == ",\u202f"  # decimal comma, narrow no-break space
 
 
 def test_benchmark_figure_linear_when_close(scenario: indicators.Scenario, zone: Zone) -> None:

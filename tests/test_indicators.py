@@ -394,21 +394,6 @@ def test_kalundborg_existing_figures(kalundborg: Zone) -> None:
 # --------------------------------------------------------------------------- display
 
 
-@pytest.mark.parametrize(
-    ("value", "lang", "estimate", "text"),
-    [
-        (488_664.0, "fr", True, "≈ 489\u202f000"),
-        (488_664.0, "en", False, "488,664"),
-        (0.1289, "fr", True, "≈ 0,129"),
-        (2.5, "en", False, "2.5"),
-        (None, "fr", False, "—"),
-        (math.nan, "en", True, "—"),
-    ],
-)
-def test_format_number(value: float | None, lang: str, estimate: bool, text: str) -> None:
-    assert ind.format_number(value, lang, estimate=estimate) == text
-
-
 def test_kpi_cards_say_estimate_and_incomplete() -> None:
     table = factors(landfill_nonhazardous_industrial="")
     status = ["estimate", "", "", "", "", ""]
@@ -504,7 +489,8 @@ def test_cli_text_and_bad_factor_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["indicators", "parc-rural", "--scenario", "existing", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Tonnes diverted: 3,600 t/yr" in out
-    assert "landfill_nonhazardous_industrial" in out
+    assert "Landfill of non-hazardous industrial waste" in out
+    assert "landfill_nonhazardous_industrial" not in out
     bad = tmp_path / "bad.csv"
     bad.write_text("key;value\nroad;1\n", encoding="utf-8")
     assert main(["indicators", "parc-rural", "--factors", str(bad)]) == 2

@@ -201,6 +201,16 @@ def test_basemap_choice(kalundborg, basemap: str) -> None:
     assert '"OpenStreetMap"' in control
 
 
+def test_map_without_tiles(kalundborg) -> None:
+    zone, _, _ = kalundborg
+    whole = build_map(zone, zone.companies.iloc[0:0], *_empty(zone), tiles=False, lang="en")
+    html = whole.get_root().render()
+    assert "tile.openstreetmap.org" not in html
+    assert "cartocdn" not in html
+    assert "tileerror" not in html
+    assert '"No basemap (offline)"' in html
+
+
 def _empty(zone):
     links = find_substitutions(zone).iloc[0:0]
     return links, find_mutualisations(zone).iloc[0:0]

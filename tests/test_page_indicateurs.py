@@ -43,8 +43,9 @@ def test_kpi_cards_show_estimates(kalundborg_page: AppTest) -> None:
 def test_missing_factors_are_said(kalundborg_page: AppTest) -> None:
     (warning,) = kalundborg_page.warning
     assert "Facteurs manquants" in warning.value
-    assert "landfill_nonhazardous_industrial" in warning.value
-    assert "natural_gypsum_vs_fgd" in warning.value
+    assert "Mise en décharge de déchets industriels non dangereux" in warning.value
+    assert "landfill_nonhazardous_industrial" not in warning.value
+    assert "gypse de désulfuration" in warning.value
 
 
 def test_kalundborg_computed_next_to_published(kalundborg_page: AppTest) -> None:

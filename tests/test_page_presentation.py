@@ -13,6 +13,7 @@ from eit_geo.loading import load_zone
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "presentation.py")
 NEW = "forsyning>refinery:process_water>process_water"
+TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
 
 
 @pytest.fixture
@@ -57,9 +58,24 @@ def test_anonymised_by_default(database: str) -> None:
     for name in load_zone(example_path("kalundborg")).companies["name"]:
         assert name not in text
     assert "Entreprise " in text
-    assert "eau potable" in text  # the retained lead, by its sector
+    assert "eau et déchets" in text  # the retained lead, by its sector (section: k-anonymous)
+    assert "raffinage" not in text  # the zone's one refinery is not singled out
     assert "Dupont" not in text
     assert "Anne" not in text
+
+
+def map_script(app: AppTest) -> str:
+    return "".join(c.proto.json_args for c in app.get("component_instance"))
+
+
+def test_anonymised_map_asks_no_tile_server(database: str) -> None:
+    del database
+    app = open_page()
+    assert "L.map(" in map_script(app)
+    for host in TILE_HOSTS:
+        assert host not in map_script(app)  # no tile, not even as a choice
+    app.toggle(key="presentation_anonymised").set_value(False).run()
+    assert "tile.openstreetmap.org" in map_script(app)  # the named view keeps the basemap
 
 
 def test_key_figures_in_large_type(database: str) -> None:

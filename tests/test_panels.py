@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import pytest
 
 from eit_geo.datafiles import example_path
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
-from eit_geo.panels import format_number, number_format, synergy_table
+from eit_geo.panels import company_facts, link_facts, synergy_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NNBSP = "\u202f"
 
 
 @pytest.fixture(scope="module")
@@ -17,25 +23,62 @@ def links() -> pd.DataFrame:
     return find_substitutions(load_zone(example_path("kalundborg")))
 
 
-def test_number_format_groups_thousands_as_the_language_does() -> None:
-    assert number_format("fr") == "%'\u202f,.0f"  # sprintf-js: the character after ' groups
-    assert number_format("en", decimals=1) == "%,.1f"
-    # the same grouping as the texts of the app (home page, panels)
-    assert format_number(150000, "fr") == "150\u202f000"
-    assert format_number(150000, "en") == "150,000"
+def _numbers(table: pd.DataFrame, column: str) -> list[float]:
+    return [
+        float(text.strip().replace(NNBSP, "").replace(",", "."))
+        for text in table[column]
+        if text.strip()
+    ]
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_synergy_table_gives_each_number_column_its_format(links: pd.DataFrame, lang: str) -> None:
+def test_synergy_table_writes_numbers_in_the_users_language(links: pd.DataFrame, lang: str) -> None:
     table = synergy_table(links, lang)
-    formats = table.attrs["numeric"]
-    assert set(formats) <= set(table.columns)
-    assert formats[t("app.col_quantity", lang)] == number_format(lang)  # whole quantities
-    assert formats[t("map.how_far", lang) + " (km)"] == number_format(lang, decimals=1)
-    assert all(pd.api.types.is_float_dtype(table[name]) for name in formats)  # sortable
+    distance = t("map.how_far", lang) + " (km)"
+    score = t("map.score", lang)
+    assert set(table.attrs["numeric"]) == {t("app.col_quantity", lang), distance, score}
+    scores = [text.strip() for text in table[score]]
+    if lang == "fr":
+        assert all("," in text and "." not in text for text in scores)
+        assert all("." not in text for text in table[distance])
+    else:
+        assert all("." in text and "," not in text for text in scores)
+    assert set(table[t("app.col_unit", lang)]) <= {
+        t(f"units.{u}", lang) for u in ("t_yr", "m3_yr", "MWh_yr")
+    }
+
+
+@pytest.mark.parametrize("column", ["map.how_far", "map.score", "app.col_quantity"])
+def test_a_header_click_sorts_the_texts_by_value(links: pd.DataFrame, column: str) -> None:
+    table = synergy_table(links, "fr")
+    name = t(column, "fr") + (" (km)" if column == "map.how_far" else "")
+    texts = [text for text in table[name] if text]
+    assert len({len(text) for text in texts}) == 1  # one length: padded on the left
+    by_text = sorted(texts)
+    values = [float(x.strip().replace(NNBSP, "").replace(",", ".")) for x in by_text]
+    assert values == sorted(values)
+
+
+def test_sorting_by_distance_and_score(links: pd.DataFrame) -> None:
+    near = _numbers(synergy_table(links, "fr", sort="distance"), t("map.how_far", "fr") + " (km)")
+    assert near == sorted(near)
+    best = _numbers(synergy_table(links, "fr", sort="score"), t("map.score", "fr"))
+    assert best == sorted(best, reverse=True)
 
 
 def test_fractional_quantities_keep_their_decimals(links: pd.DataFrame) -> None:
     halves = links.assign(quantity=links["quantity"] + 0.25)
     table = synergy_table(halves, "fr")
-    assert table.attrs["numeric"][t("app.col_quantity", "fr")] == number_format("fr", decimals=2)
+    assert all(text.strip().endswith(",25") for text in table[t("app.col_quantity", "fr")])
+
+
+def test_facts_in_french_figures(links: pd.DataFrame) -> None:
+    facts = link_facts(links.iloc[0], "fr")
+    assert "," in facts[t("map.score", "fr")]
+    assert "t/yr" not in " ".join(facts.values())
+    company = {"sector": "35.11", "employees": 1500.0, "activity": "centrale"}
+    assert company_facts(company, "fr")[t("map.employees", "fr")] == f"1{NNBSP}500"
+    assert (
+        company_facts({"sector": "35", "employees": None}, "fr").get(t("map.employees", "fr"))
+        is None
+    )

@@ -70,7 +70,9 @@ def test_decisions_table(decided: tuple) -> None:
     assert row["Technique (qualité, volumes, régularité)"] == "validé"
     assert row["Note technique"] == EVIL
     assert row["Dernière modification par"] == "Anne <DREAL>"
-    assert row["Date de la modification"].endswith("UTC")
+    assert "UTC" not in row["Date de la modification"]
+    assert re.fullmatch(r"\d{1,2} \w+\.? 20\d\d, \d\d:\d\d", row["Date de la modification"])
+    assert set(table["Unité"]) <= {"t/an", "m³/an", "MWh/an"}
     english = report.decisions_table(board, "en")
     assert "Workshop decision" in english.columns
     assert set(english["Workshop decision"]) <= {"to study", "retained", "rejected", "in place"}
@@ -85,6 +87,14 @@ def test_csv_for_french_spreadsheets(decided: tuple) -> None:
     assert row["Commentaire"] == '\'=HYPERLINK("http://evil")'  # never run as a formula
     assert row["Note technique"] == EVIL
     assert "," in back["Score"].dropna().iloc[0]
+
+
+def test_csv_for_english_spreadsheets(decided: tuple) -> None:
+    board, _, _ = decided
+    data = report.table_csv(report.decisions_table(board, "en"), "en")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert "." in back["Score"].dropna().iloc[0]
+    assert set(back["Unit"]) <= {"t/yr", "m³/yr", "MWh/yr"}
 
 
 def test_xlsx(decided: tuple) -> None:
@@ -228,12 +238,16 @@ def test_workshop_report(kalundborg: Zone, decided: tuple, *, anonymised: bool) 
     assert "Chiffres clés" in document
     assert "Synergies en place" in document
     names = [n for n in kalundborg.companies["name"] if html.escape(n) in document]
+    tiles = document.count("L.tileLayer(")  # plotly's bundle names tile servers it never asks
     if anonymised:
+        assert tiles == 0  # the neutral background only: no tile server learns where we are
+        assert "raffinage" not in document  # one refinery in the zone: its sector is generalised
         assert names == []
         assert "Entreprise " in document
         assert "Anne" not in document  # participants' names are left out too
         assert "alert(&quot;x&quot;)" not in document  # and their notes
     else:
+        assert tiles == 2  # OpenStreetMap and CARTO, as choices
         assert len(names) == len(kalundborg.companies)
         assert "Anne &lt;DREAL&gt;" in document
 

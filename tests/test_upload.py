@@ -89,7 +89,7 @@ def test_hostile_upload_is_refused_within_bounds(
     assert [str(p) for p in upload.problems] == [expected]
     assert seconds < SECONDS, f"{case}: {seconds:.2f} s"
     assert 0 < upload.peak_bytes < PEAK_BYTES, f"{case}: {upload.peak_bytes / 1e6:.0f} MB"
-    print(f"{case}: refused in {seconds:.2f} s, worker peak {upload.peak_bytes / 1e6:.0f} MB")  # noqa: T201
+    print(f"{case}: refused in {seconds:.2f} s, worker peak {upload.peak_bytes / 1e6:.0f} MB")
 
 
 def test_hostile_messages_in_english(mini_dir: Path) -> None:

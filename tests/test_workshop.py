@@ -121,8 +121,15 @@ def test_timeline_of_kalundborg(
     assert (first["date"].year, first["event"], first["origin"]) == (1972, "in_place", "zone")
     assert "Raffinerie de Kalundborg" in first["label"]
     assert first["candidate_id"] == "refinery>gyproc:fuel_gas>fuel_gas"
-    zone_years = events.loc[events["origin"] == "zone", "date"].dt.year
-    assert zone_years.tolist() == sorted(kalundborg.synergies["since"].dropna().astype(int))
+    started = events[(events["origin"] == "zone") & (events["event"] == "in_place")]
+    assert started["date"].dt.year.tolist() == sorted(
+        kalundborg.synergies["since"].dropna().astype(int)
+    )
+    stopped = events[events["event"] == "stopped"]
+    assert stopped["date"].dt.year.tolist() == [2019]  # the coal fly ash, with the coal
+    assert stopped["candidate_id"].tolist() == [
+        "asnaes>aalborgportland:10 01 02>cement_raw_material"
+    ]
     mine = events[events["candidate_id"] == new]
     assert mine["event"].tolist() == ["identified", "retained", "in_place"]
     assert set(mine["origin"]) == {"workshop"}
@@ -131,8 +138,10 @@ def test_timeline_of_kalundborg(
     assert isinstance(figure, go.Figure)
     step = figure.data[0]
     assert step.line.shape == "hv"
-    assert list(step.y)[-1] == len(events[events["event"] == "in_place"])
-    assert [trace.name for trace in figure.data[1:]] == ["identifiée", "retenue", "mise en place"]
+    assert list(step.y)[-1] == len(events[events["event"] == "in_place"]) - 1
+    assert list(step.y)[-3:] == [17, 16, 17]  # 2018: biogas; 2019: the fly ash stops; workshop
+    names = [trace.name for trace in figure.data[1:]]
+    assert names == ["identifiée", "retenue", "mise en place", "arrêtée"]
 
 
 def test_timeline_without_history(kalundborg: Zone, candidates: gpd.GeoDataFrame) -> None:
@@ -178,4 +187,5 @@ def test_timeline_with_aliases(kalundborg: Zone, candidates: gpd.GeoDataFrame) -
     events = timeline.network_timeline(kalundborg, board, empty_history, names=aliases)
     assert events["label"].str.startswith("Entreprise ").all()
     figure = timeline.timeline_figure(events)
-    assert list(figure.data[0].y)[-1] == len(events)  # distinct synergies, though names repeat
+    placed = (events["event"] == "in_place").sum()
+    assert list(figure.data[0].y)[-1] == placed - 1  # distinct synergies, though names repeat

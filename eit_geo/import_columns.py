@@ -1,0 +1,121 @@
+"""Recognise what the columns and direction words of an inventory mean (``data/import``)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from eit_geo.codes import canonical_alias, fold_text
+from eit_geo.datafiles import read_table
+
+__all__ = [
+    "COMPANY_FIELDS",
+    "FIELDS",
+    "FLOW_FIELDS",
+    "header_signature",
+    "header_unit",
+    "read_direction",
+    "recognise_columns",
+]
+
+COMPANY_FIELDS: tuple[str, ...] = (
+    "id", "siret", "name", "company", "sector", "activity", "employees", "address", "postcode",
+    "commune", "lat", "lon", "latlon", "x", "y", "epsg", "position_status",
+)  # fmt: skip
+"""Fields that describe a company (``company`` names one by id, SIRET or name)."""
+
+FLOW_FIELDS: tuple[str, ...] = (
+    "direction", "resource", "label", "quantity", "unit", "quantity_status", "needs", "offers",
+)  # fmt: skip
+"""Fields that describe a flow (``needs`` and ``offers`` hold lists of them)."""
+
+SYNERGY_FIELDS: tuple[str, ...] = ("from_id", "to_id", "since")
+
+FIELDS: tuple[str, ...] = (*COMPANY_FIELDS, *FLOW_FIELDS, *SYNERGY_FIELDS)
+"""Every field a column can be recognised as; ``""`` means the column is left aside."""
+
+# Contract names (data/aliases.csv) that differ from the import field of the same meaning.
+_CONTRACT_TO_FIELD = {"company_id": "company"}
+_UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
+
+
+def _fold(header: str) -> str:
+    folded = fold_text(header.replace("°", " ").replace("’", "'"))
+    return re.sub(r"_+", "_", folded.replace(".", "_")).strip("_")
+
+
+@cache
+def _synonyms() -> dict[str, str]:
+    table = read_table("import/columns.csv")
+    pairs = zip(table["synonym"], table["field"], strict=True)
+    return {_fold(synonym): field for synonym, field in pairs}
+
+
+@cache
+def _direction_words() -> dict[str, str]:
+    table = read_table("import/directions.csv")
+    pairs = zip(table["word"], table["direction"], strict=True)
+    return {_fold(word): direction for word, direction in pairs}
+
+
+def header_unit(header: str) -> str | None:
+    """Return the unit a header gives in brackets (``Quantité (t/an)`` gives ``t/an``)."""
+    match = _UNIT_IN_HEADER.match(str(header))
+    return match.group(2) if match else None
+
+
+def _field_of(header: str) -> str:
+    text = str(header)
+    match = _UNIT_IN_HEADER.match(text)
+    candidates = [text, match.group(1)] if match else [text]
+    for candidate in candidates:
+        field = _synonyms().get(_fold(candidate))
+        if field:
+            return field
+    contract = canonical_alias("column", text) or ""
+    contract = _CONTRACT_TO_FIELD.get(contract, contract)
+    return contract if contract in FIELDS else ""
+
+
+def recognise_columns(headers: Sequence[str]) -> dict[str, str]:
+    """Recognise each header through the synonym table ``data/import/columns.csv``.
+
+    Parameters
+    ----------
+    headers
+        The headers as the file writes them.
+
+    Returns
+    -------
+    dict
+        ``{header: field}`` in the file's order, ``""`` for a header not recognised or whose
+        field an earlier column already took.
+    """
+    taken: set[str] = set()
+    fields: dict[str, str] = {}
+    for header in headers:
+        field = _field_of(header)
+        if field in taken:
+            field = ""
+        taken.add(field)
+        fields[str(header)] = field
+    return fields
+
+
+def header_signature(headers: Sequence[str]) -> str:
+    """Return a short digest of a table's headers, the same for every file of that kind."""
+    folded = sorted({_fold(str(header)) for header in headers if str(header).strip()})
+    return hashlib.sha1("\n".join(folded).encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def read_direction(value: object) -> str | None:
+    """Return ``input`` or ``output`` for a direction word (``Entrant``, ``Sortie``, ``need``)."""
+    text = str(value).strip()
+    if not text:
+        return None
+    known = canonical_alias("direction", text)
+    if known is not None:
+        return known
+    return _direction_words().get(_fold(text))

@@ -1,0 +1,132 @@
+"""The network at a chosen year: companies, flows and synergies running that year.
+
+A zone may date its network with optional columns (``docs/data-format.md``): ``since`` (year it
+started) and ``until`` (year it stopped) on synergies, ``since`` (year it opened) and ``closed``
+(year it closed) on companies, ``closed`` (year it stopped) on flows. A row runs in year ``Y``
+when it started in or before ``Y`` and had not stopped yet: ``since <= Y < until``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+__all__ = [
+    "current_year",
+    "network_at",
+    "network_years",
+    "running_companies",
+    "running_flows",
+    "running_synergies",
+    "undated_synergies",
+]
+
+
+def current_year() -> int:
+    """Return this year (UTC)."""
+    return dt.datetime.now(tz=dt.UTC).year
+
+
+def _years(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    return pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+
+
+def _running(frame: pd.DataFrame, year: int, *, start: str, end: str) -> pd.Series:
+    started = _years(frame, start)
+    stopped = _years(frame, end)
+    began = started.isna() | (started <= year)
+    still = stopped.isna() | (stopped > year)
+    return (began & still).fillna(value=False).astype(bool)
+
+
+def running_companies(zone: Zone, year: int) -> pd.Series:
+    """Return, aligned on ``zone.companies``, whether each company was open in ``year``.
+
+    A company without ``since`` counts as open since always; without ``closed``, as still open.
+    """
+    return _running(zone.companies, year, start="since", end="closed")
+
+
+def running_flows(zone: Zone, year: int) -> pd.Series:
+    """Return, aligned on ``zone.flows``, whether each flow ran in ``year`` (company open too)."""
+    open_ids = set(zone.companies.loc[running_companies(zone, year), "id"].astype(str))
+    company_open = zone.flows["company_id"].astype(str).isin(open_ids)
+    return company_open & _running(zone.flows, year, start="since", end="closed")
+
+
+def running_synergies(zone: Zone, year: int, *, undated: bool | None = None) -> pd.Series:
+    """Return, aligned on ``zone.synergies``, whether each synergy ran in ``year``.
+
+    Parameters
+    ----------
+    zone
+        The zone.
+    year
+        The year asked.
+    undated
+        Whether synergies without ``since`` count (their start is unknown). None: only from this
+        year on (today's network is the file as given; a past one leaves them out).
+
+    Returns
+    -------
+    pandas.Series
+        Booleans: started by ``year``, not stopped (``until`` later than ``year``), both
+        companies open that year.
+    """
+    synergies = zone.synergies
+    keep_undated = year >= current_year() if undated is None else undated
+    started = _years(synergies, "since")
+    running = _running(synergies, year, start="since", end="until")
+    if not keep_undated:
+        running &= started.notna().to_numpy()
+    open_ids = set(zone.companies.loc[running_companies(zone, year), "id"].astype(str))
+    ends_open = synergies["from_id"].astype(str).isin(open_ids) & synergies["to_id"].astype(
+        str
+    ).isin(open_ids)
+    return running & ends_open
+
+
+def undated_synergies(zone: Zone) -> int:
+    """Return how many synergies give no ``since`` year (left out of past years' networks)."""
+    return int(_years(zone.synergies, "since").isna().sum())
+
+
+def network_at(zone: Zone, year: int, *, undated: bool | None = None) -> Zone:
+    """Return the zone as it ran in ``year``: open companies, running flows and synergies.
+
+    The zone is not modified; ids are kept. ``undated`` as in `running_synergies`.
+    """
+    companies = zone.companies[running_companies(zone, year).to_numpy()]
+    flows = zone.flows[running_flows(zone, year).to_numpy()]
+    synergies = zone.synergies[running_synergies(zone, year, undated=undated).to_numpy()]
+    return replace(
+        zone,
+        companies=companies.reset_index(drop=True),
+        flows=flows.reset_index(drop=True),
+        synergies=synergies.reset_index(drop=True),
+        warnings=list(zone.warnings),
+    )
+
+
+def network_years(zone: Zone) -> list[int]:
+    """Return the years the zone's data names (starts, stops, openings, closings), sorted.
+
+    Useful to offer the years where the network changed, plus this year.
+    """
+    years: set[int] = {current_year()}
+    for frame, columns in (
+        (zone.synergies, ("since", "until")),
+        (zone.companies, ("since", "closed")),
+        (zone.flows, ("since", "closed")),
+    ):
+        for column in columns:
+            years.update(int(y) for y in _years(frame, column).dropna())
+    return sorted(years)

@@ -1,0 +1,62 @@
+"""The Indicateurs page: factor and price editors, the workshop's selection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from eit_geo import indicators
+from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, tr
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from eit_geo.zone import Zone
+
+KEY_FACTORS = "indicateurs_factors"
+KEY_PRICES = "indicateurs_prices"
+
+
+def selected_candidate_ids() -> tuple[str, ...] | None:
+    """Return the candidate ids a workshop selected in this session, or None if none yet."""
+    chosen = st.session_state.get(KEY_SELECTED_CANDIDATES)
+    return None if chosen is None else tuple(sorted(str(ident) for ident in chosen))
+
+
+def reset_factors() -> None:
+    """Drop the session's factor edits: back to the shipped ``data/factors.csv``."""
+    st.session_state.pop(KEY_FACTORS, None)
+
+
+def edit_factors_and_prices(zone: Zone, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Show the factor and price editors; return the edited copies (the files stay untouched).
+
+    Edits live in the session (``indicateurs_factors``, ``indicateurs_prices``); a button
+    restores the shipped factors and another downloads the edited ones as CSV.
+    """
+    st.caption(tr("indicators.factors_help"))
+    st.button(tr("indicators.factors_reset"), on_click=reset_factors)
+    units = list(indicators.read_factor_units()["unit"])
+    factors = st.data_editor(
+        indicators.factor_editor_table(lang),
+        key=KEY_FACTORS,
+        disabled=["key", "description"],
+        hide_index=True,
+        column_config={
+            "unit": st.column_config.SelectboxColumn(options=units),
+            "status": st.column_config.SelectboxColumn(options=["sourced", "to_confirm"]),
+        },
+    )
+    st.download_button(
+        tr("indicators.factors_download"),
+        factors.to_csv(index=False).encode("utf-8"),
+        file_name=f"facteurs-{zone.name}.csv",
+        mime="text/csv",
+    )
+    st.subheader(tr("indicators.prices_title"))
+    st.caption(tr("indicators.prices_help"))
+    prices = st.data_editor(
+        indicators.price_template(zone), key=KEY_PRICES, disabled=["code"], hide_index=True
+    )
+    return factors, prices

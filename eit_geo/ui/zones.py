@@ -1,0 +1,158 @@
+"""The session's zone (shipped example, file or upload) and its problems as a table."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from eit_geo.datafiles import example_path
+from eit_geo.errors import ZoneError
+from eit_geo.loading import load_zone, load_zone_files
+from eit_geo.settings import zone_setting
+from eit_geo.ui.state import language, tr
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+DEFAULT_EXAMPLE = "kalundborg"
+KEY_ZONE_SOURCE = "zone_source"
+KEY_UPLOAD = "zone_upload"
+KEY_UPLOAD_ZONE = "zone_upload_loaded"
+KEY_ERROR = "zone_error"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_zone_from_path(source: str, modified: float, lang: str) -> Zone:
+    """Load a zone from disk, cached on its path and modification time."""
+    del modified  # part of the cache key only
+    return load_zone(source, lang=lang)
+
+
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
+UPLOAD_MAX_ROWS = 200_000
+
+
+def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
+    """Load a zone from uploaded files, once per session and content.
+
+    The result is kept in this session's state only (not in a cache shared with other
+    sessions), and no uploaded file stays on disk after it is read.
+    """
+    digest = hashlib.sha256(lang.encode())
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + data)
+    kept = st.session_state.get(KEY_UPLOAD_ZONE)
+    if kept is None or kept[0] != digest.hexdigest():
+        try:
+            result: Zone | ZoneError = load_zone_files(
+                files,
+                name=_upload_name(files),
+                lang=lang,
+                max_bytes=UPLOAD_MAX_BYTES,
+                max_rows=UPLOAD_MAX_ROWS,
+            )
+        except ZoneError as error:
+            result = error
+        kept = (digest.hexdigest(), result)
+        st.session_state[KEY_UPLOAD_ZONE] = kept
+    if isinstance(kept[1], ZoneError):
+        raise kept[1]
+    return kept[1]
+
+
+def _upload_name(files: tuple[tuple[str, bytes], ...]) -> str:
+    names = [Path(name).stem for name, _ in files]
+    return names[0] if len(names) == 1 else "zone importée"
+
+
+def _modified(path: Path) -> float:
+    files = [path] if path.is_file() else list(path.iterdir())
+    return max((f.stat().st_mtime for f in files), default=0.0)
+
+
+def default_zone_source() -> str:
+    """Return the zone to open at start: ``EIT_GEO_ZONE`` (set by ``eit-geo app``) or Kalundborg."""
+    return zone_setting() or str(example_path(DEFAULT_EXAMPLE))
+
+
+def select_example(name: str) -> None:
+    """Make a shipped example the session's zone."""
+    st.session_state[KEY_ZONE_SOURCE] = str(example_path(name))
+    st.session_state.pop(KEY_UPLOAD, None)
+
+
+def use_upload(files: list[tuple[str, bytes]]) -> None:
+    """Make uploaded files the session's zone (validated when next read).
+
+    New files rerun the app at once, so that the frame (zone picker, filters) shows them too.
+    """
+    if st.session_state.get(KEY_UPLOAD) != tuple(files):
+        st.session_state[KEY_UPLOAD] = tuple(files)
+        st.rerun()
+
+
+def current_zone() -> Zone | None:
+    """Return the session's zone, or None (and the ZoneError kept for display) if it is invalid."""
+    lang = language()
+    upload = st.session_state.get(KEY_UPLOAD)
+    try:
+        if upload:
+            zone = load_uploaded_zone(upload, lang)
+        else:
+            source = st.session_state.setdefault(KEY_ZONE_SOURCE, default_zone_source())
+            zone = load_zone_from_path(source, _modified(Path(source)), lang)
+    except ZoneError as error:
+        st.session_state[KEY_ERROR] = error
+        return None
+    st.session_state.pop(KEY_ERROR, None)
+    return zone
+
+
+def zone_title(zone: Zone) -> str:
+    """Return the name to show for a zone: a shipped example's label, else the zone's name."""
+    source = Path(zone.source) if zone.source and zone.source != "upload" else None
+    if source is not None and source.parent == example_path(DEFAULT_EXAMPLE).parent:
+        return tr(f"app.example_{source.name.replace('-', '_')}")
+    return zone.name
+
+
+def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:
+    """Return the session's zone; if it is invalid, say so with its problems and stop the page."""
+    zone = current_zone()
+    if zone is None:
+        st.warning(tr(message_key))
+        error = zone_error()
+        if error is not None:
+            show_errors(error)
+        st.stop()
+    return zone
+
+
+def zone_error() -> ZoneError | None:
+    """Return the problems of the session's zone, if the last read refused it."""
+    return st.session_state.get(KEY_ERROR)
+
+
+def problems_table(error: ZoneError) -> pd.DataFrame:
+    """Return the problems of a ZoneError as a table with translated headers."""
+    rows = [
+        {
+            tr("validation.file"): p.file,
+            tr("validation.row"): p.row,
+            tr("validation.column"): p.column or "",
+            tr("validation.value"): p.value or "",
+            tr("validation.message"): p.message,
+        }
+        for p in error.problems
+    ]
+    return pd.DataFrame(rows)
+
+
+def show_errors(error: ZoneError) -> None:
+    """Show every problem of a zone as a table; never a traceback."""
+    st.error(tr("validation.summary", count=len(error.problems)))
+    st.dataframe(problems_table(error), hide_index=True, use_container_width=True)
