@@ -25,7 +25,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from eit_geo.i18n import t
+from eit_geo.formatting import format_count, format_decimal
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 __all__ = [
     "MEGABYTE",
@@ -100,14 +101,14 @@ def _shown(value: object, lang: str) -> object:
     if isinstance(value, Size):
         return megabytes(value, lang)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
+        return format_count(value, lang)
     return value
 
 
-def megabytes(size: int, lang: str = "fr") -> str:
+def megabytes(size: int, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return a size in MB (10⁶ bytes) as messages show it: ``50``, ``0,2`` (``0.2`` in English)."""
-    text = f"{round(size / MEGABYTE, 1):g}"
-    return text.replace(".", ",") if lang == "fr" else text
+    value = round(size / MEGABYTE, 1)
+    return format_decimal(value, lang, decimals=0 if value.is_integer() else 1)
 
 
 class Deadline:

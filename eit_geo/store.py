@@ -1145,7 +1145,8 @@ def _import_once(engine: Engine, zone: str, preview: ImportPreview, who: str) ->
                 voted_at=ballot["voted_at"].to_pydatetime(),
                 import_id=mark,
             )
-            ballots += conn.execute(statement.on_conflict_do_nothing()).rowcount
+            written = statement.on_conflict_do_nothing().returning(votes.c.participant)
+            ballots += len(conn.execute(written).all())
         conn.execute(
             update(decision_imports)
             .where(decision_imports.c.id == mark)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from eit_geo import ui
 from eit_geo.summary import readable_table
-from eit_geo.ui import donnees, zones
+from eit_geo.ui import decisions, donnees, zones
 
 ui.ensure_frame()
 
@@ -14,8 +14,9 @@ uploaded = st.file_uploader(
     ui.tr("app.upload"),
     type=["csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip"],
     accept_multiple_files=True,
-    help=ui.tr("app.upload_help"),
+    help=zones.upload_help(),
     key="data_upload",
+    max_upload_size=zones.UPLOAD_MAX_MB,
 )
 if uploaded:
     zones.use_upload([(file.name, file.getvalue()) for file in uploaded])
@@ -28,6 +29,7 @@ elif zone is not None:
     st.success(
         ui.tr("app.upload_ok", name=zone.name, companies=len(zone.companies), flows=len(zone.flows))
     )
+    decisions.note_uploaded_decisions()
 
 left, right = st.columns(2)
 left.download_button(

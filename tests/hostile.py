@@ -15,7 +15,7 @@ import sqlite3
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,13 @@ def deflate_repeated(block: bytes, count: int, prefix: bytes = b"", suffix: byte
     part = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
     tail = packer.compress(suffix) + packer.flush()
     size = len(prefix) + len(block) * count + len(suffix)
-    return Member("", zipfile.ZIP_DEFLATED, head + part * count + tail, size)
+    crc = 0  # past 64 MB, not worth computing: every reader stops long before it checks it
+    if size <= 64 << 20:
+        crc = zlib.crc32(prefix)
+        for _ in range(count):
+            crc = zlib.crc32(block, crc)
+        crc = zlib.crc32(suffix, crc)
+    return Member("", zipfile.ZIP_DEFLATED, head + part * count + tail, size, crc)
 
 
 def bzip2_zeros(blocks: int) -> bytes:
@@ -139,14 +145,14 @@ def _workbook(parts: dict[str, bytes], replaced: dict[str, Member]) -> bytes:
     members = []
     for name, data in parts.items():
         if name in replaced:
-            members.append(Member(name, 8, replaced[name].payload, replaced[name].size, 0))
+            members.append(replace(replaced[name], name=name))
         else:
             packed = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
             payload = packed.compress(data) + packed.flush()
             members.append(Member(name, 8, payload, len(data), zlib.crc32(data)))
     for name, member in replaced.items():
         if name not in parts:
-            members.append(Member(name, 8, member.payload, member.size, 0))
+            members.append(replace(member, name=name))
     return raw_zip(members)
 
 
