@@ -356,6 +356,12 @@ def anonymise_candidates(
         table[f"{end}_id"] = ids.map(names["alias_id"])
         if f"{end}_flow_id" in table:
             table[f"{end}_flow_id"] = pd.NA
+    for column in ("offer_used_by", "need_used_by"):  # company ids, comma-joined
+        if column in table:
+            table[column] = [
+                ",".join(names["alias_id"].get(i, "") for i in str(ids).split(",") if i)
+                for ids in table[column].fillna("")
+            ]
     table["candidate_id"] = table["candidate_id"].astype(str).map(_short_digest)
     for column in _FREE_TEXT:
         if column in table:
@@ -364,7 +370,14 @@ def anonymise_candidates(
     small = _small(table, ["family", "unit"], small_share)
     groups = _candidate_groups(table[small], lang=lang)
     kept = table[~small]
-    for column in ("quantity", "offer_quantity", "need_quantity", "existing_quantity"):
+    for column in (
+        "quantity",
+        "offer_quantity",
+        "need_quantity",
+        "existing_quantity",
+        "offer_used",
+        "need_used",
+    ):
         if column in kept:
             kept[column] = round_significant(kept[column])
     if "distance_km" in kept:

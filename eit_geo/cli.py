@@ -152,12 +152,28 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
         "zone", nargs="?", default=None, help="zone (défaut : exemple Kalundborg / default example)"
     )
     parser.add_argument("--port", type=int, default=None, help="port HTTP (défaut 8501)")
+    parser.add_argument(
+        "--basemap",
+        type=Path,
+        default=None,
+        metavar="FICHIER.mbtiles",
+        help="fond de carte raster MBTiles de cette machine (QGIS) / local MBTiles basemap",
+    )
 
 
 def _run_app(args: argparse.Namespace) -> int:
     if _load_or_report(args.zone) is None:
         return EXIT_BAD_ZONE
     env = {**os.environ, ZONE_ENV: str(read_zone_argument(args.zone).resolve())}
+    if args.basemap is not None:
+        from eit_geo.mbtiles import BASEMAP_ENV, read_mbtiles  # noqa: PLC0415 - app only
+
+        try:
+            read_mbtiles(args.basemap)
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return EXIT_BAD_ZONE
+        env[BASEMAP_ENV] = str(args.basemap.resolve())
     app = find_app_script()
     return subprocess.call(streamlit_command(app, args.port), env=env, cwd=app.parent)
 

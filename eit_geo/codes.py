@@ -15,7 +15,9 @@ __all__ = [
     "UNITS",
     "canonical_alias",
     "default_max_km",
+    "ewc_label",
     "ewc_parents",
+    "ewc_table",
     "family_default_max_km",
     "family_of",
     "fold_text",
@@ -69,8 +71,20 @@ def resource_table() -> pd.DataFrame:
 
 
 @cache
-def _ewc_chapters() -> pd.DataFrame:
-    return read_table("ewc_chapters.csv").set_index("code")
+def ewc_table() -> pd.DataFrame:
+    """Return the European List of Waste (``data/ewc.csv``) indexed by code (do not modify).
+
+    Every chapter (``10``), sub-chapter (``10 01``) and six-digit entry (``10 01 02``, written
+    without its ``*``), with ``hazardous`` (``yes``/``no`` for entries), ``level``,
+    ``label_fr`` and ``label_en``.
+    """
+    return read_table("ewc.csv").set_index("code")
+
+
+@cache
+def _hazardous() -> frozenset[str]:
+    table = ewc_table()
+    return frozenset(table.index[table["hazardous"] == "yes"])
 
 
 @cache
@@ -93,8 +107,10 @@ def normalise_code(raw: object) -> str | None:
     Core codes are lower case (``steam``); EWC codes are six digits in pairs with an optional
     ``*`` (``10 01 02``, ``16 01 07*``); EWC chapters are ``10`` and sub-chapters ``10 01``.
     An odd number of digits gets back the leading zero a spreadsheet drops (``20204`` is
-    ``02 02 04``). French names of core codes are accepted (``vapeur``, ``Eaux usées traitées``,
-    ``gypse``: ``data/aliases.csv``).
+    ``02 02 04``). A six-digit code must be in the European List of Waste (``data/ewc.csv``) and
+    gets the ``*`` of the list: ``13 02 05`` is ``13 02 05*`` (hazardous), a ``*`` on a
+    non-hazardous entry is dropped. French names of core codes are accepted (``vapeur``,
+    ``Eaux usées traitées``, ``gypse``: ``data/aliases.csv``).
     """
     if raw is None or (isinstance(raw, float) and pd.isna(raw)):
         return None
@@ -109,17 +125,13 @@ def normalise_code(raw: object) -> str | None:
         chapter, sub, item, star = match.groups()
         if item is None and star:
             return None
-        parts = [p for p in (chapter, sub, item) if p]
-        code = " ".join(parts) + star
-        return code if _ewc_known(code) else None
+        code = " ".join(p for p in (chapter, sub, item) if p)
+        if code not in ewc_table().index:
+            return None
+        return code + "*" if code in _hazardous() else code
     folded = fold_text(text)
     folded = _aliases("resource").get(folded, folded)
     return folded if folded in resource_table().index else None
-
-
-def _ewc_known(code: str) -> bool:
-    chapter = code[:2]
-    return chapter in _ewc_chapters().index and 1 <= int(chapter) <= 20  # noqa: PLR2004
 
 
 def is_ewc_code(code: str) -> bool:
@@ -167,14 +179,43 @@ def family_default_max_km(family: str) -> float | None:
 
 
 def resource_label(code: str, lang: str = "fr") -> str:
-    """Return a readable label for a code in ``fr`` or ``en`` (the code itself if unknown)."""
-    column = f"label_{lang}"
-    for table, key in (
-        (resource_table(), code),
-        (_ewc_chapters(), code),
-        (_ewc_chapters(), code.rstrip("*")[:5]),
-    ):
-        if key in table.index and column in table.columns:
-            label = str(table.at[key, column])
-            return label if key == code else f"{code} ({label})"
-    return code
+    """Return a readable label for a code in ``fr`` or ``en`` (the code itself if unknown).
+
+    Core codes and the EWC codes of ``data/resources.csv`` take their short label there; any
+    other six-digit code reads ``10 01 99 — déchets non spécifiés ailleurs``, with the label of
+    the European List of Waste (``data/ewc.csv``); a chapter or sub-chapter its own title.
+    """
+    column = f"label_{lang}" if lang in ("fr", "en") else "label_fr"
+    resources = resource_table()
+    if code in resources.index:
+        return str(resources.at[code, column])
+    label = ewc_label(code, lang)
+    if label is None:
+        return code
+    return f"{code} — {label}" if is_ewc_code(code) else label
+
+
+def ewc_label(code: str, lang: str = "fr") -> str | None:
+    """Return the label of an EWC entry, sub-chapter or chapter in the list, or None.
+
+    The all-capital French chapter titles of the official list are put in sentence case.
+    """
+    key = code.rstrip("*")
+    table = ewc_table()
+    if key not in table.index:
+        return None
+    column = f"label_{lang}" if lang in ("fr", "en") else "label_fr"
+    return _sentence_case(str(table.at[key, column]))
+
+
+def _sentence_case(label: str) -> str:
+    """Lower the capitals of a shouted title, keeping acronyms in brackets (``(FFDU)``)."""
+    words = label.split(" ")
+    if sum(word.isupper() for word in words) < 2:  # noqa: PLR2004 - a title, not one acronym
+        return label[:1].upper() + label[1:]
+    kept = [
+        word if re.fullmatch(r"\(\w{2,6}\)\W?", word) or not word.isupper() else word.lower()
+        for word in words
+    ]
+    text = " ".join(kept)
+    return text[:1].upper() + text[1:]

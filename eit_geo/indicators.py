@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -78,6 +78,7 @@ __all__ = [
     "read_factor_units",
     "read_factors",
     "read_user_table",
+    "realised_scenario",
     "selected_scenario",
     "summary_text",
 ]
@@ -650,6 +651,23 @@ def selected_scenario(
     ids = candidates["candidate_id"].astype(str)
     keep = candidates["status"].eq("existing") if selected is None else ids.isin(set(selected))
     return candidate_scenario("selected", zone, allocate(candidates[keep]), **tables)
+
+
+def realised_scenario(
+    zone: Zone, realised: pd.DataFrame, **tables: pd.DataFrame | None
+) -> Scenario:
+    """Return the ``realised`` scenario: what the synergies in place actually exchanged.
+
+    ``realised`` holds one year's figures as synergies (``from_id``, ``to_id``, ``resource``,
+    ``quantity``, ``unit``, ``quantity_status``), e.g. `eit_geo.followup.realised_exchanges`;
+    a synergy without a figure that year is left out, never counted as zero.
+    """
+    synergies = realised.assign(
+        family=[family_of(str(code)) for code in realised["resource"]],
+        since=pd.array([pd.NA] * len(realised), dtype="Int64"),
+    )
+    exchanges = exchanges_from_synergies(replace(zone, synergies=synergies.reset_index(drop=True)))
+    return build_scenario("realised", exchanges, **tables)
 
 
 # --------------------------------------------------------------------------- breakdowns

@@ -13,28 +13,41 @@ element's script a second time as a Jinja template (``branca.element.Element``),
 run ``{{ … }}`` typed in a company name on the server. Ids travel URL-quoted (`safe_id`).
 Scripts and stylesheets come from this machine
 (`offline.use_local_assets`); without internet the basemap falls back to a neutral background
-showing the perimeter.
+showing the perimeter, unless a basemap file of this machine is given (`basemaps`). The legend,
+company labels and the map's styles are in `map_controls`.
+
+For a projector the map stays readable when it is dense or wide: a partner far outside the
+zone is not a line leaving the map but a short arrow to the zone's edge with its name and
+distance (`link_features` with ``frame``), and `focus_links` keeps the links of one view
+(in place, retained, all leads with the best first and the others faded).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 import folium
 import numpy as np
-from branca.element import MacroElement
-from folium.template import Template
 from folium.utilities import JsCode
 
-from eit_geo.datafiles import read_table
+from eit_geo.basemaps import BASEMAPS, LOCAL, add_basemaps
 from eit_geo.filters import sector_colours, sector_groups
 from eit_geo.formatting import format_km, format_quantity
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.map_controls import (
+    OUTLINE_COLOUR,
+    PERIMETER_COLOUR,
+    CompanyLabels,
+    Legend,
+    family_colours,
+    legend_html,
+    safe_text,
+)
 from eit_geo.offline import STATIC_URL, use_local_assets
 from eit_geo.panels import group_tip, link_tip
 from eit_geo.validation import WGS84
@@ -43,13 +56,17 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from eit_geo.mbtiles import LocalTiles
     from eit_geo.zone import Zone
 
 __all__ = [
     "BASEMAPS",
+    "BEST_LEADS",
     "DRAWN_COMPANIES",
     "DRAWN_LINKS",
+    "LOCAL",
     "MAP_LAYERS",
+    "VIEWS",
     "build_base_map",
     "build_layers",
     "build_map",
@@ -58,34 +75,25 @@ __all__ = [
     "family_colours",
     "feature_layers",
     "flow_scale",
+    "focus_links",
     "group_features",
     "layer_features",
     "legend_html",
     "link_features",
     "safe_id",
     "safe_text",
+    "short_name",
     "unit_scale",
+    "zone_frame",
 ]
 
-BASEMAPS: tuple[str, ...] = ("auto", "osm", "light", "none")
 MAP_LAYERS: tuple[str, ...] = ("groups", "existing", "candidates", "companies")
-TILES: dict[str, tuple[str, str]] = {
-    "osm": (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    ),
-    "light": (
-        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        '&copy; <a href="https://carto.com/attributions">CARTO</a>',
-    ),
-}
-TILE_TIMEOUT_MS = 6000
 DRAWN_LINKS = 1000
 DRAWN_COMPANIES = 10_000
-PERIMETER_COLOUR = "#4D4D4D"
-OUTLINE_COLOUR = "#1A1A1A"
-BACKGROUND_COLOUR = "#EEF0EC"
+VIEWS: tuple[str, ...] = ("in_place", "retained", "all")
+BEST_LEADS = 12  # leads drawn in colour in the « all » view; the others are faded
+FADED_OPACITY = 0.22
+SHORT_NAME = 24  # characters of a company's label on the map
 RADIUS_PX = (6.0, 18.0)
 WIDTH_PX = (2.5, 9.0)
 CANDIDATE_DASH = "10 8"
@@ -99,6 +107,10 @@ DECIMALS = 5
 _POINT_TO_LAYER = JsCode(
     """function (feature, latlng) {
     var p = feature.properties;
+    if (p.kind === 'far') {
+        return L.marker(latlng, {icon: L.divIcon({className: 'eit-far', iconSize: [0, 0],
+            html: '<span class="eit-far-text eit-side-' + p.side + '">' + p.text + '</span>'})});
+    }
     if (p.arrow === undefined) { return L.circleMarker(latlng, p.style); }
     if (!L.EitArrow) {
         // An arrow head drawn on the map's canvas, a fixed size in pixels, pointing along
@@ -129,29 +141,7 @@ _ON_EACH_FEATURE = JsCode(
 }"""
 )
 
-_CSS = f"""
-.leaflet-container {{ background: {BACKGROUND_COLOUR}; font-size: 15px; }}
-.eit-arrow {{ background: none; border: none; }}
-.eit-tip {{ font-size: 15px; }}
-.eit-legend, .eit-note {{ background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 13px/1.3 sans-serif; color: #1a1a1a; }}
-.eit-legend summary {{ font-weight: bold; cursor: pointer; }}
-.eit-legend .eit-head {{ margin-top: 4px; font-weight: bold; }}
-.eit-legend .eit-hint {{ font-size: 12px; color: #444; margin-bottom: 2px; }}
-.eit-legend .eit-cols {{ display: flex; gap: 14px; align-items: flex-start; }}
-.eit-legend .eit-row {{ display: flex; align-items: center; gap: 6px; white-space: nowrap; }}
-.eit-legend svg {{ flex: none; }}
-.eit-note {{ font-weight: bold; }}
-.leaflet-control-layers {{ font-size: 14px; }}
-"""
-
-
 # --------------------------------------------------------------------------- escaping
-
-
-def safe_text(text: str) -> str:
-    """Escape a text from the data for the map: HTML special characters and braces."""
-    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def safe_id(ident: str) -> str:
@@ -160,12 +150,6 @@ def safe_id(ident: str) -> str:
 
 
 # --------------------------------------------------------------------------- scales and colours
-
-
-def family_colours() -> dict[str, str]:
-    """Return ``{family: colour}`` (``data/families.csv``, Okabe-Ito colour-blind-safe)."""
-    table = read_table("families.csv")
-    return dict(zip(table["family"], table["colour"], strict=True))
 
 
 def unit_scale(zone: Zone) -> dict[str, float]:
@@ -185,6 +169,23 @@ def flow_scale(zone: Zone) -> pd.Series:
     )
     shares = (totals / totals.max().replace(0.0, np.nan)).max(axis=1).fillna(0.0)
     return zone.companies["id"].map(shares).fillna(0.0).astype(float)
+
+
+def short_name(name: str, limit: int = SHORT_NAME) -> str:
+    """Return a company's label: its name without the bracketed part, whole words, ≤ ``limit``.
+
+    « Asnæs (Asnæsværket, Ørsted) » reads « Asnæs »; a longer name keeps its first words and
+    ends with « … ».
+    """
+    base = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", name).strip() or name.strip()
+    if len(base) <= limit:
+        return base
+    kept = ""
+    for word in base.split():
+        if len(f"{kept} {word}".strip()) > limit - 1:
+            break
+        kept = f"{kept} {word}".strip()
+    return f"{kept or base[: limit - 1]}…"
 
 
 def _width(quantity: float, reference: float | None) -> float:
@@ -214,8 +215,8 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
     Returns
     -------
     dict
-        A FeatureCollection; properties ``kind="company"``, ``id``, ``tip`` (escaped name) and
-        ``style`` (Leaflet circle options).
+        A FeatureCollection; properties ``kind="company"``, ``id``, ``tip`` (escaped name),
+        ``label`` (escaped `short_name`) and ``style`` (Leaflet circle options).
     """
     colours = sector_colours()
     fills = [colours[group] for group in sector_groups(companies)]
@@ -236,6 +237,7 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
                 "kind": "company",
                 "id": safe_id(str(ident)),
                 "tip": safe_text(str(name)),
+                "label": safe_text(short_name(str(name))),
                 "style": {
                     "radius": float(radius),
                     "fillColor": fill,
@@ -287,11 +289,71 @@ def _curves(links: pd.DataFrame, steps: int = 12) -> tuple[list[list[list[float]
     return lines, np.round(angle, 1)
 
 
+def zone_frame(zone: Zone) -> tuple[float, float, float, float]:
+    """Return ``(west, south, east, north)`` the map fits: the perimeter's, else the companies'."""
+    frame = zone.perimeter if zone.perimeter is not None and len(zone.perimeter) else None
+    west, south, east, north = (frame if frame is not None else zone.companies).total_bounds
+    return float(west), float(south), float(east), float(north)
+
+
+def _inside(lon: float, lat: float, frame: Sequence[float]) -> bool:
+    return frame[0] <= lon <= frame[2] and frame[1] <= lat <= frame[3]
+
+
+def _edge(
+    inside: tuple[float, float], outside: tuple[float, float], frame: Sequence[float]
+) -> tuple[list[float], str]:
+    """Return where the straight line from ``inside`` to ``outside`` leaves ``frame``, and the side.
+
+    Computed in Web Mercator, as the map draws it; the side is ``n``, ``s``, ``e`` or ``w``.
+    """
+    (x0, x1, west, east), (y0, y1, south, north) = _mercator(
+        np.array([inside[0], outside[0], frame[0], frame[2]]),
+        np.array([inside[1], outside[1], frame[1], frame[3]]),
+    )
+    steps = []
+    if x1 > x0:
+        steps.append(((east - x0) / (x1 - x0), "e"))
+    if x1 < x0:
+        steps.append(((west - x0) / (x1 - x0), "w"))
+    if y1 > y0:
+        steps.append(((north - y0) / (y1 - y0), "n"))
+    if y1 < y0:
+        steps.append(((south - y0) / (y1 - y0), "s"))
+    share, side = min(steps)
+    lon, lat = _lonlat(np.array([x0 + share * (x1 - x0)]), np.array([y0 + share * (y1 - y0)]))
+    return [round(float(lon[0]), DECIMALS), round(float(lat[0]), DECIMALS)], side
+
+
+def _far_line(
+    link: Mapping[str, Any], frame: Sequence[float]
+) -> tuple[list[list[float]], float, str, str] | None:
+    """Return a link with one end outside ``frame`` as a stub to the frame's edge.
+
+    Returns the stub's points, the flow's angle, the frame's side and the far company's name;
+    None when both ends are inside (or both outside) the frame.
+    """
+    start = (float(link["from_lon"]), float(link["from_lat"]))
+    end = (float(link["to_lon"]), float(link["to_lat"]))
+    if _inside(*start, frame) == _inside(*end, frame):
+        return None
+    near, far, name = (
+        (start, end, link["to_name"]) if _inside(*start, frame) else (end, start, link["from_name"])
+    )
+    edge, side = _edge(near, far, frame)
+    first = [round(near[0], DECIMALS), round(near[1], DECIMALS)]
+    x, y = _mercator(np.array([start[0], end[0]]), np.array([start[1], end[1]]))
+    angle = round(float(np.degrees(np.arctan2(-(y[1] - y[0]), x[1] - x[0]))), 1)
+    return [first, edge], angle, side, str(name)
+
+
 def link_features(
     links: pd.DataFrame,
     scale: Mapping[str, float] | None = None,
     *,
     lang: str = DEFAULT_LANGUAGE,
+    frame: Sequence[float] | None = None,
+    faded: Collection[str] = (),
 ) -> dict[str, Any]:
     """Return substitution links as GeoJSON curves with an arrow head at their middle.
 
@@ -303,6 +365,12 @@ def link_features(
         ``{unit: reference quantity}`` for the widths (`unit_scale`); None: all thin.
     lang
         Language of the tooltips.
+    frame
+        ``(west, south, east, north)`` the map fits (`zone_frame`): a link with one end outside
+        is drawn to the frame's edge, the arrow there, with a ``kind="far"`` label naming the
+        far company and the distance. None draws every link whole.
+    faded
+        ``candidate_id`` of links drawn thin and pale, below the others.
 
     Returns
     -------
@@ -314,18 +382,32 @@ def link_features(
     colours = family_colours()
     scale = scale or {}
     lines, angles = _curves(links) if len(links) else ([], np.array([]))
-    features = []
+    features: list[dict[str, Any]] = []
+    pale = {str(ident) for ident in faded}
     records = links.to_dict("records")
-    for link, line, angle in zip(records, lines, angles, strict=True):
+    rows = sorted(
+        zip(records, lines, angles, strict=True),
+        key=lambda row: str(row[0]["candidate_id"]) not in pale,
+    )
+    for link, curve, curve_angle in rows:
         existing = link["status"] == "existing"
+        dim = str(link["candidate_id"]) in pale
+        line, angle, arrow_at, far = curve, float(curve_angle), curve[len(curve) // 2], None
+        stub = _far_line(link, frame) if frame is not None else None
+        if stub is not None:
+            line, angle, side, name = stub
+            arrow_at = line[-1]
+            text = t("map.far_partner", lang, name=name, km=format_km(link["distance_km"], lang))
+            far = {"side": side, "text": safe_text(text)}
         tip = safe_text(
             f"{link_tip(link, lang)} · {format_quantity(link['quantity'], link['unit'], lang)}"
             f" · {format_km(link['distance_km'], lang)}"
         )
+        weight = _width(float(link["quantity"]), scale.get(str(link["unit"])))
         style = {
             "color": colours.get(str(link["family"]), OUTLINE_COLOUR),
-            "weight": _width(float(link["quantity"]), scale.get(str(link["unit"]))),
-            "opacity": 0.9 if existing else 0.85,
+            "weight": WIDTH_PX[0] if dim else weight,
+            "opacity": FADED_OPACITY if dim else (0.9 if existing else 0.85),
             "dashArray": None if existing else CANDIDATE_DASH,
             "lineCap": "round" if existing else "butt",
         }
@@ -336,6 +418,8 @@ def link_features(
             "tip": tip,
             "style": style,
         }
+        if dim:
+            properties["faded"] = True
         features.append(
             {
                 "type": "Feature",
@@ -346,22 +430,75 @@ def link_features(
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": line[len(line) // 2]},
+                "geometry": {"type": "Point", "coordinates": arrow_at},
                 "properties": {
                     **properties,
-                    "arrow": float(angle),
+                    "arrow": angle,
                     "style": {
-                        "radius": max(ARROW_PX, style["weight"] + 5),
+                        "radius": ARROW_PX - 2 if dim else max(ARROW_PX, weight + 5),
                         "color": "#FFFFFF",
                         "weight": 1.2,
-                        "opacity": 1,
+                        "opacity": FADED_OPACITY if dim else 1,
                         "fillColor": style["color"],
-                        "fillOpacity": 1,
+                        "fillOpacity": FADED_OPACITY if dim else 1,
                     },
                 },
             }
         )
+        if far is not None:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": line[-1]},
+                    "properties": {**properties, "kind": "far", **far},
+                }
+            )
     return _collection(features)
+
+
+def focus_links(
+    links: gpd.GeoDataFrame,
+    view: str,
+    *,
+    retained: Collection[str] = (),
+    best: int = BEST_LEADS,
+) -> tuple[gpd.GeoDataFrame, frozenset[str]]:
+    """Return the links of a view and those to fade, for a map that stays readable.
+
+    Parameters
+    ----------
+    links
+        ``matching.find_substitutions`` rows (both statuses), filtered already.
+    view
+        ``in_place``: existing synergies only; ``retained``: those and the leads in
+        ``retained``; ``all``: every link, the ``best`` leads by score in colour, the others
+        faded.
+    retained
+        ``candidate_id`` of the leads the workshop retained or put in place.
+    best
+        How many leads stay in colour in the ``all`` view.
+
+    Returns
+    -------
+    tuple
+        The links kept (same rows, index kept) and the ``candidate_id`` to fade.
+
+    Raises
+    ------
+    ValueError
+        If ``view`` is not one of `VIEWS`.
+    """
+    if view not in VIEWS:
+        msg = f"view {view!r} is not one of {', '.join(VIEWS)}"
+        raise ValueError(msg)
+    existing = links["status"] == "existing"
+    if view == "in_place":
+        return links[existing], frozenset()
+    if view == "retained":
+        chosen = links["candidate_id"].astype(str).isin({str(r) for r in retained})
+        return links[existing | chosen], frozenset()
+    leads = links[~existing].sort_values("score", ascending=False, kind="stable")
+    return links, frozenset(leads["candidate_id"].astype(str).iloc[best:])
 
 
 def group_features(groups: gpd.GeoDataFrame, *, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
@@ -388,9 +525,10 @@ def group_features(groups: gpd.GeoDataFrame, *, lang: str = DEFAULT_LANGUAGE) ->
                     "tip": safe_text(group_tip(group, lang)),
                     "style": {
                         "color": colour,
+                        "opacity": 0.7,
                         "fillColor": colour,
-                        "fillOpacity": 0.12,
-                        "weight": 2,
+                        "fillOpacity": 0.07,
+                        "weight": 1.5,
                         "dashArray": GROUP_DASH,
                     },
                 },
@@ -434,18 +572,22 @@ def layer_features(
     groups: gpd.GeoDataFrame,
     *,
     lang: str = DEFAULT_LANGUAGE,
+    faded: Collection[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """Return the GeoJSON of each layer for what the filters keep (the cacheable part).
 
     Parameters
     ----------
     zone
-        The zone (its flows set the sizes and widths, so that they do not move with filters).
+        The zone (its flows set the sizes and widths, so that they do not move with filters;
+        its frame, `zone_frame`, shortens the links to far partners).
     companies, links, groups
         What to draw: filtered companies, ``find_substitutions`` links (both statuses) and
         ``find_mutualisations`` groups.
     lang
         Language of the tooltips.
+    faded
+        ``candidate_id`` of links drawn pale (`focus_links`).
 
     Returns
     -------
@@ -455,10 +597,11 @@ def layer_features(
     scale = unit_scale(zone)
     existing = links["status"] == "existing"
     sizes = flow_scale(zone).set_axis(zone.companies.index)
+    frame = zone_frame(zone)
     return {
         "groups": group_features(groups, lang=lang),
-        "existing": link_features(links[existing], scale, lang=lang),
-        "candidates": link_features(links[~existing], scale, lang=lang),
+        "existing": link_features(links[existing], scale, lang=lang, frame=frame),
+        "candidates": link_features(links[~existing], scale, lang=lang, frame=frame, faded=faded),
         "companies": company_features(companies, sizes.reindex(companies.index)),
     }
 
@@ -496,181 +639,9 @@ def build_layers(
 # --------------------------------------------------------------------------- base map
 
 
-class _BlankLayer(folium.map.Layer):
-    """A base layer drawing nothing: the neutral background, no tile, no request."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup();
-        {%- if this.show %}
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, name: str, *, show: bool) -> None:
-        super().__init__(name=name, overlay=False, control=True, show=show)
-        self._name = "BlankLayer"
-
-
-class _TileFallback(MacroElement):
-    """Switch to the blank layer when no tile loads: tile errors or nothing after a delay."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var blank = {{ this.blank.get_name() }};
-            var tiles = [{% for tile in this.tiles %}{{ tile.get_name() }}, {% endfor %}];
-            var loaded = false, done = false, errors = 0;
-            function offline() {
-                if (loaded || done) { return; }
-                done = true;
-                tiles.forEach(function (tile) {
-                    if (map.hasLayer(tile)) { map.removeLayer(tile); }
-                });
-                if (!map.hasLayer(blank)) { map.addLayer(blank); }
-                map.getContainer().setAttribute('data-basemap', 'offline');
-                var note = L.control({position: 'topright'});
-                note.onAdd = function () {
-                    var div = L.DomUtil.create('div', 'eit-note');
-                    div.textContent = {{ this.note|tojson }};
-                    return div;
-                };
-                note.addTo(map);
-            }
-            tiles.forEach(function (tile) {
-                tile.on('tileload', function () {
-                    loaded = true;
-                    map.getContainer().setAttribute('data-basemap', 'tiles');
-                });
-                tile.on('tileerror', function () { errors += 1; if (errors >= 2) { offline(); } });
-            });
-            setTimeout(offline, {{ this.timeout }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, blank: _BlankLayer, tiles: list[folium.TileLayer], note: str) -> None:
-        super().__init__()
-        self._name = "TileFallback"
-        self.blank, self.tiles, self.note, self.timeout = blank, tiles, note, TILE_TIMEOUT_MS
-
-
-class _Legend(MacroElement):
-    """A legend in the map's corner, plain HTML (no icon font), collapsible.
-
-    It also fits the map to the zone, keeping the strip under the legend free.
-    """
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        (function () {
-            var legend = L.control({position: 'bottomleft'});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create('div', 'eit-legend');
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            var map = {{ this._parent.get_name() }};
-            legend.addTo(map);
-            var below = legend.getContainer().offsetHeight;
-            map.fitBounds({{ this.bounds|tojson }},
-                {paddingTopLeft: [20, 20], paddingBottomRight: [20, below + 20]});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend: str, bounds: list[list[float]]) -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.html, self.css, self.bounds = legend, _CSS, bounds
-
-
-def _swatch_circle(colour: str) -> str:
-    return (
-        '<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="'
-        f'{html.escape(colour)}" stroke="{OUTLINE_COLOUR}" stroke-width="1.2"/></svg>'
-    )
-
-
-def _swatch_line(colour: str, *, dash: str | None = None, arrow: bool = False) -> str:
-    dashed = f' stroke-dasharray="{dash}"' if dash else ""
-    head = f'<path d="M20,3 L30,8 L20,13 Z" fill="{html.escape(colour)}"/>' if arrow else ""
-    return (
-        f'<svg width="32" height="16"><line x1="2" y1="8" x2="{22 if arrow else 30}" y2="8" '
-        f'stroke="{html.escape(colour)}" stroke-width="4"{dashed}/>{head}</svg>'
-    )
-
-
-def _swatch_area(colour: str, *, dash: str, fill: float) -> str:
-    return (
-        f'<svg width="32" height="16"><rect x="2" y="2" width="28" height="12" '
-        f'fill="{html.escape(colour)}" fill-opacity="{fill}" stroke="{html.escape(colour)}" '
-        f'stroke-width="2" stroke-dasharray="{dash}"/></svg>'
-    )
-
-
-def _row(swatch: str, label: str) -> str:
-    return f'<div class="eit-row">{swatch}<span>{html.escape(label)}</span></div>'
-
-
-def legend_html(sectors: list[str], *, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Return the legend: sector colours present, family colours, line and area styles.
-
-    Parameters
-    ----------
-    sectors
-        Sector groups to list (those of the zone), in any order; shown in the legend's order.
-    lang
-        Language of the labels.
-    """
-    colours = sector_colours()
-    grey = PERIMETER_COLOUR
-
-    def head(key: str) -> str:
-        return (
-            f'<div class="eit-head">{html.escape(t(f"map.{key}", lang))}</div>'
-            f'<div class="eit-hint">{html.escape(t(f"map.{key}_hint", lang))}</div>'
-        )
-
-    companies = [head("legend_companies")] + [
-        _row(_swatch_circle(colour), t(f"sectors.{group}", lang))
-        for group, colour in colours.items()
-        if group in sectors
-    ]
-    links = [head("legend_links")] + [
-        _row(_swatch_line(colour), t(f"families.{family}", lang))
-        for family, colour in family_colours().items()
-    ]
-    links += [
-        _row(_swatch_line(grey, arrow=True), t("map.legend_existing", lang)),
-        _row(_swatch_line(grey, dash="6 4", arrow=True), t("map.legend_candidate", lang)),
-        _row(_swatch_area(grey, dash="2 3", fill=0.15), t("map.legend_group", lang)),
-        _row(_swatch_area(grey, dash="none", fill=0.0), t("map.legend_perimeter", lang)),
-    ]
-    return (
-        f"<details open><summary>{html.escape(t('map.legend', lang))}</summary>"
-        f'<div class="eit-cols"><div>{"".join(companies)}</div><div>{"".join(links)}</div></div>'
-        "</details>"
-    )
-
-
 def _zone_bounds(zone: Zone) -> list[list[float]]:
-    frame = zone.perimeter if zone.perimeter is not None and len(zone.perimeter) else None
-    west, south, east, north = (frame if frame is not None else zone.companies).total_bounds
-    return [[float(south), float(west)], [float(north), float(east)]]
+    west, south, east, north = zone_frame(zone)
+    return [[south, west], [north, east]]
 
 
 def build_base_map(
@@ -679,6 +650,7 @@ def build_base_map(
     lang: str = DEFAULT_LANGUAGE,
     basemap: str = "auto",
     assets_url: str = STATIC_URL,
+    local: LocalTiles | None = None,
     tiles: bool = True,
 ) -> folium.Map:
     """Return the map without its filtered layers: basemaps, perimeter, legend, bounds.
@@ -691,27 +663,28 @@ def build_base_map(
         Language of the legend and layer names.
     basemap
         ``auto`` (OpenStreetMap, neutral background when tiles fail), ``osm``, ``light``
-        (CARTO) or ``none`` (no tile requested at all).
+        (CARTO), ``none`` (no tile requested at all) or ``local`` (``local``'s tiles).
     assets_url
-        Where Leaflet's files are served (`offline.static_url`, or a ``file://`` folder).
+        Where Leaflet's files are served (`offline.static_url`, or a ``file://`` folder); the
+        local basemap's tiles too.
+    local
+        A basemap file of this machine laid out in the static folder (`mbtiles.install_tiles`).
     tiles
-        False leaves the tile basemaps out altogether, not even as choices: the neutral
-        background only, and no tile address in the page (anonymised views).
+        False leaves the tile basemaps out altogether (the local file's too), not even as
+        choices: the neutral background only, and no tile address in the page (anonymised
+        views).
 
     Returns
     -------
     folium.Map
-        Canvas-rendered, with a neutral base layer, the three basemaps as choices and the
-        legend; no LayerControl (add one, or pass one to ``st_folium``).
+        Canvas-rendered, with a neutral base layer, the basemaps as choices, the legend and
+        the company labels; no LayerControl (add one, or pass one to ``st_folium``).
 
     Raises
     ------
     ValueError
-        If ``basemap`` is not one of `BASEMAPS`.
+        If ``basemap`` is not one of `BASEMAPS` (or ``local`` with a local basemap).
     """
-    if basemap not in BASEMAPS:
-        msg = f"basemap {basemap!r} is not one of {', '.join(BASEMAPS)}"
-        raise ValueError(msg)
     bounds = _zone_bounds(zone)
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     fmap = folium.Map(
@@ -723,22 +696,9 @@ def build_base_map(
         zoom_delta=0.5,
     )
     use_local_assets(fmap, assets_url)
-    first = "osm" if basemap == "auto" else basemap
-    tiles = [
-        folium.TileLayer(
-            url,
-            attr=attribution,
-            name=t(f"map.basemap_{key}", lang),
-            show=key == first,
-            max_zoom=19,
-        ).add_to(fmap)
-        for key, (url, attribution) in TILES.items()
-        if tiles
-    ]
-    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none" or not tiles)
-    blank.add_to(fmap)
-    if tiles and basemap != "none":
-        _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)
+    add_basemaps(
+        fmap, basemap, local=local if tiles else None, web=tiles, base_url=assets_url, lang=lang
+    )
     if zone.perimeter is not None and len(zone.perimeter):
         folium.GeoJson(
             zone.perimeter[["geometry"]].to_crs(WGS84),
@@ -753,7 +713,8 @@ def build_base_map(
             },
         ).add_to(fmap)
     sectors = sorted(set(sector_groups(zone.companies)))
-    _Legend(legend_html(sectors, lang=lang), bounds).add_to(fmap)
+    Legend(legend_html(sectors, lang=lang), bounds).add_to(fmap)
+    CompanyLabels().add_to(fmap)
     return fmap
 
 
@@ -782,7 +743,8 @@ def build_map(
 def clicked_feature(returned: Mapping[str, Any] | None) -> tuple[str, str] | None:
     """Return ``(kind, id)`` of the feature a click chose, from ``st_folium``'s return value.
 
-    ``kind`` is ``company``, ``link`` or ``group``; None when nothing of ours was clicked.
+    ``kind`` is ``company``, ``link`` or ``group`` (a far partner's label opens its link);
+    None when nothing of ours was clicked.
     """
     if not returned:
         return None
@@ -791,6 +753,7 @@ def clicked_feature(returned: Mapping[str, Any] | None) -> tuple[str, str] | Non
     if not isinstance(properties, Mapping):
         return None
     kind, ident = properties.get("kind"), properties.get("id")
+    kind = "link" if kind == "far" else kind
     if kind in ("company", "link", "group") and isinstance(ident, str):
         return str(kind), unquote(ident)
     return None

@@ -4,22 +4,30 @@ Substitution score (0 to 1), for an offer of quantity ``o`` and a need of quanti
 ``d`` km, the resource allowing ``max_km``::
 
     score = quality × proximity × fit ** FIT_EXPONENT
-    proximity = 1 − d / max_km             (no limit: 1 / (1 + d / UNLIMITED_SCALE_KM))
-    fit       = min(o, n) / max(o, n)      (1 when the offer covers the need exactly)
+    proximity = PROXIMITY_AT_MAX ** (d / max_km)   (no limit: 1 / (1 + d / UNLIMITED_SCALE_KM))
+    fit       = min(o, n) / max(o, n)      (1 when the offer covers the need exactly, or when
+                                            either quantity is unknown: neutral)
     quality   = MATCH_QUALITY[match]       (× CONVERSION_FACTOR when a conversion step is needed)
 
-A link scores 1 between neighbours of equal size with the same code, half as much at half the
-maximum distance, or when one side is four times the other (``FIT_EXPONENT`` = 0.5), and 0 at
-the maximum distance. These settings are rows of ``data/scoring.csv``.
+A link scores 1 between neighbours of equal size with the same code, 0.71 at half the maximum
+distance, half as much at the maximum distance (``PROXIMITY_AT_MAX`` = 0.5) or when one side is
+four times the other (``FIT_EXPONENT`` = 0.5); beyond the maximum distance there is no link.
+These settings are rows of ``data/scoring.csv``.
+
+Candidates work on what is left: each existing synergy takes its declared quantity from its
+offer and its need first; ``o`` and ``n`` are what remains (`_Used`), a flow with nothing left
+is not matched, and a candidate's quantity is ``min(o, n)``. A flow without a resource code
+(« à coder ») is not matched; one of a company without a position is not matched by distance.
 
 Candidates are searched per group of rules sharing an input code, a unit, a distance and a
 quality, with KD-trees: for each offer its best ``top_k`` needs, for each need its best ``top_k``
 offers. The nearest neighbours are sought in a space where distance follows the score,
-``(x / max_km, y / max_km, ½ ln quantity)``, where a partner ``rho`` away scores at most
-``e^-rho``; the search widens for a flow only while a partner not yet seen could still score
-better (up to the ``48 × top_k`` nearest: beyond, the best of those), so the ranking is exact in
-practice and its cost grows with the candidates kept, not with the square of the companies.
-Partners within reach are only counted (``more_for_offer``, ``more_for_need``).
+``(x / scale, y / scale, FIT_EXPONENT × ln quantity)`` with ``scale = max_km / ln(1 /
+PROXIMITY_AT_MAX)``, where a partner ``rho`` away scores at most ``e^-rho``; the search widens
+for a flow only while a partner not yet seen could still score better (up to the
+``48 × top_k`` nearest: beyond, the best of those), so the ranking is exact in practice and its
+cost grows with the candidates kept, not with the square of the companies. Partners within
+reach are only counted (``more_for_offer``, ``more_for_need``).
 
 `match_zone` ranks the substitutions and finds the mutualisation groups in one pass (what
 ``eit-geo match --out`` writes): the groups' neighbour graphs are pieces of work among the
@@ -29,6 +37,7 @@ search's, on the same KD-trees, and their table is made on the core the ranking 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import itertools
 import math
@@ -75,6 +84,7 @@ __all__ = [
     "MATCH_QUALITY",
     "MUTUALISATION_COLUMNS",
     "MUTUALISATION_KM",
+    "PROXIMITY_AT_MAX",
     "SUBSTITUTION_COLUMNS",
     "UNLIMITED_SCALE_KM",
     "MaxKm",
@@ -103,6 +113,11 @@ MATCH_QUALITY: dict[str, float] = {
 }
 CONVERSION_FACTOR = _SCORING["conversion_factor"]
 UNLIMITED_SCALE_KM = _SCORING["unlimited_scale_km"]
+PROXIMITY_AT_MAX = _SCORING["proximity_at_max"]
+if not 0.0 < PROXIMITY_AT_MAX <= 1.0:  # a setting of data/scoring.csv
+    msg = f"proximity_at_max = {PROXIMITY_AT_MAX}: expected a number in ]0, 1]"
+    raise ValueError(msg)
+_DECAY = -math.log(PROXIMITY_AT_MAX)  # proximity = exp(-_DECAY × d / max_km)
 MUTUALISATION_KM = _SCORING["mutualisation_km"]
 GROUP_BUFFER_M = _SCORING["group_buffer_m"]
 DEGREE_DIGITS = 6  # decimals of the links' ends in degrees (~0.1 m)
@@ -135,6 +150,10 @@ SUBSTITUTION_COLUMNS: tuple[str, ...] = (
     "offer_quantity",
     "need_quantity",
     "existing_quantity",
+    "offer_used",
+    "need_used",
+    "offer_used_by",
+    "need_used_by",
     "unit",
     "distance_km",
     "max_km",
@@ -301,11 +320,16 @@ class _Prepared:
 
 
 def _prepare(zone: Zone) -> _Prepared:
+    """Arrays of ``zone``; a company without a position (empty geometry) gets NaN coordinates."""
     companies = zone.companies
     crs = zone.metric_crs()
-    lonlat = shapely.get_coordinates(companies.geometry.to_numpy())
+    points = companies.geometry.to_numpy()
+    placed = ~(shapely.is_missing(points) | shapely.is_empty(points))
+    lonlat = np.full((len(points), 2), np.nan)
+    lonlat[placed] = shapely.get_coordinates(points[placed])
     to_metric = Transformer.from_crs(companies.crs, crs, always_xy=True)  # no new geometries
     xy = np.column_stack(to_metric.transform(lonlat[:, 0], lonlat[:, 1]))
+    xy[~placed] = np.nan
     ids = companies["id"].reset_index(drop=True)
     company = pd.Index(ids).get_indexer(zone.flows["company_id"])
     return _Prepared(
@@ -337,8 +361,16 @@ class _Points:
 
 
 def _sides(prep: _Prepared, direction: str) -> dict[tuple[str, str], _Points]:
+    """Group the flows of ``direction`` by code and unit, those that can be matched by distance.
+
+    Left out: flows without a resource code (« à coder ») and flows of a company without a
+    position.
+    """
     flows = prep.flows
-    chosen = flows[flows["direction"] == direction]
+    resource = flows["resource"]
+    coded = (resource.notna() & (resource != "")).to_numpy()  # codes come normalised
+    placed = np.isfinite(prep.xy[:, 0])[prep.company]
+    chosen = flows[(flows["direction"] == direction).to_numpy() & coded & placed]
     quantity = flows["quantity"].to_numpy(dtype=float)
     sides = {}
     for key, positions in chosen.groupby(["resource", "unit"], sort=True).indices.items():
@@ -352,65 +384,145 @@ def _sides(prep: _Prepared, direction: str) -> dict[tuple[str, str], _Points]:
 
 
 def _proximity(distance_m: np.ndarray, radius_m: float) -> np.ndarray:
+    """Return ``PROXIMITY_AT_MAX ** (d / max)``, 0 beyond (no limit: ``1 / (1 + d / …)``)."""
     if math.isinf(radius_m):
         return 1.0 / (1.0 + distance_m / (UNLIMITED_SCALE_KM * 1000.0))
-    return np.clip(1.0 - distance_m / radius_m, 0.0, 1.0)
+    near = np.exp(-_DECAY * (distance_m / radius_m))
+    return np.where(distance_m <= radius_m * (1 + 1e-9), near, 0.0)
 
 
 def _score(distance_m: np.ndarray, q_a: np.ndarray, q_b: np.ndarray, radius_m: float) -> np.ndarray:
-    """Return the score of pairs for quality 1 (module docstring)."""
+    """Return the score of pairs for quality 1 (module docstring); an unknown quantity fits."""
     fit = np.minimum(q_a, q_b) / np.maximum(q_a, q_b)
-    return _proximity(distance_m, radius_m) * fit**FIT_EXPONENT
+    return _proximity(distance_m, radius_m) * np.where(np.isnan(fit), 1.0, fit**FIT_EXPONENT)
 
 
 # --------------------------------------------------------------------------- spatial search
 
 
-def _score_space(points: _Points, radius_m: float) -> np.ndarray:
+def _score_space(points: _Points, radius_m: float, *, sized: bool = True) -> np.ndarray:
     """Return points as ``(x / scale, y / scale, FIT_EXPONENT × ln quantity)``.
 
     Near there means a high score: a partner at distance ``rho`` in this space scores at most
-    `_unseen_bound` ``(rho)``.
+    `_unseen_bound` ``(rho)``. ``scale = max / _DECAY``: the proximity is ``e^(−d / scale)``.
+    Without ``sized`` (a side of unknown quantities: the fit is neutral), the third
+    coordinate is 0.
     """
-    scale = radius_m if math.isfinite(radius_m) else UNLIMITED_SCALE_KM * 1000.0
-    return np.column_stack([points.xy / scale, FIT_EXPONENT * np.log(points.quantity)])
+    if math.isfinite(radius_m):
+        scale = radius_m / _DECAY if _DECAY > 0 else math.inf
+    else:
+        scale = UNLIMITED_SCALE_KM * 1000.0
+    size = FIT_EXPONENT * np.log(points.quantity) if sized else np.zeros(len(points.rows))
+    return np.column_stack([points.xy / scale, size])
 
 
 def _unseen_bound(rho: np.ndarray, radius_m: float) -> np.ndarray:
     """Highest score (quality 1) of a partner at least ``rho`` away in the score space.
 
     With ``a = d / scale`` and ``b = FIT_EXPONENT × |ln o − ln n|``, ``a² + b² ≥ rho²`` and
-    ``−ln score = −ln(1 − a) + b ≥ a + b ≥ rho``; without a distance limit ``−ln score =
-    ln(1 + a) + b``, concave along the quarter circle, so at least ``ln(1 + rho)``.
+    ``−ln score = a + b ≥ rho`` (`_score_space`: the proximity is ``e^−a`` within reach, and
+    beyond it there is no link); without a distance limit ``−ln score = ln(1 + a) + b``,
+    concave along the quarter circle, so at least ``ln(1 + rho)``.
     """
     if math.isfinite(radius_m):
         return np.exp(-rho)
     return 1.0 / (1.0 + rho)
 
 
+@dataclass(frozen=True)
+class _Running:
+    """The offer-need pairs of existing synergies: never candidates, whatever their flows have left.
+
+    ``keys``: ``offer row × n_flows + need row``, sorted; ``in_pair``: whether each flow is in
+    one; ``pairs``: the existing pairs; ``forward``: the search goes from offers to needs (else
+    from needs to offers).
+    """
+
+    keys: np.ndarray
+    in_pair: np.ndarray
+    pairs: _Pairs
+    forward: bool = True
+
+    @classmethod
+    def of(cls, existing: _Pairs, n_flows: int) -> _Running:
+        in_pair = np.zeros(n_flows, dtype=bool)
+        in_pair[existing.offer] = in_pair[existing.need] = True
+        keys = np.sort(existing.offer.astype(np.int64) * n_flows + existing.need)
+        return cls(keys, in_pair, existing)
+
+    def within(self, a: _Points, b: _Points, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Return the positions in offers ``a`` and needs ``b`` of the running pairs in reach."""
+        none = np.empty(0, dtype=np.int64)
+        if not (self.in_pair[a.rows].any() and self.in_pair[b.rows].any()):
+            return none, none
+        at_a, in_a = _positions(a.rows, self.pairs.offer)
+        at_b, in_b = _positions(b.rows, self.pairs.need)
+        near = in_a & in_b & (self.pairs.metres <= radius_m * (1 + 1e-9))
+        return at_a[near], at_b[near]
+
+    def backward(self) -> _Running:
+        """Return the same pairs, for a search from needs to offers."""
+        return dataclasses.replace(self, forward=False)
+
+    def among(self, src_rows: np.ndarray, dst_rows: np.ndarray) -> np.ndarray:
+        """Tell which pairs ``(src_rows[i], dst_rows[i, j])`` (flow rows) are running.
+
+        Only the rows of a src flow in an existing pair are looked up (a few).
+        """
+        found = np.zeros(dst_rows.shape, dtype=bool)
+        maybe = np.flatnonzero(self.in_pair[src_rows])
+        if maybe.size:
+            src = np.broadcast_to(src_rows[maybe].reshape(-1, *([1] * (dst_rows.ndim - 1))),
+                                  dst_rows[maybe].shape)  # fmt: skip
+            offer, need = (src, dst_rows[maybe]) if self.forward else (dst_rows[maybe], src)
+            keys = offer.astype(np.int64) * len(self.in_pair) + need
+            found[maybe] = _among(keys.ravel(), self.keys).reshape(keys.shape)
+        return found
+
+
+def _positions(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return where each of ``values`` is in ``rows`` (distinct), and whether it is there."""
+    order = np.argsort(rows)
+    at = np.minimum(np.searchsorted(rows[order], values), len(rows) - 1)
+    return order[at], rows[order[at]] == values
+
+
 def _best_partners(
-    src: _Points, dst: _Points, radius_m: float, k: int, reach: np.ndarray
+    src: _Points,
+    dst: _Points,
+    radius_m: float,
+    k: int,
+    reach: np.ndarray,
+    *,
+    sized: bool = True,
+    running: _Running | None = None,
 ) -> np.ndarray:
     """Return rows ``(src, dst, metres, score)``: the best ``k`` partners of each src point.
 
     ``reach`` counts each src point's partners within the radius, same company included. Points
     with few fetch them all; the others seek nearest neighbours in the score space
     (`_score_space`), widening only while a partner not yet seen could still beat their
-    ``k``-th best (`_unseen_bound`). Exact, and the cost follows what is kept.
+    ``k``-th best (`_unseen_bound`). Exact, and the cost follows what is kept. Without
+    ``sized``, a side's quantities are unknown and the score space is the plane. ``running``
+    pairs are skipped.
     """
     n_dst = len(dst.rows)
-    space = _score_space(src, radius_m)
-    tree = cKDTree(_score_space(dst, radius_m), balanced_tree=False, compact_nodes=False)
+    space = _score_space(src, radius_m, sized=sized)
+    tree = cKDTree(
+        _score_space(dst, radius_m, sized=sized), balanced_tree=False, compact_nodes=False
+    )
     width = min(n_dst, k * _BREADTH)
     few = (reach > 0) & (reach <= width)
-    found = [_within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach)]
+    found = [
+        _within_reach(src, dst, radius_m, k, todo=np.flatnonzero(few), reach=reach, running=running)
+    ]
     todo = np.flatnonzero(reach > width)
     while todo.size:
         widen = []
         for rows in _chunks(todo, width):
             rho, nearest = tree.query(space[rows], k=width)
             rho, nearest = rho.reshape(len(rows), width), nearest.reshape(len(rows), width)
-            dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
+            dist, score = _pair_grid(src, dst, rows, nearest, radius_m, running=running)
             nearest, dist, score = _top(k, nearest, dist, score)
             more = (width < min(n_dst, k * _MAX_BREADTH)) & (
                 score.min(axis=1) < _unseen_bound(rho[:, -1], radius_m)
@@ -420,7 +532,9 @@ def _best_partners(
         width = min(n_dst, width * _WIDEN)
         todo = np.concatenate(widen)
         few = reach[todo] <= width
-        found.append(_within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach))
+        found.append(
+            _within_reach(src, dst, radius_m, k, todo=todo[few], reach=reach, running=running)
+        )
         todo = todo[~few]
     return np.concatenate(found)
 
@@ -452,14 +566,22 @@ def _length(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
 
 
 def _pair_grid(
-    src: _Points, dst: _Points, todo: np.ndarray, nearest: np.ndarray, radius_m: float
+    src: _Points,
+    dst: _Points,
+    todo: np.ndarray,
+    nearest: np.ndarray,
+    radius_m: float,
+    *,
+    running: _Running | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return metres and scores (−inf when out of reach or the same company) of a grid."""
+    """Return metres and scores of a grid: −inf out of reach, in a company, or ``running``."""
     origin = src.xy[todo]
     dist = _length(
         dst.xy[:, 0][nearest] - origin[:, 0, None], dst.xy[:, 1][nearest] - origin[:, 1, None]
     )
     ok = (dist <= radius_m * (1 + 1e-9)) & (dst.company[nearest] != src.company[todo][:, None])
+    if running is not None:
+        ok &= ~running.among(src.rows[todo], dst.rows[nearest])
     score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m)
     return dist, np.where(ok, score, -np.inf)
 
@@ -473,7 +595,14 @@ def _found_rows(
 
 
 def _within_reach(
-    src: _Points, dst: _Points, radius_m: float, k: int, *, todo: np.ndarray, reach: np.ndarray
+    src: _Points,
+    dst: _Points,
+    radius_m: float,
+    k: int,
+    *,
+    todo: np.ndarray,
+    reach: np.ndarray,
+    running: _Running | None = None,
 ) -> np.ndarray:
     """Return rows ``(src, dst, metres, score)``: the best ``k`` partners in reach, fetched all."""
     found = [np.empty((0, 4))]
@@ -486,14 +615,19 @@ def _within_reach(
             dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
             seen = np.isfinite(dist)
             nearest = np.where(seen, nearest, 0)
-            dist, score = _pair_grid(src, dst, rows, nearest, radius_m)
+            dist, score = _pair_grid(src, dst, rows, nearest, radius_m, running=running)
             score = np.where(seen, score, -np.inf)
             found.append(_found_rows(rows, *_top(k, nearest, dist, score)))
     return np.concatenate(found)
 
 
-def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarray:
-    """Return rows ``(offer index, need index, metres, score)`` for every pair in reach."""
+def _all_partners(
+    offers: _Points, needs: _Points, radius_m: float, running: _Running | None = None
+) -> np.ndarray:
+    """Return rows ``(offer index, need index, metres, score)`` for every pair in reach.
+
+    ``running`` pairs (existing synergies) are left out.
+    """
     if math.isfinite(radius_m):
         pairs = offers.tree.sparse_distance_matrix(
             needs.tree, radius_m * (1 + 1e-9), output_type="ndarray"
@@ -503,7 +637,10 @@ def _all_partners(offers: _Points, needs: _Points, radius_m: float) -> np.ndarra
         i, j = np.divmod(np.arange(len(offers.rows) * len(needs.rows)), len(needs.rows))
         found = np.column_stack([i, j, _length(*(offers.xy[i] - needs.xy[j]).T)])
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
-    found = found[(offers.company[i] != needs.company[j]) & (found[:, 2] <= radius_m)]
+    keep = (offers.company[i] != needs.company[j]) & (found[:, 2] <= radius_m)
+    if running is not None:
+        keep &= ~running.among(offers.rows[i], needs.rows[j])
+    found = found[keep]
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
     score = _score(found[:, 2], offers.quantity[i], needs.quantity[j], radius_m)
     return np.column_stack([found, score])
@@ -597,44 +734,66 @@ class _Search:
     need_groups: np.ndarray
 
 
+def _rules_table(
+    sides: tuple[dict[tuple[str, str], _Points], dict[tuple[str, str], _Points]],
+    overrides: Mapping[str, float],
+) -> pd.DataFrame:
+    """Return the rules between the codes given and taken, with ``max_km`` and ``family``."""
+    offers, needs = sides
+    rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
+    km = [_resolve(code, overrides) for code in rules["resource"]]
+    return rules.assign(
+        max_km=[np.nan if v is None else v for v in km], family=rules["resource"].map(family_of)
+    ).reset_index(drop=True)
+
+
+def _units_by_code(side: dict[tuple[str, str], _Points]) -> dict[str, set[str]]:
+    units: dict[str, set[str]] = {}
+    for code, unit in side:
+        units.setdefault(code, set()).add(unit)
+    return units
+
+
+def _unit_mismatches(
+    rules: pd.DataFrame,
+    sides: tuple[dict[tuple[str, str], _Points], dict[tuple[str, str], _Points]],
+) -> int:
+    """Count the rules whose codes are given and taken, but never in the same unit."""
+    units_out, units_in = (_units_by_code(side) for side in sides)
+    return sum(
+        not units_out[rule.resource] & units_in[rule.input_resource] for rule in rules.itertuples()
+    )
+
+
 def _search(
     prep: _Prepared,
     sides: tuple[dict[tuple[str, str], _Points], dict[tuple[str, str], _Points]],
-    overrides: Mapping[str, float],
+    rules: pd.DataFrame,
     top_k: int,
     *,
+    running: _Running | None = None,
     also: Sequence[tuple[Callable[[], _T], int]] = (),
 ) -> tuple[_Search, list[_T]]:
     """Search every group of rules sharing an input code, a unit, a distance and a quality.
 
-    ``sides``: the offers and the needs (`_sides`). ``also``: other work and its size, done
-    among the search's (`_from_both_ends`); its results are returned with the search.
+    ``sides``: the offers and the needs to match (`_sides`, after `_Used.sides`); ``rules``:
+    `_rules_table`. Offers or needs of unknown quantity are searched apart from the others
+    (their fit is neutral). ``running`` pairs (existing synergies) are never candidates.
+    ``also``: other work and its size, done among the search's
+    (`_from_both_ends`); its results are returned with the search.
     """
     offers, needs = sides
-    rules = _rules(sorted({code for code, _ in offers}), {code for code, _ in needs})
-    km = [_resolve(code, overrides) for code in rules["resource"]]
-    rules = rules.assign(
-        max_km=[np.nan if v is None else v for v in km], family=rules["resource"].map(family_of)
-    ).reset_index(drop=True)
     n_flows = len(prep.flows)
     counts = np.zeros((4, n_flows), dtype=np.int64)  # partners and rules, per offer and need
     found: list[_Pairs] = []
-    units_out: dict[str, set[str]] = {}
-    for code, unit in offers:
-        units_out.setdefault(code, set()).add(unit)
-    units_in: dict[str, set[str]] = {}
-    for code, unit in needs:
-        units_in.setdefault(code, set()).add(unit)
-    mismatched = sum(
-        not units_out[rule.resource] & units_in[rule.input_resource] for rule in rules.itertuples()
-    )
+    units_in = _units_by_code(needs)
     keys = ["input_resource", "quality", "radius_key", "match", "conversion"]
     grouped = rules.assign(radius_key=rules["max_km"].fillna(-1.0)).groupby(keys, sort=False)
     jobs = []
     for (input_code, _, _, _, _), members in grouped:
         radius = members["max_km"].iloc[0] * 1000.0
         radius = math.inf if math.isnan(radius) else radius
-        for unit in sorted(units_in[input_code]):
+        for unit in sorted(units_in.get(input_code, ())):
             parts = [
                 (rule, offers[(code, unit)])
                 for rule, code in zip(members.index, members["resource"], strict=True)
@@ -643,8 +802,12 @@ def _search(
             if parts:
                 a, rule_of = _union([side for _, side in parts], [rule for rule, _ in parts])
                 quality = float(members["quality"].iloc[0])
-                jobs.append((a, needs[(input_code, unit)], radius, rule_of, quality))
-    group_work = [functools.partial(_search_group, *job, top_k=top_k) for job in jobs]
+                for a_part, a_rules in _by_known_quantity(a, rule_of):
+                    for b_part, _ in _by_known_quantity(needs[(input_code, unit)]):
+                        jobs.append((a_part, b_part, radius, a_rules, quality))
+    group_work = [
+        functools.partial(_search_group, *job, top_k=top_k, running=running) for job in jobs
+    ]
     searched = _from_both_ends(
         [*group_work, *(work for work, _ in also)],
         [*(len(job[0].rows) + len(job[1].rows) for job in jobs), *(size for _, size in also)],
@@ -657,11 +820,25 @@ def _search(
         counts[3][b.rows] += 1
         found.append(pairs)
     del searched  # the pairs are held by `found` alone, and emptied as they are joined
-    if mismatched:
-        _warn_caller(UnitMismatchWarning(mismatched))
     pairs = _Pairs.concat(found, consume=True)
     release_memory()
     return _Search(pairs, rules, *counts), also_done
+
+
+def _by_known_quantity(
+    points: _Points, rule_of: np.ndarray | None = None
+) -> list[tuple[_Points, np.ndarray | None]]:
+    """Split a side into its flows of known quantity and those of unknown quantity (if any)."""
+    unknown = np.isnan(points.quantity)
+    if not unknown.any() or unknown.all():
+        return [(points, rule_of)]
+    return [
+        (
+            _Points(*(vars(points)[name][chosen] for name in _POINT_FIELDS)),
+            None if rule_of is None else rule_of[chosen],
+        )
+        for chosen in (~unknown, unknown)
+    ]
 
 
 class UnitMismatchWarning(UserWarning):
@@ -715,7 +892,14 @@ def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]
 
 
 def _search_group(
-    a: _Points, b: _Points, radius: float, rule_of: np.ndarray, quality: float, *, top_k: int
+    a: _Points,
+    b: _Points,
+    radius: float,
+    rule_of: np.ndarray,
+    quality: float,
+    *,
+    top_k: int,
+    running: _Running | None = None,
 ) -> tuple[_Pairs, np.ndarray, np.ndarray]:
     """Find the best pairs between offers ``a`` and needs ``b`` (``rule_of``: the rule of each).
 
@@ -726,12 +910,19 @@ def _search_group(
     """
     reach_a, same_a = _reach(a, b, radius)
     reach_b, same_b = _reach(b, a, radius)
+    if running is not None:  # partners in reach, but never candidates: not counted either
+        at_a, at_b = running.within(a, b, radius)
+        np.add.at(same_a, at_a, 1)
+        np.add.at(same_b, at_b, 1)
+    sized = not (np.isnan(a.quantity[:1]).any() or np.isnan(b.quantity[:1]).any())
     if top_k == 0:
-        hits = _all_partners(a, b, radius)
+        hits = _all_partners(a, b, radius, running)
         flags = np.ones((len(hits), 2), dtype=bool)
     else:
-        forward = _best_partners(a, b, radius, top_k, reach_a)
-        backward = _best_partners(b, a, radius, top_k, reach_b)[:, [1, 0, 2, 3]]
+        back = None if running is None else running.backward()
+        forward = _best_partners(a, b, radius, top_k, reach_a, sized=sized, running=running)
+        backward = _best_partners(b, a, radius, top_k, reach_b, sized=sized, running=back)
+        backward = backward[:, [1, 0, 2, 3]]
         hits, flags = _merge_sides(forward, backward, len(b.rows))
     i, j = hits[:, 0].astype(np.int64), hits[:, 1].astype(np.int64)
     pairs = _Pairs(  # columns copied out of the grids: these are kept, the grids are not
@@ -792,21 +983,6 @@ def _among(values: np.ndarray, few: np.ndarray) -> np.ndarray:
     few = np.sort(few)
     where = np.minimum(np.searchsorted(few, values), len(few) - 1)
     return few[where] == values
-
-
-def _existing_among(pairs: _Pairs, existing: _Pairs, n_flows: int) -> np.ndarray:
-    """Tell which ``pairs`` join the same offer and need as an existing synergy.
-
-    Only the pairs of an offer in an existing synergy are compared (millions of pairs, a few
-    synergies).
-    """
-    in_synergy = np.zeros(n_flows, dtype=bool)
-    in_synergy[existing.offer] = True
-    maybe = np.flatnonzero(in_synergy[pairs.offer])  # a lookup per pair, no sort
-    keys = pairs.offer[maybe].astype(np.int64) * n_flows + pairs.need[maybe]
-    found = np.zeros(len(pairs), dtype=bool)
-    found[maybe] = _among(keys, existing.offer.astype(np.int64) * n_flows + existing.need)
-    return found
 
 
 def _stable_order(key: np.ndarray) -> np.ndarray:
@@ -935,6 +1111,67 @@ def _scores_outside_search(prep: _Prepared, rules: pd.DataFrame, pairs: _Pairs) 
     return rules["quality"].to_numpy(dtype=float)[pairs.rule] * score
 
 
+@dataclass
+class _Used:
+    """What the existing synergies take from each flow, what is left, and who takes it.
+
+    ``used``: quantity each flow gives or receives in existing synergies, by their declared
+    quantities (0 when none, NaN when one is unknown); ``left``: the flow's quantity minus
+    ``used``, never below 0 (NaN when either is unknown); ``by``: the ids of the partners
+    using each flow, largest first, joined by commas ("" when none).
+    """
+
+    used: np.ndarray
+    left: np.ndarray
+    by: _Text
+
+    @classmethod
+    def of(cls, prep: _Prepared, existing: _Pairs, quantity: np.ndarray) -> _Used:
+        """Add up the declared ``quantity`` of each ``existing`` pair on its offer and need."""
+        n_flows = len(prep.flows)
+        flow = np.concatenate([existing.offer, existing.need]).astype(np.int64)
+        partner = np.concatenate([prep.company[existing.need], prep.company[existing.offer]])
+        taken = np.concatenate([quantity, quantity])
+        used = np.bincount(flow, weights=taken, minlength=n_flows)  # NaN stays NaN
+        total = prep.flows["quantity"].to_numpy(dtype=float)
+        left = np.maximum(total - used, 0.0)
+        left[left <= total * 1e-9] = 0.0  # what rounding leaves of a flow used up
+        users = pd.DataFrame({"flow": flow, "partner": prep.ids.to_numpy()[partner]})
+        users = users.iloc[np.lexsort((-np.nan_to_num(taken, nan=-1.0), flow))]
+        joined = users.groupby("flow", sort=True)["partner"].agg(
+            lambda ids: ",".join(dict.fromkeys(ids))  # a few rows: one per existing synergy
+        )
+        texts, uniques = pd.factorize(pd.Series(["", *joined.to_list()], dtype=object))
+        numbers = np.zeros(n_flows, dtype=np.int64)
+        numbers[joined.index.to_numpy()] = texts[1:]
+        return cls(used, left, _Text.from_codes(numbers, list(uniques)))
+
+    def sides(
+        self, prep: _Prepared, sides: dict[tuple[str, str], _Points]
+    ) -> dict[tuple[str, str], _Points]:
+        """Return ``sides`` with what is left of each flow; those with nothing left are out.
+
+        Only the sides holding a flow of an existing synergy change (a few): the others, and
+        their KD-trees, are shared.
+        """
+        changed = np.flatnonzero(self.used != 0)  # NaN too
+        flows = prep.flows
+        codes, units = flows["resource"].to_numpy(), flows["unit"].to_numpy()
+        keys = set(zip(codes[changed], units[changed], strict=True))
+        left = dict(sides)
+        for key in keys & set(sides):
+            points = sides[key]
+            quantity = self.left[points.rows]
+            keep = ~(quantity <= 0.0)  # unknown quantities stay
+            if keep.any():
+                left[key] = _Points(
+                    points.rows[keep], points.xy[keep], points.company[keep], quantity[keep]
+                )
+            else:
+                del left[key]
+        return left
+
+
 def _existing_pairs(
     prep: _Prepared, rules: pd.DataFrame, synergies: pd.DataFrame
 ) -> tuple[_Pairs, np.ndarray, pd.DataFrame]:
@@ -987,8 +1224,8 @@ def rank_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
 
     Same parameters and columns as `find_substitutions`, with ``from_lon``, ``from_lat``,
     ``to_lon``, ``to_lat`` in place of the geometry, and text columns as categories (cheap for
-    millions of rows). ``attrs`` holds ``found`` (offer-need pairs
-    within reach), ``kept`` and ``more`` (found but not kept).
+    millions of rows). ``attrs`` holds ``found`` (candidate offer-need pairs within reach, on
+    what is left, existing synergies aside), ``kept`` and ``more`` (found but not kept).
     """
     return rank_links(zone, max_km=max_km, top_k=top_k).table()
 
@@ -1022,23 +1259,29 @@ def _rank(
     if top_k < 0:
         raise ValueError(t("engine.bad_top", value=top_k))
     prep = _prepare(zone)
-    offers, needs = _sides(prep, "output"), _sides(prep, "input")
-    plan = [] if groups_geometry is None else _group_plan(offers, needs, {}, _GROUP_MEMBERS)
+    overrides = _overrides(max_km)
+    declared = (_sides(prep, "output"), _sides(prep, "input"))
+    rules = _rules_table(declared, overrides)
+    existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
+    used = _Used.of(prep, existing, existing_quantity)
+    left = tuple(used.sides(prep, side) for side in declared)
+    plan = [] if groups_geometry is None else _group_plan(*declared, {}, _GROUP_MEMBERS)
     search, labels = _search(
         prep,
-        (offers, needs),
-        _overrides(max_km),
+        left,
+        rules,
         top_k,
+        running=_Running.of(existing, len(prep.flows)),
         also=[(functools.partial(_components, side, km), len(side.rows)) for *_, km, side in plan],
     )
-    rules, pool = search.rules, search.pairs
+    mismatched = _unit_mismatches(rules, declared)
+    if mismatched:
+        _warn_caller(UnitMismatchWarning(mismatched))
+    pool = search.pairs
     texts = _in_background(_link_texts, prep, rules)  # the end of the ranking leaves a core free
-    existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
-    n_flows = len(prep.flows)
     score = pool.score
     keep = _best_of_each(search, score, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
     search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # and the flags once ranked
-    keep &= ~_existing_among(pool, existing, n_flows)
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
     kept, n_existing = len(pool), len(existing)
@@ -1063,7 +1306,8 @@ def _rank(
         score=scores,
         existing=status,
         synergy_quantity=synergy_quantity,
-        unmatched=_flowless_rows(prep, unmatched, _overrides(max_km)) if len(unmatched) else None,
+        unmatched=_flowless_rows(prep, unmatched, overrides) if len(unmatched) else None,
+        used=used,
         kept=kept,
         texts=texts.result(),
     )
@@ -1098,18 +1342,20 @@ class RankedLinks:
         existing: np.ndarray,
         synergy_quantity: np.ndarray,
         unmatched: pd.DataFrame | None,
+        used: _Used,
         kept: int,
         texts: _LinkTexts,
     ) -> None:
-        self._prep, self._search, self._rows = prep, search, rows
+        self._prep, self._search, self._rows, self._used = prep, search, rows, used
         self._score, self._existing, self._synergy_quantity = score, existing, synergy_quantity
         self._unmatched = unmatched
         n_flows = len(prep.flows)
-        self._more_for_offer = search.offer_count - np.bincount(rows.offer, minlength=n_flows)
-        self._more_for_need = search.need_count - np.bincount(rows.need, minlength=n_flows)
+        new = ~existing  # candidates: the partners counted in reach are theirs
+        self._more_for_offer = search.offer_count - np.bincount(rows.offer[new], minlength=n_flows)
+        self._more_for_need = search.need_count - np.bincount(rows.need[new], minlength=n_flows)
         self._twice, self._text = texts.twice, texts.text
         found = int(search.offer_count.sum())
-        self.attrs = {"found": found, "kept": kept, "more": max(found - len(rows), 0)}
+        self.attrs = {"found": found, "kept": kept, "more": max(found - kept, 0)}
 
     def __len__(self) -> int:
         return len(self._rows) + (0 if self._unmatched is None else len(self._unmatched))
@@ -1166,6 +1412,7 @@ class RankedLinks:
         a, b = prep.company[rows.offer], prep.company[rows.need]
         quantity = flows["quantity"].to_numpy(dtype=float)
         offer_q, need_q = quantity[rows.offer], quantity[rows.need]
+        used, left, existing = self._used, self._used.left, self._existing[start:stop]
         flow_id = flows["flow_id"].to_numpy()
         from_id, to_id = text["id"].pick(a), text["id"].pick(b)
         columns: dict[str, object] = {
@@ -1185,10 +1432,18 @@ class RankedLinks:
             "from_flow_id": flow_id[rows.offer],
             "to_flow_id": flow_id[rows.need],
             **{column: text[column].pick(rows.rule) for column in _RULE_COLUMNS},
-            "quantity": np.minimum(offer_q, need_q),
+            "quantity": np.where(
+                existing,
+                self._synergy_quantity[start:stop],
+                np.minimum(left[rows.offer], left[rows.need]),
+            ),
             "offer_quantity": offer_q,
             "need_quantity": need_q,
             "existing_quantity": self._synergy_quantity[start:stop],
+            "offer_used": used.used[rows.offer],
+            "need_used": used.used[rows.need],
+            "offer_used_by": used.by.pick(rows.offer),
+            "need_used_by": used.by.pick(rows.need),
             "unit": text["unit"].pick(rows.offer),
             "distance_km": rows.metres / 1000.0,
             "max_km": rules["max_km"].to_numpy(dtype=float)[rows.rule],
@@ -1235,7 +1490,16 @@ class _Text:
     """Texts as numbers and unique values, made once, to pick millions of them cheaply."""
 
     def __init__(self, values: pd.Series) -> None:
-        numbers, uniques = pd.factorize(values.astype("str"))
+        self._set(*pd.factorize(values.astype("str")))
+
+    @classmethod
+    def from_codes(cls, numbers: np.ndarray, uniques: Sequence[str]) -> _Text:
+        """Return the texts ``uniques[numbers]``, already factorised."""
+        text = cls.__new__(cls)
+        text._set(numbers, uniques)
+        return text
+
+    def _set(self, numbers: np.ndarray, uniques: Sequence[str]) -> None:
         self.numbers = numbers
         self.dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
         self.arrow = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
@@ -1327,6 +1591,10 @@ def _flowless_rows(
             "offer_quantity": np.nan,
             "need_quantity": np.nan,
             "existing_quantity": synergies["quantity"].to_numpy(dtype=float),
+            "offer_used": np.nan,
+            "need_used": np.nan,
+            "offer_used_by": "",
+            "need_used_by": "",
             "unit": synergies["unit"].to_numpy(),
             "distance_km": _metres(prep, a, b) / 1000.0,
             "max_km": [np.nan if v is None else v for v in km],
@@ -1381,9 +1649,14 @@ def find_substitutions(zone: Zone, *, max_km: MaxKm = None, top_k: int = 10) -> 
 
 
 def links_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Return a substitution table with LineString geometry from its end coordinates."""
+    """Return a substitution table with LineString geometry from its end coordinates.
+
+    A link with an end of no position (a company to locate) has no geometry.
+    """
     ends = table[["from_lon", "from_lat", "to_lon", "to_lat"]].to_numpy(dtype=float)
-    lines = shapely.linestrings(ends.reshape(-1, 2, 2))
+    placed = np.isfinite(ends).all(axis=1)
+    lines = np.full(len(ends), None, dtype=object)
+    lines[placed] = shapely.linestrings(ends[placed].reshape(-1, 2, 2))
     return gpd.GeoDataFrame(table, geometry=lines, crs=WGS84)
 
 

@@ -67,17 +67,26 @@ class _Checker:
 def parse_numbers(values: pd.Series) -> pd.Series:
     """Parse numbers written the French or English way (``1 234,5``, ``1,234.5``, ``12.5``).
 
-    Returns floats, NaN where the text is not a finite number.
+    Returns floats, NaN where the text is not a finite number. Plain numbers (``12.5``) are
+    read in one vectorised pass; only the others go through the separators' rules.
     """
-    text = values.astype(str).str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    text = values.astype(str)
+    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    rest = numbers.isna() & text.str.contains(r"\d", regex=True)
+    if rest.any():
+        numbers[rest] = _parse_written_numbers(text[rest])
+    return numbers.where(np.isfinite(numbers))
+
+
+def _parse_written_numbers(text: pd.Series) -> pd.Series:
+    """Parse numbers with blanks, thousands separators or a decimal comma."""
+    text = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
     has_dot = text.str.contains(".", regex=False)
     has_comma = text.str.contains(",", regex=False)
     comma_last = text.str.rfind(",") > text.str.rfind(".")
     text = text.where(~(has_dot & has_comma & comma_last), text.str.replace(".", "", regex=False))
     text = text.where(~(has_dot & has_comma & ~comma_last), text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    numbers = numbers.astype(float)
-    return numbers.where(np.isfinite(numbers))
+    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:

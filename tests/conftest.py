@@ -163,3 +163,72 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=list(HEADLESS_ARGS))
         yield chromium
         chromium.close()
+
+
+def write_mbtiles(
+    path: Path,
+    bounds: tuple[float, float, float, float],
+    zooms: range,
+    *,
+    name: str = "Plan de test",
+    metadata: dict[str, str] | None = None,
+) -> int:
+    """Write a raster MBTiles file as QGIS does: ``metadata`` and ``tiles`` tables, TMS rows.
+
+    Each PNG tile (Pillow) is pale beige with a blue « river » across it and its XYZ address
+    written in it, so that a screenshot shows which tile is where. Returns the tile count.
+    """
+    import math  # noqa: PLC0415 - only this helper needs them
+    import sqlite3  # noqa: PLC0415
+    from io import BytesIO  # noqa: PLC0415
+
+    from PIL import Image, ImageDraw  # noqa: PLC0415
+
+    def column_row(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+        n = 2**zoom
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+        return int((lon + 180) / 360 * n), int(y)
+
+    west, south, east, north = bounds
+    meta = {
+        "name": name,
+        "format": "png",
+        "type": "baselayer",
+        "minzoom": str(zooms.start),
+        "maxzoom": str(zooms.stop - 1),
+        "bounds": f"{west},{south},{east},{north}",
+        "attribution": "Service SIG <test>",
+        **(metadata or {}),
+    }
+    count = 0
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+        db.execute(
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+            " tile_data BLOB)"
+        )
+        db.executemany("INSERT INTO metadata VALUES (?, ?)", list(meta.items()))
+        for zoom in zooms:
+            x0, y0 = column_row(west, north, zoom)
+            x1, y1 = column_row(east, south, zoom)
+            for x in range(x0, x1 + 1):
+                for y in range(y0, y1 + 1):
+                    image = Image.new("RGB", (256, 256), (240, 232, 214))
+                    draw = ImageDraw.Draw(image)
+                    draw.line([(0, 200), (256, 60)], fill=(90, 150, 220), width=14)
+                    draw.rectangle([0, 0, 255, 255], outline=(200, 190, 170))
+                    draw.text((10, 10), f"{zoom}/{x}/{y}", fill=(120, 110, 90))
+                    data = BytesIO()
+                    image.save(data, format="PNG")
+                    row = 2**zoom - 1 - y  # MBTiles count rows from the south (TMS)
+                    db.execute(
+                        "INSERT INTO tiles VALUES (?, ?, ?, ?)", (zoom, x, row, data.getvalue())
+                    )
+                    count += 1
+    return count
+
+
+@pytest.fixture(scope="session")
+def make_mbtiles() -> Callable[..., int]:
+    """Return `write_mbtiles`: ``make_mbtiles(path, bounds, zooms, name=...)`` -> tile count."""
+    return write_mbtiles

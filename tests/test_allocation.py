@@ -84,8 +84,8 @@ def test_existing_zone_scenario() -> None:
     assert result.to_dict() == pytest.approx(
         {
             "p>q:10 01 05>gypsum": 70.0,
-            "p>r:10 01 05>gypsum": 30.0,
-            "p>u:10 01 05>gypsum": 0.0,
+            "p>r:10 01 05>gypsum": 50.0,
+            "p>u:10 01 05>gypsum": 30.0,
             "q>u:hot_water>hot_water": 5.0,
         }
     )

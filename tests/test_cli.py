@@ -199,3 +199,22 @@ def test_app_starts_streamlit_on_a_valid_zone(
     assert Path(command[4]).name == "app.py"
     assert command[-2:] == ["--server.port", "8599"]
     assert env[ZONE_ENV] == str(mini_dir.resolve())
+
+
+def test_app_serves_a_local_basemap(
+    mini_dir: Path,
+    tmp_path: Path,
+    make_mbtiles: Callable[..., int],
+    streamlit_calls: list[tuple[list[str], dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plan = tmp_path / "plan.mbtiles"
+    make_mbtiles(plan, (11.06, 55.65, 11.14, 55.69), range(12, 13))
+    assert main(["app", str(mini_dir), "--basemap", str(plan)]) == 0
+    [(_, env)] = streamlit_calls
+    assert env["EIT_GEO_BASEMAP"] == str(plan.resolve())
+    broken = tmp_path / "broken.mbtiles"
+    broken.write_text("not sqlite, a text file renamed", encoding="utf-8")
+    assert main(["app", str(mini_dir), "--basemap", str(broken)]) == EXIT_BAD_ZONE
+    assert len(streamlit_calls) == 1  # not started on a file it cannot show
+    assert "Fond de carte « broken.mbtiles » inutilisable" in capsys.readouterr().err

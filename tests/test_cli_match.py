@@ -18,7 +18,7 @@ RULES = str(DATA / "engine-rules")
 def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", "kalundborg"]) == 0
     out = capsys.readouterr().out
-    assert "9 candidats de substitution, 20 synergies existantes" in out
+    assert "5 candidats de substitution, 20 synergies existantes" in out
     assert "fournisseur" in out
     assert "Groupes de mutualisation" in out
 

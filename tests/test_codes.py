@@ -11,6 +11,7 @@ from eit_geo.codes import (
     canonical_alias,
     default_max_km,
     ewc_parents,
+    ewc_table,
     family_default_max_km,
     family_of,
     fold_text,
@@ -200,10 +201,62 @@ def test_resource_label() -> None:
     resources = read_table("resources.csv").set_index("code")
     assert resource_label("steam") == resources.at["steam", "label_fr"]
     assert resource_label("steam", "en") == resources.at["steam", "label_en"]
-    chapters = read_table("ewc_chapters.csv").set_index("code")
-    assert resource_label("10") == chapters.at["10", "label_fr"]
-    assert resource_label("10 01 99") == f"10 01 99 ({chapters.at['10 01', 'label_fr']})"
+    assert resource_label("10") == "Déchets provenant de procédés thermiques"
+    assert resource_label("10", "en") == "Wastes from thermal processes"
+    assert resource_label("10 01 99") == "10 01 99 — Déchets non spécifiés ailleurs"
+    assert resource_label("16 01 07*", "en") == "16 01 07* — Oil filters"
     assert resource_label("pas_un_code") == "pas_un_code"
+
+
+def test_chapter_titles_are_put_in_sentence_case() -> None:
+    assert ewc_table().at["08", "label_fr"].startswith("DÉCHETS PROVENANT DE LA FABRICATION")
+    label = resource_label("08")
+    assert label.startswith("Déchets provenant de la fabrication, de la formulation")
+    assert "(FFDU)" in label
+    kept = "(sauf huiles alimentaires et huiles figurant aux chapitres 05, 12 et 19)"
+    assert resource_label("13") == f"Huiles et combustibles liquides usagés {kept}"
+
+
+def test_the_whole_european_list_of_waste_is_shipped() -> None:
+    table = ewc_table()
+    levels = table["level"].value_counts()
+    assert (levels["chapter"], levels["sub-chapter"], levels["entry"]) == (20, 111, 842)
+    entries = table[table["level"] == "entry"]
+    assert (entries["hazardous"] == "yes").sum() == 408
+    assert (table["label_fr"] != "").all()
+    assert (table["label_en"] != "").all()
+
+
+def test_every_six_digit_code_shows_its_own_label() -> None:
+    table = ewc_table()
+    entries = table.index[table["level"] == "entry"]
+    for entry in entries:
+        code = normalise_code(entry)
+        assert code is not None
+        for lang in ("fr", "en"):
+            label = resource_label(code, lang)
+            assert label != code
+            own = ewc_table().at[entry, f"label_{lang}"]
+            shipped = code in resource_table().index
+            assert shipped or label.lower().endswith(own.lower()), (code, label)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13 02 05", "13 02 05*"),  # hazardous in the list: the star is added
+        ("130205", "13 02 05*"),
+        ("10 01 02*", "10 01 02"),  # not hazardous: the star is dropped
+        ("16 01 07", "16 01 07*"),
+        ("01 02 01", None),  # chapter 01 has no sub-chapter 02
+        ("10 01 50", None),  # sub-chapter 10 01 has no entry 50
+        ("19 12", "19 12"),
+        ("19 13", "19 13"),
+        ("19 14", None),
+    ],
+)
+def test_six_digit_codes_follow_the_list(raw: str, expected: str | None) -> None:
+    assert normalise_code(raw) == expected
 
 
 @pytest.mark.parametrize(

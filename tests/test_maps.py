@@ -26,13 +26,16 @@ from eit_geo.maps import (
     family_colours,
     feature_layers,
     flow_scale,
+    focus_links,
     group_features,
     layer_features,
     legend_html,
     link_features,
     safe_id,
     safe_text,
+    short_name,
     unit_scale,
+    zone_frame,
 )
 from eit_geo.matching import find_mutualisations, find_substitutions
 
@@ -118,7 +121,7 @@ def test_link_features_style_and_direction(kalundborg) -> None:
 
 def test_links_between_same_companies_do_not_overlap(kalundborg) -> None:
     _, links, _ = kalundborg
-    pair = links[(links["from_id"] == "forsyning") & (links["to_id"] == "asnaes")]
+    pair = links[(links["from_id"] == "forsyning") & (links["to_id"] == "refinery")]
     assert len(pair) >= 2
     features = link_features(pair)["features"]
     middles = [f["geometry"]["coordinates"] for f in features if f["properties"].get("arrow")]
@@ -161,8 +164,10 @@ def test_layer_features_and_layers(kalundborg) -> None:
     zone, links, groups = kalundborg
     features = layer_features(zone, zone.companies, links, groups)
     assert list(features) == list(MAP_LAYERS)
-    assert len(features["existing"]["features"]) == 2 * 20
-    assert len(features["candidates"]["features"]) == 2 * 9
+    far = [f for f in features["existing"]["features"] if f["properties"]["kind"] == "far"]
+    assert len(features["existing"]["features"]) == 2 * 20 + len(far)
+    assert [f["properties"]["text"] for f in far] == ["Aalborg Portland · 168 km"]
+    assert len(features["candidates"]["features"]) == 2 * 5
     layers = feature_layers(features, lang="en")
     assert [layer.layer_name for layer in layers] == [
         "Possible mutualisations",
@@ -308,3 +313,77 @@ def test_safe_text() -> None:
     assert safe_text("<b>{{x}}</b> & 'y'") == (
         "&lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt; &amp; &#x27;y&#x27;"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("Asnæs (Asnæsværket, Ørsted)", "Asnæs"),
+        ("Novonesis (ex Novozymes) Kalundborg", "Novonesis Kalundborg"),
+        ("Bioteknisk Jordrens Soilrem A/S", "Bioteknisk Jordrens…"),
+        ("Établissementsdelagrandecoopérative", "Établissementsdelagrand…"),
+        ("(seulement entre parenthèses)", "(seulement entre…"),
+    ],
+)
+def test_short_name(name: str, label: str) -> None:
+    assert short_name(name) == label
+    assert len(short_name(name)) <= 24
+
+
+def test_far_partner_drawn_to_the_zone_edge(kalundborg) -> None:
+    """Aalborg Portland (168 km away) is a short arrow to the frame's edge, named, not a line."""
+    zone, links, _ = kalundborg
+    frame = zone_frame(zone)
+    features = link_features(links, unit_scale(zone), frame=frame)["features"]
+    far = [f for f in features if f["properties"]["kind"] == "far"]
+    assert len(far) == 1
+    ident = far[0]["properties"]["id"]
+    line = next(
+        f
+        for f in features
+        if f["properties"]["id"] == ident and f["geometry"]["type"] == "LineString"
+    )
+    west, south, east, north = frame
+    for lon, lat in line["geometry"]["coordinates"]:
+        assert west - 1e-4 <= lon <= east + 1e-4
+        assert south - 1e-4 <= lat <= north + 1e-4
+    edge = line["geometry"]["coordinates"][-1]
+    assert edge[0] == pytest.approx(west, abs=1e-4) or edge[1] == pytest.approx(north, abs=1e-4)
+    assert far[0]["geometry"]["coordinates"] == edge
+    assert far[0]["properties"]["side"] in {"n", "w"}  # Aalborg lies north-west
+    assert clicked_feature({"last_active_drawing": {"properties": far[0]["properties"]}}) == (
+        "link",
+        links.loc[
+            links["to_id"].eq("aalborgportland") | links["from_id"].eq("aalborgportland"),
+            "candidate_id",
+        ].iloc[0],
+    )
+
+
+def test_focus_links_views(kalundborg) -> None:
+    _, links, _ = kalundborg
+    existing = links[links["status"] == "existing"]
+    leads = links[links["status"] == "candidate"].sort_values("score", ascending=False)
+    in_place, faded = focus_links(links, "in_place")
+    assert set(in_place["candidate_id"]) == set(existing["candidate_id"])
+    assert faded == frozenset()
+    chosen = leads["candidate_id"].iloc[-1]
+    retained, _ = focus_links(links, "retained", retained=[chosen, "not-a-lead"])
+    assert set(retained["candidate_id"]) == {*existing["candidate_id"], chosen}
+    every, faded = focus_links(links, "all", best=3)
+    assert len(every) == len(links)
+    assert faded == frozenset(leads["candidate_id"].iloc[3:])
+    features = link_features(every, faded=faded)["features"]
+    pale = [f for f in features if f["properties"].get("faded")]
+    assert len(pale) == 2 * len(faded)
+    assert {f["properties"]["style"]["opacity"] for f in pale} == {0.22}
+    assert features[0]["properties"].get("faded")  # drawn first: under the others
+    with pytest.raises(ValueError, match="view 'best' is not one of in_place, retained, all"):
+        focus_links(links, "best")
+
+
+def test_company_labels_are_short_and_escaped(hostile) -> None:
+    zone, _, _ = hostile
+    labels = [f["properties"]["label"] for f in company_features(zone.companies)["features"]]
+    assert all("<" not in label and "{" not in label for label in labels)
+    assert "&lt;img src=x…" in labels  # shown as typed, shortened, as text

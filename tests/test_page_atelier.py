@@ -63,7 +63,7 @@ def test_board_lists_every_lead(database: str) -> None:
     app = open_page()
     assert app.title[0].value == "Atelier"
     board = app.dataframe[0].value
-    assert len(board) == 29
+    assert len(board) == 25
     assert set(board["Décision de l'atelier"]) == {"à étudier", "en place"}
     assert app.info[0].value.startswith("Ouvrez une piste")
     assert metric(app, "Synergies retenues par l'atelier") == "0"
@@ -147,7 +147,7 @@ def test_filter_by_status(database: str) -> None:
     app.pills(key="atelier_statuses").set_value(["to_study"]).run()
     board = app.dataframe[0].value
     assert set(board["Décision de l'atelier"]) == {"à étudier"}
-    assert len(board) == 9
+    assert len(board) == 5
 
 
 def test_history_and_english(database: str) -> None:

@@ -80,7 +80,7 @@ def test_donnees() -> None:
 def test_carte_counts_and_filters_in_sidebar(carte: AppTest) -> None:
     assert carte.title[0].value == "Carte"
     assert any(
-        "12 entreprises, 20 synergies existantes, 9 pistes de substitution, 5 mutualisations"
+        "12 entreprises, 20 synergies existantes, 5 pistes de substitution, 5 mutualisations"
         in text
         for text in texts(carte)
     )
@@ -178,13 +178,13 @@ def test_synergies_list_sorted_by_score() -> None:
     app = run_app("pages/synergies.py")
     assert app.title[0].value == "Synergies"
     table = frames(app)[0]
-    assert len(table) == 29
+    assert len(table) == 25
     assert list(table.columns)[:4] == ["Statut", "Ressource", "Fournisseur", "Receveur"]
     assert table["Distance (km)"].str.strip().ne("").all()
     assert table.loc["asnaes>gyproc:10 01 05>gypsum", "Distance (km)"].strip() == "1,3"
     scores = [float(s.replace(",", ".")) for s in table["Score (0 à 1)"]]
     assert scores == sorted(scores, reverse=True)
-    assert any("29 lignes" in text for text in texts(app))
+    assert any("25 lignes" in text for text in texts(app))
     groups = frames(app)[1]
     assert len(groups) == 5
 

@@ -21,6 +21,7 @@ from eit_geo.filters import (
 from eit_geo.maps import (
     DRAWN_COMPANIES,
     DRAWN_LINKS,
+    focus_links,
     layer_features,
 )
 from eit_geo.matching import find_mutualisations, find_substitutions
@@ -60,16 +61,26 @@ def filtered(
     max_entries=16,
     hash_funcs={Zone: Zone.fingerprint, MapFilter: repr},
 )
-def map_features(zone: Zone, choice: MapFilter, lang: str) -> tuple[dict[str, dict], int, int]:
+def map_features(
+    zone: Zone,
+    choice: MapFilter,
+    lang: str,
+    view: str = "all",
+    retained: tuple[str, ...] = (),
+) -> tuple[dict[str, dict], int, int]:
     """Return the GeoJSON of the map's layers and how many leads and companies were left out.
 
     At most `DRAWN_LINKS` candidate links are drawn, the best-scored, and at most
-    `DRAWN_COMPANIES` companies, those the drawn links and groups name first. Cached.
+    `DRAWN_COMPANIES` companies, those the drawn links and groups name first. ``view`` and
+    ``retained`` choose the links of a view (`maps.focus_links`). Cached.
     """
     companies, links, groups = filtered(zone, choice)
+    links, faded = focus_links(links, view, retained=retained)
+    if view != "all":
+        groups = groups.iloc[0:0]
     drawn, hidden = best_links(links, DRAWN_LINKS)
     companies, hidden_companies = linked_companies_first(companies, drawn, groups, DRAWN_COMPANIES)
-    features = layer_features(zone, companies, drawn, groups, lang=lang)
+    features = layer_features(zone, companies, drawn, groups, lang=lang, faded=faded)
     return features, hidden, hidden_companies
 
 

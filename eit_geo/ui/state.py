@@ -9,6 +9,7 @@ from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 KEY_LANG = "lang"
 KEY_ASSETS = "map_assets_url"
+KEY_LOCAL_TILES = "map_local_tiles"
 KEY_SELECTED_CANDIDATES = "selected_candidates"
 KEY_ROLE = "role"  # « facilitator » or « participant », set by sign-in; unset without it
 LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")

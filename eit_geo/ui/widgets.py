@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,13 +12,14 @@ from eit_geo import (
     charts,
     report,
 )
+from eit_geo.mbtiles import BASEMAP_ENV, LocalTiles, install_tiles
 from eit_geo.offline import install_assets, static_url
 from eit_geo.panels import escape_markdown
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
-from eit_geo.ui.state import KEY_ASSETS, tr
+from eit_geo.ui.state import KEY_ASSETS, KEY_LOCAL_TILES, language, tr
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,12 +28,25 @@ def _install_assets(static_dir: str) -> str:
     return static_url(st.get_option("server.baseUrlPath") or "")
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _install_tiles(source: str, static_dir: str, lang: str) -> LocalTiles | str:
+    try:
+        return install_tiles(Path(source), Path(static_dir), lang=lang)
+    except ValueError as error:
+        return str(error)
+
+
 def serve_map_assets(static_dir: Path) -> None:
     """Serve Leaflet from ``static_dir/vendor`` (copied once per server) for this session's maps.
 
-    ``static_dir`` is the ``static`` folder next to ``app.py``, served by Streamlit.
+    ``static_dir`` is the ``static`` folder next to ``app.py``, served by Streamlit. A basemap
+    file named by ``EIT_GEO_BASEMAP`` (``eit-geo app --basemap``) is laid out there too, once,
+    and offered to this session's maps; a file that cannot be used is said on the Carte page.
     """
     st.session_state[KEY_ASSETS] = _install_assets(str(static_dir))
+    source = os.environ.get(BASEMAP_ENV, "").strip()
+    if source:
+        st.session_state[KEY_LOCAL_TILES] = _install_tiles(source, str(static_dir), language())
 
 
 def static_serving_on() -> bool:

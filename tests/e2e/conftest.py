@@ -70,7 +70,7 @@ def zone_source(zone: str) -> str:
 class AppServer:
     """One ``streamlit run app.py`` process on a free port, serving one zone."""
 
-    def __init__(self, zone: str, log_dir: Path) -> None:
+    def __init__(self, zone: str, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.zone = zone
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -84,7 +84,12 @@ class AppServer:
             "--server.enableStaticServing", "true",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
-        env = {**os.environ, "EIT_GEO_ZONE": zone_source(zone), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "EIT_GEO_ZONE": zone_source(zone),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
