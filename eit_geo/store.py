@@ -467,8 +467,12 @@ class _Contended(Exception):  # noqa: N818 - internal signal, never leaves this 
     """A transaction to try again."""
 
 
-def _retrying(action: Callable[[], _Result]) -> _Result:
+def _retrying(
+    action: Callable[[], _Result], *, again: tuple[type[Exception], ...] = ()
+) -> _Result:
     """Run a transaction, again after a growing random pause when the database gave it up.
+
+    ``again`` names more exceptions that mean « try again » (a row that moved meanwhile).
 
     Raises
     ------
@@ -478,7 +482,7 @@ def _retrying(action: Callable[[], _Result]) -> _Result:
     for attempt in range(_RETRIES):
         try:
             return action()
-        except _Contended:
+        except (_Contended, *again):
             pass
         except DBAPIError as error:
             if not _transient(error):
