@@ -54,11 +54,13 @@ class Outcome(Generic[Result]):
     value : the function's result
     seconds : time from the worker's start to its result
     peak_bytes : the worker's peak resident memory (its share of the server's libraries too)
+    cpu_seconds : processor time the worker used (what it cost, however busy the machine)
     """
 
     value: Result
     seconds: float
     peak_bytes: int
+    cpu_seconds: float = 0.0
 
 
 class SandboxError(RuntimeError):
@@ -157,7 +159,7 @@ def _run(
     try:
         if not receiver.poll(seconds):
             raise SandboxError(key="limits.timeout", seconds=f"{allowed:g}", taken=seconds)
-        kind, payload, peak = receiver.recv()
+        kind, payload, peak, cpu = receiver.recv()
     except EOFError:  # died without a word: killed for its memory or its processor time
         raise SandboxError(key="limits.killed", taken=time.monotonic() - started) from None
     finally:
@@ -172,7 +174,7 @@ def _run(
         )
     if kind == "error":
         raise SandboxError(key="limits.crashed", reason=payload, peak_bytes=peak, taken=elapsed)
-    return Outcome(payload, elapsed, peak)
+    return Outcome(payload, elapsed, peak, cpu)
 
 
 def _work(
@@ -190,11 +192,12 @@ def _work(
         message = ("memory", None)
     except Exception as error:  # reported to the server, never raised there
         message = ("error", f"{type(error).__name__}: {str(error)[:200]}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak, cpu = usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
     try:
-        sender.send((*message, peak))
+        sender.send((*message, peak, cpu))
     except MemoryError:  # the result itself does not fit
-        sender.send(("memory", None, peak))
+        sender.send(("memory", None, peak, cpu))
     finally:
         sender.close()
 

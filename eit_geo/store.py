@@ -467,9 +467,7 @@ class _Contended(Exception):  # noqa: N818 - internal signal, never leaves this 
     """A transaction to try again."""
 
 
-def _retrying(
-    action: Callable[[], _Result], *, again: tuple[type[Exception], ...] = ()
-) -> _Result:
+def _retrying(action: Callable[[], _Result], *, again: tuple[type[Exception], ...] = ()) -> _Result:
     """Run a transaction, again after a growing random pause when the database gave it up.
 
     ``again`` names more exceptions that mean « try again » (a row that moved meanwhile).

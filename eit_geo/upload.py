@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from eit_geo import store
+from eit_geo._memory import release_memory
 from eit_geo.bounded import MEGABYTE, LimitError, Limits
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE
@@ -54,6 +55,7 @@ class Upload:
     origin : the file they come from
     seconds : time the reading took in its worker
     peak_bytes : the worker's peak resident memory
+    cpu_seconds : processor time the worker used
     """
 
     zone: Zone | None
@@ -62,6 +64,7 @@ class Upload:
     origin: str = ""
     seconds: float = 0.0
     peak_bytes: int = 0
+    cpu_seconds: float = 0.0
 
     def error(self) -> ZoneError | None:
         """Return the problems as a ZoneError, or None when the zone loaded."""
@@ -105,6 +108,8 @@ def read_upload(
         return Upload(None, [problem], seconds=error.taken, peak_bytes=error.peak_bytes)
     upload: Upload = outcome.value
     upload.seconds, upload.peak_bytes = outcome.seconds, outcome.peak_bytes
+    upload.cpu_seconds = outcome.cpu_seconds
+    release_memory()  # what unpickling the zone left behind
     return upload
 
 

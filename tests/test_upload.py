@@ -2,7 +2,9 @@
 
 The hostile files are made in memory by ``tests/hostile.py`` (a few KB to 2 MB each); what each
 would cost a reader that trusted it is in its docstring. The bounds asserted are the goal of the
-issue, not a speed measurement: on a busy machine they are met many times over.
+issue, not a speed measurement: 5 s of the worker's processor time (alone on a machine it takes
+0.04 to 1 s; the wall clock, which a machine busy with other work stretches, gets 30 s) and
+500 MB of its resident memory (measured: 100 to 160 MB).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from eit_geo.upload import UPLOAD_LIMITS, read_upload
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
-SECONDS = 5.0
+CPU_SECONDS = 5.0
+WALL_SECONDS = 30.0
 PEAK_BYTES = 500_000_000
 
 
@@ -87,9 +90,13 @@ def test_hostile_upload_is_refused_within_bounds(
     seconds = time.monotonic() - started
     assert upload.zone is None
     assert [str(p) for p in upload.problems] == [expected]
-    assert seconds < SECONDS, f"{case}: {seconds:.2f} s"
+    assert 0 < upload.cpu_seconds < CPU_SECONDS, f"{case}: {upload.cpu_seconds:.2f} s of CPU"
+    assert seconds < WALL_SECONDS, f"{case}: {seconds:.2f} s"
     assert 0 < upload.peak_bytes < PEAK_BYTES, f"{case}: {upload.peak_bytes / 1e6:.0f} MB"
-    print(f"{case}: refused in {seconds:.2f} s, worker peak {upload.peak_bytes / 1e6:.0f} MB")
+    print(
+        f"{case}: refused in {seconds:.2f} s ({upload.cpu_seconds:.2f} s of CPU), "
+        f"worker peak {upload.peak_bytes / 1e6:.0f} MB"
+    )
 
 
 def test_hostile_messages_in_english(mini_dir: Path) -> None:
