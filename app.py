@@ -29,6 +29,7 @@ pages = [
         icon=":material/groups:",
         url_path="atelier",
     ),
+    st.Page("pages/suivi.py", title=ui.tr("followup.page_title"), icon=":material/event_repeat:"),
     st.Page(
         "pages/presentation.py",
         title=ui.tr("workshop.page_presentation"),

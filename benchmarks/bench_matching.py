@@ -29,8 +29,10 @@ from eit_geo.allocation import allocate
 from eit_geo.codes import (
     default_max_km,
     ewc_parents,
+    ewc_table,
     family_of,
     is_ewc_code,
+    normalise_code,
     resource_table,
     substitution_table,
 )
@@ -97,13 +99,20 @@ def make_zone(n_companies: int, seed: int = 0) -> Path:
 
 def _codes(rng: np.random.Generator) -> list[str]:
     """Resource codes as a region's declarations use them: the core codes, the shipped EWC codes
-    and a long tail of other EWC codes (chapters 01-19, four sub-chapters, six items each)."""
+    and a long tail of 456 other EWC codes spread evenly over chapters 01-19 of the list."""
     shipped = [c for c in resource_table().index if c != "electricity"]
-    tail = [f"{ch:02d} {sub:02d} {item:02d}" for ch in range(1, 20) for sub in range(1, 5)
-            for item in range(1, 7)]  # fmt: skip
+    tail = _ewc_tail()
     codes = sorted(set(shipped) | set(tail))
     rng.shuffle(codes)
     return codes
+
+
+def _ewc_tail() -> list[str]:
+    table = ewc_table()
+    entries = pd.Series(table.index[table["level"] == "entry"])
+    entries = entries[entries.str[:2] <= "19"].reset_index(drop=True)
+    kept = entries.iloc[np.linspace(0, len(entries) - 1, 456).round().astype(int)]
+    return [normalise_code(code) for code in kept]
 
 
 def _synergies(flows: pd.DataFrame, xy: np.ndarray, company: np.ndarray) -> pd.DataFrame:

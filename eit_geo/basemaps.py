@@ -162,7 +162,8 @@ def add_basemaps(
     local
         A basemap file laid out in the static folder (`mbtiles.install_tiles`), or None.
     web
-        False leaves the web tiles out, not even as choices (no tile address in the page).
+        False leaves every tile out, the local file's too, not even as choices (no tile
+        address in the page): the neutral background only.
     base_url
         Where the static folder is served (`offline.static_url`).
     lang
@@ -177,6 +178,9 @@ def add_basemaps(
     if basemap not in choices:
         msg = f"basemap {basemap!r} is not one of {', '.join(choices)}"
         raise ValueError(msg)
+    if not web:
+        _BlankLayer(t("map.basemap_none", lang), show=True).add_to(fmap)
+        return
     if local is not None:
         layer = _local_layer(local, base_url, show=basemap == LOCAL).add_to(fmap)
         _LocalMark(layer).add_to(fmap)
@@ -190,9 +194,7 @@ def add_basemaps(
             max_zoom=19,
         ).add_to(fmap)
         for key, (url, attribution) in TILES.items()
-        if web
     ]
-    bare = basemap == "none" or (not web and local is None)
-    blank = _BlankLayer(t("map.basemap_none", lang), show=bare).add_to(fmap)
-    if tiles and basemap not in ("none", LOCAL):
+    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none").add_to(fmap)
+    if basemap not in ("none", LOCAL):
         _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)

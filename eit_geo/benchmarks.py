@@ -54,12 +54,14 @@ def benchmark_table(
     cases: pd.DataFrame | None = None,
     *,
     lang: str = DEFAULT_LANGUAGE,
+    title: str | None = None,
 ) -> pd.DataFrame:
     """Return the zone and the reference cases side by side, in long form.
 
     Per indicator of `CASE_FIGURES` and basis of `BASES`: the absolute yearly figure, per
     partner company, per employee. The zone's partners are the companies in its exchanges; its
     headcount is their sum, only when every one of them gives it (else no per-employee value).
+    ``title`` names the zone as the dashboard shows it (``zone.name`` by default).
 
     Returns
     -------
@@ -73,7 +75,7 @@ def benchmark_table(
     employees = float(headcount.sum()) if partners and headcount.notna().all() else math.nan
     zone_row = {
         "case_id": "zone",
-        "label": t("indicators.zone_label", lang, zone=zone.name),
+        "label": t("indicators.zone_label", lang, zone=title or zone.name),
         "is_zone": True,
         "partners": float(len(partners)) or math.nan,
         "employees": employees,

@@ -45,6 +45,7 @@ TITLE_FONT = 24
 ZONE_COLOUR = "#E69F00"  # Okabe-Ito orange
 CASE_COLOUR = "#0072B2"  # Okabe-Ito blue
 NODE_COLOUR = "#555555"
+ZONE_OUTLINE = "#000000"
 HATCH = "/"
 FEW_TICKS = 10  # up to this many synergies, a tick for each
 LOG_SPREAD = 100.0  # a log axis once the largest bar is 100 times the smallest
@@ -108,9 +109,11 @@ def benchmark_figure(
     rows = table[(table["indicator"] == indicator) & (table["basis"] == basis)]
     rows = rows.sort_values("value", ascending=True)
     labels = [
-        label if math.isnan(year) else f"{label} — {format_year(year)}"
+        (label if math.isnan(year) else f"{label} — {format_year(year)}")
         for label, year in zip(rows["label"], rows["reference_year"].astype(float), strict=True)
     ]
+    # the zone stands out: bold name, orange bar outlined in black
+    labels = [f"<b>{x}</b>" if z else x for x, z in zip(labels, rows["is_zone"], strict=True)]
     texts = [
         format_figure(value, lang, estimate=bool(estimate))
         for value, estimate in zip(rows["value"], rows["estimate"], strict=True)
@@ -126,6 +129,10 @@ def benchmark_figure(
             marker={
                 "color": [ZONE_COLOUR if z else CASE_COLOUR for z in rows["is_zone"]],
                 "pattern": {"shape": [HATCH if e else "" for e in rows["estimate"]]},
+                "line": {
+                    "color": [ZONE_OUTLINE if z else CASE_COLOUR for z in rows["is_zone"]],
+                    "width": [3 if z else 0 for z in rows["is_zone"]],
+                },
             },
             customdata=rows[["source"]].to_numpy(),
             hovertemplate="%{y}<br>%{text}<extra></extra>",
@@ -139,6 +146,19 @@ def benchmark_figure(
     axis = f"{t(f'indicators.{indicator}', lang)} ({unit}{per})"
     if log:
         axis += f" — {t('indicators.log_scale', lang)}"
+        figure.add_annotation(
+            text=t("indicators.log_note", lang),
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=-0.02,
+            xanchor="left",
+            yanchor="top",
+            yshift=-70,
+            showarrow=False,
+            align="left",
+            font={"size": BASE_FONT - 2, "color": NODE_COLOUR},
+        )
     figure.update_xaxes(title=axis, type="log" if log else "linear", automargin=True)
     figure.update_yaxes(automargin=True, tickfont={"size": BASE_FONT - 2})
     title = t(
@@ -148,7 +168,9 @@ def benchmark_figure(
         basis=t(f"indicators.basis_{basis}", lang),
     )
     _legend_note(figure, lang)
-    return _layout(figure, title, lang, height=max(420, 60 * len(rows) + 200))
+    figure = _layout(figure, title, lang, height=max(420, 60 * len(rows) + 240))
+    figure.update_layout(margin={"b": 110 if log else 40})
+    return figure
 
 
 def _legend_note(figure: go.Figure, lang: str) -> None:

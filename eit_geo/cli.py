@@ -5,20 +5,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
-import subprocess
+import socket
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eit_geo import auth, gate
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
-from eit_geo.settings import ZONE_ENV
+from eit_geo.settings import BASEMAP_ENV, ZONE_ENV
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -134,24 +136,29 @@ def find_app_script() -> Path:
     raise FileNotFoundError(msg)
 
 
-def streamlit_command(app: Path, port: int | None = None) -> list[str]:
-    """Return the command line that serves the dashboard, privately (no usage statistics)."""
-    arguments = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--browser.gatherUsageStats", "false",
-        "--server.enableStaticServing", "true",
-        "--server.headless", "true",
-    ]  # fmt: skip
-    if port is not None:
-        arguments += ["--server.port", str(port)]
-    return arguments
-
-
 def _app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "zone", nargs="?", default=None, help="zone (défaut : exemple Kalundborg / default example)"
     )
     parser.add_argument("--port", type=int, default=None, help="port HTTP (défaut 8501)")
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="servir la salle (toutes les interfaces, connexion obligatoire) / serve the room",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NOM",
+        help="nom ou adresse que tapent les participants (répétable) / host name to accept",
+    )
+    parser.add_argument(
+        "--session-minutes",
+        type=float,
+        default=None,
+        help=f"durée d'une session (défaut {auth.DEFAULT_SESSION_MINUTES:g}) / session length",
+    )
     parser.add_argument(
         "--basemap",
         type=Path,
@@ -164,18 +171,63 @@ def _app_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_app(args: argparse.Namespace) -> int:
     if _load_or_report(args.zone) is None:
         return EXIT_BAD_ZONE
-    env = {**os.environ, ZONE_ENV: str(read_zone_argument(args.zone).resolve())}
+    if args.session_minutes is not None and args.session_minutes <= 0:
+        print("--session-minutes : une durée positive / a positive length", file=sys.stderr)
+        return EXIT_BAD_ZONE
     if args.basemap is not None:
-        from eit_geo.mbtiles import BASEMAP_ENV, read_mbtiles  # noqa: PLC0415 - app only
+        from eit_geo.mbtiles import read_mbtiles  # noqa: PLC0415 - app only
 
         try:
             read_mbtiles(args.basemap)
         except ValueError as error:
             print(str(error), file=sys.stderr)
             return EXIT_BAD_ZONE
-        env[BASEMAP_ENV] = str(args.basemap.resolve())
+        os.environ[BASEMAP_ENV] = str(args.basemap.resolve())
+    for name in ("cache_data_api", "cache_resource_api"):  # the pages' caches, imported before
+        logging.getLogger(f"streamlit.runtime.caching.{name}").addFilter(_before_runtime)
+    from eit_geo.ui import server  # noqa: PLC0415 - Streamlit only for this command
+
+    os.environ[ZONE_ENV] = str(read_zone_argument(args.zone).resolve())
     app = find_app_script()
-    return subprocess.call(streamlit_command(app, args.port), env=env, cwd=app.parent)
+    if not args.share:
+        server.serve(app, gate.local_gate(args.allow_host), address="127.0.0.1", port=args.port)
+        return 0
+    shared, codes = gate.share_gate(
+        os.environ,
+        extra_hosts=args.allow_host,
+        minutes=args.session_minutes,
+        oidc=server.oidc_configured(app),
+    )
+    _print_room(shared, codes, args.port)
+    server.serve(app, shared, address=_ALL_INTERFACES, port=args.port)
+    return 0
+
+
+def _before_runtime(record: logging.LogRecord) -> bool:
+    """Drop "No runtime found": the caches find Streamlit's runtime when first called."""
+    return "No runtime found" not in record.getMessage()
+
+
+_ALL_INTERFACES = "::" if socket.has_ipv6 else "0.0.0.0"  # noqa: S104 - --share serves the room
+
+
+def _print_room(shared: gate.Gate, codes: dict[str, str], port: int | None) -> None:
+    """Print how the room joins: addresses, and the codes generated (shown this once only)."""
+    port = port or 8501
+    lines = ["", "eit-geo : atelier partagé / shared workshop"]
+    for address in gate.machine_addresses():
+        if address not in gate.LOCAL_HOSTS and not address.startswith("fe80"):
+            lines.append(f"  http://{f'[{address}]' if ':' in address else address}:{port}")
+    if shared.mode == "oidc":
+        lines.append("  connexion par le fournisseur d'identité / sign-in by the identity provider")
+    for role, code in codes.items():
+        label = f"{t(f'access.role_{role}', 'fr')} / {t(f'access.role_{role}', 'en')}"
+        lines.append(f"  {label:<27} {code}")
+    if codes:
+        lines.append("  (codes affichés une seule fois / shown this once only)")
+    minutes = shared.sessions.seconds / 60 if shared.sessions else auth.DEFAULT_SESSION_MINUTES
+    lines.append(f"  sessions : {minutes:g} min")
+    print("\n".join(lines), flush=True)
 
 
 register("app", "ouvrir le tableau de bord / start the dashboard", _app_arguments, _run_app)

@@ -153,10 +153,13 @@ def ewc_parents(code: str) -> list[str]:
 
 def family_of(code: str) -> str:
     """Return the family of a canonical code: ``energy``, ``water``, ``gas`` or ``material``."""
+    return _family_by_code().get(code, "material")
+
+
+@cache
+def _family_by_code() -> dict[str, str]:
     table = resource_table()
-    if code in table.index:
-        return str(table.at[code, "family"])
-    return "material"
+    return dict(zip(table.index, table["family"].astype(str), strict=True))
 
 
 def default_max_km(code: str) -> float | None:

@@ -41,6 +41,7 @@ __all__ = [
     "format_decimal",
     "format_exact",
     "format_figure",
+    "format_headline",
     "format_km",
     "format_quantity",
     "format_score",
@@ -65,6 +66,7 @@ _SMALL_DECIMALS = 3  # below 1, three decimals (« 0,239 »)
 _SIGNIFICANT = 3  # an estimate keeps three significant digits (« ≈ 12 300 »)
 _SMALL_KM = 10.0  # one decimal below 10 km (« 2,6 km »), none above (« 168 km »)
 _SCORE_DECIMALS = 2
+_MILLION = 1_000_000  # a headline figure is shortened from a million up (« 2,7 M »)
 
 
 def locale_of(lang: str) -> str:
@@ -158,6 +160,28 @@ def format_signed(
     return babel_numbers.format_decimal(number, pattern, locale=locale_of(lang))
 
 
+def format_headline(
+    value: object, lang: str = DEFAULT_LANGUAGE, *, estimate: bool = False, signed: bool = False
+) -> str:
+    """Format a figure for a screen read from afar: millions shortened (« ≈ 2,7 M », « +1 M »).
+
+    Below a million as `format_figure` (``signed``: as `format_signed`); ``estimate`` writes
+    ``≈`` before.
+    """
+    if is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    if abs(number) < _MILLION:
+        return (
+            format_signed(number, lang)
+            if signed
+            else format_figure(number, lang, estimate=estimate)
+        )
+    text = babel_numbers.format_compact_decimal(number, locale=locale_of(lang), fraction_digits=1)
+    text = f"+{text}" if signed and number > 0 else text
+    return f"{ESTIMATE} {text}" if estimate else text
+
+
 def format_exact(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a number with every digit it has, as a source gives it: ``0,0417``, ``3 600``."""
     if is_missing(value):
@@ -248,6 +272,9 @@ _OUR_FILE = re.compile(
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")
 _BRACKET_START = re.compile(r"\(\s*[,;]\s*")
+_SECTION = re.compile(r"^\s*« How the factors combine »\s*[:;]?\s*")  # a section of our notes
+_DANGLING = re.compile(r"\s+(?:de|from|in|dans)\s*$")
+_LEADING_BRACKETS = re.compile(r"^\(([^()]*)\)")
 
 
 def source_text(source: object) -> str:
@@ -260,7 +287,10 @@ def source_text(source: object) -> str:
         return ""
     text = _OUR_FILE.sub("", str(source))
     text = _BRACKET_START.sub("(", _EMPTY_BRACKETS.sub("", text))
-    return re.sub(r"\s+", " ", text).strip(" ;,")
+    text = _SECTION.sub("", _DANGLING.sub("", text).strip(" ;,:"))
+    # « (gaz naturel PCI) ; raisonnement » → « gaz naturel PCI ; raisonnement »
+    text = _LEADING_BRACKETS.sub(r"\1", text)
+    return re.sub(r"\s+", " ", text).strip(" ;,:")
 
 
 def factor_unit(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -31,6 +31,7 @@ import shapely
 from eit_geo._formula import evaluate_formula, formula_keys
 from eit_geo.allocation import allocate
 from eit_geo.codes import (
+    FAMILIES,
     ewc_parents,
     family_of,
     is_ewc_chapter,
@@ -38,7 +39,7 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.datafiles import read_table
-from eit_geo.formatting import format_figure, format_signed
+from eit_geo.formatting import format_exact, format_figure, format_signed, source_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
 
@@ -50,6 +51,7 @@ __all__ = [
     "EXCHANGE_COLUMNS",
     "INDICATORS",
     "PRICE_COLUMNS",
+    "REALISED",
     "SCENARIOS",
     "UNIT_KEYS",
     "Scenario",
@@ -92,6 +94,8 @@ INDICATORS: tuple[str, ...] = (
     "money_saved_eur",
 )
 SCENARIOS: tuple[str, ...] = ("existing", "selected", "optimal")
+REALISED = "realised"
+"""The scenario of the quantities actually exchanged in a year (`realised_scenario`)."""
 AMOUNTS: tuple[str, ...] = ("tonnes_diverted", "water_saved_m3", "energy_recovered_mwh")
 EXCHANGE_COLUMNS: tuple[str, ...] = (
     "from_id",
@@ -667,7 +671,7 @@ def realised_scenario(
         since=pd.array([pd.NA] * len(realised), dtype="Int64"),
     )
     exchanges = exchanges_from_synergies(replace(zone, synergies=synergies.reset_index(drop=True)))
-    return build_scenario("realised", exchanges, **tables)
+    return build_scenario(REALISED, exchanges, **tables)
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -936,6 +940,7 @@ def factor_editor_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """
     table = read_factors()
     table["description"] = table[f"description_{lang}"]
+    table["source"] = table["source"].map(source_text)  # the document, not our notes' file
     return table[["key", "description", "value", "unit", "source", "year", "status"]]
 
 
@@ -951,20 +956,50 @@ def price_template(zone: Zone) -> pd.DataFrame:
 
 
 def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Return ``data/avoided.csv`` for display: code, role, what it replaces, formula, source."""
+    """Return ``data/avoided.csv`` for display: resource, role, what it replaces, formula, source.
+
+    Resources and conversions read as words; the formula shows the factors' values (« 0,239 /
+    0,9 »), a missing one as « ? »; sources name documents, not our files.
+    """
     avoided = read_avoided()
+    factors = read_factors()
+    values = dict(zip(factors["key"], factors["value"], strict=True))
     return pd.DataFrame(
         {
-            t("indicators.col_code", lang): avoided["code"],
+            t("indicators.col_code", lang): avoided["code"].map(
+                lambda code: _code_text(str(code), lang)
+            ),
             t("indicators.col_role", lang): avoided["role"].map(
                 lambda role: t(f"indicators.role_{role}", lang)
             ),
-            t("indicators.col_conversion", lang): avoided["conversion"],
+            t("indicators.col_conversion", lang): avoided["conversion"].map(
+                lambda how: t(f"map.conversion_{how}", lang) if isinstance(how, str) and how else ""
+            ),
             t("indicators.col_what", lang): avoided[f"what_{lang}"],
-            t("indicators.col_formula", lang): avoided["co2_formula"],
+            t("indicators.col_formula", lang): avoided["co2_formula"].map(
+                lambda formula: _formula_text(formula, values, lang)
+            ),
             t("indicators.col_counts_as", lang): avoided["counts_as"].map(
                 lambda key: t(f"indicators.{key}", lang) if key else ""
             ),
-            t("indicators.col_source", lang): avoided["source"],
+            t("indicators.col_source", lang): avoided["source"].map(source_text),
         }
     )
+
+
+def _code_text(code: str, lang: str) -> str:
+    """Return a rule's code in words: a resource, an EWC chapter or a family."""
+    if code in FAMILIES:
+        return t(f"families.{code}", lang)
+    return resource_label(code, lang)
+
+
+def _formula_text(formula: object, values: dict[str, float], lang: str) -> str:
+    """Return a formula over factor keys with the factors' values written in their place."""
+    if not isinstance(formula, str) or not formula.strip():
+        return ""
+    text = formula
+    for key in sorted(formula_keys(formula), key=len, reverse=True):
+        value = values.get(key, math.nan)
+        text = text.replace(key, "?" if math.isnan(value) else format_exact(value, lang))
+    return text.replace("*", "×")

@@ -174,10 +174,11 @@ def flow_scale(zone: Zone) -> pd.Series:
 def short_name(name: str, limit: int = SHORT_NAME) -> str:
     """Return a company's label: its name without the bracketed part, whole words, ≤ ``limit``.
 
-    « Asnæs (Asnæsværket, Ørsted) » reads « Asnæs »; a longer name keeps its first words and
-    ends with « … ».
+    « Asnæs (Asnæsværket, Ørsted) » reads « Asnæs », an anonymised « Entreprise B — eau et
+    déchets » « Entreprise B »; a longer name keeps its first words and ends with « … ».
     """
     base = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", name).strip() or name.strip()
+    base = base.split(" — ")[0].strip() or base  # « Entreprise B — eau et déchets »
     if len(base) <= limit:
         return base
     kept = ""
@@ -696,9 +697,7 @@ def build_base_map(
         zoom_delta=0.5,
     )
     use_local_assets(fmap, assets_url)
-    add_basemaps(
-        fmap, basemap, local=local if tiles else None, web=tiles, base_url=assets_url, lang=lang
-    )
+    add_basemaps(fmap, basemap, local=local, web=tiles, base_url=assets_url, lang=lang)
     if zone.perimeter is not None and len(zone.perimeter):
         folium.GeoJson(
             zone.perimeter[["geometry"]].to_crs(WGS84),

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
-__all__ = ["BASEMAP_ENV", "FOLDER", "LocalTiles", "install_tiles", "read_mbtiles"]
+__all__ = ["FOLDER", "LocalTiles", "install_tiles", "read_mbtiles"]
 
-BASEMAP_ENV = "EIT_GEO_BASEMAP"
 FOLDER = "basemaps"
 _MAGIC = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
 _DONE = ".complete"

@@ -69,15 +69,16 @@ def plan_board(
     today: date,
     lang: str = DEFAULT_LANGUAGE,
 ) -> pd.DataFrame:
-    """Join the leads the workshop retained (or found in place) with their next step.
+    """Join the leads the workshop retained, and any lead given a step, with their next step.
 
     Parameters
     ----------
     board
         ``workshop.build_board`` output.
     steps
-        ``plan_store.get_steps`` output; a step of a lead no longer retained is kept (its
-        ``decision`` says where the lead stands now).
+        ``plan_store.get_steps`` output: a synergy in place given a step (renew a contract…)
+        is listed too, and a lead no longer retained keeps its step (its ``decision`` says
+        where the lead stands now).
     names
         ``{company id: name}`` for the carriers (the board's names by default).
     today
@@ -94,7 +95,7 @@ def plan_board(
         Late steps first, then by due date.
     """
     names = dict(names) if names is not None else _board_names(board)
-    planned = board["decision"].isin(PLANNED) | board["candidate_id"].astype(str).isin(
+    planned = board["decision"].eq("retained") | board["candidate_id"].astype(str).isin(
         set(steps["candidate_id"].astype(str))
     )
     leads = board.loc[planned]

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FACILITATOR",
     "MEASURE_STATUSES",
+    "STEP_DEFAULTS",
     "STEP_FIELDS",
     "STEP_STATES",
     "get_realised",

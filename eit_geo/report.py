@@ -30,12 +30,14 @@ from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path, read_table
 from eit_geo.export import neutralise_formulas
 from eit_geo.formatting import (
+    MISSING,
     factor_unit,
     format_count,
     format_date,
     format_datetime,
     format_decimal,
     format_exact,
+    format_headline,
     format_quantity,
     is_missing,
     source_text,
@@ -45,6 +47,7 @@ from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import by_family, existing_scenario, factor_table, kpi_cards, read_factors
 from eit_geo.maps import build_map
 from eit_geo.offline import leaflet_dir
+from eit_geo.plan import plan_table
 from eit_geo.settings import CHROMIUM_ENV, chromium_setting
 from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
@@ -93,6 +96,9 @@ class Kpi:
     detail : a short note (scenario, comparison or source), may be empty
     unit : the figure's unit (« t/an »), may be empty
     key : what it is (``in_place``, ``retained`` or an indicator of ``indicators.INDICATORS``)
+    gain : what the retained leads add to the existing exchanges, signed and short for a
+        screen (« +200 », « +1 M »), empty when they change nothing
+    headline : the figure short for a screen (« ≈ 2,7 M »), ``value`` when it has none
     """
 
     label: str
@@ -100,6 +106,8 @@ class Kpi:
     detail: str = ""
     unit: str = ""
     key: str = ""
+    gain: str = ""
+    headline: str = ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -339,6 +347,7 @@ def build_report(
     lang: str = DEFAULT_LANGUAGE,
     generated: datetime | None = None,
     zone_label: str | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> str:
     """Build the report for elected officials as one self-contained HTML document.
 
@@ -367,6 +376,9 @@ def build_report(
     zone_label
         The zone's name in the title, as the dashboard shows it (a shipped example's label);
         ``zone.name`` by default.
+    plan
+        The action plan (``plan.plan_board``): each retained lead's next step, carrier, due
+        date and state, late steps marked. None leaves the section out.
 
     Returns
     -------
@@ -381,6 +393,7 @@ def build_report(
         _map_section(zone, board, map_html, lang),
         _figure_section(figures, lang),
         _retained_section(board, lang),
+        _plan_section(plan, lang),
         _sources_section(factor_sources(lang) if sources is None else sources, lang),
     ]
     body = "\n".join(part for part in sections if part)
@@ -502,6 +515,27 @@ def _retained_section(board: pd.DataFrame, lang: str) -> str:
     return _section(heading, f"{body}<h3>{running_heading}</h3>{table}")
 
 
+def _plan_section(plan: pd.DataFrame | None, lang: str) -> str:
+    """Return the action plan as a table, late steps marked; empty without a plan."""
+    if plan is None:
+        return ""
+    heading = t("followup.report_plan", lang, count=len(plan))
+    if plan.empty:
+        return _section(heading, f"<p>{html.escape(t('followup.report_plan_none', lang))}</p>")
+    table = plan_table(plan, lang)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    rows = "".join(
+        f'<tr class="{"late" if late else ""}">'
+        + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in values)
+        + "</tr>"
+        for late, values in zip(plan["late"], table.itertuples(index=False), strict=True)
+    )
+    late = int(plan["late"].sum())
+    note = html.escape(t("followup.report_plan_late", lang, count=late)) if late else ""
+    body = f'<table class="plan"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return _section(heading, (f'<p class="notice">{note}</p>' if note else "") + body)
+
+
 def _resource_text(code: str, lang: str) -> str:
     """Return a resource's label; a family name (grouped small synergies) reads as the family."""
     return t(f"families.{code}", lang) if code in FAMILIES else resource_label(code, lang)
@@ -584,7 +618,12 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
         for status in ("in_place", "retained")
     ]
     existing = existing_scenario(zone)
-    for card in kpi_cards(selected_scenario(zone, board), lang, baseline=existing):
+    selected = selected_scenario(zone, board)
+    for card in kpi_cards(selected, lang, baseline=existing):
+        key = card.get("key", "")
+        total, before = selected.totals.get(key), existing.totals.get(key)
+        headline = format_headline(total, lang, estimate=bool(selected.estimated.get(key)))
+        change = None if total is None or before is None else total - before
         unit = card.get("unit", "")
         delta = card.get("delta", "")
         detail = ""
@@ -594,7 +633,9 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
             detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip())
         if card.get("note"):
             detail = f"{detail} {card['note']}".strip()
-        kpis.append(Kpi(card["label"], card["value"], detail, unit, card.get("key", "")))
+        gain = "" if change is None else format_headline(change, lang, signed=True)
+        gain = "" if gain in ("0", MISSING) else gain
+        kpis.append(Kpi(card["label"], card["value"], detail, unit, key, gain, headline))
     return kpis
 
 
@@ -607,6 +648,7 @@ def workshop_report(
     lang: str = DEFAULT_LANGUAGE,
     generated: datetime | None = None,
     zone_label: str | None = None,
+    plan: pd.DataFrame | None = None,
 ) -> str:
     """Build the whole workshop report of a zone (`build_report` with every part filled in).
 
@@ -626,6 +668,9 @@ def workshop_report(
         Date printed on the report (now by default).
     zone_label
         The zone's name in the title (`build_report`).
+    plan
+        The action plan (``plan.plan_board``), left out of the anonymised report (its steps
+        are free text and its carriers companies).
 
     Returns
     -------
@@ -667,6 +712,7 @@ def workshop_report(
         lang=lang,
         generated=generated,
         zone_label=zone_label,
+        plan=None if anonymised else plan,
     )
 
 

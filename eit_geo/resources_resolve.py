@@ -37,6 +37,7 @@ __all__ = [
 _SETTINGS = read_values("resolver.csv")
 AUTO_CONFIDENCE: float = _SETTINGS["auto_confidence"]
 _HEAT_CODES = ("waste_heat", "hot_water")
+_NOT_A_RESOURCE = ""  # a synonym row without code: a known name that no code stands for
 _MAX_SUGGESTIONS = 5
 
 _TEMPERATURE = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*(?:°|º|deg(?:r[eé]s?|rees?)?\b\.?)\s*c?\b")
@@ -135,6 +136,29 @@ def _words(kind: str) -> frozenset[str]:
     return frozenset(table.loc[table["kind"] == kind, "word"])
 
 
+@cache
+def _same() -> dict[str, str]:
+    """Abbreviations read as the word they stand for (``alu`` → ``aluminium``), folded."""
+    table = read_table("resource_folding.csv")
+    rows = table[table["kind"] == "same"]
+    return {
+        _strip_accents(word).lower(): _singular(_strip_accents(means).lower())
+        for word, means in zip(rows["word"], rows["means"], strict=True)
+    }
+
+
+@cache
+def _vague_words() -> frozenset[str]:
+    """Words that make a name a leftover (« autres », « divers »), folded."""
+    return frozenset(_singular(_strip_accents(word).lower()) for word in _words("vague"))
+
+
+@cache
+def _weak_words() -> frozenset[str]:
+    """Words of state (« usagé », « spent », « en vrac »), folded: they weigh little."""
+    return frozenset(_singular(_strip_accents(word).lower()) for word in _words("weak"))
+
+
 def _strip_accents(text: str) -> str:
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
@@ -202,7 +226,7 @@ def _fold(text: str) -> _Folded:
         after_number = False
         if word in _words("stopword") or word in _words("filler"):
             continue
-        kept.append(_singular(word))
+        kept.append(_same().get(word, _singular(word)))
     return _Folded(" ".join(kept), temperature, detail)
 
 
@@ -220,7 +244,7 @@ def _vocabulary() -> _Vocabulary:
     named: list[tuple[str, str, str, int]] = []  # (name, code, method, rank)
     synonyms = read_table("resource_synonyms.csv")
     for name, code in zip(synonyms["name"], synonyms["code"], strict=True):
-        named.append((name, _canonical(code), "synonym", 0))
+        named.append((name, _canonical(code) if code else _NOT_A_RESOURCE, "synonym", 0))
     for code, row in resource_table().iterrows():
         named.append((str(code).replace("_", " "), str(code), "synonym", 1))
         if not is_ewc_code(str(code)):
@@ -241,7 +265,12 @@ def _vocabulary() -> _Vocabulary:
         for token in set(tokens):
             frequency[token] += 1
             postings[token].append(index)
-    weights = {token: math.log(len(names) / count) for token, count in frequency.items()}
+    weak = _weak_words()
+    factor = _SETTINGS["weak_word_factor"]
+    weights = {
+        token: math.log(len(names) / count) * (factor if token in weak else 1.0)
+        for token, count in frequency.items()
+    }
     exact: dict[str, tuple[str, str, int]] = {}
     clashes: set[str] = set()
     for key, code, method, rank in folded:
@@ -310,25 +339,20 @@ def resolve_resources(texts: Iterable[str]) -> dict[str, Resolution]:
 
 @lru_cache(maxsize=65536)
 def _resolve(text: str) -> Resolution:
-    code = normalise_code(text)
     folded = _fold(text)
+    code = normalise_code(text) or _embedded_code(text)
     if code is not None:
         return Resolution(text, code, 1.0, "code", ((code, 1.0),), folded.detail)
-    embedded = _embedded_code(text)
-    if embedded is not None:
-        return Resolution(text, embedded, 1.0, "code", ((embedded, 1.0),), folded.detail)
-    if not folded.key:
+    known = _vocabulary().exact.get(folded.key) if folded.key else None
+    if known is not None and known[0] != _NOT_A_RESOURCE:
+        code = _by_temperature(known[0], folded.temperature)
+        return Resolution(text, code, 1.0, known[1], ((code, 1.0),), folded.detail)
+    if not folded.key or known is not None:  # nothing left, or known to be no resource
         return Resolution(text, None, 0.0, "none", (), folded.detail)
-    vocabulary = _vocabulary()
-    if folded.key in vocabulary.exact:
-        code, method = vocabulary.exact[folded.key]
-        code = _by_temperature(code, folded.temperature)
-        return Resolution(text, code, 1.0, method, ((code, 1.0),), folded.detail)
-    suggestions = _suggestions(folded)
+    confidence, suggestions = _suggestions(folded)
     if not suggestions:
         return Resolution(text, None, 0.0, "none", (), folded.detail)
-    best, confidence = suggestions[0]
-    applied = best if confidence >= AUTO_CONFIDENCE else None
+    applied = suggestions[0][0] if confidence >= AUTO_CONFIDENCE else None
     return Resolution(text, applied, confidence, "fuzzy", suggestions, folded.detail)
 
 
@@ -347,8 +371,11 @@ def _by_temperature(code: str, temperature: float | None) -> str:
     return "hot_water" if temperature >= _SETTINGS["heat_threshold_c"] else "waste_heat"
 
 
-def _suggestions(folded: _Folded) -> tuple[tuple[str, float], ...]:
-    """Rank codes by their best-scoring known names, the first one less sure when another is close.
+def _suggestions(folded: _Folded) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """Return the confidence and the codes ranked by their best-scoring known names.
+
+    The confidence is the first code's score, lowered when another code (or a known name that
+    is no resource) scores nearly as well.
 
     Each word of the name is matched to known words by rapidfuzz (typos allowed in long words,
     abbreviations as prefixes). A known name scores by how much of it the name covers (its
@@ -364,7 +391,7 @@ def _suggestions(folded: _Folded) -> tuple[tuple[str, float], ...]:
         for token in query
     }
     query_total = sum(query_weight.values()) or 1.0
-    candidates = {i for found in similar.values() for v in found for i in vocabulary.postings[v]}
+    candidates = _candidates(similar)
     best: dict[str, float] = defaultdict(float)
     for index in candidates:
         name = vocabulary.names[index]
@@ -381,13 +408,31 @@ def _suggestions(folded: _Folded) -> tuple[tuple[str, float], ...]:
             score *= _SETTINGS["label_factor"]
         code = _by_temperature(vocabulary.codes[index], folded.temperature)
         best[code] = max(best[code], score)
-    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:_MAX_SUGGESTIONS]
+    everything = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    ranked = [(code, score) for code, score in everything if code != _NOT_A_RESOURCE]
+    ranked = ranked[:_MAX_SUGGESTIONS]
     if not ranked:
-        return ()
+        return 0.0, ()
     first_code, first = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    confidence = max(0.0, first - max(0.0, second - (first - _SETTINGS["margin"])))
-    return ((first_code, round(confidence, 3)), *((c, round(s, 3)) for c, s in ranked[1:]))
+    rival = max((score for code, score in everything if code != first_code), default=0.0)
+    confidence = max(0.0, first - max(0.0, rival - (first - _SETTINGS["margin"])))
+    if any(token in _vague_words() for token in query):
+        confidence *= _SETTINGS["vague_factor"]
+    return round(confidence, 3), tuple((code, round(score, 3)) for code, score in ranked)
+
+
+def _candidates(similar: dict[str, dict[str, float]]) -> set[int]:
+    """Return the known names sharing a word with the name, through its informative words.
+
+    A known name that shares only common words (« déchets », « eau ») cannot score high (see
+    `_informative`): those words' postings are read only when the name has no other word.
+    """
+    vocabulary = _vocabulary()
+    found = {known for matches in similar.values() for known in matches}
+    rare = {
+        known for known in found if vocabulary.weights[known] >= _SETTINGS["informative_weight"]
+    }
+    return {index for known in (rare or found) for index in vocabulary.postings[known]}
 
 
 def _informative(tokens: Iterable[str], weights: dict[str, float]) -> float:

@@ -8,6 +8,7 @@ variable                   meaning (default)
                            file beside the zone, or in the user data folder)
 ``EIT_GEO_CHROMIUM``       Chrome/Chromium used for PDF reports (the first on ``PATH``)
 ``EIT_GEO_TIMEZONE``       time zone of the dates shown (``Europe/Paris``)
+``EIT_GEO_BASEMAP``        an MBTiles file offered as the offline basemap (none)
 ``XDG_DATA_HOME``          user data folder (``~/.local/share``)
 =========================  ==============================================================
 
@@ -20,11 +21,13 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "BASEMAP_ENV",
     "CHROMIUM_ENV",
     "DATABASE_ENV",
     "DEFAULT_TIMEZONE",
     "TIMEZONE_ENV",
     "ZONE_ENV",
+    "basemap_setting",
     "chromium_setting",
     "database_url_setting",
     "timezone_setting",
@@ -36,6 +39,7 @@ ZONE_ENV = "EIT_GEO_ZONE"
 DATABASE_ENV = "EIT_GEO_DATABASE_URL"
 CHROMIUM_ENV = "EIT_GEO_CHROMIUM"
 TIMEZONE_ENV = "EIT_GEO_TIMEZONE"
+BASEMAP_ENV = "EIT_GEO_BASEMAP"
 DEFAULT_TIMEZONE = "Europe/Paris"
 
 
@@ -58,6 +62,11 @@ def database_url_setting() -> str | None:
 def chromium_setting() -> str | None:
     """Return the Chromium executable set by ``EIT_GEO_CHROMIUM``, or None to search ``PATH``."""
     return _value(CHROMIUM_ENV)
+
+
+def basemap_setting() -> str | None:
+    """Return the MBTiles file set by ``EIT_GEO_BASEMAP`` (``eit-geo app --basemap``), or None."""
+    return _value(BASEMAP_ENV)
 
 
 def timezone_setting() -> str:

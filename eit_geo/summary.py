@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eit_geo.formatting import format_amount, format_count, unit_label
+from eit_geo.codes import resource_label
+from eit_geo.formatting import (
+    format_amount,
+    format_count,
+    format_year,
+    is_missing,
+    source_text,
+    unit_label,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -14,12 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = ["figure_notes", "flows_by_family", "readable_table", "zone_figures"]
 
-# Contract columns and the ``app.*`` key of their header as users read it.
+# Contract columns (and the optional ones of the examples) with the ``app.*`` key of their header.
 _HEADERS = {
     "id": "col_id",
     "name": "col_name",
     "sector": "col_sector",
     "employees": "col_employees",
+    "activity": "col_activity",
     "company_id": "col_company",
     "direction": "direction",
     "resource": "col_resource",
@@ -30,7 +39,16 @@ _HEADERS = {
     "from_id": "col_from",
     "to_id": "col_to",
     "since": "col_since",
+    "until": "col_until",
+    "closed": "col_closed",
+    "position_status": "col_position_status",
+    "quantity_status": "col_quantity_status",
+    "resource_status": "col_resource_status",
+    "source": "col_source",
 }
+_YEARS = ("since", "until", "closed")
+# Coded values of the status columns shown as words (``app.value_*``).
+_VALUES = ("published", "estimate", "unknown", "source")
 
 
 def zone_figures(zone: Zone) -> dict[str, int | None]:
@@ -90,7 +108,43 @@ def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
 
 
 def readable_table(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
-    """Return a zone table for people: no geometry, contract headers translated, others kept."""
-    shown = table.drop(columns=[c for c in ("geometry", "flow_id") if c in table])
+    """Return a zone table for people: no geometry, headers and codes in words, figures written.
+
+    Headers of the contract and of the usual optional columns are translated (other columns
+    keep the name their file gave them); quantities and headcounts are written in ``lang``,
+    years as years, families, directions, units and statuses in words; an empty cell stays
+    empty (never « None »).
+    """
+    shown = pd.DataFrame(table.drop(columns=[c for c in ("geometry", "flow_id") if c in table]))
+    for column in shown.columns:
+        values = shown[column]
+        if column == "quantity":
+            shown[column] = [_blank(v, format_amount(v, lang)) for v in values]
+        elif column == "employees":
+            shown[column] = [_blank(v, format_count(v, lang)) for v in values]
+        elif column in _YEARS:
+            shown[column] = [_blank(v, format_year(v)) for v in values]
+        elif column == "unit":
+            shown[column] = [_blank(v, unit_label(str(v), lang)) for v in values]
+        elif column == "family":
+            shown[column] = [_blank(v, t(f"families.{v}", lang)) for v in values]
+        elif column == "direction":
+            shown[column] = [_blank(v, t(f"app.direction_{v}", lang)) for v in values]
+        elif column == "resource":
+            shown[column] = [_blank(v, resource_label(str(v), lang)) for v in values]
+        elif column == "source":
+            shown[column] = [_blank(v, source_text(v)) for v in values]
+        elif column.endswith("_status"):
+            shown[column] = [_blank(v, _status_word(str(v), lang)) for v in values]
+        else:
+            shown[column] = [_blank(v, str(v)) for v in values]
     names = {c: t(f"app.{key}", lang) for c, key in _HEADERS.items() if c in shown}
-    return pd.DataFrame(shown).rename(columns=names)
+    return shown.rename(columns=names)
+
+
+def _blank(value: object, text: str) -> str:
+    return "" if is_missing(value) or str(value).strip() == "" else text
+
+
+def _status_word(value: str, lang: str) -> str:
+    return t(f"app.value_{value}", lang) if value in _VALUES else value

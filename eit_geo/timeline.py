@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -134,13 +134,17 @@ def _event(candidate: str, labels: dict[str, str], event: str, when: pd.Timestam
 
 
 def timeline_figure(
-    timeline: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE, at_year: int | None = None
+    timeline: pd.DataFrame,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    at_year: int | Sequence[int] | None = None,
 ) -> go.Figure:
     """Draw the growth of the network: synergies in place over time, events as markers.
 
     The step line counts the synergies in place at each date (a stopped one leaves it); every
     event is a marker (hover gives the synergy), one trace per event kind so that the legend
-    explains the symbols. ``at_year`` draws a dashed line on that year (the network shown).
+    explains the symbols. ``at_year`` draws a dashed line on that year, or on each of those
+    years (the networks shown).
     Dates are drawn in local time (`eit_geo.formatting.timezone`), the count axis in whole
     numbers, day and month in the reader's order.
     """
@@ -176,9 +180,10 @@ def timeline_figure(
                 hovertemplate=f"%{{x|{_DAY[lang == 'fr']}}}<br>%{{text}}<extra></extra>",
             )
         )
-    if at_year is not None:
+    years = [] if at_year is None else [at_year] if isinstance(at_year, int) else list(at_year)
+    for year in years:
         figure.add_vline(
-            x=f"{int(at_year):04d}-07-01",
+            x=f"{int(year):04d}-07-01",
             line={"dash": "dash", "color": "#0072B2", "width": 2},
         )
     figure.update_layout(

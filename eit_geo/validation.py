@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eit_geo.codes import canonical_alias, family_of, is_ewc_chapter, normalise_code
 from eit_geo.errors import Problem, ZoneError
@@ -92,8 +95,23 @@ def _parse_written_numbers(text: pd.Series) -> pd.Series:
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the attribute columns as stripped text, missing values as empty strings."""
     columns = [c for c in frame.columns if c != "geometry"]
-    text = frame[columns].astype(object).where(frame[columns].notna(), "")
-    return text.map(_cell_text).astype(str)
+    text = pd.DataFrame({column: _column_text(frame[column]) for column in columns})
+    return text.reindex(columns=columns).astype(str)
+
+
+def _column_text(values: pd.Series) -> pd.Series:
+    """Return one column as stripped text: text in one vectorised pass, other values once each."""
+    given = values.notna()
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.where(given, "").astype(str).str.strip()
+    return _map_distinct(values.astype(object).where(given, ""), _cell_text)
+
+
+def _map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """Apply ``function`` once per distinct value of ``values`` (same index, object dtype)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.array([function(value) for value in distinct] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -169,8 +187,7 @@ def _statuses(text: pd.DataFrame, column: str) -> pd.Series:
     if column not in text:
         return pd.Series("", index=text.index, dtype=object)
     values = text[column]
-    mapping = {v: canonical_alias(column, v) or v for v in values.unique() if v}
-    return values.map(lambda v: mapping.get(v, ""))
+    return _map_distinct(values, lambda v: (canonical_alias(column, v) or v) if v else "")
 
 
 def _unlocated(text: pd.DataFrame) -> pd.Series:
@@ -380,7 +397,7 @@ def _check_quantity_unit_resource(
     given = text["quantity"] != ""
     check.add_rows(given & quantity.isna(), text["quantity"], "quantity", "validation.not_number")
     check.add_rows(given & (quantity <= 0), text["quantity"], "quantity", "validation.not_positive")
-    units = text["unit"].map(lambda v: canonical_alias("unit", v) if v else "")
+    units = _map_distinct(text["unit"], lambda v: canonical_alias("unit", v) if v else "")
     check.add_rows(units.isna(), text["unit"], "unit", "validation.unknown_unit")
     codes = _codes(text["resource"]).where(text["resource"] != "", "")
     check.add_rows(
@@ -393,9 +410,12 @@ def _check_quantity_unit_resource(
 
 
 def _codes(values: pd.Series) -> pd.Series:
-    unique = values.unique()
-    mapping = {value: normalise_code(value) for value in unique}
-    return values.map(mapping)
+    return _map_distinct(values, normalise_code)
+
+
+def _families(codes: pd.Series) -> pd.Series:
+    """Return the family of each code (``""`` for an empty or unknown code), once per code."""
+    return _map_distinct(codes, lambda c: family_of(c) if isinstance(c, str) and c else "")
 
 
 def _required_text(
@@ -451,8 +471,11 @@ def _check_known_companies(
     """Report ids of ``columns`` that are not companies (skipped if companies were unreadable)."""
     if company_ids is None:
         return
+    known = pa.array(list(company_ids), type=pa.string())
     for column in columns:
-        unknown = ~text[column].isin(company_ids) & (text[column] != "")
+        values = pa.array(text[column].astype(str), type=pa.string())
+        found = pc.is_in(values, value_set=known).to_numpy(zero_copy_only=False)
+        unknown = pd.Series(~found, index=text.index) & (text[column] != "")
         check.add_rows(unknown, text[column], column, "validation.unknown_company")
 
 
@@ -465,19 +488,21 @@ def _check_flows(
     if text is None:
         return None
     _check_known_companies(text, ("company_id",), company_ids, check)
-    directions = text["direction"].map(lambda v: canonical_alias("direction", v) if v else "")
+    directions = _map_distinct(
+        text["direction"], lambda v: canonical_alias("direction", v) if v else ""
+    )
     check.add_rows(
         directions.isna(), text["direction"], "direction", "validation.unknown_direction"
     )
     quantity, units, codes = _check_quantity_unit_resource(text, check)
-    chapter_output = (directions == "output") & codes.map(
-        lambda c: isinstance(c, str) and is_ewc_chapter(c)
-    )
+    chapter_output = (directions == "output") & _map_distinct(
+        codes, lambda c: isinstance(c, str) and is_ewc_chapter(c)
+    ).astype(bool)
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
     flows = text.assign(direction=directions, resource=codes, quantity=quantity, unit=units)
     flows = flows.assign(**_optional_period(text, ("since", "closed"), check))
     flows = _with_statuses(flows, text, check)
-    flows["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
+    flows["family"] = _families(codes)
     if "label" not in flows:
         flows["label"] = ""
     ordered = [*FLOW_COLUMNS, *(c for c in flows if c not in FLOW_COLUMNS)]
@@ -505,7 +530,7 @@ def _check_synergies(
         **_optional_period(text, ("since", "until"), check, start_years=since)
     )
     synergies = _with_statuses(synergies, text, check)
-    synergies["family"] = codes.map(lambda c: family_of(c) if isinstance(c, str) and c else "")
+    synergies["family"] = _families(codes)
     ordered = [*SYNERGY_COLUMNS, *(c for c in synergies if c not in SYNERGY_COLUMNS)]
     return synergies[ordered].reset_index(drop=True)
 

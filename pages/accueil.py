@@ -22,7 +22,7 @@ for column, (key, value) in zip(st.columns(len(figures)), figures.items(), stric
         column.caption(notes[key])
 
 st.subheader(ui.tr("app.flows_by_family"))
-st.dataframe(flows_by_family(zone, lang), hide_index=True)
+st.dataframe(flows_by_family(zone, lang), hide_index=True, placeholder="—")
 
 st.subheader(ui.tr("app.next_steps"))
 for page, key in [

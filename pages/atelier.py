@@ -3,7 +3,7 @@
 import streamlit as st
 
 from eit_geo import ui
-from eit_geo.ui import analyses, atelier, decisions, widgets
+from eit_geo.ui import analyses, atelier, decisions, plan, widgets
 
 ui.ensure_frame()
 st.title(ui.tr("workshop.page_atelier"))
@@ -14,6 +14,7 @@ board = decisions.board_or_stop(zone)
 decisions.show_uploaded_decisions(zone)
 
 st.subheader(ui.tr("workshop.board_title"))
+plan.show_late(zone, board)
 chosen = atelier.show_board(board)
 left, right = st.columns([3, 2])
 with left:
@@ -22,6 +23,7 @@ with left:
 with right:
     st.subheader(ui.tr("workshop.decision_title"))
     atelier.show_decision(zone, board, chosen)
+    plan.show_step(zone, board, chosen)
 
 st.subheader(ui.tr("workshop.indicators_title"))
 widgets.show_kpi_cards(analyses.board_kpis(zone, board))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from eit_geo import ui
+from eit_geo.formatting import format_count
 from eit_geo.summary import readable_table
 from eit_geo.ui import decisions, donnees, zones
 
@@ -10,24 +11,24 @@ ui.ensure_frame()
 
 st.title(ui.tr("app.page_data"))
 
-uploaded = st.file_uploader(
-    ui.tr("app.upload"),
-    type=["csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip"],
-    accept_multiple_files=True,
-    help=zones.upload_help(),
-    key="data_upload",
-    max_upload_size=zones.UPLOAD_MAX_MB,
-)
+uploaded = donnees.upload_box()
 if uploaded:
-    zones.use_upload([(file.name, file.getvalue()) for file in uploaded])
+    zones.use_upload(uploaded)
 
 zone = zones.current_zone()
 error = zones.zone_error()
 if error is not None:
     zones.show_errors(error)
 elif zone is not None:
+    title = donnees.title_input(zone)
+    lang = ui.language()
     st.success(
-        ui.tr("app.upload_ok", name=zone.name, companies=len(zone.companies), flows=len(zone.flows))
+        ui.tr(
+            "app.upload_ok",
+            name=title,
+            companies=format_count(len(zone.companies), lang),
+            flows=format_count(len(zone.flows), lang),
+        )
     )
     decisions.note_uploaded_decisions()
 
@@ -51,6 +52,6 @@ if zone is not None:
         [ui.tr("app.companies"), ui.tr("app.flows"), ui.tr("app.existing_synergies")]
     )
     lang = ui.language()
-    companies_tab.dataframe(readable_table(zone.companies, lang), hide_index=True)
-    flows_tab.dataframe(readable_table(zone.flows, lang), hide_index=True)
-    synergies_tab.dataframe(readable_table(zone.synergies, lang), hide_index=True)
+    companies_tab.dataframe(readable_table(zone.companies, lang), hide_index=True, placeholder="—")
+    flows_tab.dataframe(readable_table(zone.flows, lang), hide_index=True, placeholder="—")
+    synergies_tab.dataframe(readable_table(zone.synergies, lang), hide_index=True, placeholder="—")

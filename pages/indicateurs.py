@@ -4,7 +4,7 @@ import streamlit as st
 
 from eit_geo import benchmarks, charts, indicators, ui
 from eit_geo.codes import UNITS
-from eit_geo.ui import analyses, indicateurs, widgets
+from eit_geo.ui import analyses, indicateurs, suivi, widgets
 
 ui.ensure_frame()
 st.title(ui.tr("indicators.title"))
@@ -13,7 +13,7 @@ lang = ui.language()
 st.caption(ui.tr("indicators.intro"))
 name = st.radio(
     ui.tr("indicators.scenario"),
-    indicators.SCENARIOS,
+    (*indicators.SCENARIOS, indicators.REALISED),
     format_func=lambda s: ui.tr(f"indicators.scenario_{s}"),
     horizontal=True,
     help=ui.tr("indicators.scenario_help"),
@@ -28,11 +28,15 @@ refs, families_tab, companies_tab, sankey_tab, growth_tab, factors_tab = st.tabs
 with factors_tab:
     factors, prices = indicateurs.edit_factors_and_prices(zone, lang)
     st.subheader(ui.tr("indicators.avoided_title"))
-    st.dataframe(indicators.avoided_table(lang), hide_index=True)
+    st.dataframe(indicators.avoided_table(lang), hide_index=True, placeholder="—")
 
 selected = indicateurs.selected_candidate_ids()
 existing = analyses.scenario(zone, "existing", factors, prices)
-scenario = analyses.scenario(zone, name, factors, prices, selected)
+if name == indicators.REALISED:
+    with head:
+        scenario = suivi.realised_scenario(zone, factors, prices)
+else:
+    scenario = analyses.scenario(zone, name, factors, prices, selected)
 with head:
     if name == "selected" and selected is None:
         st.info(ui.tr("indicators.no_selection"))
@@ -47,8 +51,13 @@ with refs:
     comparison = benchmarks.published_comparison(existing, zone.name)
     if not comparison.empty:
         st.subheader(ui.tr("indicators.published_title"))
-        st.dataframe(benchmarks.comparison_table(comparison, lang), hide_index=True)
+        st.dataframe(
+            benchmarks.comparison_table(comparison, lang), hide_index=True, placeholder="—"
+        )
         st.caption(ui.tr("indicators.published_note"))
+        gap = f"indicators.gap_{zone.name}"
+        if ui.tr(gap) != gap:
+            st.markdown(ui.tr(gap))
     left, right = st.columns(2)
     figure = left.selectbox(
         ui.tr("indicators.indicator"),
@@ -63,7 +72,7 @@ with refs:
         horizontal=True,
         key="indicateurs_basis",
     )
-    table = benchmarks.benchmark_table(scenario, zone, lang=lang)
+    table = benchmarks.benchmark_table(scenario, zone, lang=lang, title=ui.zone_title(zone))
     widgets.show_figure(
         charts.benchmark_figure(table, figure, basis, lang), f"{zone.name}-{figure}-{basis}"
     )
@@ -71,12 +80,12 @@ with refs:
 with families_tab:
     families = indicators.by_family(scenario)
     widgets.show_figure(charts.family_figure(families, lang), f"{zone.name}-familles")
-    st.dataframe(indicators.indicator_table(families, lang), hide_index=True)
+    st.dataframe(indicators.indicator_table(families, lang), hide_index=True, placeholder="—")
 
 with companies_tab:
     st.caption(ui.tr("indicators.companies_note"))
     companies = indicators.by_company(scenario, zone)
-    st.dataframe(indicators.indicator_table(companies, lang), hide_index=True)
+    st.dataframe(indicators.indicator_table(companies, lang), hide_index=True, placeholder="—")
 
 with sankey_tab:
     unit = st.radio(

@@ -1,28 +1,23 @@
-"""Présentation: full-width map and key figures in large type, anonymised for a public room."""
+"""Présentation: one 16:9 screen, the gain first and large, the map beside the retained list."""
 
 import streamlit as st
 
 from eit_geo import ui
-from eit_geo.ui import analyses, decisions, presentation, widgets
+from eit_geo.ui import analyses, decisions, presentation
 
 ui.ensure_frame()
 zone = ui.zone_or_stop()
-anonymised, _ = presentation.presentation_options()
+title = ui.tr("workshop.report_title", zone=ui.zone_title(zone))
+anonymised, _ = presentation.presentation_header(title)  # with the anonymised note
 board = decisions.workshop_board(zone)
+kpis = analyses.board_kpis(zone, board)
 
-st.title(ui.tr("workshop.report_title", zone=ui.zone_title(zone)))
-if anonymised:
-    st.caption(ui.tr("workshop.presentation_anonymised_note"))
-widgets.show_kpi_cards(
-    analyses.board_kpis(zone, board),
-    per_row=3,
-    large=True,
-    skip=("transport_co2_t", "money_saved_eur"),
-)
-presentation.show_presentation_map(zone, board, anonymised=anonymised)
-left, right = st.columns([2, 3])
-with left:
+presentation.show_gain(kpis)
+presentation.show_totals(kpis)
+map_column, list_column = st.columns([3, 2], gap="medium")
+with map_column, st.container(key="presentation_map"):
+    presentation.show_presentation_map(zone, board, anonymised=anonymised)
+with list_column, st.container(key="presentation_list"):
     st.subheader(ui.tr("workshop.presentation_retained"))
     presentation.show_presentation_list(zone, board, anonymised=anonymised)
-with right:
-    decisions.show_timeline(zone, board, anonymised=anonymised)
+decisions.show_timeline(zone, board, anonymised=anonymised)

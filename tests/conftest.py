@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -163,6 +171,84 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=list(HEADLESS_ARGS))
         yield chromium
         chromium.close()
+
+
+class RunningApp:
+    """One ``eit-geo app`` process (the command as users type it) on a free port.
+
+    ``stop()`` sends SIGTERM, as a terminal's Ctrl+C or a container runtime would.
+    """
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        command = [EIT_GEO, "app", *args, "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=log_path.parent,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                msg = f"eit-geo app exited ({self.process.returncode}): {self.log_text()}"
+                raise RuntimeError(msg)
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        msg = f"eit-geo app not healthy after {timeout} s: {self.log_text()}"
+        raise RuntimeError(msg)
+
+    def log_text(self) -> str:
+        """Return what the server printed so far."""
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
+        """Send ``sig`` and wait for the process to end; return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+        return self.process.returncode
+
+
+EIT_GEO = str(Path(sys.executable).with_name("eit-geo"))
+
+
+@pytest.fixture
+def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., RunningApp]]:
+    """Return ``start(*args, env={})``: run ``eit-geo app ARGS`` until the test ends."""
+    started: list[RunningApp] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> RunningApp:
+        folder = tmp_path_factory.mktemp("eit-geo-app")
+        app = RunningApp(list(args), env or {}, folder / "server.log")
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
 
 
 def write_mbtiles(

@@ -64,7 +64,14 @@ def test_benchmark_table(scenario: indicators.Scenario, kalundborg: Zone) -> Non
     assert zone_rows["estimate"].all()
     assert set(table.loc[table.case_id == "kalundborg_2022", "estimate"]) == {True}
     assert set(table.loc[table.case_id == "kalundborg_2018", "estimate"]) == {False}
-    assert table.loc[table.case_id == "zone", "label"].iloc[0] == "kalundborg (eit-geo computation)"
+    assert table.loc[table.case_id == "zone", "label"].iloc[0] == "kalundborg (computed here)"
+    titled = benchmarks.benchmark_table(
+        scenario, kalundborg, lang="fr", title="Kalundborg (Danemark)"
+    )
+    assert (
+        titled.loc[titled.case_id == "zone", "label"].iloc[0]
+        == "Kalundborg (Danemark) (calculé ici)"
+    )
     assert table["value"].notna().all()
 
 

@@ -48,14 +48,16 @@ def test_family_colours_are_okabe_ito() -> None:
 
 
 def test_benchmark_figure(scenario: indicators.Scenario, zone: Zone) -> None:
-    table = benchmarks.benchmark_table(scenario, zone, lang="fr")
+    table = benchmarks.benchmark_table(scenario, zone, lang="fr", title="Kalundborg (Danemark)")
     figure = charts.benchmark_figure(table, "co2_avoided_t", "absolute", "fr")
     assert isinstance(figure, go.Figure)
     (bar,) = figure.data
     assert bar.orientation == "h"
     labels = list(bar.y)
-    zone_at = labels.index("kalundborg (calcul eit-geo)")
+    zone_at = labels.index("<b>Kalundborg (Danemark) (calculé ici)</b>")  # stands out
     assert bar.marker.color[zone_at] == charts.ZONE_COLOUR
+    assert bar.marker.line.width[zone_at] > 0
+    assert sum(width > 0 for width in bar.marker.line.width) == 1
     assert bar.marker.pattern.shape[zone_at] == charts.HATCH  # the zone's CO2 is an estimate
     assert bar.text[zone_at].startswith("≈ ")
     published = labels.index("Kalundborg (analyse CO2 2018) — 2018")
@@ -64,6 +66,8 @@ def test_benchmark_figure(scenario: indicators.Scenario, zone: Zone) -> None:
     assert bar.text[published] == "635\u202f000"
     assert list(bar.x) == sorted(bar.x)  # largest at the top
     assert figure.layout.xaxis.type == "log"  # 23 t (ECOPAL) to 1.2 Mt (DK6)
+    notes = [note.text for note in figure.layout.annotations]
+    assert any(note.startswith("Échelle logarithmique : chaque graduation") for note in notes)
     assert figure.layout.font.size >= 18
     assert figure.layout.separators == ",\u202f"  # decimal comma, narrow no-break space
 
@@ -73,6 +77,7 @@ def test_benchmark_figure_linear_when_close(scenario: indicators.Scenario, zone:
     figure = charts.benchmark_figure(table, "water_saved_m3", "per_partner", "en")
     assert figure.layout.xaxis.type == "linear"
     assert "per partner company" in figure.layout.xaxis.title.text
+    assert not any("Logarithmic" in note.text for note in figure.layout.annotations)
 
 
 def test_family_figure(scenario: indicators.Scenario) -> None:

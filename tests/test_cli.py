@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from eit_geo import cli
+from eit_geo.auth import CODE_ENV
 from eit_geo.cli import EXIT_BAD_ZONE, ZONE_ENV, main
+from eit_geo.gate import Gate
 from eit_geo.loading import load_zone
 
 if TYPE_CHECKING:
@@ -167,54 +169,107 @@ def test_export_needs_out(mini_dir: Path) -> None:
 
 
 @pytest.fixture
-def streamlit_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[str, str]]]:
-    """Record the commands ``eit-geo app`` would start instead of starting Streamlit."""
-    calls: list[tuple[list[str], dict[str, str]]] = []
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Record what ``eit-geo app`` would serve instead of starting the server."""
+    from eit_geo.ui import server  # noqa: PLC0415 - Streamlit only for these tests
 
-    def call(command: list[str], *, env: dict[str, str], cwd: Path) -> int:
-        del cwd
-        calls.append((command, env))
-        return 0
+    calls: list[dict[str, object]] = []
 
-    monkeypatch.setattr(cli.subprocess, "call", call)
+    def serve(app: Path, gate: Gate, *, address: str, port: int | None) -> None:
+        calls.append({"app": app, "gate": gate, "address": address, "port": port})
+
+    monkeypatch.setattr(server, "serve", serve)
+    for variable in (ZONE_ENV, "EIT_GEO_BASEMAP"):  # the command sets them: restored after
+        monkeypatch.delenv(variable, raising=False)
+    for variable in CODE_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
     return calls
 
 
 def test_app_refuses_bad_zone_before_starting_streamlit(
-    bad_zone: Path,
-    streamlit_calls: list[tuple[list[str], dict[str, str]]],
-    capsys: pytest.CaptureFixture[str],
+    bad_zone: Path, served: list[dict[str, object]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["app", str(bad_zone)]) == EXIT_BAD_ZONE
-    assert streamlit_calls == []
+    assert served == []
     assert BAD_LINE in capsys.readouterr().err.splitlines()
 
 
-def test_app_starts_streamlit_on_a_valid_zone(
-    mini_dir: Path, streamlit_calls: list[tuple[list[str], dict[str, str]]]
-) -> None:
+def test_app_serves_this_machine_only(mini_dir: Path, served: list[dict[str, object]]) -> None:
     assert main(["app", str(mini_dir), "--port", "8599"]) == 0
-    [(command, env)] = streamlit_calls
-    assert command[1:4] == ["-m", "streamlit", "run"]
-    assert Path(command[4]).name == "app.py"
-    assert command[-2:] == ["--server.port", "8599"]
-    assert env[ZONE_ENV] == str(mini_dir.resolve())
+    [call] = served
+    assert Path(str(call["app"])).name == "app.py"
+    assert call["address"] == "127.0.0.1"
+    assert call["port"] == 8599
+    gate = call["gate"]
+    assert isinstance(gate, Gate)
+    assert gate.mode == "local"
+    assert gate.hosts == {"localhost", "127.0.0.1", "::1"}
+    assert os.environ[ZONE_ENV] == str(mini_dir.resolve())
+
+
+def test_share_serves_the_room_with_codes(
+    mini_dir: Path,
+    served: list[dict[str, object]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CODE_ENV["participant"], "salle-verte-42")
+    code = main(["app", str(mini_dir), "--share", "--allow-host", "atelier.cci.fr:8501"])
+    assert code == 0
+    [call] = served
+    assert call["address"] in ("::", "0.0.0.0")  # noqa: S104 - what --share must do
+    gate = call["gate"]
+    assert isinstance(gate, Gate)
+    assert gate.mode == "codes"
+    assert "atelier.cci.fr" in gate.hosts
+    assert gate.codes is not None
+    assert gate.codes.role_of("SALLE VERTE 42") == "participant"
+    assert CODE_ENV["participant"] not in os.environ  # hashed, then forgotten
+    printed = capsys.readouterr().out
+    assert "salle-verte-42" not in printed
+    generated = re.findall(r"([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4})", printed)
+    assert len(generated) == 2  # facilitator and observer, shown once
+    assert {gate.codes.role_of(c) for c in generated} == {"facilitator", "observer"}
+
+
+def test_share_signs_in_with_the_identity_provider_when_configured(
+    mini_dir: Path,
+    served: list[dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secrets = tmp_path / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir()
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://atelier.cci.fr:8501/oauth2callback"\n'
+        'cookie_secret = "x"\nclient_id = "eit"\nclient_secret = "y"\n'
+        'server_metadata_url = "https://login.cci.fr/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EIT_GEO_FACILITATORS", "Anne.Martin@cci.fr")
+    assert main(["app", str(mini_dir), "--share"]) == 0
+    gate = served[0]["gate"]
+    assert isinstance(gate, Gate)
+    assert gate.mode == "oidc"
+    assert gate.role_for_account("anne.martin@cci.fr") == "facilitator"
+    assert gate.role_for_account("someone@cci.fr") == "participant"
 
 
 def test_app_serves_a_local_basemap(
     mini_dir: Path,
     tmp_path: Path,
     make_mbtiles: Callable[..., int],
-    streamlit_calls: list[tuple[list[str], dict[str, str]]],
+    served: list[dict[str, object]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     plan = tmp_path / "plan.mbtiles"
     make_mbtiles(plan, (11.06, 55.65, 11.14, 55.69), range(12, 13))
     assert main(["app", str(mini_dir), "--basemap", str(plan)]) == 0
-    [(_, env)] = streamlit_calls
-    assert env["EIT_GEO_BASEMAP"] == str(plan.resolve())
+    assert len(served) == 1
+    assert os.environ["EIT_GEO_BASEMAP"] == str(plan.resolve())
     broken = tmp_path / "broken.mbtiles"
     broken.write_text("not sqlite, a text file renamed", encoding="utf-8")
     assert main(["app", str(mini_dir), "--basemap", str(broken)]) == EXIT_BAD_ZONE
-    assert len(streamlit_calls) == 1  # not started on a file it cannot show
+    assert len(served) == 1  # not started on a file it cannot show
     assert "Fond de carte « broken.mbtiles » inutilisable" in capsys.readouterr().err

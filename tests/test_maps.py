@@ -323,6 +323,7 @@ def test_safe_text() -> None:
         ("Bioteknisk Jordrens Soilrem A/S", "Bioteknisk Jordrens…"),
         ("Établissementsdelagrandecoopérative", "Établissementsdelagrand…"),
         ("(seulement entre parenthèses)", "(seulement entre…"),
+        ("Entreprise B — eau et déchets", "Entreprise B"),
     ],
 )
 def test_short_name(name: str, label: str) -> None:

@@ -79,17 +79,33 @@ def test_anonymised_map_asks_no_tile_server(database: str) -> None:
 
 
 def test_key_figures_in_large_type(database: str) -> None:
+    """The gain of the retained leads first, large and green; the totals second."""
     del database
     app = open_page()
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Synergies retenues par l'atelier"] == "1"
-    assert metrics["Synergies en place"] == "20"
-    assert metrics["Eau économisée"].endswith("m³/an")
-    assert "CO₂ du transport (déduit)" not in metrics
-    assert len(metrics) == 6
+    metrics = [(m.label, m.value) for m in app.metric]
+    gains, totals = metrics[:3], dict(metrics[3:])
+    assert gains[0] == ("Synergies retenues", "+1")
+    assert gains[1] == ("Eau économisée (m³/an)", "+1\u00a0M")  # the retained lead's, short
+    assert gains[2][0] == "CO₂ évité (net) (t CO₂e/an)"
+    assert gains[2][1].startswith("+")
+    assert totals["Synergies en place"] == "20"
+    assert totals["Eau économisée (m³/an)"] == "≈ 2,7\u00a0M"
+    assert totals["Tonnes détournées (t/an)"] == "≈ 889\u202f000"
+    assert not any("transport" in label for label in totals)
+    assert len(totals) == 5
     style = "".join(h.proto.body for h in app.get("html"))
-    assert 'stMetricValue"] { font-size: 3rem' in style
+    assert 'stMetricValue"] { font-size: 3rem' in style  # 48 px: read from the back
+    assert '.st-key-presentation_gain [data-testid="stMetricValue"] { font-size: 4rem' in style
     assert "stSidebar" not in style
+
+
+def test_gain_says_when_nothing_is_retained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(store.DATABASE_ENV, f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    app = open_page()
+    assert "Aucune piste retenue pour l'instant" in app.info[0].value
+    assert app.metric[0].label == "Synergies en place"
 
 
 def test_named_view_and_full_screen(database: str) -> None:

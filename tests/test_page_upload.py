@@ -61,7 +61,10 @@ def test_the_upload_help_says_the_widgets_limit_in_its_unit() -> None:
     app = open_page(DONNEES, None)
     uploader = app.get("file_uploader")[0]
     assert uploader.proto.max_upload_size_mb == 50
-    assert "50 Mo en tout au plus (1 Mo = 1 000 000 octets), 200\u202f000 lignes" in uploader.help
+    limits = next(c.value for c in app.caption if "Parcourir" in c.value)
+    assert "50 Mo au plus en tout (1 Mo = 1 000 000 octets), 200\u202f000 lignes par tableau" in (
+        limits
+    )
 
 
 def _crafted_project(tmp_path: Path) -> tuple[str, bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,8 @@ def test_home() -> None:
     assert metrics["Entreprises"] == "12"
     assert metrics["Synergies existantes"] == "20"
     assert metrics["Effectif total"] == "1\u202f025"
+    # a total of 3 headcounts out of 12 companies says so beside it
+    assert any("3 entreprises sur 12" in caption.value for caption in app.caption)
     assert app.header[0].value == "Kalundborg (Danemark)"
     table = app.dataframe[0].value
     assert "1\u202f164\u202f500" in set(table["Quantité"])
@@ -73,8 +76,20 @@ def test_home() -> None:
 def test_donnees() -> None:
     app = run_app("pages/donnees.py")
     assert app.title[0].value == "Données"
-    assert any("Zone « kalundborg » chargée" in text for text in texts(app))
+    assert any("Zone « Kalundborg (Danemark) » chargée" in text for text in texts(app))
     assert len(frames(app)) == 3
+    assert app.text_input[0].value == "Kalundborg (Danemark)"
+
+
+def test_donnees_title_typed_by_the_user_is_shown_everywhere(tmp_path: Path) -> None:
+    folder = tmp_path / "amiens-4-entreprises"
+    shutil.copytree(example_path("parc-rural"), folder)
+    app = run_app("pages/donnees.py", zone=folder)
+    assert app.text_input[0].value == "Amiens 4 entreprises"  # the folder's name, as words
+    app.text_input[0].input("Zone d'activités d'Amiens Nord").run()
+    assert any("Zone « Zone d'activités d'Amiens Nord » chargée" in t for t in texts(app))
+    app.switch_page("pages/accueil.py").run()
+    assert app.header[0].value == "Zone d'activités d'Amiens Nord"
 
 
 def test_carte_counts_and_filters_in_sidebar(carte: AppTest) -> None:

@@ -80,8 +80,13 @@ def test_plan_lists_retained_leads_late_first(engine: Engine, candidates) -> Non
     assert not late.loc[third, "late"]  # done, though its date has passed
     assert not late.loc[first, "late"]
     assert late.loc[first, "carrier_name"] == "Asnæs (Asnæsværket, Ørsted)"
-    in_place = board[board["decision"] == "in_place"]
-    assert len(table) == 3 + len(in_place)  # synergies in place get a plan too
+    assert len(table) == 3  # synergies in place join the plan once given a step
+    in_place = board.loc[board["decision"] == "in_place", "candidate_id"].iloc[0]
+    plan_store.record_step(
+        engine, "z", in_place, {"step": "Renouveler le contrat"}, participant="A"
+    )
+    table = plan.plan_board(board, plan_store.get_steps(engine, "z"), today=TODAY, lang="fr")
+    assert len(table) == 4
     assert plan.late_steps(table, TODAY).sum() == 1
 
 

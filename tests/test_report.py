@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from datetime import date
 from typing import TYPE_CHECKING
 
 import folium
@@ -12,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eit_geo import anonymise, report, store, timeline, workshop
+from eit_geo import anonymise, plan, plan_store, report, store, timeline, workshop
 from eit_geo.datafiles import example_path
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
@@ -260,3 +261,28 @@ def test_report_title_names_the_zone_as_the_app_does(kalundborg: Zone, decided: 
     assert f"<title>{title}</title>" in labelled
     assert f"<h1>{title}</h1>" in labelled
     assert "<Danemark>" not in labelled
+
+
+def test_report_carries_the_action_plan(kalundborg: Zone, decided: tuple) -> None:
+    board, history, _ = decided
+    retained = str(board.loc[board["decision"] == "retained", "candidate_id"].iloc[0])
+    steps = pd.DataFrame(
+        {
+            "candidate_id": [retained],
+            "step": ["Devis <b>raccordement</b>"],
+            "carrier": [plan_store.FACILITATOR],
+            "due": ["2026-01-15"],
+            "state": ["doing"],
+            "participant": ["Claire"],
+            "updated_at": [pd.Timestamp("2026-01-02", tz="UTC")],
+            "version": [2],
+        }
+    )
+    table = plan.plan_board(board, steps, today=date(2026, 2, 1), lang="fr")
+    document = report.workshop_report(kalundborg, board, history, plan=table)
+    assert "<h2>Plan d&#x27;action (1 piste(s))</h2>" in document
+    assert "Devis &lt;b&gt;raccordement&lt;/b&gt;" in document
+    assert '<tr class="late">' in document
+    assert "1 étape(s) en retard (en rouge)." in document
+    public = report.workshop_report(kalundborg, board, history, anonymised=True, plan=table)
+    assert "raccordement" not in public

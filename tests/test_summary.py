@@ -32,7 +32,26 @@ def test_readable_table_translates_contract_headers_and_keeps_the_others() -> No
     companies = readable_table(zone.companies, "fr")
     assert list(companies.columns[:4]) == ["Identifiant", "Nom", "Secteur (NAF)", "Effectif"]
     assert "geometry" not in companies
-    assert "activity" in companies  # an extra column of the example, as given
+    assert "Activité" in companies  # an optional column of the examples, in words
+    assert "activity" not in companies
     flows = readable_table(zone.flows, "en")
     assert list(flows.columns[:4]) == ["Company", "Direction", "Resource", "Family"]
     assert len(flows) == len(zone.flows)
+    extra = readable_table(zone.companies.assign(my_column="x"), "fr")
+    assert "my_column" in extra  # a column of the user's file keeps the name they gave it
+
+
+def test_readable_table_writes_figures_and_leaves_blanks_empty() -> None:
+    zone = load_zone(example_path("kalundborg"))
+    companies = readable_table(zone.companies, "fr")
+    headcounts = list(companies["Effectif"])
+    assert headcounts[0] == "600"
+    assert "" in headcounts  # a headcount nobody gave
+    cells = {str(v) for column in companies for v in companies[column]}
+    assert not cells & {"None", "nan", "<NA>", "NaN"}
+    assert not any("shared/reference" in cell for cell in cells)
+    flows = readable_table(zone.flows, "fr")
+    assert set(flows["Unité"]) <= {"t/an", "m³/an", "MWh/an"}
+    assert all("." not in q for q in flows["Quantité"])
+    synergies = readable_table(zone.synergies, "en")
+    assert set(synergies["Since"]) <= {str(y) for y in range(1950, 2030)} | {""}

@@ -14,6 +14,8 @@ from streamlit_folium import st_folium
 from eit_geo import (
     codes,
     formatting,
+    plan,
+    plan_store,
     report,
     store,
     workshop,
@@ -40,7 +42,9 @@ if TYPE_CHECKING:
 
     from eit_geo.zone import Zone
 from eit_geo.ui.analyses import zone_groups, zone_links
+from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store, when_text
+from eit_geo.ui.plan import plan_store_of, today
 from eit_geo.ui.state import KEY_ASSETS, language, tr
 from eit_geo.ui.widgets import facts
 from eit_geo.ui.zones import zone_title
@@ -105,6 +109,7 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
         width="stretch",
         height=min(420, 38 + 35 * len(table)),
         column_config={tr("workshop.col_score"): st.column_config.TextColumn(alignment="right")},
+        placeholder="—",
     )
     ids = rows["candidate_id"].astype(str).tolist()
     labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
@@ -264,7 +269,7 @@ def _history(zone: Zone, candidate: str) -> None:
         )
         if steps["imported_from"].astype(bool).any():  # imported changes say where from
             table[tr("workshop.col_origin")] = steps["imported_from"].to_numpy()
-        st.dataframe(table.iloc[::-1], hide_index=True)
+        st.dataframe(table.iloc[::-1], hide_index=True, placeholder="—")
 
 
 def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) -> None:
@@ -273,7 +278,9 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
     shown = board[board["decision"] != "rejected"]
     drawn, _ = best_links(shown, DRAWN_LINKS)
-    fmap = build_base_map(zone, lang=lang, basemap="auto", assets_url=assets)
+    fmap = build_base_map(
+        zone, lang=lang, basemap=default_basemap(), assets_url=assets, local=local_tiles()
+    )
     layers = feature_layers(
         layer_features(zone, zone.companies, drawn, zone_groups(zone).iloc[0:0], lang=lang)
     )
@@ -305,6 +312,11 @@ def show_exports(zone: Zone) -> None:
     lang = language()
     engine, key = decision_store(zone)
     links = zone_links(zone)
+    steps_engine, _ = plan_store_of(zone)
+    day = today()
+
+    def plan_now(board: gpd.GeoDataFrame) -> pd.DataFrame:
+        return plan.plan_board(board, plan_store.get_steps(steps_engine, key), today=day, lang=lang)
 
     def board_now() -> gpd.GeoDataFrame:
         return workshop.build_board(
@@ -312,13 +324,15 @@ def show_exports(zone: Zone) -> None:
         )
 
     def report_now(*, anonymised: bool) -> str:
+        board = board_now()
         return report.workshop_report(
             zone,
-            board_now(),
+            board,
             store.history(engine, key),
             anonymised=anonymised,
             lang=lang,
             zone_label=zone_title(zone),
+            plan=plan_now(board),
         )
 
     def pdf_now() -> bytes:
@@ -326,7 +340,10 @@ def show_exports(zone: Zone) -> None:
 
     def gpkg_now() -> bytes:
         with tempfile.TemporaryDirectory(prefix="eit-geo-export-") as folder:
-            layers = store.decision_layers(engine, key)
+            layers = {
+                **store.decision_layers(engine, key),
+                **plan_store.plan_layers(steps_engine, key),
+            }
             return export_zone(zone, Path(folder) / "zone.gpkg", extra_layers=layers).read_bytes()
 
     stem = f"{zone.name}-atelier"
@@ -347,6 +364,12 @@ def show_exports(zone: Zone) -> None:
             "text/csv",
         ),
         ("zone_gpkg", gpkg_now, f"{stem}.gpkg", "application/geopackage+sqlite3"),
+        (
+            "plan_xlsx",
+            lambda: report.table_xlsx(plan.plan_table(plan_now(board_now()), lang), sheet="plan"),
+            f"{stem}-plan-action.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
     ]
     columns = st.columns(3)
     for index, (name, data, file_name, mime) in enumerate(buttons):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from eit_geo import indicators
+from eit_geo import codes, formatting, indicators
 from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, tr
 
 if TYPE_CHECKING:
@@ -43,10 +43,25 @@ def edit_factors_and_prices(zone: Zone, lang: str) -> tuple[pd.DataFrame, pd.Dat
         key=KEY_FACTORS,
         disabled=["key", "description"],
         hide_index=True,
+        # the key stays in the data (the downloaded CSV is read back by key), not on screen
+        column_order=["description", "value", "unit", "source", "year", "status"],
         column_config={
-            "unit": st.column_config.SelectboxColumn(options=units),
-            "status": st.column_config.SelectboxColumn(options=["sourced", "to_confirm"]),
+            "description": st.column_config.TextColumn(tr("indicators.col_description")),
+            "value": st.column_config.NumberColumn(tr("indicators.col_value")),
+            "unit": st.column_config.SelectboxColumn(
+                tr("indicators.col_unit"),
+                options=units,
+                format_func=lambda u: formatting.factor_unit(str(u), lang),
+            ),
+            "source": st.column_config.TextColumn(tr("indicators.col_source")),
+            "year": st.column_config.TextColumn(tr("indicators.col_year")),
+            "status": st.column_config.SelectboxColumn(
+                tr("indicators.col_status"),
+                options=["sourced", "to_confirm"],
+                format_func=lambda s: tr(f"indicators.status_{s}"),
+            ),
         },
+        placeholder="",
     )
     st.download_button(
         tr("indicators.factors_download"),
@@ -57,6 +72,19 @@ def edit_factors_and_prices(zone: Zone, lang: str) -> tuple[pd.DataFrame, pd.Dat
     st.subheader(tr("indicators.prices_title"))
     st.caption(tr("indicators.prices_help"))
     prices = st.data_editor(
-        indicators.price_template(zone), key=KEY_PRICES, disabled=["code"], hide_index=True
+        indicators.price_template(zone),
+        key=KEY_PRICES,
+        disabled=["code"],
+        hide_index=True,
+        column_config={
+            "code": st.column_config.SelectboxColumn(
+                tr("indicators.col_code"),
+                options=list(indicators.price_template(zone)["code"]),
+                format_func=lambda c: codes.resource_label(str(c), lang),
+            ),
+            "purchase_eur_per_unit": st.column_config.NumberColumn(tr("indicators.col_purchase")),
+            "disposal_eur_per_unit": st.column_config.NumberColumn(tr("indicators.col_disposal")),
+        },
+        placeholder="",
     )
     return factors, prices

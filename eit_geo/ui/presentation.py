@@ -1,4 +1,4 @@
-"""The Présentation page: switches, the retained synergies on the map and in a list."""
+"""The Présentation page: title, switches, the gain, the totals, the map, the retained list."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from eit_geo import (
     anonymise,
     codes,
     formatting,
+    report,
     workshop,
 )
 from eit_geo.datafiles import data_path
@@ -28,25 +29,58 @@ if TYPE_CHECKING:
 
     from eit_geo.zone import Zone
 from eit_geo.ui.analyses import public_zone, zone_groups
+from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.state import KEY_ASSETS, language, tr
 
 KEY_ANONYMISED = "presentation_anonymised"
 KEY_FULLSCREEN = "presentation_fullscreen"
+SKIPPED = ("transport_co2_t", "money_saved_eur")  # not headline figures for a public room
 
 
-def presentation_options() -> tuple[bool, bool]:
-    """Draw the presentation switches (anonymised view, full screen); return their values."""
+def presentation_header(title: str) -> tuple[bool, bool]:
+    """Draw the title and the switches (anonymised view, full screen); return their values.
+
+    The page's style puts it on one 16:9 screen (``data/report/presentation.css``), the
+    sidebar and header hidden in full screen (``fullscreen.css``).
+    """
     st.session_state.setdefault(KEY_ANONYMISED, True)
-    left, right = st.columns(2)
+    st.title(title)
+    note, left, right = st.columns([4, 3, 4], vertical_alignment="center")
     anonymised = left.toggle(
         tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
     )
     fullscreen = right.toggle(tr("workshop.fullscreen"), key=KEY_FULLSCREEN)
+    if anonymised:
+        note.caption(tr("workshop.presentation_anonymised_note"))
     style = data_path("report", "presentation.css").read_text(encoding="utf-8")
     if fullscreen:
         style += data_path("report", "fullscreen.css").read_text(encoding="utf-8")
     st.html(f"<style>{style}</style>")
     return anonymised, fullscreen
+
+
+def show_gain(kpis: list[report.Kpi]) -> None:
+    """Show first and large what the retained leads add: their count and each indicator's gain."""
+    retained = next((k for k in kpis if k.key == "retained"), None)
+    gains = [k for k in kpis if k.gain and k.key not in SKIPPED]
+    with st.container(key="presentation_gain"):
+        st.markdown(f"**{escape_markdown(tr('workshop.gain_title'))}**")
+        if retained is None or retained.value == "0" or not gains:
+            st.info(tr("workshop.gain_none"))
+            return
+        cards = [(tr("workshop.gain_retained"), f"+{retained.value}")]
+        cards += [(f"{k.label} ({k.unit})" if k.unit else k.label, k.gain) for k in gains]
+        for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+            column.metric(label, value, border=True)
+
+
+def show_totals(kpis: list[report.Kpi]) -> None:
+    """Show the totals second: synergies in place and each indicator with the retained leads."""
+    shown = [k for k in kpis if k.key != "retained" and k.key not in SKIPPED]
+    with st.container(key="presentation_totals"):
+        for column, kpi in zip(st.columns(len(shown)), shown, strict=True):
+            label = f"{kpi.label} ({kpi.unit})" if kpi.unit else kpi.label
+            column.metric(label, kpi.headline or kpi.value, border=True)
 
 
 def show_presentation_map(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bool) -> None:
@@ -61,7 +95,12 @@ def show_presentation_map(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bo
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
     # anonymised: the neutral background only, no tile request that would tell where the zone is
     fmap = build_base_map(
-        shown_zone, lang=lang, basemap="auto", assets_url=assets, tiles=not anonymised
+        shown_zone,
+        lang=lang,
+        basemap=default_basemap(),
+        assets_url=assets,
+        tiles=not anonymised,
+        local=local_tiles(),
     )
     layers = feature_layers(
         layer_features(
@@ -71,7 +110,7 @@ def show_presentation_map(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: bo
     st_folium(
         fmap,
         key=f"presentation_map_{anonymised}",
-        height=680,
+        height=560,
         use_container_width=True,
         returned_objects=[],
         feature_group_to_add=layers,

@@ -61,6 +61,7 @@ def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
                 )
                 for name in table.columns
             },
+            placeholder="—",
         )
         rows = event.selection.rows if event is not None else []
         if rows:
@@ -70,6 +71,7 @@ def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
         st.dataframe(
             pd.DataFrame([group_facts(g, zone, lang) for _, g in groups.iterrows()]),
             hide_index=True,
+            placeholder="—",
         )
 
 
@@ -85,4 +87,4 @@ def _show_link(zone: Zone, links: gpd.GeoDataFrame, ident: str) -> None:
     for column, company in ((middle, link["from_id"]), (right, link["to_id"])):
         name = escape_markdown(names.get(company, company))
         column.markdown(f"**{name}** — {tr('map.inventory')}")
-        column.dataframe(company_inventory(zone, company, lang), hide_index=True)
+        column.dataframe(company_inventory(zone, company, lang), hide_index=True, placeholder="—")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,9 +11,10 @@ from eit_geo import (
     charts,
     report,
 )
-from eit_geo.mbtiles import BASEMAP_ENV, LocalTiles, install_tiles
+from eit_geo.mbtiles import LocalTiles, install_tiles
 from eit_geo.offline import install_assets, static_url
 from eit_geo.panels import escape_markdown
+from eit_geo.settings import basemap_setting
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,7 @@ def serve_map_assets(static_dir: Path) -> None:
     and offered to this session's maps; a file that cannot be used is said on the Carte page.
     """
     st.session_state[KEY_ASSETS] = _install_assets(str(static_dir))
-    source = os.environ.get(BASEMAP_ENV, "").strip()
+    source = basemap_setting()
     if source:
         st.session_state[KEY_LOCAL_TILES] = _install_tiles(source, str(static_dir), language())
 
@@ -59,7 +59,7 @@ def table_or_note(table: pd.DataFrame, empty_key: str) -> None:
     if table.empty:
         st.caption(tr(empty_key))
     else:
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, placeholder="—")
 
 
 def facts(items: dict[str, str]) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from eit_geo.bounded import MEGABYTE, megabytes
+from eit_geo.bounded import MEGABYTE
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
-from eit_geo.formatting import format_count
 from eit_geo.loading import load_zone
 from eit_geo.settings import zone_setting
 from eit_geo.ui.state import language, tr
@@ -26,6 +26,7 @@ KEY_ZONE_SOURCE = "zone_source"
 KEY_UPLOAD = "zone_upload"
 KEY_UPLOAD_ZONE = "zone_upload_loaded"
 KEY_ERROR = "zone_error"
+KEY_TITLES = "zone_titles"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -65,13 +66,6 @@ def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
 UPLOAD_MAX_MB = UPLOAD_LIMITS.max_bytes // MEGABYTE  # the widget's limit, in the same MB
 
 
-def upload_help() -> str:
-    """Return the upload widget's help: formats and limits, in the units the widget uses."""
-    lang = language()
-    rows = format_count(UPLOAD_LIMITS.max_rows, lang)
-    return tr("app.upload_help", limit=megabytes(UPLOAD_LIMITS.max_bytes, lang), rows=rows)
-
-
 def current_upload() -> Upload | None:
     """Return what the session's upload gave (zone, problems, decisions it carries), if any."""
     if not st.session_state.get(KEY_UPLOAD):
@@ -82,7 +76,7 @@ def current_upload() -> Upload | None:
 
 def _upload_name(files: tuple[tuple[str, bytes], ...]) -> str:
     names = [Path(name).stem for name, _ in files]
-    return names[0] if len(names) == 1 else "zone importée"
+    return names[0] if len(names) == 1 else tr("app.own_zone")
 
 
 def _modified(path: Path) -> float:
@@ -128,12 +122,30 @@ def current_zone() -> Zone | None:
     return zone
 
 
+def _title_key(zone: Zone) -> str:
+    return f"{zone.source}|{zone.name}"
+
+
+def set_zone_title(zone: Zone, title: str) -> None:
+    """Keep the title the user typed for a zone, for this session."""
+    titles = st.session_state.setdefault(KEY_TITLES, {})
+    titles[_title_key(zone)] = " ".join(title.split())
+
+
 def zone_title(zone: Zone) -> str:
-    """Return the name to show for a zone: a shipped example's label, else the zone's name."""
+    """Return the name to show for a zone, never a folder or file name as such.
+
+    The title the user typed on the Données page, else a shipped example's label, else the
+    zone's name written as words (« amiens-4-entreprises » → « Amiens 4 entreprises »).
+    """
+    typed = st.session_state.get(KEY_TITLES, {}).get(_title_key(zone))
+    if typed:
+        return typed
     source = Path(zone.source) if zone.source and zone.source != "upload" else None
     if source is not None and source.parent == example_path(DEFAULT_EXAMPLE).parent:
         return tr(f"app.example_{source.name.replace('-', '_')}")
-    return zone.name
+    words = " ".join(re.split(r"[-_\s]+", zone.name)).strip()
+    return words[:1].upper() + words[1:] if words else tr("app.own_zone")
 
 
 def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:
@@ -171,4 +183,4 @@ def problems_table(error: ZoneError) -> pd.DataFrame:
 def show_errors(error: ZoneError) -> None:
     """Show every problem of a zone as a table; never a traceback."""
     st.error(tr("validation.summary", count=len(error.problems)))
-    st.dataframe(problems_table(error), hide_index=True, use_container_width=True)
+    st.dataframe(problems_table(error), hide_index=True, use_container_width=True, placeholder="—")

@@ -1,0 +1,89 @@
+"""End-to-end: the Présentation page as one 16:9 screen, at 1920×1080 and 1400×900, offline.
+
+The workshop retained one lead (decision store made here). The gain it brings comes first in
+figures at least 48 px high, the totals second, the map in the first screen with the retained
+list beside it, in the normal view and in full screen. Screenshots:
+``tests/artifacts/presentation-*.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import AppServer, open_app, outside_requests, save_screenshot, wait_idle
+from test_map import map_frame
+
+from eit_geo import store
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+
+SCREENS = {"1920x1080": (1920, 1080), "1400x900": (1400, 900)}
+MAP_IFRAME = ".st-key-presentation_map iframe"
+RETAINED = "forsyning>refinery:process_water>process_water"
+# the size the figure's text is drawn at: its innermost element's
+UNCUT = """e => Array.from(e.querySelectorAll('*')).concat([e]).every(
+    n => n.scrollWidth <= n.clientWidth + 1)"""
+FONT = """e => { let n = e; while (n.firstElementChild) { n = n.firstElementChild; }
+    return parseFloat(getComputedStyle(n).fontSize); }"""
+
+
+@pytest.fixture(scope="module")
+def workshop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    folder = tmp_path_factory.mktemp("presentation")
+    url = f"sqlite:///{folder / 'decisions.sqlite'}"
+    engine = store.open_store(url)
+    key = store.zone_key(load_zone(example_path("kalundborg")))
+    store.record_decision(engine, key, RETAINED, {"status": "retained"}, participant="Anne")
+    engine.dispose()
+    server = AppServer("kalundborg", folder, env={store.DATABASE_ENV: url})
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("fullscreen", [False, True], ids=["normal", "plein-ecran"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_one_screen(
+    page: object,
+    workshop_server: AppServer,
+    request_log: list[str],
+    screen: str,
+    *,
+    fullscreen: bool,
+) -> None:
+    width, height = SCREENS[screen]
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, workshop_server.url, "presentation")
+    if fullscreen:
+        page.get_by_text("Plein écran").click()
+        wait_idle(page)
+    map_frame(page)
+    wait_idle(page)  # the rerun the map's first value starts
+    page.wait_for_timeout(800)  # the map's fitting
+    mode = "plein-ecran" if fullscreen else "normal"
+    save_screenshot(page, f"presentation-{mode}-{screen}")
+    gain = page.locator(".st-key-presentation_gain [data-testid=stMetricValue]")
+    assert gain.first.inner_text() == "+1"
+    assert "+1\u00a0M" in gain.all_inner_texts()
+    sizes = [size for g in gain.all() for size in [g.evaluate(FONT)]]
+    assert min(sizes) >= 64  # the gain, first and largest
+    totals = page.locator(".st-key-presentation_totals [data-testid=stMetricValue]")
+    assert totals.count() == 5
+    assert min(t.evaluate(FONT) for t in totals.all()) >= 48
+    gain_box, totals_box = gain.first.bounding_box(), totals.first.bounding_box()
+    assert gain_box["y"] < totals_box["y"]  # the gain before the totals
+    for locator in (*gain.all(), *totals.all()):  # no figure cut by its card (« 889… »)
+        assert locator.evaluate(UNCUT), locator.inner_text()
+    box = page.locator(MAP_IFRAME).bounding_box()
+    assert box["height"] >= 340
+    if fullscreen or width >= 1920:
+        assert box["y"] + box["height"] <= height + 2  # the whole map in the first screen
+    else:  # the facilitator's view, sidebar open: the totals wrap, the map starts on screen
+        assert box["y"] + 150 <= height
+    heading = page.get_by_role("heading", name="Synergies retenues")
+    listed = heading.bounding_box()
+    assert listed["x"] >= box["x"] + box["width"]  # the retained list beside the map
+    assert listed["y"] < box["y"] + box["height"]
+    if fullscreen:
+        assert not page.get_by_test_id("stSidebar").is_visible()
+    assert outside_requests(request_log) == []
