@@ -267,7 +267,7 @@ def plotly_separators(lang: str = DEFAULT_LANGUAGE) -> str:
 # --------------------------------------------------------------------------- texts
 
 _OUR_FILE = re.compile(
-    r"\s*(?:[;,]\s*|\s(?:et|and)\s+)?(?:voir |see )?"
+    r"\s*(?:[;,]\s*|\s(?:et|and|dans|in)\s+)?(?:voir |see )?"
     r"(?:[\w.-]+/)*[\w.-]+\.(?:md|csv|toml|publicodes)\b"
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")

@@ -42,6 +42,7 @@ from eit_geo.datafiles import read_table
 from eit_geo.formatting import format_exact, format_figure, format_signed, source_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
+from eit_geo.validation import parse_numbers
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -178,9 +179,12 @@ def read_user_table(path: Path, kind: str, *, lang: str = DEFAULT_LANGUAGE) -> p
 
 
 def numbers(values: pd.Series) -> pd.Series:
-    """Read numbers typed in either convention (``0,09`` or ``0.09``); blanks become NaN."""
-    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
+    """Read numbers typed in either convention (``0,09``, ``1 234,5``, ``1,234.5``); blanks NaN.
+
+    The loader's reader (`eit_geo.validation.parse_numbers`), on a tables' column of any type.
+    """
+    text = values.astype("string").fillna("")
+    return pd.Series(parse_numbers(text).to_numpy(dtype=float), index=values.index)
 
 
 # --------------------------------------------------------------------------- exchanges

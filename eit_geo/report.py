@@ -411,12 +411,13 @@ def build_report(
 def _cover(
     zone: Zone, board: pd.DataFrame, title: str, when: datetime, *, anonymised: bool, lang: str
 ) -> str:
+    colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
     weights = board["grouped"] if "grouped" in board else pd.Series(1, index=board.index)
     counts = weights.groupby(board["decision"]).sum()
     chips = "".join(
         f'<span class="chip" style="border-color:{_STATUS_COLOURS[s]}">'
-        f"{html.escape(t(f'workshop.status_{s}', lang))} : {format_count(counts.get(s, 0), lang)}"
-        "</span>"
+        f"{html.escape(t(f'workshop.status_{s}', lang))}{colon}"
+        f"{format_count(counts.get(s, 0), lang)}</span>"
         for s in _STATUS_COLOURS
     )
     note = (

@@ -16,7 +16,7 @@ from eit_geo.datafiles import example_path
 from eit_geo.export import export_zone
 from eit_geo.loading import load_zone
 from eit_geo.sandbox import SandboxError
-from eit_geo.ui import atelier
+from eit_geo.ui import access, atelier
 
 REPO = Path(__file__).resolve().parents[1]
 DONNEES = str(REPO / "pages" / "donnees.py")
@@ -91,8 +91,13 @@ def _crafted_project(tmp_path: Path) -> tuple[str, bytes]:
     return path.name, path.read_bytes()
 
 
-def test_carried_decisions_wait_for_a_facilitator(database: str, tmp_path: Path) -> None:
+def test_carried_decisions_wait_for_a_facilitator(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = [_crafted_project(tmp_path)]
+    rights = {"import_decisions": False}  # a participant of a shared server, first
+    given = access.may
+    monkeypatch.setattr(access, "may", lambda right: rights.get(right, given(right)))
     app = open_page(ATELIER, files, atelier_participant="Claire")
     engine = store.open_store(database)
     upload_keys = {
@@ -111,8 +116,9 @@ def test_carried_decisions_wait_for_a_facilitator(database: str, tmp_path: Path)
         "priorité « 1000000 » : attendu 0, 1, 2 ou 3",
     ]
     button = next(b for b in found.button if b.label == "Importer ces décisions dans l'atelier")
-    assert button.disabled  # no sign-in, no local-only server: not a facilitator
-    app = open_page(ATELIER, files, atelier_participant="Claire", role="facilitator")
+    assert button.disabled
+    rights["import_decisions"] = True  # the facilitator
+    app = open_page(ATELIER, files, atelier_participant="Claire")
     found = next(e for e in app.expander if e.label.startswith("Décisions contenues"))
     next(b for b in found.button if b.label.startswith("Importer")).click().run()
     assert not app.exception, app.exception

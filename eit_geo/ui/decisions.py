@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_links
-from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, is_facilitator, language, tr
+from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, language, tr
 from eit_geo.ui.zones import current_upload
 
 KEY_PARTICIPANT = "atelier_participant"
@@ -102,7 +103,8 @@ def note_uploaded_decisions() -> None:
 def show_uploaded_decisions(zone: Zone) -> None:
     """Offer the decisions an uploaded GeoPackage carries: checked, shown, imported on request.
 
-    Only a facilitator (`state.is_facilitator`) may import them, after this preview; rows that
+    Only a facilitator (right ``import_decisions``, `access.may`) may import them, after this
+    preview, under the name signed in (or typed, when the server is not shared); rows that
     break a rule are listed with their reason and never imported.
     """
     notice = st.session_state.pop(KEY_IMPORT_NOTICE, None)
@@ -136,7 +138,7 @@ def show_uploaded_decisions(zone: Zone) -> None:
         if not preview.refused.empty:
             st.markdown(tr("decisions.refused_title"))
             st.dataframe(_refused_table(preview.refused), hide_index=True)
-        facilitator = is_facilitator()
+        facilitator = access.may("import_decisions")
         who = st.session_state.get(KEY_PARTICIPANT, "")
         st.button(
             tr("decisions.import"),
@@ -186,7 +188,15 @@ def _refused_table(refused: pd.DataFrame) -> pd.DataFrame:
 
 
 def participant_name() -> str:
-    """Ask for the participant's name in the sidebar; return it (empty until given)."""
+    """Ask for the participant's name in the sidebar; return it (empty until given).
+
+    On a shared server the name is the one signed in with (`access.identity`), not typed here:
+    nobody decides or votes under another's name.
+    """
+    who = access.identity()
+    if who is not None:
+        st.session_state[KEY_PARTICIPANT] = who.name if access.may("decide") else ""
+        return st.session_state[KEY_PARTICIPANT]
     st.session_state.setdefault(KEY_PARTICIPANT, "")
     with st.sidebar:
         st.text_input(

@@ -11,8 +11,6 @@ KEY_LANG = "lang"
 KEY_ASSETS = "map_assets_url"
 KEY_LOCAL_TILES = "map_local_tiles"
 KEY_SELECTED_CANDIDATES = "selected_candidates"
-KEY_ROLE = "role"  # « facilitator » or « participant », set by sign-in; unset without it
-LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")
 FILTER_PREFIX = "filters_"
 
 
@@ -24,18 +22,6 @@ def language() -> str:
 def tr(key: str, /, **values: object) -> str:
     """Translate ``key`` into the session's language."""
     return t(key, language(), **values)
-
-
-def is_facilitator() -> bool:
-    """Tell whether this session may act as the workshop's facilitator (import decisions).
-
-    The role sign-in gives (``KEY_ROLE``); without sign-in, only a server that listens on this
-    machine alone (``server.address`` a loopback address): nobody else can reach it.
-    """
-    role = st.session_state.get(KEY_ROLE)
-    if role is not None:
-        return role == "facilitator"
-    return str(st.get_option("server.address") or "") in LOCAL_ADDRESSES
 
 
 def ensure_frame() -> None:
