@@ -14,9 +14,10 @@ import time
 import streamlit as st
 
 from eit_geo import auth
+from eit_geo.formatting import format_time
 from eit_geo.gate import COOKIE, SIGN_IN, SIGN_OUT, Gate, active
 from eit_geo.panels import escape_markdown
-from eit_geo.ui.state import tr
+from eit_geo.ui.state import language, tr
 
 __all__ = [
     "identity",
@@ -135,7 +136,7 @@ def show_identity() -> None:
     with st.sidebar:
         st.markdown(tr("access.signed_in_as", name=escape_markdown(who.name) or "—", role=role))
         if who.expires < float("inf"):
-            until = time.strftime("%H:%M", time.localtime(who.expires))
+            until = format_time(who.expires, language())
             st.caption(tr("access.session_until", time=until))
         gate = _gate()
         if gate is not None and gate.mode == "codes":

@@ -325,7 +325,10 @@ def show_exports(zone: Zone) -> None:
 
     def board_now() -> gpd.GeoDataFrame:
         return workshop.build_board(
-            links, store.get_decisions(engine, key), store.get_votes(engine, key)
+            links,
+            store.get_decisions(engine, key),
+            store.get_votes(engine, key),
+            store.history(engine, key),
         )
 
     def report_now(*, anonymised: bool) -> str:

@@ -82,9 +82,12 @@ def workshop_board(zone: Zone) -> gpd.GeoDataFrame:
     """
     engine, key = decision_store(zone)
     board = workshop.build_board(
-        zone_links(zone), store.get_decisions(engine, key), store.get_votes(engine, key)
+        zone_links(zone),
+        store.get_decisions(engine, key),
+        store.get_votes(engine, key),
+        store.history(engine, key),
     )
-    st.session_state[KEY_SELECTED_CANDIDATES] = tuple(sorted(workshop.selected_ids(board)))
+    st.session_state[KEY_SELECTED_CANDIDATES] = workshop.selected_ids(board)  # in order
     return board
 
 
