@@ -28,6 +28,7 @@ from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path, read_table
+from eit_geo.export import neutralise_formulas
 from eit_geo.formatting import (
     MISSING,
     factor_unit,
@@ -76,7 +77,6 @@ __all__ = [
     "workshop_report",
 ]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STATUS_COLOURS = {
     "to_study": "#999999",
     "retained": "#E69F00",
@@ -152,14 +152,8 @@ def _date_text(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def _safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise text cells a spreadsheet would run as a formula (« =HYPERLINK(…) »)."""
-    safe = table.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return safe
+    """Neutralise text cells a spreadsheet would run as a formula (`export.neutralise_formulas`)."""
+    return neutralise_formulas(table)
 
 
 def table_csv(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> bytes:
