@@ -10,6 +10,7 @@ figures to be confirmed are hatched, whatever the colour, and their labels read 
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -147,7 +148,7 @@ def benchmark_figure(
     if log:
         axis += f" — {t('indicators.log_scale', lang)}"
         figure.add_annotation(
-            text=t("indicators.log_note", lang),
+            text="<br>".join(textwrap.wrap(t("indicators.log_note", lang), 70)),
             xref="paper",
             yref="paper",
             x=0,
@@ -159,7 +160,13 @@ def benchmark_figure(
             align="left",
             font={"size": BASE_FONT - 2, "color": NODE_COLOUR},
         )
-    figure.update_xaxes(title=axis, type="log" if log else "linear", automargin=True)
+    figure.update_xaxes(
+        title=axis,
+        type="log" if log else "linear",
+        automargin=True,
+        exponentformat="none",  # « 100 000 », not « 100k »
+        tickformat=",~r",
+    )
     figure.update_yaxes(automargin=True, tickfont={"size": BASE_FONT - 2})
     title = t(
         "indicators.chart_benchmark",
@@ -169,7 +176,7 @@ def benchmark_figure(
     )
     _legend_note(figure, lang)
     figure = _layout(figure, title, lang, height=max(420, 60 * len(rows) + 240))
-    figure.update_layout(margin={"b": 110 if log else 40})
+    figure.update_layout(margin={"b": 140 if log else 40})
     return figure
 
 
@@ -202,6 +209,8 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
     titles = [f"{t(f'indicators.{k}', lang)} ({_unit(k, lang)})" for k in FAMILY_PANELS]
     figure = make_subplots(rows=2, cols=2, subplot_titles=titles, vertical_spacing=0.2)
     names = [t(f"families.{family}", lang) for family in families["family"]]
+    partials = families.get("missing_factors", [""] * len(families))
+    partials = [bool(str(m).strip()) for m in partials]
     for index, indicator in enumerate(FAMILY_PANELS):
         estimates = families[f"{indicator}_estimate"].astype(bool)
         figure.add_trace(
@@ -209,8 +218,8 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
                 x=names,
                 y=families[indicator],
                 text=[
-                    format_figure(v, lang, estimate=e) if v else ""
-                    for v, e in zip(families[indicator], estimates, strict=True)
+                    _bar_text(v, e, partial and indicator == "co2_avoided_t", lang)
+                    for v, e, partial in zip(families[indicator], estimates, partials, strict=True)
                 ],
                 textposition="outside",
                 cliponaxis=False,
@@ -228,6 +237,14 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
     figure.update_annotations(font_size=BASE_FONT)
     figure.update_yaxes(rangemode="tozero")
     return _layout(figure, t("indicators.chart_families", lang), lang, height=760)
+
+
+def _bar_text(value: float, estimate: bool, partial: bool, lang: str) -> str:
+    """Return a bar's label; a CO2 total with missing factors says it is partial."""
+    if not value:
+        return ""
+    text = format_figure(value, lang, estimate=estimate)
+    return f"{text} ({t('indicators.partial_short', lang)})" if partial else text
 
 
 def sankey_figure(

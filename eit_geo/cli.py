@@ -367,6 +367,40 @@ register(
 )
 
 
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="fichiers, dossiers, zips / files, folders"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="zone .gpkg à écrire / to write")
+    parser.add_argument("--mapping", type=Path, help="correspondances corrigées / mapping file")
+    parser.add_argument("--positions", type=Path, help="positions par SIRET (siret;x;y;epsg)")
+    parser.add_argument("--crs", help="système des X/Y sans système déclaré, ex. 2154")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language")
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from eit_geo.importing import run_import  # noqa: PLC0415 - keeps the other commands light
+
+    code, text = run_import(
+        args.sources,
+        args.out,
+        mapping=args.mapping,
+        positions=args.positions,
+        crs=args.crs,
+        lang=args.lang,
+    )
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+register(
+    "import",
+    "importer des inventaires réels en zone / turn real inventories into a zone",
+    _import_arguments,
+    _run_import,
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of every registered subcommand."""
     parser = argparse.ArgumentParser(

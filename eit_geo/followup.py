@@ -8,6 +8,7 @@ its months (a partial year when fewer than twelve). Figures are in the synergy's
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -271,8 +272,10 @@ def synergy_figure(pairs: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.F
                 name=t("followup.planned", lang),
             )
         )
-    title = t("followup.synergy_chart", lang, label=pairs["label"].iloc[0]) if len(pairs) else ""
-    return _layout(figure, title, unit, lang)
+    figure = _layout(figure, t("followup.synergy_chart", lang), unit, lang)
+    if len(pairs):
+        figure.update_layout(title_subtitle_text=html.escape(str(pairs["label"].iloc[0])))
+    return figure
 
 
 def network_figure(network: pd.DataFrame, unit: str, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
@@ -306,10 +309,10 @@ def _layout(figure: go.Figure, title: str, unit: str, lang: str) -> go.Figure:
         title=title,
         barmode="group",
         xaxis={"title": t("followup.year", lang), "dtick": 1, "tickformat": "d"},
-        yaxis_title=unit_label(unit, lang) if unit else "",
+        yaxis={"title": unit_label(unit, lang) if unit else "", "tickformat": ",d"},
         separators=plotly_separators(lang),
         legend={"orientation": "h", "y": -0.2},
-        margin={"l": 60, "r": 20, "t": 60, "b": 60},
+        margin={"l": 70, "r": 20, "t": 80, "b": 60},
         template="plotly_white",
     )
     return figure

@@ -46,6 +46,7 @@ __all__ = [
     "format_quantity",
     "format_score",
     "format_signed",
+    "format_time",
     "format_year",
     "is_missing",
     "local_time",
@@ -267,7 +268,7 @@ def plotly_separators(lang: str = DEFAULT_LANGUAGE) -> str:
 # --------------------------------------------------------------------------- texts
 
 _OUR_FILE = re.compile(
-    r"\s*(?:[;,]\s*|\s(?:et|and)\s+)?(?:voir |see )?"
+    r"\s*(?:[;,]\s*|\s(?:et|and|dans|in)\s+)?(?:voir |see )?"
     r"(?:[\w.-]+/)*[\w.-]+\.(?:md|csv|toml|publicodes)\b"
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;]?\s*\)")
@@ -332,7 +333,7 @@ def local_time(moment: object) -> datetime | None:
     stamp = pd.Timestamp(moment)  # type: ignore[arg-type]
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert(timezone()).to_pydatetime()
+    return stamp.floor("us").tz_convert(timezone()).to_pydatetime()  # to the microsecond
 
 
 def format_datetime(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -345,6 +346,16 @@ def format_datetime(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
     hour = babel_dates.format_time(local, "short", locale=locale)
     pattern = babel_dates.get_datetime_format("medium", locale=locale)
     return str(pattern).replace("{1}", day).replace("{0}", hour)
+
+
+def format_time(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Format the hour of a moment in local time: ``17:05``; a number is a Unix time."""
+    if isinstance(moment, (int, float)) and not is_missing(moment):
+        moment = pd.Timestamp(moment, unit="s", tz="UTC")
+    local = local_time(moment)
+    if local is None:
+        return MISSING
+    return babel_dates.format_time(local, "short", locale=locale_of(lang))
 
 
 def format_date(moment: object, lang: str = DEFAULT_LANGUAGE, *, style: str = "medium") -> str:

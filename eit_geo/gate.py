@@ -58,7 +58,7 @@ _PAGE_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make the form's Origin "null"
     (
         b"content-security-policy",
         b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "

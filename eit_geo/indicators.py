@@ -19,7 +19,7 @@ resting on an estimated quantity or a ``to_confirm`` factor are flagged as estim
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from eit_geo._formula import evaluate_formula, formula_keys
-from eit_geo.allocation import allocate
+from eit_geo.allocation import allocate, allocate_in_order
 from eit_geo.codes import (
     FAMILIES,
     ewc_parents,
@@ -42,6 +42,7 @@ from eit_geo.datafiles import read_table
 from eit_geo.formatting import format_exact, format_figure, format_signed, source_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
+from eit_geo.validation import parse_numbers
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -178,9 +179,12 @@ def read_user_table(path: Path, kind: str, *, lang: str = DEFAULT_LANGUAGE) -> p
 
 
 def numbers(values: pd.Series) -> pd.Series:
-    """Read numbers typed in either convention (``0,09`` or ``0.09``); blanks become NaN."""
-    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
+    """Read numbers typed in either convention (``0,09``, ``1 234,5``, ``1,234.5``); blanks NaN.
+
+    The loader's reader (`eit_geo.validation.parse_numbers`), on a tables' column of any type.
+    """
+    text = values.astype("string").fillna("")
+    return pd.Series(parse_numbers(text).to_numpy(dtype=float), index=values.index)
 
 
 # --------------------------------------------------------------------------- exchanges
@@ -288,8 +292,8 @@ def exchanges_from_candidates(
         rows = rows[rows["kind"].fillna("substitution") == "substitution"]
     flow_status = _status_column(zone.flows).set_axis(zone.flows["flow_id"].astype(str))
     estimate = _is_estimate(flow_status)
-    from_estimate = rows["from_flow_id"].astype("string").map(estimate).fillna(value=False)
-    to_estimate = rows["to_flow_id"].astype("string").map(estimate).fillna(value=False)
+    from_estimate = rows["from_flow_id"].astype("string").map(estimate).eq(True)  # NaN: no
+    to_estimate = rows["to_flow_id"].astype("string").map(estimate).eq(True)
     synergy_keys = zone.synergies["from_id"] + ">" + zone.synergies["to_id"] + ":"
     synergy_keys = synergy_keys + zone.synergies["resource"]
     synergy_estimate = pd.Series(
@@ -297,7 +301,7 @@ def exchanges_from_candidates(
     )
     synergy_estimate = synergy_estimate.groupby(level=0).any()
     row_keys = rows["from_id"] + ">" + rows["to_id"] + ":" + rows["resource"]
-    existing = (rows["status"] == "existing") & row_keys.map(synergy_estimate).fillna(value=False)
+    existing = (rows["status"] == "existing") & row_keys.map(synergy_estimate).eq(True)
     is_estimate = from_estimate.astype(bool) | to_estimate.astype(bool) | existing.astype(bool)
     return pd.DataFrame(
         {
@@ -543,6 +547,8 @@ class Scenario:
     totals : zone totals of `INDICATORS` (``money_saved_eur`` None when no price is given)
     estimated : per indicator, True when the total rests on an estimate
     missing_factors : factor keys (or ``role:code`` rules) with no value, used by an exchange
+    uncounted : exchanges of the scenario whose quantity is unknown, left out of the totals
+        (never counted as zero)
     """
 
     name: str
@@ -550,6 +556,7 @@ class Scenario:
     totals: dict[str, float | None]
     estimated: dict[str, bool]
     missing_factors: tuple[str, ...]
+    uncounted: int = 0
 
     @property
     def n_synergies(self) -> int:
@@ -570,6 +577,7 @@ class Scenario:
             "n_partners": len(self.partners),
             "missing_factors": list(self.missing_factors),
             "co2_complete": not self.missing_factors,
+            "n_uncounted": self.uncounted,
             "estimated": dict(self.estimated),
         }
 
@@ -582,13 +590,20 @@ def build_scenario(
     avoided: pd.DataFrame | None = None,
     units: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
+    uncounted: int = 0,
 ) -> Scenario:
-    """Value a set of exchanges (`compute_exchanges`) and total them for the zone."""
+    """Value a set of exchanges (`compute_exchanges`) and total them for the zone.
+
+    ``uncounted``: exchanges of unknown quantity left out of ``exchanges`` (`Scenario`); those
+    of unknown quantity among ``exchanges`` are counted with them.
+    """
     valued = compute_exchanges(
         exchanges, factors=factors, avoided=avoided, units=units, prices=prices
     )
     totals, estimated = _totals(valued)
-    return Scenario(name, valued, totals, estimated, _missing(valued["missing_factors"]))
+    unknown = int(valued["quantity"].isna().sum())
+    missing = _missing(valued["missing_factors"])
+    return Scenario(name, valued, totals, estimated, missing, uncounted + unknown)
 
 
 def _totals(valued: pd.DataFrame) -> tuple[dict[str, float | None], dict[str, bool]]:
@@ -623,9 +638,14 @@ def candidate_scenario(
     """Return a scenario from allocated candidates (``allocated_quantity``), e.g. ``optimal``.
 
     The allocation keeps the existing synergies, so the scenario is the whole network: the gain
-    over the existing one is the difference of the two.
+    over the existing one is the difference of the two. Rows whose allocation is unknown (a
+    lead of unknown quantity) are counted in ``uncounted``.
     """
-    return build_scenario(name, exchanges_from_candidates(zone, allocated), **tables)
+    unknown = allocated["allocated_quantity"].isna()
+    if "kind" in allocated:
+        unknown &= allocated["kind"].fillna("substitution").eq("substitution")
+    exchanges = exchanges_from_candidates(zone, allocated)
+    return build_scenario(name, exchanges, uncounted=int(unknown.sum()), **tables)
 
 
 def optimal_scenario(
@@ -650,11 +670,17 @@ def selected_scenario(
 
     ``selected`` holds ``candidate_id`` values (e.g. `eit_geo.workshop.selected_ids`, which
     counts existing synergies as in place); None, before any workshop, keeps the existing
-    synergies only. The allocation caps the chosen links at what offers and needs hold.
+    synergies only. Existing synergies keep their declared quantities; the chosen leads then
+    take what is left of their offers and needs one after the other
+    (`eit_geo.allocation.allocate_in_order`), in the order of ``selected`` when it is a
+    sequence (the order a workshop retained them), else in the candidates' order.
     """
     ids = candidates["candidate_id"].astype(str)
     keep = candidates["status"].eq("existing") if selected is None else ids.isin(set(selected))
-    return candidate_scenario("selected", zone, allocate(candidates[keep]), **tables)
+    ordered = isinstance(selected, Sequence) and not isinstance(selected, str)
+    order = list(selected) if ordered else ids[keep].tolist()  # type: ignore[arg-type]
+    chosen = allocate_in_order(candidates[keep], order)
+    return candidate_scenario("selected", zone, chosen, **tables)
 
 
 def realised_scenario(
@@ -959,11 +985,16 @@ def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Return ``data/avoided.csv`` for display: resource, role, what it replaces, formula, source.
 
     Resources and conversions read as words; the formula shows the factors' values (« 0,239 /
-    0,9 »), a missing one as « ? »; sources name documents, not our files.
+    ≈ 0,9 », « ≈ » for a factor to be confirmed), a missing one as « ? »; sources name
+    documents, not our files.
     """
     avoided = read_avoided()
     factors = read_factors()
-    values = dict(zip(factors["key"], factors["value"], strict=True))
+    rough = factors["status"].astype("string").fillna("").str.strip().ne("sourced")
+    values = {
+        key: (value, bool(estimate))
+        for key, value, estimate in zip(factors["key"], factors["value"], rough, strict=True)
+    }
     return pd.DataFrame(
         {
             t("indicators.col_code", lang): avoided["code"].map(
@@ -994,12 +1025,13 @@ def _code_text(code: str, lang: str) -> str:
     return resource_label(code, lang)
 
 
-def _formula_text(formula: object, values: dict[str, float], lang: str) -> str:
+def _formula_text(formula: object, values: dict[str, tuple[float, bool]], lang: str) -> str:
     """Return a formula over factor keys with the factors' values written in their place."""
     if not isinstance(formula, str) or not formula.strip():
         return ""
     text = formula
     for key in sorted(formula_keys(formula), key=len, reverse=True):
-        value = values.get(key, math.nan)
-        text = text.replace(key, "?" if math.isnan(value) else format_exact(value, lang))
+        value, estimate = values.get(key, (math.nan, False))
+        shown = "?" if math.isnan(value) else format_exact(value, lang)
+        text = text.replace(key, f"≈ {shown}" if estimate and shown != "?" else shown)
     return text.replace("*", "×")

@@ -130,6 +130,7 @@ _GROUP_MEMBERS = 2  # fewest companies in a mutualisation group, by default
 _RANK_PARTS = 8  # flows ranked again in 8 parts
 _GRID_CELLS = 2_000_000
 _POINT_FIELDS = ("rows", "xy", "company", "quantity")
+_GROUP_FLOATS = ("quantity", "max_km", "centre_lat", "centre_lon")
 
 SUBSTITUTION_COLUMNS: tuple[str, ...] = (
     "candidate_id",
@@ -1767,7 +1768,9 @@ def _components(side: _Points, link_km: float) -> np.ndarray:
 
 
 def _no_groups(*, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
-    empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS))
+    """Return a table of no groups, its numbers typed as numbers (files keep them so)."""
+    numbers = {"n_members": "int64", **dict.fromkeys(_GROUP_FLOATS, "float64")}
+    empty = pd.DataFrame(columns=list(MUTUALISATION_COLUMNS)).astype(numbers)
     if not geometry:
         return empty
     return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=WGS84))

@@ -232,7 +232,6 @@ def synergy_table(
     column, ascending = SORT_COLUMNS[sort]
     ordered = links.sort_values(column, ascending=ascending, kind="stable", na_position="last")
     quantity = ordered["quantity"].to_numpy(dtype=float)
-    whole = bool(np.all(np.isnan(quantity) | (quantity == np.round(quantity))))
     distance = f"{t('map.how_far', lang)} ({unit_label('km', lang)})"
     table = pd.DataFrame(
         {
@@ -241,7 +240,7 @@ def synergy_table(
             t("app.col_from", lang): ordered["from_name"].to_numpy(),
             t("app.col_to", lang): ordered["to_name"].to_numpy(),
             t("app.col_quantity", lang): aligned_numbers(
-                quantity, lang, decimals=0 if whole else 2
+                quantity, lang, decimals=_decimals_needed(quantity)
             ),
             t("app.col_unit", lang): [unit_label(u, lang) for u in ordered["unit"]],
             distance: aligned_numbers(ordered["distance_km"].astype(float), lang, decimals=1),
@@ -253,3 +252,12 @@ def synergy_table(
     table.attrs["numeric"] = [t("app.col_quantity", lang), distance, t("map.score", lang)]
     table.attrs["short"] = [t("app.col_unit", lang), t("app.family", lang)]
     return table
+
+
+def _decimals_needed(values: np.ndarray, most: int = 2) -> int:
+    """Return the fewest decimals (up to ``most``) that write every value as it is."""
+    known = values[~np.isnan(values)]
+    for decimals in range(most):
+        if np.allclose(known, np.round(known, decimals), rtol=0, atol=1e-9):
+            return decimals
+    return most

@@ -38,6 +38,7 @@ _DIGITS = r"\d(?:[\d .,']*\d)?"  # a number with its blanks, dots, commas or apo
 _RANGE = re.compile(
     rf"^(?P<low>{_DIGITS})\s*(?:-|–|—|à|a|to)\s*(?P<high>{_DIGITS})\s*(?P<rest>.*)$"
 )
+_EMPTY_BRACKETS = re.compile(r"[(\[]\s*[)\]]")
 _PER = re.compile(r"\s*(?:/|\bpar\b|\bper\b|\bp\.)\s*", re.IGNORECASE)
 _INVERSE = re.compile(r"^(?P<dimension>.*?)[\s.·]+(?P<period>[^\s.·]+)\s*-\s*1$")
 
@@ -272,7 +273,8 @@ def _parse(text: str, unit: str, resource: str, lang: str) -> Quantity:
         rest = found["rest"]
     if number <= 0:
         return _unknown("quantities.not_positive", lang, text=text)
-    conversion = _choose_unit(rest.strip(), unit, resource, lang, number_text=number_text)
+    written = rest.strip().removeprefix("(").removesuffix(")").strip()  # « 80 (t/an) »
+    conversion = _choose_unit(written, unit, resource, lang, number_text=number_text)
     value = number * (conversion.multiplier or math.nan)
     return _finish(value, conversion, tuple(notes), lang, estimate=estimate)
 
@@ -297,7 +299,8 @@ def _strip_approximation(text: str) -> tuple[str, bool]:
     kept = list(text if same else flat)
     for start, end in spans:
         kept[start:end] = " " * (end - start)
-    return _BLANKS.sub(" ", "".join(kept)).strip(), True
+    rest = _EMPTY_BRACKETS.sub(" ", "".join(kept))  # « 300 MWh (estimation) »
+    return _BLANKS.sub(" ", rest).strip(), True
 
 
 def _flat(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ class Resolution:
     code
         A core code or a six-digit EWC code; None when the name stays « à coder ».
     confidence
-        From 0 to 1: 1 for a code or an exact synonym, the suggestion's score otherwise.
+        From 0 to 1: 1 for a code or an exact synonym; otherwise the first suggestion's score,
+        lowered when another code scores nearly as well; 0 when nothing is suggested (a blank
+        name, or a known name that is no resource, like « air comprimé »).
     method
         ``code`` (already a code), ``synonym``, ``ewc_label``, ``fuzzy`` or ``none``.
     suggestions
@@ -244,17 +247,19 @@ def _vocabulary() -> _Vocabulary:
     named: list[tuple[str, str, str, int]] = []  # (name, code, method, rank)
     synonyms = read_table("resource_synonyms.csv")
     for name, code in zip(synonyms["name"], synonyms["code"], strict=True):
-        named.append((name, _canonical(code) if code else _NOT_A_RESOURCE, "synonym", 0))
+        canonical = _canonical(code) if code else _NOT_A_RESOURCE
+        if canonical is not None:
+            named.append((name, canonical, "synonym", 0))
     for code, row in resource_table().iterrows():
         named.append((str(code).replace("_", " "), str(code), "synonym", 1))
         if not is_ewc_code(str(code)):
             named.extend((row[c], str(code), "synonym", 1) for c in ("label_fr", "label_en"))
     aliases = read_table("aliases.csv")
     for alias, code in aliases.loc[aliases["kind"] == "resource", ["alias", "canonical"]].values:
-        named.append((alias, _canonical(code), "synonym", 1))
+        named.append((alias, str(code), "synonym", 1))
     ewc = ewc_table()
     for code, row in ewc[ewc["level"] == "entry"].iterrows():
-        canonical = _canonical(str(code))
+        canonical = str(normalise_code(str(code)))
         named.extend((row[c], canonical, "ewc_label", 2) for c in ("label_fr", "label_en"))
     folded = [(_fold(name).key, code, method, rank) for name, code, method, rank in named]
     folded = [row for row in folded if row[0]]
@@ -293,11 +298,12 @@ def _vocabulary() -> _Vocabulary:
     )
 
 
-def _canonical(code: str) -> str:
+def _canonical(code: str) -> str | None:
+    """Return a synonym row's code in canonical form; warn and skip it when it is no code."""
     canonical = normalise_code(code)
     if canonical is None:
-        msg = f"resource code {code!r} of the resolver's tables is not a known code"
-        raise ValueError(msg)
+        message = f"data/resource_synonyms.csv: {code!r} is not a resource code, row skipped"
+        warnings.warn(message, stacklevel=4)
     return canonical
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,7 @@ _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
 _LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
 _MOSTLY = 0.5
+_FEW = 8  # up to this many values, numbers are parsed one by one
 UNLOCATED = "à localiser"
 """``position_status`` of a company kept without a position, to be located."""
 QUANTITY_STATUSES: tuple[str, ...] = ("published", "estimate", "unknown")
@@ -74,11 +77,35 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     read in one vectorised pass; only the others go through the separators' rules.
     """
     text = values.astype(str)
+    if len(text) <= _FEW:  # one quantity at a time (eit_geo.quantities): no vectorised pass
+        return pd.Series([_parse_number(v) for v in text], index=values.index, dtype=float)
     numbers = pd.to_numeric(text, errors="coerce").astype(float)
     rest = numbers.isna() & text.str.contains(r"\d", regex=True)
     if rest.any():
         numbers[rest] = _parse_written_numbers(text[rest])
     return numbers.where(np.isfinite(numbers))
+
+
+def _parse_number(text: str) -> float:
+    """Parse one number as `parse_numbers` does, in plain Python (for a few values)."""
+    value = _plain_float(text)
+    if math.isnan(value) and any(char.isdigit() for char in text):
+        written = re.sub(r"[\s\u00a0\u202f']", "", text)
+        dot, comma = written.rfind("."), written.rfind(",")
+        if dot >= 0 and comma >= 0:
+            written = written.replace("." if comma > dot else ",", "")
+        value = _plain_float(written.replace(",", "."))
+    return value if math.isfinite(value) else math.nan
+
+
+def _plain_float(text: str) -> float:
+    """Read a number as ``pandas.to_numeric`` does: ASCII digits, no ``_``; else NaN."""
+    if not text.isascii() or "_" in text:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def _parse_written_numbers(text: pd.Series) -> pd.Series:

@@ -1,4 +1,9 @@
-"""The workshop board: candidate synergies joined with the participants' decisions and votes."""
+"""The workshop board: candidate synergies joined with the participants' decisions and votes.
+
+Leads retained (or put in place) take, in the order the workshop retained them, what the
+existing synergies leave of their offers and needs (`allocation.allocate_in_order`): the board
+shows what each retained lead adds, and what every other lead would still have.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import folium
 import pandas as pd
 
 from eit_geo import indicators
+from eit_geo.allocation import allocate_in_order
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.maps import safe_text
 from eit_geo.store import CHECKS, FIELDS, STATUSES
@@ -26,6 +32,7 @@ __all__ = [
     "build_board",
     "check_summary",
     "highlight_layer",
+    "retained_order",
     "selected_ids",
     "selected_scenario",
     "sort_board",
@@ -48,9 +55,12 @@ BOARD_COLUMNS: tuple[str, ...] = (
 
 
 def build_board(
-    candidates: gpd.GeoDataFrame, decisions: pd.DataFrame, votes: pd.DataFrame
+    candidates: gpd.GeoDataFrame,
+    decisions: pd.DataFrame,
+    votes: pd.DataFrame,
+    history: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Join the candidates with their current decision and votes.
+    """Join the candidates with their current decision and votes, on what is left.
 
     Parameters
     ----------
@@ -60,6 +70,9 @@ def build_board(
         ``store.get_decisions`` output; decisions on candidates no longer found are left out.
     votes
         ``store.get_votes`` output (one row per candidate).
+    history
+        ``store.history`` output, to know when each lead got its current status; without it,
+        its last change (``updated_at``) stands for it.
 
     Returns
     -------
@@ -67,7 +80,12 @@ def build_board(
         The candidates, index and order kept, plus ``BOARD_COLUMNS``: ``decision`` (the workshop
         status, one of ``store.STATUSES``; undecided existing exchanges count as ``in_place``,
         other candidates as ``to_study``), the checks and notes, who changed it last and when,
-        ``version`` (0 if never decided), ``votes``, ``points`` and ``voters``.
+        ``version`` (0 if never decided), ``votes``, ``points`` and ``voters``; ``status_at``
+        (when the current decision was taken) and ``allocated_quantity``. Retained leads take,
+        in `retained_order`, what is left (`allocation.allocate_in_order`): ``quantity`` is what
+        each adds, or for another lead what it would still have, and ``offer_used`` …
+        ``need_used_by`` count the retained leads too. An undecided lead left with nothing is no
+        longer a lead: it is left out.
     """
     current = decisions.rename(columns={"status": "decision"}).set_index("candidate_id")
     tally = votes.set_index("candidate_id")
@@ -93,22 +111,61 @@ def build_board(
     board.loc[undecided, "decision"] = existing[undecided].map(
         {True: "in_place", False: "to_study"}
     )
-    return board
+    board["status_at"] = _status_at(board, history)
+    board = allocate_in_order(board, retained_order(board))
+    spent = ~existing & board["version"].eq(0) & board["quantity"].eq(0)
+    return board[~spent.to_numpy()]
 
 
-def selected_ids(board: pd.DataFrame) -> frozenset[str]:
-    """Return the ids the workshop retained or found in place: the "selected" scenario."""
-    return frozenset(board.loc[board["decision"].isin(SELECTED), "candidate_id"].astype(str))
+def _status_at(board: pd.DataFrame, history: pd.DataFrame | None) -> pd.Series:
+    """Return when each candidate got its current decision (NaT when never decided)."""
+    moment = board["updated_at"]
+    if history is None or history.empty:
+        return moment
+    changes = history.sort_values("changed_at", kind="stable")
+    previous = changes.groupby("candidate_id")["status"].shift()
+    turns = changes[changes["status"].ne(previous)]  # a first row, or a new status
+    last = turns.groupby("candidate_id")["changed_at"].last()
+    found = pd.to_datetime(board["candidate_id"].astype(str).map(last), utc=True)
+    return found.where(found.notna(), moment)
+
+
+def retained_order(board: pd.DataFrame) -> tuple[str, ...]:
+    """Return the ids of the leads retained or put in place, in the order the workshop did it.
+
+    Existing synergies are not among them (they run already); ties (no date) go by score.
+    """
+    chosen = board[board["decision"].isin(SELECTED) & board["status"].ne("existing")]
+    if "status_at" in chosen:
+        ordered = chosen.sort_values(
+            ["status_at", "score"], ascending=[True, False], na_position="last", kind="stable"
+        )
+    else:
+        ordered = chosen.sort_values("score", ascending=False, kind="stable")
+    return tuple(ordered["candidate_id"].astype(str))
+
+
+def selected_ids(board: pd.DataFrame) -> tuple[str, ...]:
+    """Return the ids the workshop retained or found in place: the "selected" scenario.
+
+    Existing synergies first, then the leads in `retained_order` (the order they take what is
+    left in, for `indicators.selected_scenario`).
+    """
+    chosen = board["decision"].isin(SELECTED) & board["status"].eq("existing")
+    return (*board.loc[chosen, "candidate_id"].astype(str), *retained_order(board))
 
 
 def selected_scenario(zone: Zone, board: pd.DataFrame) -> Scenario:
     """Return the indicators' ``selected`` scenario: what the workshop retained or found in place.
 
-    ``indicators.selected_scenario`` with `selected_ids`: existing exchanges first, then the
-    retained ones share the offers and needs; an existing exchange the workshop rejected
-    (stopped) is left out.
+    Existing exchanges with their declared quantities, then the retained leads with what each
+    took in `retained_order` (the board's ``allocated_quantity``); an existing exchange the
+    workshop rejected (stopped) is left out.
     """
-    return indicators.selected_scenario(zone, pd.DataFrame(board), selected_ids(board))
+    rows = pd.DataFrame(board)
+    if "allocated_quantity" not in rows:
+        return indicators.selected_scenario(zone, rows, selected_ids(board))
+    return indicators.candidate_scenario("selected", zone, rows[rows["decision"].isin(SELECTED)])
 
 
 def sort_board(

@@ -5,6 +5,7 @@ import streamlit as st
 from eit_geo import ui
 from eit_geo.formatting import format_count
 from eit_geo.summary import figure_notes, flows_by_family, zone_figures
+from eit_geo.ui import access
 
 ui.ensure_frame()
 st.title(ui.tr("app.title"))
@@ -25,11 +26,12 @@ st.subheader(ui.tr("app.flows_by_family"))
 st.dataframe(flows_by_family(zone, lang), hide_index=True, placeholder="—")
 
 st.subheader(ui.tr("app.next_steps"))
-for page, key in [
-    ("pages/carte.py", "next_map"),
-    ("pages/synergies.py", "next_synergies"),
-    ("pages/indicateurs.py", "next_indicators"),
-    ("pages/atelier.py", "next_workshop"),
-    ("pages/donnees.py", "next_data"),
-]:
-    st.page_link(page, label=ui.tr(f"app.{key}"))
+steps = {
+    "carte": "next_map",
+    "synergies": "next_synergies",
+    "indicateurs": "next_indicators",
+    "atelier": "next_workshop",
+    "donnees": "next_data",
+}
+for page in access.page_names(list(steps)):  # the pages of this browser's role
+    st.page_link(f"pages/{page}.py", label=ui.tr(f"app.{steps[page]}"))

@@ -5,13 +5,13 @@ import streamlit as st
 from eit_geo import ui
 from eit_geo.formatting import format_count
 from eit_geo.summary import readable_table
-from eit_geo.ui import donnees, zones
+from eit_geo.ui import access, donnees, zones
 
 ui.ensure_frame()
 
 st.title(ui.tr("app.page_data"))
 
-uploaded = donnees.upload_box()
+uploaded = donnees.upload_box() if access.may("choose_zone") else []
 if uploaded:
     zones.use_upload(uploaded)
 
@@ -40,12 +40,13 @@ left.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 if zone is not None:
-    right.download_button(
-        ui.tr("app.export"),
-        data=donnees.zone_gpkg_bytes(zone),
-        file_name=f"{zone.name}.gpkg",
-        mime="application/geopackage+sqlite3",
-    )
+    if access.may("export_data"):
+        right.download_button(
+            ui.tr("app.export"),
+            data=donnees.zone_gpkg_bytes(zone),
+            file_name=f"{zone.name}.gpkg",
+            mime="application/geopackage+sqlite3",
+        )
     st.subheader(ui.tr("app.tables"))
     companies_tab, flows_tab, synergies_tab = st.tabs(
         [ui.tr("app.companies"), ui.tr("app.flows"), ui.tr("app.existing_synergies")]

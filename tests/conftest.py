@@ -235,9 +235,9 @@ class RunningApp:
 EIT_GEO = str(Path(sys.executable).with_name("eit-geo"))
 
 
-@pytest.fixture
-def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., RunningApp]]:
-    """Return ``start(*args, env={})``: run ``eit-geo app ARGS`` until the test ends."""
+def _app_starter(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> RunningApp:
@@ -249,6 +249,20 @@ def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
     yield start
     for app in started:
         app.stop()
+
+
+@pytest.fixture
+def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., RunningApp]]:
+    """Return ``start(*args, env={})``: run ``eit-geo app ARGS`` until the test ends."""
+    yield from _app_starter(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def start_module_app(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., RunningApp]]:
+    """Return ``start(*args, env={})``: run ``eit-geo app ARGS`` for the tests of a module."""
+    yield from _app_starter(tmp_path_factory)
 
 
 def write_mbtiles(

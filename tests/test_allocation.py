@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eit_geo.allocation import allocate
+from eit_geo.allocation import allocate, allocate_in_order
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
@@ -135,3 +135,81 @@ def test_kalundborg_scenario() -> None:
     assert_feasible(result)
     existing = result[result["status"] == "existing"]
     assert existing["allocated_quantity"].sum() == pytest.approx(zone.synergies["quantity"].sum())
+
+
+# --------------------------------------------------------------------------- what is left
+
+
+def test_allocation_starts_from_what_existing_synergies_leave() -> None:
+    table = candidates([(1, 10, 100, 80, "candidate"), (1, 11, 100, 100, "candidate")])
+    table["offer_used"] = 70.0  # by existing synergies the table does not hold
+    table["need_used"] = [0.0, 90.0]
+    table["quantity"] = [30.0, 10.0]  # what the engine leaves
+    result = allocate(table)
+    assert result["allocated_quantity"].sum() == pytest.approx(30)
+    assert result["allocated_quantity"].iloc[1] <= 10
+
+
+def test_existing_synergy_keeps_its_declared_quantity() -> None:
+    table = candidates([(1, 10, 100, 100, "existing"), (1, 11, 100, 100, "candidate")])
+    table["existing_quantity"] = [120.0, np.nan]  # declared above what the offer says
+    table["candidate_id"] = _ids(table)
+    result = allocate(table)
+    assert result["allocated_quantity"].tolist() == pytest.approx([120, 0])
+    in_order = allocate_in_order(table, ["1"])
+    assert in_order["allocated_quantity"].tolist() == pytest.approx([120, 0])
+
+
+def test_unknown_quantity_is_not_allocated() -> None:
+    table = candidates([(1, 10, np.nan, 50, "candidate"), (2, 10, 40, 50, "candidate")])
+    table["quantity"] = [np.nan, 40.0]  # as the engine gives it: unknown, never 0
+    result = allocate(table)
+    assert np.isnan(result["allocated_quantity"].iloc[0])
+    assert result["allocated_quantity"].iloc[1] == pytest.approx(40)
+
+
+@pytest.mark.parametrize("name", ["kalundborg", "dunkerque", "parc-rural"])
+def test_engine_scenarios_stay_within_what_is_left(name: str) -> None:
+    found = find_substitutions(load_zone(example_path(name)))
+    for result in (allocate(found), allocate_in_order(found, found["candidate_id"].tolist())):
+        assert_feasible(result[result["status"] == "candidate"].assign(
+            offer_quantity=lambda t: t["offer_quantity"] - t["offer_used"],
+            need_quantity=lambda t: t["need_quantity"] - t["need_used"],
+        ))  # fmt: skip
+        existing = result[result["status"] == "existing"]
+        assert (existing["allocated_quantity"] == existing["existing_quantity"]).all()
+
+
+def _ids(table: pd.DataFrame) -> list[str]:
+    return [str(i) for i in range(len(table))]
+
+
+def test_leads_take_what_is_left_in_the_order_given() -> None:
+    table = candidates(
+        [(1, 10, 100, 80, "candidate"), (2, 10, 50, 80, "candidate"), (2, 11, 50, 30, "candidate")]
+    )
+    table["candidate_id"] = _ids(table)
+    table["from_id"], table["to_id"] = ["a", "b", "b"], ["x", "x", "y"]
+    table["offer_used"], table["need_used"] = 0.0, 0.0
+    table["offer_used_by"], table["need_used_by"] = "", ""
+    first = allocate_in_order(table, ["0", "1"])
+    assert first["allocated_quantity"].tolist() == [80, 0, 0]
+    assert first["quantity"].tolist() == [80, 0, 30]  # lead 1: nothing left of x's need
+    assert first["need_used"].tolist() == [0, 80, 0]
+    assert first["need_used_by"].tolist() == ["", "a", ""]
+    second = allocate_in_order(table, ["1", "0"])
+    assert second["allocated_quantity"].tolist() == [30, 50, 0]
+    assert second["quantity"].tolist() == [30, 50, 0]  # lead 2: b's 50 t went to x
+    assert second["offer_used"].tolist() == [0, 0, 50]
+    assert second["offer_used_by"].tolist() == ["", "", "x"]
+    assert second["need_used_by"].tolist() == ["b", "", ""]
+    pd.testing.assert_frame_equal(table, table.copy())  # the input is kept
+
+
+def test_a_lead_of_unknown_quantity_leaves_its_flows_unknown() -> None:
+    table = candidates([(1, 10, np.nan, 80, "candidate"), (2, 10, 50, 80, "candidate")])
+    table["quantity"] = [np.nan, 50.0]
+    table["candidate_id"] = _ids(table)
+    result = allocate_in_order(table, ["0"])
+    assert np.isnan(result["allocated_quantity"].iloc[0])
+    assert np.isnan(result["quantity"].iloc[1])  # what lead 0 took of the need is unknown

@@ -137,3 +137,36 @@ def test_unit_mismatch_is_said_plainly_in_the_chosen_language(
     assert main(["match", str(DATA / "engine-units"), "--lang", lang]) == 0
     err = capsys.readouterr().err
     assert err.splitlines() == [said]  # a line for the user, no file, line or warning class
+
+
+@pytest.mark.parametrize(
+    ("suffix", "allocated"),
+    [(".csv", False), (".csv", True), (".geojson", False), (".gpkg", True)],
+)
+def test_existing_synergy_keeps_its_declared_quantity_in_every_output(
+    tmp_path: Path, suffix: str, *, allocated: bool
+) -> None:
+    # Dunkerque: the steelworks' 131,000 MWh of heat go 105,000 to Dunkerque, 26,000 to
+    # Grande-Synthe; the first was shown as 131,000 (its flows' least) in the files.
+    target = tmp_path / f"links{suffix}"
+    options = ["--allocate"] if allocated else []
+    assert main(["match", "dunkerque", "--out", str(target), *options]) == 0
+    if suffix == ".gpkg":
+        table = pyogrio.read_dataframe(target, layer="substitutions")
+    else:
+        table = pd.read_csv(target) if suffix == ".csv" else gpd.read_file(target)
+    rows = table.set_index("candidate_id")
+    heat = rows.loc["amdk>dh_dunkerque:hot_water>hot_water"]
+    assert heat["quantity"] == heat["existing_quantity"] == 105_000
+    if allocated:
+        assert heat["allocated_quantity"] == 105_000
+    lead = rows.loc["uve>dh_dunkerque:hot_water>hot_water"]
+    assert (lead["quantity"], lead["need_used"], lead["need_used_by"]) == (30_000, 105_000, "amdk")
+
+
+def test_summary_shows_declared_quantities(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["match", "dunkerque", "--top", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "105 000" in out or "105\u202f000" in out
+    assert "131 000" not in out
+    assert "131\u202f000" not in out

@@ -185,3 +185,10 @@ def test_dates_of_a_report():
     # 23:30 UTC on 31 December is already the new year in Paris
     assert fmt.format_date("2026-12-31T23:30Z", "fr") == "1 janv. 2027"
     assert fmt.local_time(None) is None
+
+
+def test_hour_of_a_unix_time_in_local_time():
+    summer = datetime(2026, 7, 4, 15, 5, tzinfo=UTC).timestamp()
+    assert fmt.format_time(summer, "fr") == "17:05"
+    assert fmt.format_time(summer, "en") == "17:05"
+    assert fmt.format_time(None, "fr") == "—"

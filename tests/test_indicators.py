@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -536,3 +537,37 @@ def test_price_file(tmp_path: Path) -> None:
     assert list(prices.columns) == ["code", "purchase_eur_per_unit", "disposal_eur_per_unit"]
     scenario = ind.build_scenario("existing", exchanges(), factors=factors(), prices=prices)
     assert scenario.totals["money_saved_eur"] == 30_000
+
+
+# --------------------------------------------------------------------------- unknown quantities
+
+
+def _greenhouses_unknown() -> tuple[Zone, Zone]:
+    zone = load_zone(Path(__file__).parent / "data" / "engine-sugar")
+    flows = zone.flows.assign(quantity=zone.flows["quantity"].astype(float))
+    heat = (flows["company_id"] == "serres") & (flows["resource"] == "hot_water")
+    flows.loc[heat, "quantity"] = math.nan
+    return zone, replace(zone, flows=flows)
+
+
+def test_scenarios_count_the_leads_they_could_not_count() -> None:
+    known, unknown = _greenhouses_unknown()
+    assert ind.optimal_scenario(known).uncounted == 0
+    optimal = ind.optimal_scenario(unknown)
+    assert optimal.uncounted == 1  # the condensates to the greenhouses: quantity unknown
+    assert optimal.to_dict()["n_uncounted"] == 1
+    assert "sucrerie>serres:waste_heat>hot_water" not in set(optimal.exchanges["exchange_id"])
+    candidates = find_substitutions(unknown)
+    lead = "sucrerie>serres:waste_heat>hot_water"
+    chosen = ind.selected_scenario(unknown, candidates, [lead])
+    assert (chosen.uncounted, chosen.n_synergies) == (1, 0)
+    assert chosen.totals["energy_recovered_mwh"] == 0.0  # nothing known, not a guess
+    assert ind.selected_scenario(unknown, candidates, None).uncounted == 0
+
+
+def test_existing_synergy_of_unknown_quantity_is_not_counted_as_zero(small_zone: Zone) -> None:
+    synergies = small_zone.synergies.assign(quantity=small_zone.synergies["quantity"].astype(float))
+    synergies.loc[synergies.index[0], "quantity"] = math.nan
+    existing = ind.existing_scenario(replace(small_zone, synergies=synergies))
+    assert existing.uncounted == 1
+    assert existing.n_synergies == len(synergies)

@@ -201,3 +201,23 @@ def test_the_realised_scenario_on_the_indicators_page(database: str) -> None:
     app.selectbox(key="indicateurs_realised_year").set_value(2023).run()
     tonnes = next(m for m in app.metric if m.label.startswith("Tonnes détournées"))
     assert tonnes.value == "100\u202f000"
+
+
+HOSTILE = "![x](http://evil.example/p.png) **gras** <img src=x onerror=alert(1)>"
+
+
+def test_typed_texts_are_shown_as_typed(database: str) -> None:
+    engine = _engine(database)
+    key = _key()
+    store.record_decision(engine, key, NEW, {"status": "retained"}, participant="A")
+    plan_store.record_step(
+        engine, key, NEW, {"step": HOSTILE, "due": "2020-01-31"}, participant="A"
+    )
+    app = open_page("suivi", suivi_since=date(2020, 1, 1))
+    texts = [w.value for w in app.warning] + [m.value for m in app.markdown]
+    mentions = [text for text in texts if "evil\\.example" in text]
+    assert len(mentions) == 3  # the late step (warning), late and changed since the meeting
+    for text in mentions:
+        assert "\\!\\[x\\]\\(http\\://evil\\.example/p\\.png\\)" in text
+        assert "\\*\\*gras\\*\\*" in text
+        assert "\\<img" in text

@@ -67,6 +67,9 @@ def test_published_quantities(
         ("2 MW", None, 2 * 8760, "MWh/yr", "puissance"),
         ("100-200", "t/an", 150.0, "t/yr", "fourchette 100 – 200"),
         ("100 à 200", "t/an", 150.0, "t/yr", "valeur médiane"),
+        ("300 MWh/an (estimation)", None, 300.0, "MWh/yr", "valeur approchée"),
+        ("environ 50 t/an (à confirmer)", None, 50.0, "t/yr", "valeur approchée"),
+        ("80 (t/mois)", None, 960.0, "t/yr", "× 12"),
     ],
 )
 def test_estimates_say_their_assumption(

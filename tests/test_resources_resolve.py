@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from eit_geo import resources_resolve
 from eit_geo.codes import normalise_code
 from eit_geo.datafiles import read_table
 from eit_geo.resources_resolve import (
@@ -174,6 +175,28 @@ def test_synonym_table_is_sound() -> None:
     folded = table.assign(key=table["name"].map(lambda name: fold_name(name)[0]))
     codes = folded.groupby("key")["code"].nunique()
     assert codes[codes > 1].empty, codes[codes > 1]
+
+
+def test_a_synonym_row_with_an_unknown_code_is_skipped_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = read_table("resource_synonyms.csv")
+    extra = pd.DataFrame([{"name": "tourbe", "code": "99 99 99", "lang": "fr", "source": "x"}])
+    patched = pd.concat([table, extra], ignore_index=True).fillna("")
+    monkeypatch.setattr(
+        resources_resolve,
+        "read_table",
+        lambda name: patched if name == "resource_synonyms.csv" else read_table(name),
+    )
+    resources_resolve._vocabulary.cache_clear()
+    resources_resolve._resolve.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match="'99 99 99' is not a resource code"):
+            vocabulary = resources_resolve._vocabulary()
+        assert "tourbe" not in vocabulary.exact
+    finally:
+        resources_resolve._vocabulary.cache_clear()
+        resources_resolve._resolve.cache_clear()
 
 
 def _labelled() -> pd.DataFrame:

@@ -85,6 +85,7 @@ PAGES = [
     "pages/synergies.py",
     "pages/indicateurs.py",
     "pages/atelier.py",
+    "pages/suivi.py",
     "pages/presentation.py",
     "pages/donnees.py",
 ]

@@ -11,6 +11,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from eit_geo.errors import Problem, ZoneError
@@ -658,3 +660,24 @@ def test_geopackage_company_to_locate_has_no_geometry(tmp_path: Path, mini_dir: 
     companies["position_status"] = ["", "à localiser", "", ""]
     zone = load_zone(_geo_zone(tmp_path / "zone", mini_dir, companies))
     assert zone.companies.geometry.isna().tolist() == [False, True, False, False]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789 .,'\u00a0\u202f-+eE_xinfa٣", max_size=12),
+            st.from_regex(r"-?\d{1,3}([ .,]\d{3})*([.,]\d{1,3})?", fullmatch=True),
+            st.floats(allow_nan=True, allow_infinity=True).map(str),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_few_numbers_parse_as_many_do(texts: list[str]) -> None:
+    """The one-by-one reading of a few values (quantities) agrees with the vectorised one."""
+    few = parse_numbers(pd.Series(texts))
+    many = parse_numbers(pd.Series(texts * 9)).iloc[: len(texts)]  # over 8: vectorised
+    assert few.equals(many.reset_index(drop=True)) or np.allclose(
+        few, many, equal_nan=True, rtol=0, atol=0
+    ), list(zip(texts, few, many, strict=True))

@@ -74,9 +74,9 @@ def test_board_defaults_and_decisions(engine: Engine, candidates: gpd.GeoDataFra
     assert (untouched["decision"] == "in_place").all()
     assert "gone" not in set(board["candidate_id"])
     selected = workshop.selected_ids(board)
-    assert new in selected
+    assert selected[-1] == new  # existing synergies first, then the leads in the order retained
     assert old not in selected
-    assert set(untouched["candidate_id"]) <= selected
+    assert set(untouched["candidate_id"]) <= set(selected)
     assert "candidate_id" in candidates  # input untouched
     assert "decision" not in candidates
 
@@ -189,3 +189,60 @@ def test_timeline_with_aliases(kalundborg: Zone, candidates: gpd.GeoDataFrame) -
     figure = timeline.timeline_figure(events)
     placed = (events["event"] == "in_place").sum()
     assert list(figure.data[0].y)[-1] == placed - 1  # distinct synergies, though names repeat
+
+
+# --------------------------------------------------------------------------- order of retention
+
+SURFACE = "forsyning>refinery:process_water>process_water"
+TREATED = "forsyning>refinery:treated_wastewater>process_water"
+
+
+def _board(engine: Engine, candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return workshop.build_board(
+        candidates,
+        store.get_decisions(engine, "z"),
+        store.get_votes(engine, "z"),
+        store.history(engine, "z"),
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [(SURFACE, TREATED), (TREATED, SURFACE)])
+def test_a_lead_retained_later_gets_what_the_earlier_ones_left(
+    engine: Engine, kalundborg: Zone, candidates: gpd.GeoDataFrame, first: str, second: str
+) -> None:
+    # Both offer the refinery the 1,000,000 m3/yr of process water it still needs.
+    leads = candidates.set_index("candidate_id")
+    assert leads.at[first, "quantity"] == leads.at[second, "quantity"] == 1_000_000.0
+    store.record_decision(engine, "z", first, {"status": "retained"}, participant="A")
+    board = _board(engine, candidates).set_index("candidate_id")
+    assert board.at[first, "quantity"] == 1_000_000.0
+    assert second not in board.index  # undecided, with nothing left: no longer a lead
+    store.record_decision(engine, "z", second, {"status": "retained"}, participant="B")
+    store.record_decision(engine, "z", first, {"comment": "devis reçu"}, participant="C")
+    board = _board(engine, candidates)
+    assert workshop.retained_order(board) == (first, second)  # a comment does not reorder
+    rows = board.set_index("candidate_id")
+    assert rows.at[first, "allocated_quantity"] == 1_000_000.0
+    assert rows.at[second, "allocated_quantity"] == rows.at[second, "quantity"] == 0.0
+    assert rows.at[second, "need_used"] == 1_000_000.0
+    assert rows.at[second, "need_used_by"] == "forsyning"
+    assert rows.at[first, "need_used"] == 0.0
+    chosen = workshop.selected_scenario(kalundborg, board)
+    retained = chosen.exchanges[chosen.exchanges["status"] == "candidate"]
+    assert retained["exchange_id"].tolist() == [first]
+    same = indicators.selected_scenario(
+        kalundborg, pd.DataFrame(candidates), workshop.selected_ids(board)
+    )
+    assert same.totals == pytest.approx(chosen.totals)
+
+
+def test_retained_leads_add_to_the_existing_synergies_only_what_is_left(
+    engine: Engine, kalundborg: Zone, candidates: gpd.GeoDataFrame
+) -> None:
+    store.record_decision(engine, "z", SURFACE, {"status": "retained"}, participant="A")
+    store.record_decision(engine, "z", TREATED, {"status": "retained"}, participant="A")
+    board = _board(engine, candidates)
+    chosen = workshop.selected_scenario(kalundborg, board)
+    existing = indicators.existing_scenario(kalundborg)
+    added = chosen.exchanges["quantity"].sum() - existing.exchanges["quantity"].sum()
+    assert added == pytest.approx(1_000_000.0)  # one refinery need, filled once

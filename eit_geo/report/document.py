@@ -198,7 +198,8 @@ def _cover(zone: Zone, board: pd.DataFrame, when: datetime, lang: str) -> dict[s
         flows=format_count(len(zone.flows), lang),
         date=format_date(when, lang, style="long"),
     )
-    return {"subtitle": subtitle, "chips": chips}
+    colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
+    return {"subtitle": subtitle, "chips": chips, "colon": colon}
 
 
 def _exchange(row: pd.Series, lang: str) -> dict[str, str]:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_groups, zone_links
 from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store, when_text
@@ -297,6 +298,17 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
         st.rerun()
 
 
+EXPORT_RIGHTS = {
+    "report_html": "export_report",
+    "report_pdf": "export_report",
+    "report_public": "export_public_report",
+    "decisions_xlsx": "export_data",
+    "decisions_csv": "export_data",
+    "zone_gpkg": "export_data",
+    "plan_xlsx": "export_data",
+}  # which right of data/roles.toml each export needs on a shared server
+
+
 def show_exports(zone: Zone) -> None:
     """Offer the workshop's exports: report (HTML, PDF), decisions (XLSX, CSV), GeoPackage.
 
@@ -313,7 +325,10 @@ def show_exports(zone: Zone) -> None:
 
     def board_now() -> gpd.GeoDataFrame:
         return workshop.build_board(
-            links, store.get_decisions(engine, key), store.get_votes(engine, key)
+            links,
+            store.get_decisions(engine, key),
+            store.get_votes(engine, key),
+            store.history(engine, key),
         )
 
     def report_now(*, anonymised: bool) -> str:
@@ -364,6 +379,7 @@ def show_exports(zone: Zone) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     ]
+    buttons = [b for b in buttons if access.may(EXPORT_RIGHTS[b[0]])]
     columns = st.columns(3)
     for index, (name, data, file_name, mime) in enumerate(buttons):
         columns[index % 3].download_button(
@@ -376,5 +392,5 @@ def show_exports(zone: Zone) -> None:
             help=tr(f"workshop.export_{name}_help"),
             width="stretch",
         )
-    if report.find_chromium() is None:
+    if report.find_chromium() is None and access.may("export_report"):
         st.caption(tr("workshop.pdf_unavailable"))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_links
 from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, language, tr
 from eit_geo.ui.zones import KEY_UPLOAD
@@ -81,14 +82,25 @@ def workshop_board(zone: Zone) -> gpd.GeoDataFrame:
     """
     engine, key = decision_store(zone)
     board = workshop.build_board(
-        zone_links(zone), store.get_decisions(engine, key), store.get_votes(engine, key)
+        zone_links(zone),
+        store.get_decisions(engine, key),
+        store.get_votes(engine, key),
+        store.history(engine, key),
     )
-    st.session_state[KEY_SELECTED_CANDIDATES] = tuple(sorted(workshop.selected_ids(board)))
+    st.session_state[KEY_SELECTED_CANDIDATES] = workshop.selected_ids(board)  # in order
     return board
 
 
 def participant_name() -> str:
-    """Ask for the participant's name in the sidebar; return it (empty until given)."""
+    """Ask for the participant's name in the sidebar; return it (empty until given).
+
+    On a shared server the name is the one signed in with (`access.identity`), not typed here:
+    nobody decides or votes under another's name.
+    """
+    who = access.identity()
+    if who is not None:
+        st.session_state[KEY_PARTICIPANT] = who.name if access.may("decide") else ""
+        return st.session_state[KEY_PARTICIPANT]
     st.session_state.setdefault(KEY_PARTICIPANT, "")
     with st.sidebar:
         st.text_input(

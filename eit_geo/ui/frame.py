@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from eit_geo import store
 from eit_geo.datafiles import data_path, example_names
 from eit_geo.i18n import LANGUAGES
+from eit_geo.ui import access
 from eit_geo.ui.decisions import workshop_board
 from eit_geo.ui.state import KEY_LANG, KEY_SELECTED_CANDIDATES, tr
 from eit_geo.ui.zones import (
@@ -22,7 +23,8 @@ from eit_geo.ui.zones import (
 
 
 def sidebar() -> None:
-    """Draw the frame's sidebar: language switch and example zone picker."""
+    """Draw the frame's sidebar: who is signed in, language switch and example zone picker."""
+    access.show_identity()
     with st.sidebar:
         st.radio(
             tr("app.language"),
@@ -31,6 +33,8 @@ def sidebar() -> None:
             horizontal=True,
             format_func=lambda code: {"fr": "Français", "en": "English"}[code],
         )
+        if not access.may("choose_zone"):  # shared: the facilitator's zone for everyone
+            return
         names = example_names()
         labels = {name: tr(f"app.example_{name.replace('-', '_')}") for name in names}
         source = st.session_state.get(KEY_ZONE_SOURCE, default_zone_source())

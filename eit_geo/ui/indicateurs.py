@@ -19,9 +19,9 @@ KEY_PRICES = "indicateurs_prices"
 
 
 def selected_candidate_ids() -> tuple[str, ...] | None:
-    """Return the candidate ids a workshop selected in this session, or None if none yet."""
+    """Return the candidate ids a workshop selected, in the order retained, or None if none yet."""
     chosen = st.session_state.get(KEY_SELECTED_CANDIDATES)
-    return None if chosen is None else tuple(sorted(str(ident) for ident in chosen))
+    return None if chosen is None else tuple(str(ident) for ident in chosen)
 
 
 def reset_factors() -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from eit_geo import plan, plan_store, report, store
 from eit_geo.formatting import format_datetime, timezone
 from eit_geo.panels import escape_markdown
+from eit_geo.ui import access
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store
 from eit_geo.ui.state import language, tr
 
@@ -209,6 +210,8 @@ def show_plan(zone: Zone, board: gpd.GeoDataFrame) -> None:
     st.caption(tr("followup.plan_counts", leads=len(table), late=late))
     shown = plan.plan_table(table, language())
     st.dataframe(shown, hide_index=True, width="stretch")
+    if not access.may("export_data"):
+        return
     st.download_button(
         tr("followup.plan_xlsx"),
         data=lambda: report.table_xlsx(

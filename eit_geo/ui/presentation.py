@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from eit_geo.zone import Zone
+from eit_geo.ui import access
 from eit_geo.ui.analyses import public_zone, zone_groups
 from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.state import KEY_ASSETS, language, tr
@@ -46,9 +47,11 @@ def presentation_header(title: str) -> tuple[bool, bool]:
     st.session_state.setdefault(KEY_ANONYMISED, True)
     st.title(title)
     note, left, right = st.columns([4, 3, 4], vertical_alignment="center")
-    anonymised = left.toggle(
-        tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
-    )
+    anonymised = True  # observers (elected officials) see the anonymised view only
+    if access.may("name_companies"):
+        anonymised = left.toggle(
+            tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
+        )
     fullscreen = right.toggle(tr("workshop.fullscreen"), key=KEY_FULLSCREEN)
     if anonymised:
         note.caption(tr("workshop.presentation_anonymised_note"))

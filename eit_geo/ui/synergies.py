@@ -53,7 +53,7 @@ def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
             key=KEY_TABLE,
             column_config={
                 name: (
-                    st.column_config.TextColumn(width="small", alignment="right")
+                    st.column_config.TextColumn(alignment="right")
                     if name in table.attrs["numeric"]
                     else st.column_config.TextColumn(
                         width="small" if name in table.attrs["short"] else "medium"

@@ -1,0 +1,376 @@
+"""Tests of eit_geo.importing: real inventories of every shape become a zone that loads back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from importing_files import (
+    CEMENT,
+    GREENHOUSE,
+    SAWMILL,
+    SEWAGE,
+    SITES,
+    STEEL,
+    Site,
+    write_campaign,
+    write_cci_csv,
+    write_cci_xlsx,
+    write_list_sheet,
+    write_sirene_positions,
+    zip_folder,
+)
+
+from eit_geo.importing import ImportResult, build_import, plan_import, plan_uploads, write_import
+from eit_geo.loading import load_zone
+from eit_geo.matching import find_substitutions
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
+
+METRE_IN_DEGREES = 1 / 111_000
+
+# The chamber-of-commerce inventory once imported: (company, direction, label, code, quantity,
+# unit, status), in the file's order.
+CCI_EXPECTED = [
+    (STEEL, "output", "laitier de haut fourneau", "10 02 02", 300_000.0, "t/yr", "estimate"),
+    (STEEL, "output", "chaleur fatale 40°C", "waste_heat", 120_000.0, "MWh/yr", "published"),
+    (STEEL, "input", "eaux de refroidissement", "cooling_water", 1_277_500.0, "m3/yr", "estimate"),
+    (CEMENT, "input", "laitier de haut fourneau", "10 02 02", 200_000.0, "t/yr", "estimate"),
+    (CEMENT, "input", "sciure", "03 01 05", 5_000.0, "t/yr", "published"),
+    (CEMENT, "output", "produits hors spécifications", "", None, "", "unknown"),
+    (SAWMILL, "output", "sciure", "03 01 05", 4_200.0, "t/yr", "published"),
+    (SAWMILL, "output", "palettes bois", "15 01 03", 80.0, "t/yr", "estimate"),
+    (SEWAGE, "output", "boues de STEP", "19 08 05", None, "", "unknown"),
+    (
+        SEWAGE,
+        "output",
+        "eaux usées traitées",
+        "treated_wastewater",
+        4_380_000.0,
+        "m3/yr",
+        "estimate",
+    ),
+    (GREENHOUSE, "input", "chaleur fatale 40°C", "waste_heat", 8_000.0, "MWh/yr", "published"),
+    (GREENHOUSE, "input", "vapeur BP 6 bars", "steam", None, "", "unknown"),
+]
+
+
+def run_import(tmp_path: Path, *sources: Path, **options: object) -> tuple[ImportResult, Zone]:
+    """Import, write the GeoPackage, and load it back as any zone is loaded."""
+    plan = plan_import(list(sources), **options)  # type: ignore[arg-type]
+    result = build_import(plan)
+    assert result.zone is not None, result.report.problems
+    out = tmp_path / "out" / "zone.gpkg"
+    write_import(result, out)
+    return result, load_zone(out)
+
+
+def assert_positions(zone: Zone, sites: tuple[Site, ...], ids: list[str] | None = None) -> None:
+    companies = zone.companies.set_index("id")
+    ids = ids or [site.siret for site in sites]
+    points = companies.loc[ids].geometry
+    assert np.allclose(points.y, [s.lat for s in sites], atol=METRE_IN_DEGREES)
+    assert np.allclose(points.x, [s.lon for s in sites], atol=METRE_IN_DEGREES)
+
+
+def flows_as_rows(zone: Zone) -> list[tuple[object, ...]]:
+    flows = zone.flows
+    return [
+        (
+            row.company_id,
+            row.direction,
+            row.label,
+            row.resource,
+            None if pd.isna(row.quantity) else row.quantity,
+            row.unit,
+            row.quantity_status,
+        )
+        for row in flows.itertuples()
+    ]
+
+
+def cci_expected(ids: dict[Site, str] | None = None) -> list[tuple[object, ...]]:
+    ids = ids or {}
+    return [(ids.get(site, site.siret), *rest) for site, *rest in CCI_EXPECTED]
+
+
+def lead(zone: Zone, offer: str, need: str, code: str) -> pd.Series:
+    """The candidate exchange from ``offer`` to ``need`` on ``code`` (fails if absent)."""
+    found = find_substitutions(zone)
+    rows = found[
+        (found["from_id"] == offer) & (found["to_id"] == need) & (found["resource"] == code)
+    ]
+    assert len(rows) == 1, found[["from_id", "to_id", "resource"]]
+    return rows.iloc[0]
+
+
+# -- a chamber-of-commerce inventory: one row per flow, the company repeated
+
+
+@pytest.mark.parametrize("writer", [write_cci_csv, write_cci_xlsx], ids=["csv-cp1252", "xlsx"])
+def test_chamber_of_commerce_inventory(tmp_path: Path, writer: object) -> None:
+    source = writer(tmp_path / f"inventaire-cci.{'csv' if writer is write_cci_csv else 'xlsx'}")  # type: ignore[operator]
+    result, zone = run_import(tmp_path, source)
+    assert [p.shape for p in result.report.tables] == ["flat"]
+    assert list(zone.companies["id"]) == [site.siret for site in SITES]
+    assert list(zone.companies["name"]) == [site.name for site in SITES]
+    assert list(zone.companies["commune"]) == [site.commune for site in SITES]
+    assert list(zone.companies["sector"]) == [site.naf for site in SITES]
+    assert_positions(zone, SITES)
+    assert flows_as_rows(zone) == cci_expected()
+    assert list(zone.flows["resource_status"]) == [
+        "" if c else "à coder" for *_, c, _, _, _ in CCI_EXPECTED
+    ]
+    notes = result.report.positions
+    assert [(n.method, n.crs, n.crs_guessed) for n in notes] == [("xy", "EPSG:2154", True)]
+    [conflict] = result.report.conflicts
+    assert (conflict.company, conflict.field, conflict.values) == (  # noqa: PD011
+        SAWMILL.siret,
+        "sector",
+        ("16.10A", "16.24Z"),
+    )
+    steel_to_cement = lead(zone, STEEL.siret, CEMENT.siret, "10 02 02")
+    assert steel_to_cement["quantity"] == 200_000.0
+    lead(zone, SAWMILL.siret, CEMENT.siret, "03 01 05")
+
+
+def test_spoiled_siret_is_said_and_the_name_identifies(tmp_path: Path) -> None:
+    source = write_cci_csv(tmp_path / "inventaire.csv", spoil_sawmill_siret=True)
+    result, zone = run_import(tmp_path, source)
+    assert result.report.spoiled_sirets == [("inventaire.csv", "Scierie du Nord", "3,34568E+13")]
+    ids = {SAWMILL: "scierie-du-nord"}
+    assert list(zone.companies["id"]) == [ids.get(s, s.siret) for s in SITES]
+    assert flows_as_rows(zone) == cci_expected(ids)
+
+
+# -- a template campaign: one copy of our workbook per company, in a folder or a zip
+
+CAMPAIGN_IDS = {SAWMILL: "scierie-du-nord", SEWAGE: "step-cud"}
+CAMPAIGN_ORDER = (SAWMILL, CEMENT, SEWAGE, STEEL, GREENHOUSE)  # the files' order in the folders
+
+
+def campaign_id(site: Site) -> str:
+    return CAMPAIGN_IDS.get(site, site.siret)
+
+
+CAMPAIGN_FLOWS = [
+    (SAWMILL, "output", "Sciure", "03 01 05", 4_200.0, "t/yr", "published"),
+    (CEMENT, "input", "Matières premières", "cement_raw_material", 200_000.0, "t/yr", "published"),
+    (CEMENT, "input", "sciure", "03 01 05", 5_000.0, "t/yr", "published"),
+    (
+        SEWAGE,
+        "output",
+        "Eaux usées traitées",
+        "treated_wastewater",
+        4_380_000.0,
+        "m3/yr",
+        "published",
+    ),
+    (SEWAGE, "output", "boues de STEP", "19 08 05", None, "", "unknown"),
+    (STEEL, "output", "Laitier de haut fourneau", "10 02 02", 300_000.0, "t/yr", "published"),
+    (STEEL, "output", "Chaleur fatale 40 °C", "waste_heat", 120_000.0, "MWh/yr", "published"),
+    (GREENHOUSE, "input", "Chauffage des serres", "hot_water", 8_000.0, "MWh/yr", "published"),
+]
+
+
+@pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+def test_template_campaign(tmp_path: Path, as_zip: bool) -> None:
+    folder = write_campaign(tmp_path / "campagne")
+    source = zip_folder(folder, tmp_path / "campagne.zip") if as_zip else folder
+    result, zone = run_import(tmp_path, source)
+    ids = [campaign_id(site) for site in CAMPAIGN_ORDER]
+    assert list(zone.companies["id"]) == ids
+    assert list(zone.companies["name"]) == [site.name for site in CAMPAIGN_ORDER]
+    assert list(zone.companies["employees"]) == [35, 150, 20, 3200, 60]
+    assert_positions(zone, CAMPAIGN_ORDER, ids)
+    expected = [(campaign_id(site), *rest) for site, *rest in CAMPAIGN_FLOWS]
+    assert flows_as_rows(zone) == expected
+    # Files of the same name in two folders are both read; the two ids « 1 » stay apart.
+    files = {plan.table.document for plan in result.report.tables}
+    prefix = "campagne.zip/campagne" if as_zip else "campagne"
+    assert f"{prefix}/reponses-mars/modele-collecte-flux (1).xlsx" in files
+    assert f"{prefix}/reponses-avril/modele-collecte-flux (1).xlsx" in files
+    assert len(files) == 5
+    assert {(given, new) for _, given, new in result.report.renamed} == {
+        ("1", "scierie-du-nord"),
+        ("1", "step-cud"),
+    }
+    # The cement plant's exchange names its supplier, in another workbook, by name.
+    synergies = zone.synergies
+    pairs = zip(synergies["from_id"], synergies["to_id"], synergies["resource"], strict=True)
+    assert list(pairs) == [(STEEL.siret, CEMENT.siret, "10 02 02")]
+    assert list(synergies["quantity"]) == [120_000.0]
+    assert result.report.companies_created == []
+    existing = lead(zone, STEEL.siret, CEMENT.siret, "10 02 02")
+    assert existing["status"] == "existing"
+    lead(zone, "scierie-du-nord", CEMENT.siret, "03 01 05")
+
+
+# -- another tool's sheet: one row per company, lists of needs and by-products, English
+
+LIST_IDS = {
+    STEEL: "acierie-du-littoral",
+    CEMENT: "cimenterie-des-dunes",
+    SAWMILL: "scierie-du-nord",
+    GREENHOUSE: "serres-maraicheres-de-gravelines",
+}
+LIST_SITES = (STEEL, CEMENT, SAWMILL, GREENHOUSE)
+LIST_FLOWS = [  # needs of every row, then offers
+    (STEEL, "input", "cooling water", "cooling_water"),
+    (CEMENT, "input", "steel slag", "10 02 02"),
+    (CEMENT, "input", "sawdust", "03 01 05"),
+    (GREENHOUSE, "input", "steam", "steam"),
+    (STEEL, "output", "steel slag", "10 02 02"),
+    (STEEL, "output", "steam", "steam"),
+    (SAWMILL, "output", "sawdust", "03 01 05"),
+]
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["right", "swapped-columns"])
+def test_one_row_per_company_with_lists(tmp_path: Path, swap: bool) -> None:
+    source = write_list_sheet(tmp_path / "other-tool.xlsx", swap=swap)
+    result, zone = run_import(tmp_path, source, lang="en")
+    assert [p.shape for p in result.report.tables] == ["lists"]
+    ids = [LIST_IDS[site] for site in LIST_SITES]
+    assert list(zone.companies["id"]) == ids
+    assert list(zone.companies["activity"]) == ["Steel", "Cement", "Sawmill", "Greenhouses"]
+    assert_positions(zone, LIST_SITES, ids)
+    [note] = result.report.positions
+    assert note.axes_swapped is swap
+    expected = [
+        (LIST_IDS[site], direction, label, code, None, "", "unknown")
+        for site, direction, label, code in LIST_FLOWS
+    ]
+    assert flows_as_rows(zone) == expected
+    lead(zone, "acierie-du-littoral", "cimenterie-des-dunes", "10 02 02")
+    lead(zone, "scierie-du-nord", "cimenterie-des-dunes", "03 01 05")
+
+
+# -- positions: projected without a declared CRS, missing, filled from SIRENE
+
+FLOWS_BY_SIRET = (
+    "SIRET;Sens;Ressource;Quantité (t/an)\n"
+    f"{STEEL.siret};Sortant;laitier de haut fourneau;300 000\n"
+    f"{CEMENT.siret};Entrant;laitier de haut fourneau;200 000\n"
+)
+
+
+def lambert_companies(sites: tuple[Site, ...]) -> gpd.GeoDataFrame:
+    """Companies in Lambert-93, their CRS then dropped, as some GIS exports leave them."""
+    frame = gpd.GeoDataFrame(
+        {"Raison sociale": [s.name for s in sites], "SIRET": [s.siret for s in sites]},
+        geometry=gpd.points_from_xy([s.lambert[0] for s in sites], [s.lambert[1] for s in sites]),
+        crs="EPSG:2154",
+    )
+    return frame.set_crs(None, allow_override=True)
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # writing the test's file
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_projected_points_without_a_declared_crs(
+    tmp_path: Path, suffix: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    companies = tmp_path / f"etablissements{suffix}"
+    lambert_companies((STEEL, CEMENT)).to_file(companies)
+    flows = tmp_path / "flux.csv"
+    flows.write_text(FLOWS_BY_SIRET, encoding="utf-8")
+    capfd.readouterr()
+    result, zone = run_import(tmp_path, companies, flows)
+    assert capfd.readouterr().err == ""  # no raw Python warning line
+    assert [p.shape for p in result.report.tables] == ["companies", "flows"]
+    [note] = result.report.positions
+    assert (note.method, note.projected_undeclared, note.crs, note.crs_guessed) == (
+        "geometry",
+        True,
+        "EPSG:2154",
+        True,
+    )
+    assert_positions(zone, (STEEL, CEMENT))
+    assert list(zone.flows["quantity"]) == [300_000.0, 200_000.0]
+    assert list(zone.flows["quantity_status"]) == ["published", "published"]
+    lead(zone, STEEL.siret, CEMENT.siret, "10 02 02")
+
+
+def test_a_crs_given_for_xy_that_fit_no_known_one(tmp_path: Path) -> None:
+    utm = gpd.GeoSeries(
+        gpd.points_from_xy([s.lon for s in SITES], [s.lat for s in SITES]), crs=4326
+    )
+    xy = utm.to_crs("EPSG:32631")
+    table = pd.DataFrame({"Nom": [s.name for s in SITES], "X": xy.x.round(2), "Y": xy.y.round(2)})
+    table["Sens"], table["Matière"] = "Sortant", "sciure"
+    source = tmp_path / "inventaire.csv"
+    table.to_csv(source, sep=";", index=False, decimal=",")
+    result = build_import(plan_import([source]))
+    assert result.zone is not None
+    assert result.report.unlocated == [s.name for s in SITES]  # kept, to be located
+    assert result.report.positions[0].crs is None
+    _, zone = run_import(tmp_path, source, crs="EPSG:32631")
+    ids = ["acierie-du-littoral", "cimenterie-des-dunes", "scierie-du-nord", "step-cud",
+           "serres-maraicheres-de-gravelines"]  # fmt: skip
+    assert_positions(zone, SITES, ids)
+
+
+def test_missing_positions_are_kept_then_filled_from_sirene(tmp_path: Path) -> None:
+    source = write_cci_csv(tmp_path / "inventaire.csv")
+    text = source.read_bytes().decode("cp1252")
+    for site in (SAWMILL, GREENHOUSE):  # X/Y left blank for two companies
+        x, y = site.lambert
+        text = text.replace(f";{x:.1f};{y:.1f};".replace(".", ","), ";;;")
+    source.write_bytes(text.encode("cp1252"))
+    result, zone = run_import(tmp_path, source)
+    assert result.report.unlocated == [SAWMILL.name, GREENHOUSE.name]
+    companies = zone.companies.set_index("id")
+    assert companies.geometry.isna().tolist() == [False, False, True, False, True]
+    assert list(companies["position_status"]) == ["", "", "à localiser", "", "à localiser"]
+    sirene = write_sirene_positions(tmp_path / "geo_siret_59.csv", (SAWMILL, SEWAGE, GREENHOUSE))
+    result, zone = run_import(tmp_path, source, positions=sirene)
+    assert result.report.unlocated == []
+    assert result.report.positions_file == ("geo_siret_59.csv", 2, 0)
+    assert_positions(zone, SITES)
+    assert list(zone.companies["position_status"]) == ["", "", "sirene", "", "sirene"]
+
+
+def test_positions_in_one_column_in_degrees_minutes_seconds(tmp_path: Path) -> None:
+    def dms(value: float, positive: str, negative: str) -> str:
+        degrees, rest = divmod(abs(value) * 3600, 3600)
+        minutes, seconds = divmod(rest, 60)
+        hemisphere = positive if value >= 0 else negative
+        return f"{int(degrees)}°{int(minutes):02d}'{seconds:05.2f}\"{hemisphere}".replace(".", ",")
+
+    lines = ["Entreprise;Coordonnées GPS;Type de flux;Désignation;Tonnage (t/an)"]
+    for site, direction, label in ((STEEL, "Sortant", "laitier"), (CEMENT, "Entrant", "laitier")):
+        where = f"{dms(site.lat, 'N', 'S')} {dms(site.lon, 'E', 'O')}"
+        lines.append(f"{site.name};{where};{direction};{label} de haut fourneau;1 000")
+    source = tmp_path / "inventaire.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result, zone = run_import(tmp_path, source)
+    assert [n.method for n in result.report.positions] == ["lat_lon_column"]
+    assert_positions(zone, (STEEL, CEMENT), ["acierie-du-littoral", "cimenterie-des-dunes"])
+    assert list(zone.flows["quantity"]) == [1_000.0, 1_000.0]
+    assert list(zone.flows["unit"]) == ["t/yr", "t/yr"]
+    lead(zone, "acierie-du-littoral", "cimenterie-des-dunes", "10 02 02")
+
+
+def test_two_uploads_of_the_same_name_are_both_read(tmp_path: Path) -> None:
+    folder = write_campaign(tmp_path / "campagne")
+    same_name = [
+        ("modele-collecte-flux.xlsx", path.read_bytes())
+        for path in (
+            folder / "reponses-mars" / "modele-collecte-flux (1).xlsx",
+            folder / "reponses-avril" / "modele-collecte-flux (1).xlsx",
+        )
+    ]
+    plan = plan_uploads(same_name)
+    assert {t.table.document for t in plan.tables} == {
+        "modele-collecte-flux.xlsx",
+        "modele-collecte-flux.xlsx (2)",
+    }
+    result = build_import(plan)
+    assert result.zone is not None
+    assert list(result.zone.companies["id"]) == [STEEL.siret, CEMENT.siret]
+    assert len(result.zone.synergies) == 1
