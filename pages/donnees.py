@@ -5,7 +5,7 @@ import streamlit as st
 from eit_geo import ui
 from eit_geo.formatting import format_count
 from eit_geo.summary import readable_table
-from eit_geo.ui import access, donnees, zones
+from eit_geo.ui import access, decisions, donnees, zones
 
 ui.ensure_frame()
 
@@ -30,6 +30,7 @@ elif zone is not None:
             flows=format_count(len(zone.flows), lang),
         )
     )
+    decisions.note_uploaded_decisions()
 
 left, right = st.columns(2)
 left.download_button(

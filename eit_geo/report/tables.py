@@ -14,6 +14,7 @@ import pandas as pd
 
 from eit_geo.codes import resource_label
 from eit_geo.datafiles import read_table
+from eit_geo.export import neutralise_formulas
 from eit_geo.formatting import (
     factor_unit,
     format_datetime,
@@ -27,8 +28,6 @@ from eit_geo.store import CHECKS
 from eit_geo.validation import parse_numbers
 
 __all__ = ["date_text", "decisions_table", "factor_sources", "table_csv", "table_xlsx"]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def decisions_table(board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
@@ -71,14 +70,8 @@ def date_text(moment: object, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def _safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise text cells a spreadsheet would run as a formula (« =HYPERLINK(…) »)."""
-    safe = table.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return safe
+    """Neutralise text cells a spreadsheet would run as a formula (`export.neutralise_formulas`)."""
+    return neutralise_formulas(table)
 
 
 def table_csv(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> bytes:

@@ -7,11 +7,10 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from eit_geo import store
-from eit_geo.datafiles import data_path, example_names
+from eit_geo.datafiles import example_names
 from eit_geo.i18n import LANGUAGES
 from eit_geo.ui import access
-from eit_geo.ui.decisions import workshop_board
+from eit_geo.ui.decisions import decision_url, workshop_board
 from eit_geo.ui.state import KEY_LANG, KEY_SELECTED_CANDIDATES, tr
 from eit_geo.ui.zones import (
     KEY_UPLOAD,
@@ -62,7 +61,7 @@ def share_workshop_selection() -> None:
     zone = current_zone()
     if zone is None:
         return
-    url = store.default_database_url(zone.source, shipped=data_path("examples"))
+    url = decision_url(zone)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         st.session_state.pop(KEY_SELECTED_CANDIDATES, None)  # no workshop yet: nothing to read
         return
