@@ -154,7 +154,12 @@ def _run(
         target=_work, args=(sender, function, args, memory, seconds), daemon=True
     )
     started = time.monotonic()
-    worker.start()
+    try:
+        worker.start()
+    except OSError as error:  # no process to be had (limits of the machine): said, not raised
+        receiver.close()
+        sender.close()
+        raise SandboxError(key="limits.crashed", reason=type(error).__name__) from None
     sender.close()
     try:
         if not receiver.poll(seconds):
