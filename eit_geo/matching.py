@@ -1700,8 +1700,9 @@ def find_mutualisations(
     -------
     geopandas.GeoDataFrame or pandas.DataFrame
         `MUTUALISATION_COLUMNS`; ``members`` is the sorted company ids joined by commas,
-        ``quantity`` the total of the members' flows, the centre is weighted by quantity and the
-        geometry is the convex hull of the members buffered by 200 m (EPSG:4326).
+        ``quantity`` the total of the members' flows (NaN when one is unknown), the centre is
+        weighted by quantity (plain when one is unknown) and the geometry is the convex hull
+        of the members buffered by 200 m (EPSG:4326).
     """
     prep = _prepare(zone)
     offers, needs = _sides(prep, "output"), _sides(prep, "input")
@@ -1802,8 +1803,11 @@ def _groups_frame(
     starts = np.flatnonzero(opens)
     quantity = prep.flows["quantity"].to_numpy(dtype=float)[rows]
     xy = prep.xy[by_id[company]]
-    total = np.add.reduceat(quantity, starts)
-    centre_xy = np.add.reduceat(xy * quantity[:, None], starts) / total[:, None]
+    total = np.add.reduceat(quantity, starts)  # unknown when a member's quantity is
+    group = np.cumsum(opens) - 1
+    weight = np.where(np.isnan(total)[group], 1.0, quantity)  # then the plain centre
+    centre_xy = np.add.reduceat(xy * weight[:, None], starts)
+    centre_xy /= np.add.reduceat(weight, starts)[:, None]
     centre = gpd.GeoSeries(gpd.points_from_xy(*centre_xy.T), crs=prep.crs).to_crs(WGS84)
     kept = sizes[pair_label] >= min_members
     names = prep.ids.to_numpy(dtype=object)[by_id[pair_company[kept]]]
@@ -1832,7 +1836,6 @@ def _groups_frame(
     )
     if not geometry:
         return table
-    group = np.cumsum(opens) - 1
     hull = shapely.buffer(
         shapely.convex_hull(shapely.multipoints(xy, indices=group)), GROUP_BUFFER_M
     )

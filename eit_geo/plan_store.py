@@ -211,15 +211,22 @@ def _change_row(
 
 
 def _retried(engine: Engine, work: Any) -> Any:  # noqa: ANN401 - whatever ``work`` returns
-    """Run ``work(conn)`` in one write transaction, again (from scratch) when a row moved."""
-    for _ in range(store._RETRIES):
-        try:
-            with store._writing(engine) as conn:
-                return work(conn)
-        except _Changed:
-            continue
-    msg = "too many concurrent changes; try again"
-    raise RuntimeError(msg)
+    """Run ``work(conn)`` in one write transaction, again when it did not go through.
+
+    After a growing random pause, when the database gave it up or a row moved: the decisions'
+    rule (``store._retrying``).
+
+    Raises
+    ------
+    store.StoreBusyError
+        When it never went through.
+    """
+
+    def once() -> Any:  # noqa: ANN401
+        with store._writing(engine) as conn:
+            return work(conn)
+
+    return store._retrying(once, again=(_Changed,))
 
 
 def _change_once(
@@ -236,7 +243,8 @@ def _change_once(
     fresh = {**key, **defaults, "participant": who, "updated_at": now, "version": 0}
     conn.execute(store._insert(conn, table).values(**fresh).on_conflict_do_nothing())
     where = [table.c[name] == value for name, value in key.items()]
-    current = dict(conn.execute(select(table).where(*where)).mappings().one())
+    locked = select(table).where(*where).with_for_update()  # SQLite: the file is held already
+    current = dict(conn.execute(locked).mappings().one())
     fields = tuple(defaults)
     changed = tuple(f for f in fields if f in changes and changes[f] != current[f])
     merged = {f: changes[f] if f in changed else current[f] for f in fields}

@@ -576,6 +576,15 @@ def test_flow_without_code_is_not_matched() -> None:
         assert not groups["members"].str.contains("serres").any()
 
 
+def test_group_with_an_unknown_quantity_has_an_unknown_total_and_a_plain_centre() -> None:
+    z = zone("groups")
+    z = _with_flows(z, quantity={_row(z, "m2", "steam"): np.nan})
+    steam = find_mutualisations(z).set_index("group_id").loc["input:steam:MWh/yr:m1"]
+    assert steam["members"] == "m1,m2"
+    assert np.isnan(steam["quantity"])  # never the 100 MWh of the one known
+    assert steam["centre_lat"] == pytest.approx((45.0 + 45.013489) / 2, abs=1e-6)
+
+
 def test_company_without_position_is_not_matched_by_distance() -> None:
     z = zone("existing")
     companies = z.companies.copy()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from eit_geo import (
@@ -204,8 +205,12 @@ def _save_decision(zone: Zone, candidate: str, version: int, seen: dict[str, str
     if not changes:
         st.session_state[KEY_NOTICE] = ("info", tr("workshop.nothing_changed"))
         return
-    engine, key = decision_store(zone)
-    decision = store.record_decision(engine, key, candidate, changes, participant=who)
+    try:
+        engine, key = decision_store(zone)
+        decision = store.record_decision(engine, key, candidate, changes, participant=who)
+    except (SQLAlchemyError, store.StoreBusyError):  # the form keeps what was typed
+        st.session_state[KEY_NOTICE] = ("error", tr("workshop.save_failed"))
+        return
     message = tr("workshop.saved", status=tr(f"workshop.status_{decision.status}"))
     if decision.version > version + 1:
         message += " " + tr("workshop.saved_meanwhile", count=decision.version - version - 1)
@@ -236,8 +241,11 @@ def _save_vote(zone: Zone, candidate: str, widget: str) -> None:
     who = st.session_state.get(KEY_PARTICIPANT, "")
     weight = st.session_state.get(widget)
     if who:
-        engine, key = decision_store(zone)
-        store.vote(engine, key, candidate, participant=who, weight=int(weight or 0))
+        try:
+            engine, key = decision_store(zone)
+            store.vote(engine, key, candidate, participant=who, weight=int(weight or 0))
+        except (SQLAlchemyError, store.StoreBusyError):
+            st.session_state[KEY_NOTICE] = ("error", tr("workshop.vote_failed"))
 
 
 def _history(zone: Zone, candidate: str) -> None:
@@ -248,22 +256,21 @@ def _history(zone: Zone, candidate: str) -> None:
             st.caption(tr("workshop.history_empty"))
             return
         fields = {f: tr(f"workshop.field_{f}") for f in store.FIELDS}
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    tr("workshop.col_updated"): steps["changed_at"].map(when_text),
-                    tr("workshop.col_participant"): steps["participant"],
-                    tr("workshop.col_changes"): steps["changed"].map(
-                        lambda c: ", ".join(fields.get(f, f) for f in str(c).split(",") if f)
-                    ),
-                    tr("workshop.col_status"): steps["status"].map(
-                        lambda s: tr(f"workshop.status_{s}")
-                    ),
-                }
-            ).iloc[::-1],
-            hide_index=True,
-            placeholder="—",
+        table = pd.DataFrame(
+            {
+                tr("workshop.col_updated"): steps["changed_at"].map(when_text),
+                tr("workshop.col_participant"): steps["participant"],
+                tr("workshop.col_changes"): steps["changed"].map(
+                    lambda c: ", ".join(fields.get(f, f) for f in str(c).split(",") if f)
+                ),
+                tr("workshop.col_status"): steps["status"].map(
+                    lambda s: tr(f"workshop.status_{s}")
+                ),
+            }
         )
+        if steps["imported_from"].astype(bool).any():  # imported changes say where from
+            table[tr("workshop.col_origin")] = steps["imported_from"].to_numpy()
+        st.dataframe(table.iloc[::-1], hide_index=True, placeholder="—")
 
 
 def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) -> None:

@@ -199,8 +199,8 @@ def network_in_1995_and_today(page: object, url: str) -> None:
 
 def check_store(zone: Path) -> None:
     """The SQLite store beside the zone holds the step and the figures, signed."""
-    engine = plan_store.prepare(store.open_store(store.default_database_url(zone)))
     key = store.zone_key(load_zone(zone))
+    engine = plan_store.prepare(store.open_store(store.default_database_url(zone, key=key)))
     step = plan_store.get_steps(engine, key).set_index("candidate_id").loc[WATER_ID]
     assert (step["step"], step["carrier"], step["due"], step["state"]) == (
         "Analyse de la qualité de l'eau",
