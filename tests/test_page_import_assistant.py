@@ -78,6 +78,8 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     assert column["Ressource"] == "resource"
     assert in_use(app) == "kalundborg"  # nothing replaced before the load button
 
+    assert app.text_input(key=import_assistant.KEY_TITLE).value == "Inventaire cci"
+    app.text_input(key=import_assistant.KEY_TITLE).input("Zone portuaire de Dunkerque")
     app.button(key=import_assistant.KEY_LOAD).click().run()
     assert not app.exception, app.exception
     assert in_use(app) == "import"
@@ -85,7 +87,8 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     flows = zone.flows
     coded = flows[flows.astype(str).eq(PENDING).any(axis=1)]
     assert list(coded["resource"]) == ["16 01 03"], flows.head(12).to_string()
-    assert any("chargée : 5 entreprises, 12 flux" in text for text in texts(app))
+    loaded = "Zone « Zone portuaire de Dunkerque » chargée : 5 entreprises, 12 flux"
+    assert any(loaded in text for text in texts(app)), texts(app)
 
 
 def test_a_failed_import_keeps_the_zone_in_use(

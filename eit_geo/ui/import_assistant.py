@@ -26,7 +26,7 @@ from eit_geo.import_columns import FIELDS
 from eit_geo.import_mapping import MAPPING_SUFFIX, Mapping, MappingError, read_mapping
 from eit_geo.import_report import report_text
 from eit_geo.ui.state import language, tr
-from eit_geo.ui.zones import use_imported
+from eit_geo.ui.zones import set_zone_title, use_imported
 
 KEY_RUNS = "import_runs"
 KEY_MAPPING_FILE = "import_mapping_file"
@@ -34,6 +34,7 @@ KEY_EDITOR = "import_to_code"
 KEY_EDITS = "import_to_code_edits"
 KEY_LOAD = "import_load"
 KEY_LOADED = "import_loaded"
+KEY_TITLE = "import_title"
 _COLUMN_KEY = "import_column"
 _KEPT_RUNS = 4
 
@@ -158,7 +159,7 @@ def show_assistant(files: list[tuple[str, bytes]]) -> None:
     if assisted.result is not None:
         st.subheader(tr("app.import_step_notes"))
         st.text(report_text(assisted.result.report))
-    _load_step(assisted)
+    _load_step(assisted, Path(files[0][0]).stem if files else "")
 
 
 def _recognised_step(assisted: Assisted, lang: str) -> None:
@@ -218,25 +219,40 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
     )
 
 
-def _load_step(assisted: Assisted) -> None:
+def _load_step(assisted: Assisted, stem: str) -> None:
     st.subheader(tr("app.import_step_load"))
     problems = list(assisted.problems)
     if assisted.result is not None:
         problems += assisted.result.report.problems
     for problem in problems[:20]:
         st.warning(str(problem))
+    words = " ".join(stem.replace("-", " ").replace("_", " ").split())
+    title = st.text_input(
+        tr("app.zone_title"),
+        value=words[:1].upper() + words[1:],
+        key=KEY_TITLE,
+        max_chars=120,
+        help=tr("app.zone_title_help"),
+    )
+    left, right = st.columns(2)
     if assisted.mapping:
-        st.download_button(
+        right.download_button(
             tr("app.import_mapping_download"),
             data=assisted.mapping.encode("utf-8"),
             file_name="zone" + MAPPING_SUFFIX,
             mime="application/toml",
             help=tr("app.import_mapping_download_help"),
         )
-    if st.button(tr("app.import_load"), key=KEY_LOAD, type="primary"):
+    st.caption(tr("app.import_load_note"))
+    if left.button(tr("app.import_load"), key=KEY_LOAD, type="primary"):
         if assisted.zone_ready:
             assert assisted.result is not None  # noqa: S101 - for type checkers
-            use_imported(assisted.result.zone)
+            zone = assisted.result.zone
+            assert zone is not None  # noqa: S101 - for type checkers
+            zone.name, zone.source = stem or zone.name, "upload"
+            use_imported(zone)
+            if title.strip():
+                set_zone_title(zone, title)
             st.session_state[KEY_LOADED] = True
             st.rerun()
         else:
