@@ -163,7 +163,7 @@ def show_assistant(files: list[tuple[str, bytes]]) -> None:
     _load_step(assisted, Path(files[0][0]).stem if files else "")
 
 
-_CODED = re.compile(r"→ (\S+) \(")
+_CODED = re.compile(r"→ ([^()«»→]+?) \(")
 
 
 def readable_report(text: str, lang: str) -> str:
