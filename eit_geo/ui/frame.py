@@ -13,6 +13,7 @@ from eit_geo.ui import access
 from eit_geo.ui.decisions import decision_url, workshop_board
 from eit_geo.ui.state import KEY_LANG, KEY_SELECTED_CANDIDATES, tr
 from eit_geo.ui.zones import (
+    KEY_IMPORTED,
     KEY_UPLOAD,
     KEY_ZONE_SOURCE,
     current_zone,
@@ -37,7 +38,8 @@ def sidebar() -> None:
         names = example_names()
         labels = {name: tr(f"app.example_{name.replace('-', '_')}") for name in names}
         source = st.session_state.get(KEY_ZONE_SOURCE, default_zone_source())
-        current = Path(source).name if not st.session_state.get(KEY_UPLOAD) else None
+        own = st.session_state.get(KEY_UPLOAD) or st.session_state.get(KEY_IMPORTED) is not None
+        current = Path(source).name if not own else None
         choice = st.selectbox(
             tr("app.example_zone"),
             names,

@@ -27,6 +27,7 @@ KEY_UPLOAD = "zone_upload"
 KEY_UPLOAD_ZONE = "zone_upload_loaded"
 KEY_ERROR = "zone_error"
 KEY_TITLES = "zone_titles"
+KEY_IMPORTED = "zone_imported"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -93,6 +94,14 @@ def select_example(name: str) -> None:
     """Make a shipped example the session's zone."""
     st.session_state[KEY_ZONE_SOURCE] = str(example_path(name))
     st.session_state.pop(KEY_UPLOAD, None)
+    st.session_state.pop(KEY_IMPORTED, None)
+
+
+def use_imported(zone: Zone) -> None:
+    """Make a zone built by the import assistant the session's zone (in place of any upload)."""
+    st.session_state[KEY_IMPORTED] = zone
+    st.session_state.pop(KEY_UPLOAD, None)
+    st.session_state.pop(KEY_ERROR, None)
 
 
 def use_upload(files: list[tuple[str, bytes]]) -> None:
@@ -112,6 +121,8 @@ def current_zone() -> Zone | None:
     try:
         if upload:
             zone = load_uploaded_zone(upload, lang)
+        elif st.session_state.get(KEY_IMPORTED) is not None:
+            zone = st.session_state[KEY_IMPORTED]
         else:
             source = st.session_state.setdefault(KEY_ZONE_SOURCE, default_zone_source())
             zone = load_zone_from_path(source, _modified(Path(source)), lang)
