@@ -218,7 +218,7 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
         key=KEY_EDITOR,
         on_change=_keep_edits,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         disabled=[str(column) for column in rows.columns[:3]],
         placeholder="—",
         column_config={
