@@ -166,6 +166,7 @@ def benchmark_figure(
         automargin=True,
         exponentformat="none",  # « 100 000 », not « 100k »
         tickformat=",~r",
+        dtick=1 if log else None,  # on a log axis: a tick at each power of ten
     )
     figure.update_yaxes(automargin=True, tickfont={"size": BASE_FONT - 2})
     title = t(

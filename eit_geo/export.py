@@ -1,21 +1,41 @@
-"""Write a zone as the project GeoPackage: layers companies, flows, synergies, perimeter."""
+"""Write a zone as the project GeoPackage; keep the tables written for spreadsheets inert."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import pyogrio
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from eit_geo.zone import Zone
 
-__all__ = ["atomic_path", "export_zone"]
+__all__ = ["FORMULA_START", "atomic_path", "export_zone", "neutralise_formulas"]
+
+# A cell a spreadsheet would run as a formula: « = + - @ » or their full-width forms first, after
+# any spaces (Excel and LibreOffice drop them), or a tab or line break first (OWASP).
+FORMULA_START = re.compile(r"(?:[\t\r\n]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells that would run as a formula begin with ``'``.
+
+    ``=HYPERLINK(…)``, `` =1+1``, a tab then ``=cmd``, ``＝1+1`` (full-width) become text;
+    numbers and other cells are left as they are.
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            risky = values.map(lambda v: isinstance(v, str) and bool(FORMULA_START.match(v)))
+            if risky.any():
+                safe[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+    return safe
 
 
 def export_zone(

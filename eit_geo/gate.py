@@ -27,8 +27,10 @@ from eit_geo.datafiles import data_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 __all__ = [
+    "ALLOWED_HOSTS_ENV",
     "COOKIE",
     "LOCAL_HOSTS",
+    "ROLE_ACCOUNTS_ENV",
     "Gate",
     "GateMiddleware",
     "activate",
@@ -53,7 +55,14 @@ SIGN_OUT = "/signout"
 HEALTH = "/_stcore/health"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_FORM_BYTES = 4096
+ALLOWED_HOSTS_ENV = "EIT_GEO_ALLOWED_HOSTS"
+ROLE_ACCOUNTS_ENV = {
+    "facilitator": "EIT_GEO_FACILITATORS",
+    "observer": "EIT_GEO_OBSERVERS",
+    "participant": "EIT_GEO_PARTICIPANTS",
+}
 _ASSET_PREFIXES = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
+_ZONE_FILES = ("/media/", "/app/static/")  # downloads; Leaflet, a local basemap's tiles
 _PAGE_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -86,6 +95,10 @@ class Gate:
     oidc_roles
         ``{email: role}`` for ``oidc`` mode; other signed-in accounts get ``oidc_default``
         (None refuses them).
+    account_of
+        ``oidc`` mode: reads the e-mail of the account signed in from a request's cookies
+        (Streamlit's signed identity cookie), None if nobody is; without it, no static file or
+        download is served in that mode.
     """
 
     mode: Literal["local", "codes", "oidc"]
@@ -95,6 +108,7 @@ class Gate:
     throttle: auth.Throttle = field(default_factory=lambda: auth.Throttle(failures=10))
     oidc_roles: dict[str, str] = field(default_factory=dict)
     oidc_default: str | None = "participant"
+    account_of: Callable[[dict[str, str]], str | None] | None = None
 
     def host_allowed(self, host: str | None) -> bool:
         """Tell whether a ``Host`` header names this server."""
@@ -172,7 +186,21 @@ class GateMiddleware:
             return
         if self.gate.mode == "codes" and not await self._signed_in(scope, receive, send, headers):
             return
+        if self.gate.mode == "oidc" and not self._account_may_fetch(scope["path"], headers):
+            await _refuse(scope, receive, send, 401, "Sign in first")
+            return
         await self.app(scope, receive, send)
+
+    def _account_may_fetch(self, path: str, headers: dict[str, str]) -> bool:
+        """``oidc`` mode: files of the zone (static files, downloads) need an account with a role.
+
+        Streamlit's own page, scripts and WebSocket must load for ``st.login`` to run; the
+        pages themselves show nothing before (`eit_geo.ui.access`).
+        """
+        if not path.startswith(_ZONE_FILES):
+            return True
+        account = self.gate.account_of(_cookies(headers)) if self.gate.account_of else None
+        return account is not None and self.gate.role_for_account(account) is not None
 
     async def _signed_in(self, scope: Scope, receive: Receive, send: Send, headers: dict) -> bool:
         """Serve the sign-in pages; return True when the request may go on to the app."""
@@ -250,13 +278,16 @@ def _same_origin(headers: dict[str, str]) -> bool:
     )
 
 
-def _cookie(headers: dict[str, str]) -> str | None:
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
     try:
         jar = SimpleCookie(headers.get("cookie", ""))
     except CookieError:
-        return None
-    morsel = jar.get(COOKIE)
-    return morsel.value if morsel is not None else None
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _cookie(headers: dict[str, str]) -> str | None:
+    return _cookies(headers).get(COOKIE)
 
 
 def _cookie_header(token: str, max_age: int) -> bytes:
@@ -356,14 +387,6 @@ async def _respond(
     all_headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": body})
-
-
-ALLOWED_HOSTS_ENV = "EIT_GEO_ALLOWED_HOSTS"
-ROLE_ACCOUNTS_ENV = {
-    "facilitator": "EIT_GEO_FACILITATORS",
-    "observer": "EIT_GEO_OBSERVERS",
-    "participant": "EIT_GEO_PARTICIPANTS",
-}
 
 
 def machine_addresses() -> list[str]:

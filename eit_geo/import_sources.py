@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from eit_geo.bounded import LimitError, Limits, unzip_members
 from eit_geo.codes import fold_text
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
@@ -165,27 +166,31 @@ def _read_folder(folder: Path, label: str, gathering: _Gathering) -> None:
 
 
 def _read_zip(archive: Path, label: str, gathering: _Gathering) -> None:
-    """Unpack a zip into a private folder, its subfolders kept, and walk it as a folder."""
+    """Unpack a zip into a private folder, its subfolders kept, and walk it as a folder.
+
+    The members are inflated by `eit_geo.bounded.unzip_members`, within the size limit
+    (members' declared sizes checked, their number bounded).
+    """
+    limits = Limits(max_bytes=gathering.max_bytes, max_rows=gathering.max_rows)
     try:
-        with zipfile.ZipFile(archive) as bundle, tempfile.TemporaryDirectory() as tmp:
-            members = [m for m in bundle.infolist() if not m.is_dir() and _safe(m.filename)]
-            size = sum(member.file_size for member in members)
-            if size > gathering.max_bytes:
-                limit = round(gathering.max_bytes / 2**20, 1)
-                gathering.fail(
-                    label, "validation.too_large", size=round(size / 2**20, 1), limit=limit
-                )
-                return
-            for member in members:
-                target = Path(tmp).joinpath(*PurePosixPath(member.filename).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(bundle.read(member))
-            _read_folder(Path(tmp), label, gathering)
-            for document in gathering.documents:
-                if document.zone is not None and document.zone.source.startswith(tmp):
-                    document.zone.source = label
+        members = unzip_members(archive, limits, wanted=_safe)
+    except LimitError as error:
+        gathering.problems.append(
+            Problem(label, None, None, None, error.message(gathering.lang), gathering.lang)
+        )
+        return
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as error:
         gathering.fail(label, "validation.unreadable", reason=str(error).splitlines()[0][:200])
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in members:
+            target = Path(tmp).joinpath(*PurePosixPath(name.replace("\\", "/")).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        _read_folder(Path(tmp), label, gathering)
+        for document in gathering.documents:
+            if document.zone is not None and document.zone.source.startswith(tmp):
+                document.zone.source = label
 
 
 def _safe(name: str) -> bool:

@@ -86,7 +86,9 @@ _COMPANY_COLUMNS = (
 class TablePlan:
     """How one table will be read: its columns' fields and its shape, both editable.
 
-    ``origin`` says where the choices come from: ``auto`` (recognised) or ``mapping``.
+    ``origin`` says where the choices come from: ``auto`` (recognised) or ``mapping``;
+    ``imposed`` is True when the shape was chosen (in the mapping file or on a page) rather
+    than recognised: `refresh_shapes` then leaves it.
     """
 
     table: SourceTable
@@ -95,6 +97,7 @@ class TablePlan:
     shape: str
     crs: str | None = None
     origin: str = "auto"
+    imposed: bool = False
 
     @property
     def ignored(self) -> list[str]:
@@ -249,6 +252,7 @@ def _table_plan(table: SourceTable, mapping: Mapping) -> TablePlan:
     if choice is not None:
         plan.columns = {h: choice.columns.get(h, field) for h, field in columns.items()}
         plan.shape = choice.shape
+        plan.imposed = bool(choice.shape)
         plan.crs = choice.crs or mapping.crs
         changed = plan.columns != columns or plan.shape or choice.crs
         plan.origin = "mapping" if changed else "auto"
@@ -257,7 +261,7 @@ def _table_plan(table: SourceTable, mapping: Mapping) -> TablePlan:
 
 def refresh_shapes(plan: ImportPlan) -> None:
     """Recognise the shape of each table not fixed by the mapping, from its columns' fields."""
-    chosen = {id(p): bool(p.shape) for p in plan.tables}
+    chosen = {id(p): p.imposed and bool(p.shape) for p in plan.tables}
     first = {
         id(p): classify_table(set(p.columns.values()), geographic=p.table.geometry is not None)
         for p in plan.tables
@@ -324,6 +328,19 @@ def build_import(plan: ImportPlan) -> ImportResult:
     report.zones = [document.label for document in plan.zones]
     mapping = _carried_mapping(plan)
     notes = Notes()
+    alone = [d.zone for d in plan.zones if d.zone is not None]
+    if (
+        len(alone) == 1
+        and not any(p.shape != "ignore" for p in plan.tables)
+        and plan.positions is None
+    ):
+        zone = alone[0]  # a zone of the contract, and nothing else: taken as it is
+        report.counts = {
+            name: len(getattr(zone, name)) for name in ("companies", "flows", "synergies")
+        }
+        located = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
+        report.unlocated = list(zone.companies.loc[~located, "name"])
+        return ImportResult(zone, report, mapping, notes)
     parts = [extract_zone(d.zone, d.label) for d in plan.zones if d.zone is not None]
     for table_plan in plan.tables:
         if table_plan.shape == "ignore":
@@ -357,7 +374,7 @@ def _carried_mapping(plan: ImportPlan) -> Mapping:
     for table_plan in plan.tables:
         previous = mapping.tables.get(table_plan.signature, TableChoice())
         files = list(dict.fromkeys([*previous.files, table_plan.table.label]))
-        imposed = previous.shape if table_plan.origin == "mapping" else ""
+        imposed = table_plan.shape if table_plan.imposed else ""
         mapping.tables[table_plan.signature] = TableChoice(
             files, imposed, dict(table_plan.columns), table_plan.crs, table_plan.shape
         )
@@ -739,6 +756,10 @@ def _zone(
     }
     if not synergies.empty:
         tables["synergies"] = RawTable("synergies", "synergies", _synergy_table(synergies))
+    perimeters = [d.zone.perimeter for d in plan.zones if d.zone and d.zone.perimeter is not None]
+    if perimeters:  # the zones' perimeters, kept (already in WGS84)
+        joined = gpd.GeoDataFrame(pd.concat(perimeters, ignore_index=True), crs="EPSG:4326")
+        tables["perimeter"] = RawTable("perimeter", "perimeter", joined[["geometry"]])
     report.counts = {
         "companies": len(company_table),
         "flows": len(flow_table),

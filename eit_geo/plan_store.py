@@ -207,15 +207,17 @@ def _change_row(
 
 
 def _retried(engine: Engine, work: Any) -> Any:  # noqa: ANN401 - whatever ``work`` returns
-    """Run ``work(conn)`` in one write transaction, again (from scratch) when a row moved."""
-    for _ in range(store._RETRIES):
-        try:
-            with store._writing(engine) as conn:
-                return work(conn)
-        except _Changed:
-            continue
-    msg = "too many concurrent changes; try again"
-    raise RuntimeError(msg)
+    """Run ``work(conn)`` in one write transaction, again (from scratch) when a row moved.
+
+    Tries again after a growing random pause (`store._retrying`), also when the database gave
+    the transaction up; `store.StoreBusyError` (a RuntimeError) after the last try.
+    """
+
+    def once() -> Any:  # noqa: ANN401 - whatever ``work`` returns
+        with store._writing(engine) as conn:
+            return work(conn)
+
+    return store._retrying(once, again=(_Changed,))
 
 
 def _change_once(

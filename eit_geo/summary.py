@@ -45,10 +45,18 @@ _HEADERS = {
     "quantity_status": "col_quantity_status",
     "resource_status": "col_resource_status",
     "source": "col_source",
+    # written by eit-geo import
+    "siret_number": "col_siret",
+    "address": "col_address",
+    "postcode": "col_postcode",
+    "commune": "col_commune",
+    "quantity_written": "col_quantity_written",
+    "source_file": "col_source_file",
 }
 _YEARS = ("since", "until", "closed")
 # Coded values of the status columns shown as words (``app.value_*``).
-_VALUES = ("published", "estimate", "unknown", "source")
+_VALUES = ("published", "estimate", "unknown", "source", "to_locate", "to_code", "sirene")
+_STATUS_KEYS = {"à localiser": "to_locate", "à coder": "to_code"}  # French values of the data
 
 
 def zone_figures(zone: Zone) -> dict[str, int | None]:
@@ -147,4 +155,5 @@ def _blank(value: object, text: str) -> str:
 
 
 def _status_word(value: str, lang: str) -> str:
-    return t(f"app.value_{value}", lang) if value in _VALUES else value
+    key = _STATUS_KEYS.get(value, value)
+    return t(f"app.value_{key}", lang) if key in _VALUES else value

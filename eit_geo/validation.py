@@ -79,11 +79,20 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     text = values.astype(str)
     if len(text) <= _FEW:  # one quantity at a time (eit_geo.quantities): no vectorised pass
         return pd.Series([_parse_number(v) for v in text], index=values.index, dtype=float)
-    numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    numbers = _plain_numbers(text)
     rest = numbers.isna() & text.str.contains(r"\d", regex=True)
     if rest.any():
         numbers[rest] = _parse_written_numbers(text[rest])
     return numbers.where(np.isfinite(numbers))
+
+
+def _plain_numbers(text: pd.Series) -> pd.Series:
+    """Read a column of plain numbers at once (Arrow), else value by value (NaN if not one)."""
+    try:
+        read = pc.cast(pa.array(text, type=pa.string()), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype(float)
+    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
 
 
 def _parse_number(text: str) -> float:
@@ -267,15 +276,14 @@ def _has_geometry(frame: pd.DataFrame) -> bool:
 
 
 def _check_duplicates(ids: pd.Series, check: _Checker) -> None:
-    first_rows: dict[str, int] = {}
-    for row, value in ids.items():
-        if value == "":
-            continue
-        if value in first_rows:
-            first = first_rows[value]
-            check.add(int(row), "id", value, "validation.duplicate_id", first=first)
-        else:
-            first_rows[value] = int(row)
+    given = ids[ids != ""]
+    repeated = given.duplicated()
+    if not repeated.any():
+        return
+    first_rows = given[~repeated]
+    first_of = pd.Series(first_rows.index, index=first_rows.to_numpy())
+    for row, value in given[repeated].items():
+        check.add(int(row), "id", value, "validation.duplicate_id", first=int(first_of[value]))
 
 
 def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | None:
@@ -484,7 +492,11 @@ def _with_statuses(table: pd.DataFrame, text: pd.DataFrame, check: _Checker) -> 
         "validation.unknown_quantity_status",
     )
     no_quantity = text["quantity"] == ""
-    if "quantity_status" in text or no_quantity.any():
+    # « 80 t »: a unit without a period is read per year, an assumption written as a status
+    no_period = ~no_quantity & (text["unit"] != "") & ~text["unit"].str.contains("/", regex=False)
+    no_period &= statuses == ""
+    if "quantity_status" in text or no_quantity.any() or no_period.any():
+        statuses = statuses.where(~no_period, "estimate")
         table["quantity_status"] = statuses.where(~no_quantity, "unknown")
     uncoded = text["resource"] == ""
     if uncoded.any():

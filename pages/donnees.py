@@ -5,15 +5,23 @@ import streamlit as st
 from eit_geo import ui
 from eit_geo.formatting import format_count
 from eit_geo.summary import readable_table
-from eit_geo.ui import access, donnees, zones
+from eit_geo.ui import access, decisions, donnees, import_assistant, zones
 
 ui.ensure_frame()
 
 st.title(ui.tr("app.page_data"))
 
-uploaded = donnees.upload_box() if access.may("choose_zone") else []
-if uploaded:
+importing = False
+uploaded = []
+if access.may("choose_zone"):
+    importing = donnees.import_mode()
+    uploaded = donnees.upload_box()
+if uploaded and importing:
+    import_assistant.show_assistant(uploaded)
+elif uploaded:
     zones.use_upload(uploaded)
+if st.session_state.pop(import_assistant.KEY_LOADED, False):
+    st.toast(ui.tr("app.import_loaded"))
 
 zone = zones.current_zone()
 error = zones.zone_error()
@@ -30,6 +38,7 @@ elif zone is not None:
             flows=format_count(len(zone.flows), lang),
         )
     )
+    decisions.note_uploaded_decisions()
 
 left, right = st.columns(2)
 left.download_button(

@@ -180,7 +180,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 
     monkeypatch.setattr(server, "serve", serve)
     for variable in (ZONE_ENV, "EIT_GEO_BASEMAP"):  # the command sets them: restored after
-        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv(variable, "")  # recorded, so that the undo removes the command's
+        monkeypatch.delenv(variable)
     for variable in CODE_ENV.values():
         monkeypatch.delenv(variable, raising=False)
     return calls

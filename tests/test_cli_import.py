@@ -69,6 +69,20 @@ def test_a_contract_zone_is_taken_as_it_is(tmp_path: Path) -> None:
     assert list(imported.flows["resource"]) == list(original.flows["resource"])
     assert list(imported.flows["quantity"]) == list(original.flows["quantity"])
     assert list(imported.flows["quantity_status"]) == list(original.flows["quantity_status"])
+    assert list(imported.companies["source"]) == list(original.companies["source"])
+    assert imported.perimeter is not None
+    assert imported.perimeter.geom_equals_exact(original.perimeter, tolerance=1e-9).all()
+
+
+def test_a_contract_zone_with_other_sources_keeps_its_perimeter(tmp_path: Path) -> None:
+    cci = write_cci_csv(tmp_path / "inventaire.csv")
+    out = tmp_path / "ensemble.gpkg"
+    assert main(["import", str(example_path("dunkerque")), str(cci), "--out", str(out)]) == 0
+    zone, dunkerque = load_zone(out), load_zone(example_path("dunkerque"))
+    assert zone.perimeter is not None
+    assert zone.perimeter.geom_equals_exact(dunkerque.perimeter, tolerance=1e-9).all()
+    assert len(zone.companies) == len(dunkerque.companies) + 5
+    assert len(zone.synergies) == len(dunkerque.synergies)
 
 
 def _write(path: Path, data: bytes) -> list[str]:

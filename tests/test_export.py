@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 
 from eit_geo.datafiles import data_path, example_names
-from eit_geo.export import export_zone
+from eit_geo.export import export_zone, neutralise_formulas
 from eit_geo.loading import load_zone
 
 if TYPE_CHECKING:
@@ -96,3 +96,35 @@ def test_export_replaces_a_file_only_on_success(tmp_path: Path, mini_zone: Zone)
 def test_export_creates_missing_folders(tmp_path: Path, mini_zone: Zone) -> None:
     path = export_zone(mini_zone, tmp_path / "sorties" / "2025" / "projet.gpkg")
     assert path.is_file()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("http://evil")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        ' =HYPERLINK("http://evil")',
+        "  \u3000=1+1",
+        "\t=cmd|' /C calc'!A0",
+        "\r=1+1",
+        "\n=1+1",
+        "\uff1d1+1",  # full-width « ＝ »
+        "\uff0b1",
+        " \uff20A1",
+    ],
+)
+def test_formulas_are_neutralised(value: str) -> None:
+    table = pd.DataFrame({"comment": [value], "n": [-3]})
+    safe = neutralise_formulas(table)
+    assert safe.at[0, "comment"] == f"'{value}"
+    assert safe.at[0, "n"] == -3
+    assert table.at[0, "comment"] == value  # the input is not modified
+
+
+@pytest.mark.parametrize("value", ["Alpha", " Alpha", "a=b", "12", "", "Ève – 2024", "n° 3"])
+def test_plain_text_is_kept(value: str) -> None:
+    table = pd.DataFrame({"comment": pd.Series([value, None], dtype=object)})
+    safe = neutralise_formulas(table)
+    assert safe["comment"].tolist() == [value, None]

@@ -280,3 +280,27 @@ def test_forged_cookie_refused(gate: Gate) -> None:
     other = auth.Sessions(b"o" * 32, minutes=60).issue("facilitator", "Eve")
     assert not request(gate, "/", cookie=f"{COOKIE}={other}").passed
     assert not request(gate, "/", cookie=f"{COOKIE}=garbage; other=1").passed
+
+
+@pytest.fixture
+def oidc() -> Gate:
+    accounts = {"anne": "anne@cci.fr", "eve": "eve@ailleurs.fr"}
+    return Gate(
+        "oidc",
+        frozenset({"192.168.1.23"}),
+        oidc_roles={"anne@cci.fr": "facilitator"},
+        oidc_default=None,
+        account_of=lambda cookies: accounts.get(cookies.get("who", "")),
+    )
+
+
+def test_identity_provider_lets_streamlit_load_but_no_zone_file(oidc: Gate) -> None:
+    assert request(oidc, "/").passed  # Streamlit's page must load for st.login to run
+    assert request(oidc, "/static/js/index.js").passed
+    ws = request(oidc, "/_stcore/stream", kind="websocket", origin=f"http://{HOST}")
+    assert ws.passed
+    for path in ("/app/static/basemaps/k/12/2180/1270.png", "/media/abc.pdf"):
+        assert request(oidc, path).status == 401  # nobody signed in
+        assert request(oidc, path, cookie="who=eve").status == 401  # an account without role
+        assert request(oidc, path, cookie="who=anne").passed
+    assert request(oidc, "/", host="evil.example").status == 400

@@ -37,7 +37,8 @@ def _assert_inert(document: str) -> None:
         assert markup not in document, markup
     assert "49 &amp;" not in document, "a {{ }} name was evaluated"
     assert "49 &" not in document, "a {{ }} name was evaluated"
-    assert not re.search(r"\b42\b", document.replace("4200", "")), "a {{ }} label was evaluated"
+    plain = re.sub(r"\b\d{1,2}:\d{2}\b", "", document.replace("4200", ""))  # not a time (19:42)
+    assert not re.search(r"\b42\b", plain), "a {{ }} label was evaluated"
 
 
 def test_map_keeps_hostile_names_as_text(zone: Zone) -> None:

@@ -145,3 +145,22 @@ def test_a_bad_mapping_is_said(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(MappingError, match=re.escape(message)):
         read_mapping(path)
+
+
+def test_a_shape_imposed_in_the_mapping_wins(tmp_path: Path) -> None:
+    source = tmp_path / "collecte-2023.csv"
+    source.write_bytes(COLLECTE.encode("cp1252"))
+    out = tmp_path / "coteaux.gpkg"
+    mapping = default_mapping_path(out)
+    run_import([source], out)
+    text = mapping.read_text(encoding="utf-8")
+    assert 'shape = ""  # reconnue d\'après les colonnes : ignore' in text
+    for header, field in (("Nom du site", "name"), ("E/S", "direction")):
+        edit(mapping, f'"{header}" = ""', f'"{header}" = "{field}"')
+    edit(mapping, '"Matière valorisable" = ""', '"Matière valorisable" = "label"')
+    assert run_import([source], out, mapping=mapping)[0] == 0
+    edit(mapping, 'shape = ""', 'shape = "ignore"')
+    code, report = run_import([source], out, mapping=mapping)
+    assert code == 2
+    assert "non reconnue, laissée de côté" in report
+    assert 'shape = "ignore"' in mapping.read_text(encoding="utf-8")

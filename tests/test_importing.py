@@ -25,7 +25,15 @@ from importing_files import (
     zip_folder,
 )
 
-from eit_geo.importing import ImportResult, build_import, plan_import, plan_uploads, write_import
+from eit_geo.import_mapping import read_mapping
+from eit_geo.importing import (
+    ImportResult,
+    build_import,
+    plan_import,
+    plan_uploads,
+    refresh_shapes,
+    write_import,
+)
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
 
@@ -374,3 +382,36 @@ def test_two_uploads_of_the_same_name_are_both_read(tmp_path: Path) -> None:
     assert result.zone is not None
     assert list(result.zone.companies["id"]) == [STEEL.siret, CEMENT.siret]
     assert len(result.zone.synergies) == 1
+
+
+def test_a_page_can_drive_the_import_step_by_step(tmp_path: Path) -> None:
+    """Detect, choose columns, see what is « à coder », code it, build, write: as a page would."""
+    source = tmp_path / "collecte.csv"
+    source.write_text(
+        "Nom du site;Lat;Long;E/S;Matière valorisable\n"
+        "Cave des Coteaux;44,8412;-0,5801;Achat;vapeur\n"
+        "Cave des Coteaux;44,8412;-0,5801;Achat;refus de criblage\n",
+        encoding="utf-8",
+    )
+    plan = plan_import([source])
+    [table] = plan.tables
+    assert table.shape == "ignore"
+    assert table.ignored == ["Nom du site", "E/S", "Matière valorisable"]
+    table.columns.update(
+        {"Nom du site": "name", "E/S": "direction", "Matière valorisable": "label"}
+    )
+    refresh_shapes(plan)
+    assert table.shape == "flat"
+    result = build_import(plan)
+    assert [(text, count) for text, _, count in result.report.to_code] == [("refus de criblage", 1)]
+    assert result.zone is not None
+    assert list(result.zone.flows["resource"]) == ["steam", ""]
+    plan.mapping.resources["refus de criblage"] = "19 12 12"
+    result = build_import(plan)
+    assert result.report.to_code == []
+    assert result.zone is not None
+    assert list(result.zone.flows["resource"]) == ["steam", "19 12 12"]
+    _, mapping = write_import(result, tmp_path / "coteaux.gpkg")
+    written = read_mapping(mapping)
+    assert written.tables[table.signature].columns["E/S"] == "direction"
+    assert written.resources["refus de criblage"] == "19 12 12"

@@ -568,7 +568,7 @@ def test_csv_with_a_huge_field_is_unreadable(tmp_path: Path, mini_dir: Path) -> 
     shutil.copytree(mini_dir, folder)
     (folder / "companies.csv").write_text('id,name,lat,lon\na,"' + "x" * 200_000 + '",55.6,11.1\n')
     assert problems_of(folder) == [
-        problem("companies.csv", "fichier illisible : field larger than field limit (131072)")
+        problem("companies.csv", "une cellule dépasse 32\u202f767 caractères")
     ]
 
 
@@ -654,7 +654,7 @@ def test_reading_and_content_problems_come_together(tmp_path: Path, mini_dir: Pa
     ("options", "expected"),
     [
         ({"max_bytes": 100}, "fichier trop volumineux"),
-        ({"max_rows": 3}, "trop de lignes (4, limite 3)"),
+        ({"max_rows": 3}, "trop de lignes (plus de 3)"),
     ],
 )
 def test_size_limits(options: dict[str, int], expected: str, mini_dir: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import os
 import signal
 import socket
@@ -18,8 +19,10 @@ from urllib.parse import urlencode
 
 import psutil
 import pytest
+from streamlit.web.server.starlette import starlette_app_utils, starlette_websocket
 
 from eit_geo.gate import LOCAL_HOSTS, machine_addresses
+from eit_geo.ui.server import streamlit_account
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = {
@@ -238,3 +241,15 @@ def test_the_monitor_sees_what_plain_streamlit_asks(tmp_path: Path, net_monitor)
             process.terminate()
             process.wait(timeout=30)
     assert _outside(log) != []
+
+
+def test_streamlit_identity_cookie_is_checked_as_streamlit_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(starlette_websocket, "get_cookie_secret", lambda: "s" * 32)
+    payload = json.dumps({"is_logged_in": True, "email": "anne@cci.fr", "origin": "http://x"})
+    signed = starlette_app_utils.create_signed_value("s" * 32, "_streamlit_user", payload)
+    assert streamlit_account({"_streamlit_user": signed.decode("latin-1")}) == "anne@cci.fr"
+    forged = starlette_app_utils.create_signed_value("o" * 32, "_streamlit_user", payload)
+    assert streamlit_account({"_streamlit_user": forged.decode("latin-1")}) is None
+    assert streamlit_account({}) is None

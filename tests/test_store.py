@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from eit_geo import store
 from eit_geo.datafiles import data_path, example_path
 from eit_geo.export import export_zone
-from eit_geo.loading import load_zone
+from eit_geo.loading import load_zone, load_zone_files
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -414,5 +416,244 @@ def test_default_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert store.default_database_url("upload") == user
     shipped = data_path("examples")
     assert store.default_database_url(example_path("kalundborg"), shipped=shipped) == user
+    own = f"sqlite:///{tmp_path / 'share' / 'eit-geo' / 'zones' / 'upload_z-1.sqlite'}"
+    assert store.default_database_url("upload", key="upload:z-1") == own
     monkeypatch.setenv(store.DATABASE_ENV, "postgresql://u@h/eit")
     assert store.default_database_url(zone_dir) == "postgresql://u@h/eit"
+
+
+def test_uploads_and_examples_never_share_a_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload of the very example (same name, same companies) gets its own key and file."""
+    monkeypatch.delenv(store.DATABASE_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    example = load_zone(example_path("kalundborg"))
+    uploaded = load_zone_files(
+        [(p.name, p.read_bytes()) for p in sorted(example_path("kalundborg").iterdir())],
+        name="kalundborg",
+    )
+    changed = load_zone(example_path("kalundborg"))
+    changed.source = "upload"
+    changed.flows.loc[0, "quantity"] = 1.0
+    keys = {store.zone_key(zone) for zone in (example, uploaded, changed)}
+    assert len(keys) == 3
+    assert store.zone_key(uploaded).startswith("upload:kalundborg-")
+    assert store.zone_key(uploaded) == store.zone_key(uploaded)  # stable, computed once
+    shipped = data_path("examples")
+    urls = {
+        store.default_database_url(z.source, shipped=shipped, key=store.zone_key(z))
+        for z in (example, uploaded, changed)
+    }
+    assert len(urls) == 3
+    folder = tmp_path / "share" / "eit-geo" / "zones"
+    assert all(url.startswith(f"sqlite:///{folder}/") for url in urls)
+    assert all(":" not in url.rsplit("/", 1)[1] for url in urls)
+
+
+# --- 24 participants on one lead ---------------------------------------------------------------
+
+PARTICIPANTS = 24
+CHANGES = 4
+
+
+def test_twenty_four_participants_on_one_lead_lose_and_refuse_nothing(url: str, zone: str) -> None:
+    """24 sessions of one server (one engine, as `ui.decisions.decision_engine` shares it) each
+    change the same lead and vote on it at once: every change is kept, none is refused."""
+    engine = store.open_store(url)
+    barrier = threading.Barrier(PARTICIPANTS)
+
+    def participant(index: int) -> list[int]:
+        barrier.wait()
+        versions = []
+        for step in range(CHANGES):
+            status = store.STATUSES[(index + step) % len(store.STATUSES)]
+            decision = store.record_decision(
+                engine,
+                zone,
+                "lead",
+                {"status": status, "comment": f"p{index}-{step}"},
+                participant=f"p{index}",
+            )
+            versions.append(decision.version)
+            store.vote(engine, zone, "lead", participant=f"p{index}", weight=1 + step % 3)
+        return versions
+
+    with ThreadPoolExecutor(PARTICIPANTS) as pool:
+        versions = [v for found in pool.map(participant, range(PARTICIPANTS)) for v in found]
+    total = PARTICIPANTS * CHANGES
+    assert sorted(versions) == list(range(1, total + 1))
+    steps = store.history(engine, zone, "lead")
+    assert sorted(steps["version"]) == list(range(1, total + 1))
+    assert sorted(steps["comment"]) == sorted(
+        f"p{i}-{s}" for i in range(PARTICIPANTS) for s in range(CHANGES)
+    )
+    assert store.get_decisions(engine, zone).iloc[0]["version"] == total
+    assert len(store.get_votes(engine, zone, detail=True)) == PARTICIPANTS
+    engine.dispose()
+
+
+class _DeadlockError(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_transaction_given_up_is_tried_again_after_a_growing_random_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr(store.time, "sleep", pauses.append)
+    tries = iter(range(100))
+
+    def busy_twice() -> str:
+        if next(tries) < 2:
+            raise OperationalError(statement="UPDATE", params={}, orig=_DeadlockError())
+        return "done"
+
+    assert store._retrying(busy_twice) == "done"
+    assert len(pauses) == 2
+    assert 0.01 <= pauses[0] <= 0.03
+    assert 0.02 <= pauses[1] <= 0.06
+
+    def always_locked() -> None:
+        locked = sqlite3.OperationalError("database is locked")
+        raise OperationalError(statement="BEGIN", params={}, orig=locked)
+
+    pauses.clear()
+    with pytest.raises(store.StoreBusyError):
+        store._retrying(always_locked)
+    assert len(pauses) == store._RETRIES
+    assert max(pauses) <= 1.5 * store._PAUSE_MAX
+
+    def broken() -> None:
+        missing = sqlite3.OperationalError("no such table: x")
+        raise OperationalError(statement="SELECT", params={}, orig=missing)
+
+    with pytest.raises(OperationalError):
+        store._retrying(broken)
+
+
+# --- imported decisions -------------------------------------------------------------------------
+
+
+def _crafted_layers() -> dict[str, pd.DataFrame]:
+    """What a crafted GeoPackage carries: forged names, dates, statuses and weights."""
+    decisions = pd.DataFrame(
+        [
+            {"candidate_id": "c1", "status": "retained", "participant": "Anne",
+             "updated_at": "2024-03-01T10:00:00+00:00", "version": 2},
+            {"candidate_id": "c2", "status": "rejected", "participant": "Préfet de région",
+             "updated_at": "2099-01-01T00:00:00+00:00", "version": 1},
+            {"candidate_id": "c3", "status": "écartée", "participant": "Bruno",
+             "updated_at": "2024-03-01T10:00:00+00:00", "version": 1},
+            {"candidate_id": "ailleurs", "status": "retained", "participant": "Chloé",
+             "updated_at": "2024-03-01T10:00:00+00:00", "version": 1},
+            {"candidate_id": "live", "status": "rejected", "participant": "Dan",
+             "updated_at": "2024-03-01T10:00:00+00:00", "version": 1},
+        ]
+    )  # fmt: skip
+    history = pd.DataFrame(
+        [
+            {"candidate_id": "c1", "version": 1, "status": "to_study", "changed": "status",
+             "participant": "Anne", "changed_at": "2024-02-01T10:00:00+00:00"},
+            {"candidate_id": "c1", "version": 2, "status": "retained", "changed": "status",
+             "participant": "Anne", "changed_at": "2024-03-01T10:00:00+00:00"},
+            {"candidate_id": "c2", "version": 1, "status": "rejected", "changed": "status",
+             "participant": "Préfet de région", "changed_at": "2099-01-01T00:00:00+00:00"},
+        ]
+    )  # fmt: skip
+    votes = pd.DataFrame(
+        [
+            {"candidate_id": "c1", "participant": "Anne", "weight": 2,
+             "voted_at": "2024-03-01T10:00:00+00:00"},
+            {"candidate_id": "c1", "participant": "Préfet de région", "weight": 1_000_000,
+             "voted_at": "2024-03-01T10:00:00+00:00"},
+            {"candidate_id": "live", "participant": "Dan", "weight": 3,
+             "voted_at": "2024-03-01T10:00:00+00:00"},
+        ]
+    )  # fmt: skip
+    return {"decisions": decisions, "decision_history": history, "votes": votes}
+
+
+def test_preview_refuses_forged_rows_and_keeps_live_decisions(engine: Engine, zone: str) -> None:
+    store.record_decision(engine, zone, "live", {"status": "retained"}, participant="Eve")
+    preview = store.preview_imported_decisions(
+        _crafted_layers(),
+        origin="projet.gpkg",
+        candidates={"c1", "c2", "c3", "live"},
+        engine=engine,
+        zone=zone,
+    )
+    assert preview.decisions["candidate_id"].tolist() == ["c1"]
+    assert preview.history["version"].tolist() == [1, 2]
+    assert preview.votes[["participant", "weight"]].to_numpy().tolist() == [["Anne", 2]]
+    assert preview.kept == ["live"]
+    reasons = preview.refused.set_index(["layer", "row"])["reason"].to_dict()
+    assert reasons == {
+        ("decisions", 2): "date dans le futur : 2099-01-01 00:00 UTC",
+        ("decisions", 3): "valeur non reconnue pour « status » : « écartée »",
+        ("decisions", 4): "cette piste n'existe pas dans la zone",
+        ("decision_history", 3): "historique d'une décision qui n'est pas importée",
+        ("votes", 2): "priorité « 1000000 » : attendu 0, 1, 2 ou 3",
+    }
+    assert store.get_decisions(engine, zone)["candidate_id"].tolist() == ["live"]  # unwritten
+
+
+def test_only_a_facilitator_imports_and_the_import_stays_marked(engine: Engine, zone: str) -> None:
+    store.record_decision(engine, zone, "live", {"status": "retained"}, participant="Eve")
+    preview = store.preview_imported_decisions(
+        _crafted_layers(), origin="projet.gpkg", engine=engine, zone=zone, lang="en"
+    )
+    with pytest.raises(PermissionError):
+        store.import_decisions(engine, zone, preview, by="Mallory")
+    assert len(store.get_decisions(engine, zone)) == 1
+    with pytest.raises(ValueError, match="participant"):
+        store.import_decisions(engine, zone, preview, by=" ", facilitator=True)
+    assert store.import_decisions(engine, zone, preview, by="Claire", facilitator=True) == 2
+    table = store.get_decisions(engine, zone).set_index("candidate_id")
+    assert table.loc["c1", ["status", "version", "imported_from"]].tolist() == [
+        "retained",
+        2,
+        "projet.gpkg",
+    ]
+    assert table.loc["live", ["status", "participant", "imported_from"]].tolist() == [
+        "retained",
+        "Eve",
+        "",
+    ]
+    steps = store.history(engine, zone, "c1")
+    assert steps["imported_from"].tolist() == ["projet.gpkg", "projet.gpkg"]
+    votes = store.get_votes(engine, zone, detail=True)
+    assert votes.set_index("participant")["weight"].to_dict() == {"Anne": 2}  # Dan's vote: live
+    done = store.imports(engine, zone)
+    assert done[["origin", "imported_by", "decisions", "votes"]].to_numpy().tolist() == [
+        ["projet.gpkg", "Claire", 2, 1]
+    ]
+    # the workshop goes on: a live change drops the decision's mark, the history keeps it
+    store.record_decision(engine, zone, "c1", {"status": "in_place"}, participant="Anne")
+    assert (
+        store.get_decisions(engine, zone).set_index("candidate_id").at["c1", "imported_from"] == ""
+    )
+    assert store.history(engine, zone, "c1")["imported_from"].tolist() == [
+        "projet.gpkg",
+        "projet.gpkg",
+        "",
+    ]
+    again = store.preview_imported_decisions(
+        _crafted_layers(), origin="projet.gpkg", engine=engine, zone=zone
+    )
+    assert store.import_decisions(engine, zone, again, by="Claire", facilitator=True) == 0
+
+
+def test_an_older_store_gains_the_import_marks(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = store.open_store(url)
+    store.record_decision(engine, "z", "c1", {"status": "retained"}, participant="Anne")
+    with engine.begin() as conn:
+        for table in ("decisions", "decision_history", "votes"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN import_id")
+    engine.dispose()
+    reopened = store.open_store(url)
+    assert store.get_decisions(reopened, "z")["imported_from"].tolist() == [""]
+    store.record_decision(reopened, "z", "c1", {"status": "in_place"}, participant="Bruno")
+    assert store.history(reopened, "z", "c1")["version"].tolist() == [1, 2]
+    reopened.dispose()

@@ -55,3 +55,17 @@ def test_readable_table_writes_figures_and_leaves_blanks_empty() -> None:
     assert all("." not in q for q in flows["Quantité"])
     synergies = readable_table(zone.synergies, "en")
     assert set(synergies["Since"]) <= {str(y) for y in range(1950, 2030)} | {""}
+
+
+def test_readable_table_says_the_statuses_of_an_import_in_words() -> None:
+    import pandas as pd  # noqa: PLC0415 - only this test builds a table by hand
+
+    companies = pd.DataFrame(
+        {"id": ["a", "b"], "position_status": ["à localiser", "sirene"], "siret_number": ["", "1"]}
+    )
+    flows = pd.DataFrame({"resource_status": ["à coder", ""], "source_file": ["x.csv", "y.csv"]})
+    assert readable_table(companies, "en")["Position"].tolist() == ["to be located", "from SIRENE"]
+    assert readable_table(companies, "fr").columns.tolist() == ["Identifiant", "Position", "SIRET"]
+    shown = readable_table(flows, "en")
+    assert shown["Resource coding"].tolist() == ["to code", ""]
+    assert shown["Source file"].tolist() == ["x.csv", "y.csv"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from eit_geo import (
@@ -51,6 +52,7 @@ from eit_geo.ui.zones import zone_title
 
 KEY_CHOSEN = "atelier_chosen"
 KEY_CHOSEN_INPUT = "atelier_chosen_input"
+KEY_SHOWN = "atelier_chosen_shown"
 KEY_NOTICE = "atelier_notice"
 KEY_STATUSES = "atelier_statuses"
 KEY_BOARD_SORT = "atelier_sort"
@@ -114,17 +116,30 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
     ids = rows["candidate_id"].astype(str).tolist()
     labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
     chosen = st.session_state.get(KEY_CHOSEN)
-    options = ids if chosen in ids or chosen not in labels else [chosen, *ids]
-    picked = st.selectbox(
+    chosen = chosen if chosen in labels else None
+    options = ids if chosen is None or chosen in ids else [chosen, *ids]
+    # The picker follows the lead opened elsewhere (a click on the map) and shows its label
+    # as it is now (its status after a save): a keyed selectbox keeps what it shows unless
+    # its value is set through the session state, before it is drawn.
+    shown = (chosen, labels.get(chosen))
+    if st.session_state.get(KEY_CHOSEN_INPUT) != chosen or st.session_state.get(KEY_SHOWN) != shown:
+        st.session_state[KEY_CHOSEN_INPUT] = chosen
+    st.session_state[KEY_SHOWN] = shown
+    st.selectbox(
         tr("workshop.open"),
         options,
-        index=options.index(chosen) if chosen in options else None,
+        index=None,
         key=KEY_CHOSEN_INPUT,
         format_func=lambda ident: labels.get(ident, ident),
         placeholder=tr("workshop.open_placeholder"),
+        on_change=_picked,
     )
-    st.session_state[KEY_CHOSEN] = picked
-    return picked
+    return chosen
+
+
+def _picked() -> None:
+    """Open the lead picked in the list (callback of the picker)."""
+    st.session_state[KEY_CHOSEN] = st.session_state.get(KEY_CHOSEN_INPUT)
 
 
 def _field_key(candidate: str, version: int, field: str) -> str:
@@ -204,8 +219,12 @@ def _save_decision(zone: Zone, candidate: str, version: int, seen: dict[str, str
     if not changes:
         st.session_state[KEY_NOTICE] = ("info", tr("workshop.nothing_changed"))
         return
-    engine, key = decision_store(zone)
-    decision = store.record_decision(engine, key, candidate, changes, participant=who)
+    try:
+        engine, key = decision_store(zone)
+        decision = store.record_decision(engine, key, candidate, changes, participant=who)
+    except (SQLAlchemyError, store.StoreBusyError):  # the form keeps what was typed
+        st.session_state[KEY_NOTICE] = ("error", tr("workshop.save_failed"))
+        return
     message = tr("workshop.saved", status=tr(f"workshop.status_{decision.status}"))
     if decision.version > version + 1:
         message += " " + tr("workshop.saved_meanwhile", count=decision.version - version - 1)
@@ -236,8 +255,11 @@ def _save_vote(zone: Zone, candidate: str, widget: str) -> None:
     who = st.session_state.get(KEY_PARTICIPANT, "")
     weight = st.session_state.get(widget)
     if who:
-        engine, key = decision_store(zone)
-        store.vote(engine, key, candidate, participant=who, weight=int(weight or 0))
+        try:
+            engine, key = decision_store(zone)
+            store.vote(engine, key, candidate, participant=who, weight=int(weight or 0))
+        except (SQLAlchemyError, store.StoreBusyError):
+            st.session_state[KEY_NOTICE] = ("error", tr("workshop.vote_failed"))
 
 
 def _history(zone: Zone, candidate: str) -> None:
@@ -248,22 +270,21 @@ def _history(zone: Zone, candidate: str) -> None:
             st.caption(tr("workshop.history_empty"))
             return
         fields = {f: tr(f"workshop.field_{f}") for f in store.FIELDS}
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    tr("workshop.col_updated"): steps["changed_at"].map(when_text),
-                    tr("workshop.col_participant"): steps["participant"],
-                    tr("workshop.col_changes"): steps["changed"].map(
-                        lambda c: ", ".join(fields.get(f, f) for f in str(c).split(",") if f)
-                    ),
-                    tr("workshop.col_status"): steps["status"].map(
-                        lambda s: tr(f"workshop.status_{s}")
-                    ),
-                }
-            ).iloc[::-1],
-            hide_index=True,
-            placeholder="—",
+        table = pd.DataFrame(
+            {
+                tr("workshop.col_updated"): steps["changed_at"].map(when_text),
+                tr("workshop.col_participant"): steps["participant"],
+                tr("workshop.col_changes"): steps["changed"].map(
+                    lambda c: ", ".join(fields.get(f, f) for f in str(c).split(",") if f)
+                ),
+                tr("workshop.col_status"): steps["status"].map(
+                    lambda s: tr(f"workshop.status_{s}")
+                ),
+            }
         )
+        if steps["imported_from"].astype(bool).any():  # imported changes say where from
+            table[tr("workshop.col_origin")] = steps["imported_from"].to_numpy()
+        st.dataframe(table.iloc[::-1], hide_index=True, placeholder="—")
 
 
 def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) -> None:
@@ -293,8 +314,7 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
     fresh = clicked != st.session_state.get("atelier_last_click")
     if clicked is not None and clicked[0] == "link" and clicked[1] != candidate and fresh:
         st.session_state["atelier_last_click"] = clicked
-        st.session_state[KEY_CHOSEN] = clicked[1]
-        st.session_state.pop(KEY_CHOSEN_INPUT, None)
+        st.session_state[KEY_CHOSEN] = clicked[1]  # the picker follows (`show_board`)
         st.rerun()
 
 

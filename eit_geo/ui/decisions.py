@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from eit_geo import (
     anonymise,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 from eit_geo.ui import access
 from eit_geo.ui.analyses import zone_links
 from eit_geo.ui.state import KEY_SELECTED_CANDIDATES, language, tr
-from eit_geo.ui.zones import KEY_UPLOAD
+from eit_geo.ui.zones import current_upload
 
 KEY_PARTICIPANT = "atelier_participant"
 KEY_PARTICIPANT_INPUT = "atelier_participant_input"
@@ -41,37 +42,29 @@ def decision_engine(url: str) -> Engine:
 def _restore_once(url: str, key: str, source: str, modified: float) -> int:
     """Load the decisions a zone's GeoPackage carries into the store, once per file version."""
     del modified  # part of the cache key only
-    return store.restore_decisions(decision_engine(url), key, store.read_decision_layers(source))
+    layers = store.read_decision_layers(source)
+    return store.restore_decisions(decision_engine(url), key, layers, origin=Path(source).name)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _restore_upload(url: str, key: str, files: tuple[tuple[str, bytes], ...]) -> int:
-    restored = 0
-    with tempfile.TemporaryDirectory(prefix="eit-geo-decisions-") as folder:
-        for name, data in files:
-            if Path(name).suffix.lower() == ".gpkg":
-                path = Path(folder) / Path(name).name
-                path.write_bytes(data)
-                restored += store.restore_decisions(
-                    decision_engine(url), key, store.read_decision_layers(path)
-                )
-    return restored
+def decision_url(zone: Zone) -> str:
+    """Return the URL of the zone's decision store: by default one SQLite file per zone."""
+    examples = data_path("examples")
+    return store.default_database_url(zone.source, shipped=examples, key=store.zone_key(zone))
 
 
 def decision_store(zone: Zone) -> tuple[Engine, str]:
     """Return the engine of the zone's decision store and the zone's key in it.
 
-    The store is ``EIT_GEO_DATABASE_URL`` or the default SQLite file
-    (`store.default_database_url`). A zone opened from a project GeoPackage brings back the
-    decisions it carries (never over those already in the store).
+    The store is ``EIT_GEO_DATABASE_URL`` or the zone's SQLite file (`decision_url`). A zone
+    opened from a project GeoPackage on disk brings back the decisions it carries, checked and
+    marked with their origin (never over those already in the store); an uploaded one's wait
+    for a facilitator (`show_uploaded_decisions`).
     """
-    url = store.default_database_url(zone.source, shipped=data_path("examples"))
     key = store.zone_key(zone)
-    upload = st.session_state.get(KEY_UPLOAD)
-    if upload:
-        _restore_upload(url, key, upload)
-    elif Path(zone.source).suffix.lower() == ".gpkg" and Path(zone.source).is_file():
-        _restore_once(url, key, zone.source, Path(zone.source).stat().st_mtime)
+    url = decision_url(zone)
+    source = Path(zone.source)
+    if zone.source != "upload" and source.suffix.lower() == ".gpkg" and source.is_file():
+        _restore_once(url, key, zone.source, source.stat().st_mtime)
     return decision_engine(url), key
 
 
@@ -89,6 +82,112 @@ def workshop_board(zone: Zone) -> gpd.GeoDataFrame:
     )
     st.session_state[KEY_SELECTED_CANDIDATES] = workshop.selected_ids(board)  # in order
     return board
+
+
+def board_or_stop(zone: Zone) -> gpd.GeoDataFrame:
+    """Return `workshop_board`; if the store cannot be read, say so and stop the page."""
+    try:
+        return workshop_board(zone)
+    except (SQLAlchemyError, store.StoreBusyError):
+        st.error(tr("workshop.store_unavailable"))
+        st.stop()
+
+
+KEY_IMPORT_NOTICE = "atelier_import_notice"
+
+
+def note_uploaded_decisions() -> None:
+    """Say that the uploaded GeoPackage carries decisions, which the Atelier page can import."""
+    upload = current_upload()
+    if upload is not None and upload.zone is not None and upload.decisions:
+        st.info(tr("decisions.waiting"))
+
+
+def show_uploaded_decisions(zone: Zone) -> None:
+    """Offer the decisions an uploaded GeoPackage carries: checked, shown, imported on request.
+
+    Only a facilitator (right ``import_decisions``, `access.may`) may import them, after this
+    preview, under the name signed in (or typed, when the server is not shared); rows that
+    break a rule are listed with their reason and never imported.
+    """
+    notice = st.session_state.pop(KEY_IMPORT_NOTICE, None)
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+    upload = current_upload()
+    if upload is None or upload.zone is None or not upload.decisions:
+        return
+    lang = language()
+    engine, key = decision_store(zone)
+    preview = store.preview_imported_decisions(
+        upload.decisions,
+        origin=upload.origin,
+        candidates=set(zone_links(zone)["candidate_id"].astype(str)),
+        engine=engine,
+        zone=key,
+        lang=lang,
+    )
+    title = tr(
+        "decisions.found",
+        origin=upload.origin,
+        decisions=len(preview.decisions),
+        votes=len(preview.votes),
+        refused=len(preview.refused),
+    )
+    with st.expander(title, expanded=not preview.empty()):
+        if preview.kept:
+            st.caption(tr("decisions.kept", count=len(preview.kept)))
+        if not preview.decisions.empty:
+            st.dataframe(_preview_table(preview.decisions), hide_index=True)
+        if not preview.refused.empty:
+            st.markdown(tr("decisions.refused_title"))
+            st.dataframe(_refused_table(preview.refused), hide_index=True)
+        facilitator = access.may("import_decisions")
+        who = st.session_state.get(KEY_PARTICIPANT, "")
+        st.button(
+            tr("decisions.import"),
+            disabled=preview.empty() or not facilitator or not who,
+            help=tr("decisions.import_help" if facilitator else "decisions.facilitator_only"),
+            on_click=_import_decisions,
+            args=(zone, preview, facilitator),
+        )
+
+
+def _import_decisions(zone: Zone, preview: store.ImportPreview, facilitator: bool) -> None:
+    engine, key = decision_store(zone)
+    who = st.session_state.get(KEY_PARTICIPANT, "")
+    try:
+        count = store.import_decisions(engine, key, preview, by=who, facilitator=facilitator)
+    except (PermissionError, ValueError, SQLAlchemyError, store.StoreBusyError):
+        st.session_state[KEY_IMPORT_NOTICE] = ("error", tr("decisions.import_failed"))
+        return
+    st.session_state[KEY_IMPORT_NOTICE] = (
+        "success",
+        tr("decisions.imported", count=count, origin=preview.origin),
+    )
+
+
+def _preview_table(decisions: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            tr("workshop.col_candidate"): decisions["candidate_id"],
+            tr("workshop.col_status"): decisions["status"].map(
+                lambda s: tr(f"workshop.status_{s}")
+            ),
+            tr("workshop.col_participant"): decisions["participant"],
+            tr("workshop.col_updated"): decisions["updated_at"].map(when_text),
+        }
+    )
+
+
+def _refused_table(refused: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            tr("decisions.col_layer"): refused["layer"].map(lambda n: tr(f"decisions.layer_{n}")),
+            tr("decisions.col_row"): refused["row"].astype("Int64"),
+            tr("workshop.col_candidate"): refused["candidate_id"],
+            tr("decisions.col_reason"): refused["reason"],
+        }
+    )
 
 
 def participant_name() -> str:

@@ -8,15 +8,31 @@ from pathlib import Path
 
 import streamlit as st
 
+from eit_geo.bounded import megabytes
 from eit_geo.datafiles import data_path
 from eit_geo.export import export_zone
 from eit_geo.formatting import format_count
 from eit_geo.ui.state import language, tr
-from eit_geo.ui.zones import UPLOAD_MAX_BYTES, set_zone_title, zone_title
+from eit_geo.ui.zones import UPLOAD_MAX_MB, set_zone_title, zone_title
+from eit_geo.upload import UPLOAD_LIMITS
 from eit_geo.zone import Zone
 
 UPLOAD_TYPES = ("csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip")
 KEY_TITLE_INPUT = "donnees_title"
+KEY_IMPORT_MODE = "donnees_import_mode"
+
+
+def import_mode() -> bool:
+    """Ask whether the files dropped are a zone of the format or an inventory to import."""
+    choice = st.radio(
+        tr("app.import_mode"),
+        ["zone", "import"],
+        key=KEY_IMPORT_MODE,
+        horizontal=True,
+        format_func=lambda mode: tr(f"app.import_mode_{mode}"),
+        help=tr("app.import_mode_help"),
+    )
+    return choice == "import"
 
 
 def upload_box() -> list[tuple[str, bytes]]:
@@ -34,9 +50,12 @@ def upload_box() -> list[tuple[str, bytes]]:
         accept_multiple_files=True,
         help=tr("app.upload_help"),
         key="data_upload",
+        max_upload_size=UPLOAD_MAX_MB,  # the widget counts 10⁶ bytes to the MB, as we do
     )
-    megabytes = format_count(UPLOAD_MAX_BYTES // (1024 * 1024), language())
-    st.caption(tr("app.upload_limits", size=megabytes))
+    lang = language()
+    size = megabytes(UPLOAD_LIMITS.max_bytes, lang)
+    rows = format_count(UPLOAD_LIMITS.max_rows, lang)
+    st.caption(tr("app.upload_limits", size=size, rows=rows))
     return [(file.name, file.getvalue()) for file in files or []]
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from eit_geo import store
-from eit_geo.datafiles import data_path, example_names
+from eit_geo.datafiles import example_names
 from eit_geo.i18n import LANGUAGES
 from eit_geo.ui import access
-from eit_geo.ui.decisions import workshop_board
+from eit_geo.ui.decisions import decision_url, workshop_board
 from eit_geo.ui.state import KEY_LANG, KEY_SELECTED_CANDIDATES, tr
 from eit_geo.ui.zones import (
+    KEY_IMPORTED,
     KEY_UPLOAD,
     KEY_ZONE_SOURCE,
     current_zone,
@@ -38,7 +38,8 @@ def sidebar() -> None:
         names = example_names()
         labels = {name: tr(f"app.example_{name.replace('-', '_')}") for name in names}
         source = st.session_state.get(KEY_ZONE_SOURCE, default_zone_source())
-        current = Path(source).name if not st.session_state.get(KEY_UPLOAD) else None
+        own = st.session_state.get(KEY_UPLOAD) or st.session_state.get(KEY_IMPORTED) is not None
+        current = Path(source).name if not own else None
         choice = st.selectbox(
             tr("app.example_zone"),
             names,
@@ -62,7 +63,7 @@ def share_workshop_selection() -> None:
     zone = current_zone()
     if zone is None:
         return
-    url = store.default_database_url(zone.source, shipped=data_path("examples"))
+    url = decision_url(zone)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         st.session_state.pop(KEY_SELECTED_CANDIDATES, None)  # no workshop yet: nothing to read
         return

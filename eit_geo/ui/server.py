@@ -9,6 +9,7 @@ WebSockets) are switched off first.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import tomllib
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import net_util
+from streamlit.runtime.pages_manager import PagesManager
 
 from eit_geo.gate import Gate, GateMiddleware, activate
 
@@ -78,9 +80,38 @@ def streamlit_options(gate: Gate, *, address: str, port: int | None) -> dict[str
     return options
 
 
+def streamlit_account(cookies: dict[str, str]) -> str | None:
+    """Return the e-mail of the account Streamlit's signed identity cookie holds, or None.
+
+    The cookie ``st.login`` sets, checked as Streamlit checks it (its signature, with the
+    ``[auth]`` secret); any failure reads as nobody signed in.
+    """
+    try:
+        from streamlit.web.server.starlette.starlette_server_config import (  # noqa: PLC0415
+            USER_COOKIE_NAME,
+        )
+        from streamlit.web.server.starlette.starlette_websocket import (  # noqa: PLC0415
+            _get_signed_cookie_with_chunks,
+        )
+
+        value = _get_signed_cookie_with_chunks(cookies, USER_COOKIE_NAME)
+        payload = json.loads(value) if value is not None else {}
+    except (ImportError, ValueError, TypeError):
+        return None
+    if not isinstance(payload, dict) or not payload.get("is_logged_in"):
+        return None
+    return str(payload.get("email") or "")
+
+
 def build_app(app_script: Path, gate: Gate) -> st.App:
     """Return ``app_script`` as a Streamlit ASGI app behind ``gate`` (made the active gate)."""
     quiet_lookups()
+    # app.py always runs first, its navigation holding the role's pages only: with a pages/
+    # folder beside it, Streamlit would otherwise start in its old "pages folder" mode and list
+    # every page to the first browser (see state.ensure_frame).
+    PagesManager.uses_pages_directory = False
+    if gate.mode == "oidc" and gate.account_of is None:
+        gate.account_of = streamlit_account
     activate(gate)
     return st.App(str(app_script), middleware=[Middleware(GateMiddleware, gate=gate)])
 

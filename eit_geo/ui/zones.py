@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from eit_geo.bounded import MEGABYTE
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
-from eit_geo.loading import load_zone, load_zone_files
+from eit_geo.loading import load_zone
 from eit_geo.settings import zone_setting
 from eit_geo.ui.state import language, tr
+from eit_geo.upload import UPLOAD_LIMITS, Upload, read_upload
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -25,6 +27,7 @@ KEY_UPLOAD = "zone_upload"
 KEY_UPLOAD_ZONE = "zone_upload_loaded"
 KEY_ERROR = "zone_error"
 KEY_TITLES = "zone_titles"
+KEY_IMPORTED = "zone_imported"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -34,36 +37,42 @@ def load_zone_from_path(source: str, modified: float, lang: str) -> Zone:
     return load_zone(source, lang=lang)
 
 
-UPLOAD_MAX_BYTES = 50 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
-UPLOAD_MAX_ROWS = 200_000
-
-
 def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
     """Load a zone from uploaded files, once per session and content.
 
-    The result is kept in this session's state only (not in a cache shared with other
-    sessions), and no uploaded file stays on disk after it is read.
+    The files are read in a worker process within `upload.UPLOAD_LIMITS` (50 MB, 10⁶ bytes to
+    the MB as for ``server.maxUploadSize``), never written to disk; the result is kept in this
+    session's state only (not in a cache shared with other sessions).
+
+    Raises
+    ------
+    ZoneError
+        The upload's problems, including a file refused for its size, its time or its memory.
     """
     digest = hashlib.sha256(lang.encode())
     for name, data in files:
         digest.update(name.encode() + b"\0" + data)
     kept = st.session_state.get(KEY_UPLOAD_ZONE)
     if kept is None or kept[0] != digest.hexdigest():
-        try:
-            result: Zone | ZoneError = load_zone_files(
-                files,
-                name=_upload_name(files),
-                lang=lang,
-                max_bytes=UPLOAD_MAX_BYTES,
-                max_rows=UPLOAD_MAX_ROWS,
-            )
-        except ZoneError as error:
-            result = error
-        kept = (digest.hexdigest(), result)
+        with st.spinner(tr("app.upload_reading")):
+            upload = read_upload(files, name=_upload_name(files), lang=lang, limits=UPLOAD_LIMITS)
+        kept = (digest.hexdigest(), upload)
         st.session_state[KEY_UPLOAD_ZONE] = kept
-    if isinstance(kept[1], ZoneError):
-        raise kept[1]
-    return kept[1]
+    upload = kept[1]
+    if upload.zone is None:
+        raise ZoneError(list(upload.problems))
+    return upload.zone
+
+
+UPLOAD_MAX_MB = UPLOAD_LIMITS.max_bytes // MEGABYTE  # the widget's limit, in the same MB
+
+
+def current_upload() -> Upload | None:
+    """Return what the session's upload gave (zone, problems, decisions it carries), if any."""
+    if not st.session_state.get(KEY_UPLOAD):
+        return None
+    kept = st.session_state.get(KEY_UPLOAD_ZONE)
+    return None if kept is None else kept[1]
 
 
 def _upload_name(files: tuple[tuple[str, bytes], ...]) -> str:
@@ -85,6 +94,14 @@ def select_example(name: str) -> None:
     """Make a shipped example the session's zone."""
     st.session_state[KEY_ZONE_SOURCE] = str(example_path(name))
     st.session_state.pop(KEY_UPLOAD, None)
+    st.session_state.pop(KEY_IMPORTED, None)
+
+
+def use_imported(zone: Zone) -> None:
+    """Make a zone built by the import assistant the session's zone (in place of any upload)."""
+    st.session_state[KEY_IMPORTED] = zone
+    st.session_state.pop(KEY_UPLOAD, None)
+    st.session_state.pop(KEY_ERROR, None)
 
 
 def use_upload(files: list[tuple[str, bytes]]) -> None:
@@ -104,6 +121,8 @@ def current_zone() -> Zone | None:
     try:
         if upload:
             zone = load_uploaded_zone(upload, lang)
+        elif st.session_state.get(KEY_IMPORTED) is not None:
+            zone = st.session_state[KEY_IMPORTED]
         else:
             source = st.session_state.setdefault(KEY_ZONE_SOURCE, default_zone_source())
             zone = load_zone_from_path(source, _modified(Path(source)), lang)

@@ -29,7 +29,8 @@ def test_indicators_page_kalundborg(page, open_page, idle, outside, screenshot):
     expect(metric_value(page, "CO₂ évité (net)")).to_have_text(re.compile(r"^≈ 489"), **starts)
     expect(metric_value(page, "Eau économisée")).to_have_text(re.compile(r"^≈ 1"), **starts)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="Facteurs manquants")
-    expect(warning).to_contain_text("landfill_nonhazardous_industrial", timeout=WAIT_MS)
+    expect(warning).to_contain_text("Mise en décharge de déchets industriels", timeout=WAIT_MS)
+    expect(warning).not_to_contain_text("landfill_nonhazardous_industrial")
     published = page.locator("[data-testid='stDataFrame']").first
     published.wait_for()
     page.wait_for_selector(PLOT)

@@ -1,0 +1,81 @@
+"""The report's headline figures: synergies in place and retained, each indicator and its gain.
+
+The same figures feed the report's first page, its key figures and the Présentation page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from eit_geo.formatting import MISSING, format_count, format_headline
+from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.indicators import existing_scenario, kpi_cards
+from eit_geo.workshop import selected_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from eit_geo.zone import Zone
+
+__all__ = ["Kpi", "workshop_kpis"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure of a report or of the presentation mode.
+
+    Attributes
+    ----------
+    label : what it measures, in the reader's language
+    value : the figure, already formatted (« 12 400 »)
+    detail : a short note (scenario, comparison or source), may be empty
+    unit : the figure's unit (« t/an »), may be empty
+    key : what it is (``in_place``, ``retained`` or an indicator of ``indicators.INDICATORS``)
+    gain : what the retained leads add to the existing exchanges, signed and short for a
+        screen (« +200 », « +1 M »), empty when they change nothing
+    headline : the figure short for a screen (« ≈ 2,7 M »), ``value`` when it has none
+    """
+
+    label: str
+    value: str
+    detail: str = ""
+    unit: str = ""
+    key: str = ""
+    gain: str = ""
+    headline: str = ""
+
+
+def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[Kpi]:
+    """Return the headline figures of the workshop's selected scenario.
+
+    Synergies retained and in place first, then each indicator of the ``selected`` scenario
+    with its gain over the existing exchanges (``indicators.kpi_cards``).
+    """
+    counts = board["decision"].value_counts()
+    kpis = [
+        Kpi(
+            t(f"workshop.kpi_{status}", lang), format_count(counts.get(status, 0), lang), key=status
+        )
+        for status in ("in_place", "retained")
+    ]
+    existing = existing_scenario(zone)
+    selected = selected_scenario(zone, board)
+    for card in kpi_cards(selected, lang, baseline=existing):
+        key = card.get("key", "")
+        total, before = selected.totals.get(key), existing.totals.get(key)
+        headline = format_headline(total, lang, estimate=bool(selected.estimated.get(key)))
+        change = None if total is None or before is None else total - before
+        unit = card.get("unit", "")
+        delta = card.get("delta", "")
+        detail = ""
+        if delta == "0":
+            detail = t("workshop.kpi_same", lang)
+        elif delta:
+            detail = t("workshop.kpi_gain", lang, delta=f"{delta} {unit}".strip())
+        if card.get("note"):
+            detail = f"{detail} {card['note']}".strip()
+        gain = "" if change is None else format_headline(change, lang, signed=True)
+        gain = "" if gain in ("0", MISSING) else gain
+        kpis.append(Kpi(card["label"], card["value"], detail, unit, key, gain, headline))
+    return kpis
