@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -158,8 +159,16 @@ def show_assistant(files: list[tuple[str, bytes]]) -> None:
         _to_code_step(rows, lang)
     if assisted.result is not None:
         st.subheader(tr("app.import_step_notes"))
-        st.text(report_text(assisted.result.report))
+        st.text(readable_report(report_text(assisted.result.report), lang))
     _load_step(assisted, Path(files[0][0]).stem if files else "")
+
+
+_CODED = re.compile(r"→ ([^()«»→]+?) \(")
+
+
+def readable_report(text: str, lang: str) -> str:
+    """Return the import's report with each resource coded named by its label, not its key."""
+    return _CODED.sub(lambda found: f"→ {resource_label(found.group(1), lang)} (", text)
 
 
 def _recognised_step(assisted: Assisted, lang: str) -> None:
@@ -209,8 +218,9 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
         key=KEY_EDITOR,
         on_change=_keep_edits,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         disabled=[str(column) for column in rows.columns[:3]],
+        placeholder="—",
         column_config={
             tr("app.import_code"): st.column_config.SelectboxColumn(
                 tr("app.import_code"), options=list(code_labels(lang)), width="large"
