@@ -27,8 +27,10 @@ from eit_geo.datafiles import data_path
 from eit_geo.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 __all__ = [
+    "ALLOWED_HOSTS_ENV",
     "COOKIE",
     "LOCAL_HOSTS",
+    "ROLE_ACCOUNTS_ENV",
     "Gate",
     "GateMiddleware",
     "activate",
@@ -53,6 +55,12 @@ SIGN_OUT = "/signout"
 HEALTH = "/_stcore/health"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_FORM_BYTES = 4096
+ALLOWED_HOSTS_ENV = "EIT_GEO_ALLOWED_HOSTS"
+ROLE_ACCOUNTS_ENV = {
+    "facilitator": "EIT_GEO_FACILITATORS",
+    "observer": "EIT_GEO_OBSERVERS",
+    "participant": "EIT_GEO_PARTICIPANTS",
+}
 _ASSET_PREFIXES = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
 _ZONE_FILES = ("/media/", "/app/static/")  # downloads; Leaflet, a local basemap's tiles
 _PAGE_HEADERS = [
@@ -379,14 +387,6 @@ async def _respond(
     all_headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": all_headers})
     await send({"type": "http.response.body", "body": body})
-
-
-ALLOWED_HOSTS_ENV = "EIT_GEO_ALLOWED_HOSTS"
-ROLE_ACCOUNTS_ENV = {
-    "facilitator": "EIT_GEO_FACILITATORS",
-    "observer": "EIT_GEO_OBSERVERS",
-    "participant": "EIT_GEO_PARTICIPANTS",
-}
 
 
 def machine_addresses() -> list[str]:

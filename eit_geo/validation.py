@@ -492,7 +492,11 @@ def _with_statuses(table: pd.DataFrame, text: pd.DataFrame, check: _Checker) -> 
         "validation.unknown_quantity_status",
     )
     no_quantity = text["quantity"] == ""
-    if "quantity_status" in text or no_quantity.any():
+    # « 80 t »: a unit without a period is read per year, an assumption written as a status
+    no_period = ~no_quantity & (text["unit"] != "") & ~text["unit"].str.contains("/", regex=False)
+    no_period &= statuses == ""
+    if "quantity_status" in text or no_quantity.any() or no_period.any():
+        statuses = statuses.where(~no_period, "estimate")
         table["quantity_status"] = statuses.where(~no_quantity, "unknown")
     uncoded = text["resource"] == ""
     if uncoded.any():

@@ -76,8 +76,13 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     column = {box.label: box.value for box in app.selectbox}
     assert column["X"] == "x"
     assert column["Ressource"] == "resource"
+    report = "\n".join(str(text.value) for text in app.text)
+    assert "EPSG:2154" in report  # the positions' note: Lambert-93 recognised from the values
+    assert "waste_heat" not in report  # codes named by their labels
     assert in_use(app) == "kalundborg"  # nothing replaced before the load button
 
+    assert app.text_input(key=import_assistant.KEY_TITLE).value == "Inventaire cci"
+    app.text_input(key=import_assistant.KEY_TITLE).input("Zone portuaire de Dunkerque")
     app.button(key=import_assistant.KEY_LOAD).click().run()
     assert not app.exception, app.exception
     assert in_use(app) == "import"
@@ -85,7 +90,8 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     flows = zone.flows
     coded = flows[flows.astype(str).eq(PENDING).any(axis=1)]
     assert list(coded["resource"]) == ["16 01 03"], flows.head(12).to_string()
-    assert any("chargée : 5 entreprises, 12 flux" in text for text in texts(app))
+    loaded = "Zone « Zone portuaire de Dunkerque » chargée : 5 entreprises, 12 flux"
+    assert any(loaded in text for text in texts(app)), texts(app)
 
 
 def test_a_failed_import_keeps_the_zone_in_use(
@@ -107,3 +113,12 @@ def test_codes_from_edits_reads_the_editors_rows() -> None:
         "palettes": "waste_heat",
         "sciure": "",
     }
+
+
+def test_the_report_names_codes_by_their_labels() -> None:
+    line = "  - « chaleur fatale 40°C » → waste_heat (confiance 1.00, 2 flux)"
+    shown = import_assistant.readable_report(line, "fr")
+    assert "waste_heat" not in shown
+    assert f"→ {resource_label('waste_heat', 'fr')} (confiance" in shown
+    slag = import_assistant.readable_report("« laitier » → 10 02 02 (confiance 1.00)", "fr")
+    assert slag == f"« laitier » → {resource_label('10 02 02', 'fr')} (confiance 1.00)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -202,6 +203,17 @@ def test_synergies_list_sorted_by_score() -> None:
     assert any("25 lignes" in text for text in texts(app))
     groups = frames(app)[1]
     assert len(groups) == 5
+
+
+def test_synergies_sort_columns_shown_first() -> None:
+    """Score and distance, the columns one sorts by, come right after the status, narrow:
+    a 1400 px screen shows them without scrolling sideways (issue 17)."""
+    app = run_app("pages/synergies.py")
+    shown = app.dataframe[0].proto
+    assert list(shown.column_order)[:4] == ["Statut", "Score (0 à 1)", "Distance (km)", "Ressource"]
+    assert set(shown.column_order) == set(frames(app)[0].columns)
+    config = json.loads(shown.columns)
+    assert config["Score (0 à 1)"]["width"] == config["Distance (km)"]["width"] == 118  # pixels
 
 
 def test_synergies_sort_by_distance() -> None:

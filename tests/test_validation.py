@@ -681,3 +681,15 @@ def test_few_numbers_parse_as_many_do(texts: list[str]) -> None:
     assert few.equals(many.reset_index(drop=True)) or np.allclose(
         few, many, equal_nan=True, rtol=0, atol=0
     ), list(zip(texts, few, many, strict=True))
+
+
+def test_a_unit_without_a_period_is_an_estimate(tmp_path: Path) -> None:
+    flows = (
+        "company_id,direction,resource,quantity,unit,label\n"
+        "asnaes,output,10 01 05,80,t,Gypse\n"
+        "gyproc,input,gypsum,200000,t/an,Gypse\n"
+        "refinery,input,steam,100000,MWh,\n"
+    )
+    zone = load_zone(_honest_zone(tmp_path / "zone", flows=flows))
+    assert list(zone.flows["unit"]) == ["t/yr", "t/yr", "MWh/yr"]
+    assert list(zone.flows["quantity_status"]) == ["estimate", "", "estimate"]

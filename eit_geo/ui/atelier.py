@@ -52,6 +52,7 @@ from eit_geo.ui.zones import zone_title
 
 KEY_CHOSEN = "atelier_chosen"
 KEY_CHOSEN_INPUT = "atelier_chosen_input"
+KEY_SHOWN = "atelier_chosen_shown"
 KEY_NOTICE = "atelier_notice"
 KEY_STATUSES = "atelier_statuses"
 KEY_BOARD_SORT = "atelier_sort"
@@ -115,17 +116,30 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
     ids = rows["candidate_id"].astype(str).tolist()
     labels = {str(r["candidate_id"]): _candidate_label(r, lang) for _, r in board.iterrows()}
     chosen = st.session_state.get(KEY_CHOSEN)
-    options = ids if chosen in ids or chosen not in labels else [chosen, *ids]
-    picked = st.selectbox(
+    chosen = chosen if chosen in labels else None
+    options = ids if chosen is None or chosen in ids else [chosen, *ids]
+    # The picker follows the lead opened elsewhere (a click on the map) and shows its label
+    # as it is now (its status after a save): a keyed selectbox keeps what it shows unless
+    # its value is set through the session state, before it is drawn.
+    shown = (chosen, labels.get(chosen))
+    if st.session_state.get(KEY_CHOSEN_INPUT) != chosen or st.session_state.get(KEY_SHOWN) != shown:
+        st.session_state[KEY_CHOSEN_INPUT] = chosen
+    st.session_state[KEY_SHOWN] = shown
+    st.selectbox(
         tr("workshop.open"),
         options,
-        index=options.index(chosen) if chosen in options else None,
+        index=None,
         key=KEY_CHOSEN_INPUT,
         format_func=lambda ident: labels.get(ident, ident),
         placeholder=tr("workshop.open_placeholder"),
+        on_change=_picked,
     )
-    st.session_state[KEY_CHOSEN] = picked
-    return picked
+    return chosen
+
+
+def _picked() -> None:
+    """Open the lead picked in the list (callback of the picker)."""
+    st.session_state[KEY_CHOSEN] = st.session_state.get(KEY_CHOSEN_INPUT)
 
 
 def _field_key(candidate: str, version: int, field: str) -> str:
@@ -300,8 +314,7 @@ def show_workshop_map(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None
     fresh = clicked != st.session_state.get("atelier_last_click")
     if clicked is not None and clicked[0] == "link" and clicked[1] != candidate and fresh:
         st.session_state["atelier_last_click"] = clicked
-        st.session_state[KEY_CHOSEN] = clicked[1]
-        st.session_state.pop(KEY_CHOSEN_INPUT, None)
+        st.session_state[KEY_CHOSEN] = clicked[1]  # the picker follows (`show_board`)
         st.rerun()
 
 

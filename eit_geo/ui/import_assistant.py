@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from eit_geo.import_columns import FIELDS
 from eit_geo.import_mapping import MAPPING_SUFFIX, Mapping, MappingError, read_mapping
 from eit_geo.import_report import report_text
 from eit_geo.ui.state import language, tr
-from eit_geo.ui.zones import use_imported
+from eit_geo.ui.zones import set_zone_title, use_imported
 
 KEY_RUNS = "import_runs"
 KEY_MAPPING_FILE = "import_mapping_file"
@@ -34,6 +35,7 @@ KEY_EDITOR = "import_to_code"
 KEY_EDITS = "import_to_code_edits"
 KEY_LOAD = "import_load"
 KEY_LOADED = "import_loaded"
+KEY_TITLE = "import_title"
 _COLUMN_KEY = "import_column"
 _KEPT_RUNS = 4
 
@@ -157,8 +159,16 @@ def show_assistant(files: list[tuple[str, bytes]]) -> None:
         _to_code_step(rows, lang)
     if assisted.result is not None:
         st.subheader(tr("app.import_step_notes"))
-        st.text(report_text(assisted.result.report))
-    _load_step(assisted)
+        st.text(readable_report(report_text(assisted.result.report), lang))
+    _load_step(assisted, Path(files[0][0]).stem if files else "")
+
+
+_CODED = re.compile(r"→ ([^()«»→]+?) \(")
+
+
+def readable_report(text: str, lang: str) -> str:
+    """Return the import's report with each resource coded named by its label, not its key."""
+    return _CODED.sub(lambda found: f"→ {resource_label(found.group(1), lang)} (", text)
 
 
 def _recognised_step(assisted: Assisted, lang: str) -> None:
@@ -208,8 +218,9 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
         key=KEY_EDITOR,
         on_change=_keep_edits,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         disabled=[str(column) for column in rows.columns[:3]],
+        placeholder="—",
         column_config={
             tr("app.import_code"): st.column_config.SelectboxColumn(
                 tr("app.import_code"), options=list(code_labels(lang)), width="large"
@@ -218,25 +229,40 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
     )
 
 
-def _load_step(assisted: Assisted) -> None:
+def _load_step(assisted: Assisted, stem: str) -> None:
     st.subheader(tr("app.import_step_load"))
     problems = list(assisted.problems)
     if assisted.result is not None:
         problems += assisted.result.report.problems
     for problem in problems[:20]:
         st.warning(str(problem))
+    words = " ".join(stem.replace("-", " ").replace("_", " ").split())
+    title = st.text_input(
+        tr("app.zone_title"),
+        value=words[:1].upper() + words[1:],
+        key=KEY_TITLE,
+        max_chars=120,
+        help=tr("app.zone_title_help"),
+    )
+    left, right = st.columns(2)
     if assisted.mapping:
-        st.download_button(
+        right.download_button(
             tr("app.import_mapping_download"),
             data=assisted.mapping.encode("utf-8"),
             file_name="zone" + MAPPING_SUFFIX,
             mime="application/toml",
             help=tr("app.import_mapping_download_help"),
         )
-    if st.button(tr("app.import_load"), key=KEY_LOAD, type="primary"):
+    st.caption(tr("app.import_load_note"))
+    if left.button(tr("app.import_load"), key=KEY_LOAD, type="primary"):
         if assisted.zone_ready:
             assert assisted.result is not None  # noqa: S101 - for type checkers
-            use_imported(assisted.result.zone)
+            zone = assisted.result.zone
+            assert zone is not None  # noqa: S101 - for type checkers
+            zone.name, zone.source = stem or zone.name, "upload"
+            use_imported(zone)
+            if title.strip():
+                set_zone_title(zone, title)
             st.session_state[KEY_LOADED] = True
             st.rerun()
         else:

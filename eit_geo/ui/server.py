@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import net_util
+from streamlit.runtime.pages_manager import PagesManager
 
 from eit_geo.gate import Gate, GateMiddleware, activate
 
@@ -105,6 +106,10 @@ def streamlit_account(cookies: dict[str, str]) -> str | None:
 def build_app(app_script: Path, gate: Gate) -> st.App:
     """Return ``app_script`` as a Streamlit ASGI app behind ``gate`` (made the active gate)."""
     quiet_lookups()
+    # app.py always runs first, its navigation holding the role's pages only: with a pages/
+    # folder beside it, Streamlit would otherwise start in its old "pages folder" mode and list
+    # every page to the first browser (see state.ensure_frame).
+    PagesManager.uses_pages_directory = False
     if gate.mode == "oidc" and gate.account_of is None:
         gate.account_of = streamlit_account
     activate(gate)

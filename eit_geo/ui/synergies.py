@@ -28,6 +28,7 @@ from eit_geo.ui.widgets import facts
 
 KEY_SORT = "synergies_sort"
 KEY_TABLE = "synergies_table"
+NUMBER_PX = 118  # a score or a distance column: its header « Distance (km) » whole
 
 
 def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
@@ -45,15 +46,23 @@ def show_synergy_list(zone: Zone, choice: MapFilter) -> None:
         )
         table = synergy_table(links, lang, sort=sort or "score")
         st.caption(tr("map.list_counts", count=len(table)))
+        # the columns one sorts by (score, distance) right after the status, narrow, so that a
+        # laptop (1400 px) or a projector shows them without scrolling sideways
+        quantity, *sorted_by = table.attrs["numeric"]
+        order = [table.columns[0], *reversed(sorted_by)]
+        order += [c for c in table.columns if c not in order]
         event = st.dataframe(
             table,
             hide_index=True,
             on_select="rerun",
             selection_mode="single-row",
             key=KEY_TABLE,
+            column_order=order,
             column_config={
                 name: (
-                    st.column_config.TextColumn(alignment="right")
+                    st.column_config.TextColumn(
+                        alignment="right", width=NUMBER_PX if name != quantity else None
+                    )
                     if name in table.attrs["numeric"]
                     else st.column_config.TextColumn(
                         width="small" if name in table.attrs["short"] else "medium"

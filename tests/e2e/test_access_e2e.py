@@ -43,6 +43,7 @@ PAGES = {  # each role's navigation; one page only: no navigation shown
     "observer": [],
 }
 PUBLIC_REPORT = "Rapport anonymisé (HTML)"
+TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
 SESSION_MINUTES = 0.4  # the short-lived server's sessions: 24 s
 
 
@@ -140,6 +141,8 @@ def test_wrong_code_says_so(shared: str, new_page) -> None:
 @pytest.mark.parametrize("role", ["facilitator", "participant", "observer"])
 def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) -> None:
     page = new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     sign_in(page, shared, role, name="" if role == "observer" else "Anne Martin (CCI)")
     links = page.locator('[data-testid="stSidebarNavLink"]')
     if PAGES[role]:
@@ -155,7 +158,11 @@ def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) 
         text = page_text(page)
         assert [n for n in NAMES if n in text] == []  # anonymised: no company name
         expect(page.get_by_text("Vue anonymisée").first).to_be_visible()
-        assert page.get_by_text("Masquer les noms").count() == 0
+        expect(page.get_by_label(re.compile("Plein écran"))).to_have_count(1)
+        assert page.get_by_label("Vue anonymisée", exact=True).count() == 0  # no switch
+        expect(page.locator("iframe").first).to_be_visible()  # the map, drawn
+        page.wait_for_timeout(3_000)  # time for a tile request, were there one
+        assert [u for u in requests if any(h in u for h in TILE_HOSTS)] == []
     save_screenshot(page, f"access-{role}")
     if role == "observer":
         page.goto(f"{shared}/atelier", wait_until="domcontentloaded")

@@ -137,3 +137,19 @@ def test_dense_zone_views(page, open_page, idle, outside, screenshot) -> None:
     assert every["company"] == frame.evaluate(COUNT_FEATURES)["company"]
     expect(page.get_by_text("Toutes les pistes")).to_be_visible(timeout=WAIT_MS)
     assert outside() == []
+
+
+def test_synergy_list_fits_a_laptop(page, open_page, screenshot) -> None:
+    """At 1400×900 the list shows score and distance (the columns one sorts by) unscrolled."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_page("synergies")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for()
+    page.wait_for_timeout(1000)  # the grid's canvas
+    headers = grid.evaluate(
+        """g => Array.from(g.querySelectorAll('th')).map(th => th.textContent.trim())"""
+    )
+    assert headers[:3] == ["Statut", "Score (0 à 1)", "Distance (km)"]
+    box = grid.bounding_box()
+    assert box["x"] + box["width"] <= 1400
+    screenshot("projector-synergies-1400x900")
