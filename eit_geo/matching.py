@@ -465,17 +465,18 @@ class _Running:
         """Return the same pairs, for a search from needs to offers."""
         return dataclasses.replace(self, forward=False)
 
-    def among(self, src_rows: np.ndarray, dst_rows: np.ndarray) -> np.ndarray:
-        """Tell which pairs ``(src_rows[i], dst_rows[i, j])`` (flow rows) are running.
+    def among(self, src_rows: np.ndarray, dst_rows: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """Tell which pairs ``(src_rows[i], dst_rows[dst[i, …]])`` (flow rows) are running.
 
-        Only the rows of a src flow in an existing pair are looked up (a few).
+        ``dst``: positions in ``dst_rows``, one row (or one value) per src. Only the rows of a
+        src flow in an existing pair are looked up (a few): no gather over the whole grid.
         """
-        found = np.zeros(dst_rows.shape, dtype=bool)
+        found = np.zeros(dst.shape, dtype=bool)
         maybe = np.flatnonzero(self.in_pair[src_rows])
         if maybe.size:
-            src = np.broadcast_to(src_rows[maybe].reshape(-1, *([1] * (dst_rows.ndim - 1))),
-                                  dst_rows[maybe].shape)  # fmt: skip
-            offer, need = (src, dst_rows[maybe]) if self.forward else (dst_rows[maybe], src)
+            partner = dst_rows[dst[maybe]]
+            src = src_rows[maybe].reshape(-1, *([1] * (dst.ndim - 1)))
+            offer, need = (src, partner) if self.forward else (partner, src)
             keys = offer.astype(np.int64) * len(self.in_pair) + need
             found[maybe] = _among(keys.ravel(), self.keys).reshape(keys.shape)
         return found
@@ -582,7 +583,7 @@ def _pair_grid(
     )
     ok = (dist <= radius_m * (1 + 1e-9)) & (dst.company[nearest] != src.company[todo][:, None])
     if running is not None:
-        ok &= ~running.among(src.rows[todo], dst.rows[nearest])
+        ok &= ~running.among(src.rows[todo], dst.rows, nearest)
     score = _score(dist, src.quantity[todo][:, None], dst.quantity[nearest], radius_m)
     return dist, np.where(ok, score, -np.inf)
 
@@ -640,7 +641,7 @@ def _all_partners(
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
     keep = (offers.company[i] != needs.company[j]) & (found[:, 2] <= radius_m)
     if running is not None:
-        keep &= ~running.among(offers.rows[i], needs.rows[j])
+        keep &= ~running.among(offers.rows[i], needs.rows, j)
     found = found[keep]
     i, j = found[:, 0].astype(int), found[:, 1].astype(int)
     score = _score(found[:, 2], offers.quantity[i], needs.quantity[j], radius_m)

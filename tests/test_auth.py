@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,11 @@ def test_throttle_blocks_a_client_for_a_while() -> None:
 def test_clean_name() -> None:
     assert auth.clean_name("Anne\x00 \tMartin") == "Anne Martin"
     assert len(auth.clean_name("x" * 500)) == auth.MAX_NAME
+
+
+def test_every_page_has_its_roles() -> None:
+    """A new page must be given to roles in data/roles.toml, or a shared server hides it."""
+    pages = {path.stem for path in (Path(__file__).resolve().parents[1] / "pages").glob("*.py")}
+    assert set(auth.role_pages("facilitator")) == pages
+    for role in auth.ROLES:
+        assert set(auth.role_pages(role)) <= pages

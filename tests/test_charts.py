@@ -115,3 +115,5 @@ def test_growth_figure(zone: Zone) -> None:
     last = sum(trace.y[-1] for trace in figure.data)
     assert last == zone.synergies["since"].notna().sum()
     assert all(trace.x[-1] == 2019 for trace in figure.data)  # the 2018 step stays visible
+    assert figure.layout.yaxis.tickformat == ",d"  # counts of synergies: whole numbers
+    assert figure.layout.xaxis.tickformat == "d"  # years: 2018, not 2 018

@@ -120,3 +120,5 @@ def test_the_report_names_codes_by_their_labels() -> None:
     shown = import_assistant.readable_report(line, "fr")
     assert "waste_heat" not in shown
     assert f"→ {resource_label('waste_heat', 'fr')} (confiance" in shown
+    slag = import_assistant.readable_report("« laitier » → 10 02 02 (confiance 1.00)", "fr")
+    assert slag == f"« laitier » → {resource_label('10 02 02', 'fr')} (confiance 1.00)"

@@ -82,3 +82,11 @@ def test_facts_in_french_figures(links: pd.DataFrame) -> None:
         company_facts({"sector": "35", "employees": None}, "fr").get(t("map.employees", "fr"))
         is None
     )
+
+
+def test_synergy_list_shows_an_existing_synergy_at_its_declared_quantity() -> None:
+    # The steelworks' 131,000 MWh of heat: 105,000 to Dunkerque's network, as declared.
+    links = find_substitutions(load_zone(example_path("dunkerque")))
+    table = synergy_table(links, "en")
+    quantity = table.loc["amdk>dh_dunkerque:hot_water>hot_water", t("app.col_quantity", "en")]
+    assert quantity.strip() == "105,000"

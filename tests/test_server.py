@@ -21,8 +21,8 @@ import psutil
 import pytest
 from streamlit.web.server.starlette import starlette_app_utils, starlette_websocket
 
-from eit_geo.gate import LOCAL_HOSTS, machine_addresses
-from eit_geo.ui.server import streamlit_account
+from eit_geo.gate import LOCAL_HOSTS, Gate, local_gate, machine_addresses
+from eit_geo.ui.server import streamlit_account, streamlit_options
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = {
@@ -253,3 +253,15 @@ def test_streamlit_identity_cookie_is_checked_as_streamlit_does(
     forged = starlette_app_utils.create_signed_value("o" * 32, "_streamlit_user", payload)
     assert streamlit_account({"_streamlit_user": forged.decode("latin-1")}) is None
     assert streamlit_account({}) is None
+
+
+def test_shared_tables_offer_no_csv_button() -> None:
+    local = streamlit_options(local_gate(), address="127.0.0.1", port=None)
+    assert local["client.disableDataExport"] is False
+    assert local["server.allowedHosts"] == ["127.0.0.1", "::1", "localhost"]
+    assert local["browser.gatherUsageStats"] is False
+    shared = Gate("codes", frozenset({"atelier.local"}))
+    options = streamlit_options(shared, address="::", port=8501)
+    assert options["client.disableDataExport"] is True
+    assert options["server.allowedHosts"] == ["atelier.local"]
+    assert options["server.port"] == 8501

@@ -82,6 +82,7 @@ def _cell(value: object, missing: str) -> str:
 
 PAGES = [
     "pages/accueil.py",
+    "pages/carte.py",
     "pages/synergies.py",
     "pages/indicateurs.py",
     "pages/atelier.py",
@@ -162,3 +163,28 @@ def test_report_shows_no_internal_name(lang: str, tmp_path: Path) -> None:
     assert hits == set()
     if lang == "fr":
         assert not ENGLISH_DECIMAL.search(text)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("selection", [("company", "asnaes"), ("link", "first")])
+def test_map_details_read_well(selection: tuple[str, str], lang: str) -> None:
+    zone = load_zone(example_path("kalundborg"))
+    if selection[1] == "first":
+        selection = ("link", str(find_substitutions(zone)["candidate_id"].iloc[0]))
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    app.session_state["lang"] = lang
+    app.session_state["zone_source"] = str(example_path("kalundborg"))
+    app.session_state["carte_selection"] = selection
+    app.run()
+    app.switch_page("pages/carte.py")
+    app.run()
+    assert not app.exception, app.exception
+    texts = shown(app, skip_columns=AS_TYPED)
+    headings = " ".join(h.value for h in app.subheader)
+    assert ("Asn" if selection[0] == "company" else "→") in headings  # the details are shown
+    hits = [(text[:80], INTERNAL.findall(text)) for text in texts]
+    assert [hit for hit in hits if hit[1]] == []
+    if lang == "fr":
+        facts = " ".join(m.value for m in app.markdown)
+        assert not ENGLISH_DECIMAL.search(facts), facts
+        assert "t/yr" not in facts

@@ -163,7 +163,7 @@ def show_assistant(files: list[tuple[str, bytes]]) -> None:
     _load_step(assisted, Path(files[0][0]).stem if files else "")
 
 
-_CODED = re.compile(r"→ (\S+) \(")
+_CODED = re.compile(r"→ ([^()«»→]+?) \(")
 
 
 def readable_report(text: str, lang: str) -> str:
@@ -218,7 +218,7 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
         key=KEY_EDITOR,
         on_change=_keep_edits,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         disabled=[str(column) for column in rows.columns[:3]],
         placeholder="—",
         column_config={
