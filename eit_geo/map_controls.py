@@ -182,7 +182,7 @@ class Legend(MacroElement):
             };
             var map = {{ this._parent.get_name() }};
             legend.addTo(map);
-            var box = legend.getContainer(), fitting = false, moved = false;
+            var box = legend.getContainer(), moved = false;
             function fit() {
                 // folded to its title line when it would take more than a fifth of the map
                 var details = box.querySelector('details');
@@ -190,15 +190,21 @@ class Legend(MacroElement):
                     details.open = true;
                     details.open = box.offsetHeight <= 0.2 * map.getSize().y;
                 }
-                fitting = true;
                 map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: [24, 24],
                     paddingBottomRight: [24, box.offsetHeight + 24], animate: false});
-                fitting = false;
             }
             box.querySelector('summary').addEventListener('click', function () {
                 box.querySelector('details').dataset.touched = '1';
             });
-            map.on('movestart zoomstart', function () { if (!fitting) { moved = true; } });
+            // the facilitator moved the map (drag, wheel, double click, zoom buttons, keys):
+            // later resizes keep their view; a click on a company does not count
+            function byHand() { moved = true; }
+            map.on('dragstart boxzoomstart', byHand);
+            ['wheel', 'dblclick', 'keydown', 'touchmove'].forEach(function (name) {
+                map.getContainer().addEventListener(name, byHand, {passive: true});
+            });
+            var zoom = map.getContainer().querySelector('.leaflet-control-zoom');
+            if (zoom) { zoom.addEventListener('click', byHand); }
             fit();
             // the frame was resized (details opened beside it, full screen): fit again,
             // unless the facilitator has moved the map since

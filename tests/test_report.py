@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
@@ -9,9 +10,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import folium
+import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 
 from eit_geo import anonymise, plan, plan_store, report, store, timeline, workshop
 from eit_geo.datafiles import example_path
@@ -286,3 +289,27 @@ def test_report_carries_the_action_plan(kalundborg: Zone, decided: tuple) -> Non
     assert "1 étape(s) en retard (en rouge)." in document
     public = report.workshop_report(kalundborg, board, history, anonymised=True, plan=table)
     assert "raccordement" not in public
+
+
+def test_svg_map_keeps_perimeter_holes_and_names_far_partners(
+    kalundborg: Zone, decided: tuple
+) -> None:
+    """A perimeter with a hole (a lake, a protected area) prints with its hole; a partner
+    168 km away is named at the frame's edge instead of a line leaving the page."""
+    board, _, _ = decided
+    outer = shapely.box(*kalundborg.perimeter.to_crs(3857).total_bounds).buffer(500)
+    holed = shapely.Polygon(outer.exterior, [outer.centroid.buffer(300).exterior])
+    perimeter = gpd.GeoDataFrame(geometry=[holed], crs=3857).to_crs(4326)
+    zone = dataclasses.replace(kalundborg, perimeter=perimeter)
+    svg = report.svg_map(zone, board, colour_by="family")
+    path = re.search(r'<path d="([^"]+)"[^>]*fill-rule="evenodd"', svg)
+    assert path is not None
+    assert path.group(1).count("M") == 2  # the outer ring and the hole
+    assert "Aalborg Portland · 168 km" in svg
+    for points in re.findall(r'<polyline points="([^"]+)"', svg):
+        for pair in points.split():
+            x, y = (float(v) for v in pair.split(","))
+            assert -0.5 <= x <= 960.5
+            assert -0.5 <= y <= 600.5  # clipped to the frame
+    with pytest.raises(ValueError, match="colour_by 'sector' is not one of status, family"):
+        report.svg_map(zone, board, colour_by="sector")

@@ -287,9 +287,10 @@ def report_and_presentation(page: object, server_url: str) -> None:
     shown = page.get_by_test_id("stMain")  # type: ignore[attr-defined]
     # a regular expression keeps the space (a string would be trimmed: "Entreprises" matches)
     expect(shown).to_contain_text(re.compile("Entreprise "), use_inner_text=True, timeout=WAIT_MS)
-    expect(shown).to_contain_text(
-        "Synergies retenues par l'atelier", use_inner_text=True, timeout=WAIT_MS
-    )
+    # the gain of the retained leads first (« Synergies retenues +3 »), then their list
+    expect(shown).to_contain_text("Synergies retenues", use_inner_text=True, timeout=WAIT_MS)
+    gain = page.locator(".st-key-presentation_gain [data-testid=stMetricValue]").first  # type: ignore[attr-defined]
+    expect(gain).to_have_text("+3", timeout=WAIT_MS)
     for name in ("Kalundborg Forsyning", "Raffinerie", "Novo Nordisk", "Asnæs", "ARGO", "Anne"):
         expect(shown).not_to_contain_text(name, use_inner_text=True, timeout=WAIT_MS)
 
