@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -106,7 +107,13 @@ def request(
         elif message["type"] == "websocket.close":
             reply.closed = message["code"]
 
-    asyncio.run(GateMiddleware(app, gate)(scope, receive, send))
+    # A thread of its own: an earlier test (Playwright's sync API) may leave an event loop
+    # running in this one, where asyncio.run refuses to start.
+    worker = threading.Thread(
+        target=asyncio.run, args=(GateMiddleware(app, gate)(scope, receive, send),)
+    )
+    worker.start()
+    worker.join()
     return reply
 
 

@@ -54,7 +54,9 @@ def test_a_worker_over_its_memory_is_stopped() -> None:
     assert caught.value.message("fr") == (
         "la lecture demandait plus de 200 Mo de mémoire : fichier refusé"
     )
-    assert 0 < caught.value.peak_bytes < 500 * MEGABYTE
+    # The limit is on address space above what the worker starts with; its resident peak also
+    # counts the pages it shares with the forkserver, larger late in a full test run.
+    assert 0 < caught.value.peak_bytes < 1000 * MEGABYTE
 
 
 def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
