@@ -77,7 +77,11 @@ def group_tip(group: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
-def link_facts(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def link_facts(
+    link: Mapping[str, object],
+    lang: str = DEFAULT_LANGUAGE,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Return what a click on a link shows: what, how much, how far, between whom, why.
 
     Parameters
@@ -86,6 +90,8 @@ def link_facts(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict
         One row of ``matching.find_substitutions``.
     lang
         Language of the labels and numbers.
+    names
+        Company names by id, to say who already uses the offer or the need (ids otherwise).
 
     Returns
     -------
@@ -107,6 +113,14 @@ def link_facts(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict
         value = link.get(column)
         if isinstance(value, float) and not math.isnan(value):
             facts[t(f"map.{key}", lang)] = format_quantity(value, unit, lang)
+        used = _float(link.get(f"{key}_used"))
+        if used > 0:
+            ids = [i for i in str(link.get(f"{key}_used_by") or "").split(",") if i]
+            by = ", ".join((names or {}).get(i, i) for i in ids)
+            quantity = format_quantity(used, unit, lang)
+            facts[t(f"map.{key}_used", lang)] = (
+                t("map.used_by", lang, quantity=quantity, by=by) if by else quantity
+            )
     facts[t("map.limit", lang)] = format_km(_float(link.get("max_km")), lang)
     facts[t("map.match", lang)] = t(f"map.match_{link['match']}", lang)
     if link.get("conversion"):

@@ -90,3 +90,20 @@ def test_synergy_list_shows_an_existing_synergy_at_its_declared_quantity() -> No
     table = synergy_table(links, "en")
     quantity = table.loc["amdk>dh_dunkerque:hot_water>hot_water", t("app.col_quantity", "en")]
     assert quantity.strip() == "105,000"
+
+
+@pytest.mark.parametrize(("lang", "word"), [("fr", "par"), ("en", "by")])
+def test_lead_says_how_much_is_already_used_and_by_whom(lang, word):
+    zone = load_zone(example_path("dunkerque"))
+    links = find_substitutions(zone)
+    names = zone.company_names()
+    leads = links[(links["status"] == "candidate") & (links["need_used"] > 0)]
+    assert not leads.empty
+    lead = leads.iloc[0]
+    users = [names[i] for i in str(lead["need_used_by"]).split(",") if i]
+    facts = link_facts(lead, lang, names)
+    text = facts[t("map.need_used", lang)]
+    assert f" {word} {users[0]}" in text
+    assert lead["need_used_by"] not in text or lead["need_used_by"] in names.values()
+    fresh = links[(links["status"] == "candidate") & (links["offer_used"].fillna(0) == 0)]
+    assert t("map.offer_used", lang) not in link_facts(fresh.iloc[0], lang, names)

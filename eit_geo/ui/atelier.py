@@ -158,7 +158,7 @@ def show_decision(zone: Zone, board: gpd.GeoDataFrame, candidate: str | None) ->
     row = board.loc[board["candidate_id"] == candidate].iloc[0]
     version = int(row["version"])
     st.subheader(escape_markdown(link_tip(row, lang)))
-    facts(link_facts(row, lang))
+    facts(link_facts(row, lang, zone.company_names()))
     if row["participant"]:
         st.caption(
             tr("workshop.last_change", who=row["participant"], date=when_text(row["updated_at"]))

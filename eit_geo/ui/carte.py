@@ -182,7 +182,7 @@ def show_selection(zone: Zone, choice: MapFilter, selection: tuple[str, str] | N
     elif kind == "link" and ident in set(links["candidate_id"]):
         link = links.loc[links["candidate_id"] == ident].iloc[0]
         st.subheader(escape_markdown(link_tip(link, lang)))
-        facts(link_facts(link, lang))
+        facts(link_facts(link, lang, zone.company_names()))
     elif kind == "group" and ident in set(groups["group_id"]):
         group = groups.loc[groups["group_id"] == ident].iloc[0]
         st.subheader(escape_markdown(group_tip(group, lang)))

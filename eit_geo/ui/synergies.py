@@ -91,7 +91,7 @@ def _show_link(zone: Zone, links: gpd.GeoDataFrame, ident: str) -> None:
     st.subheader(escape_markdown(link_tip(link, lang)))
     left, middle, right = st.columns(3)
     with left:
-        facts(link_facts(link, lang))
+        facts(link_facts(link, lang, zone.company_names()))
     names = zone.company_names()
     for column, company in ((middle, link["from_id"]), (right, link["to_id"])):
         name = escape_markdown(names.get(company, company))
