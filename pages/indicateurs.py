@@ -4,6 +4,7 @@ import streamlit as st
 
 from eit_geo import benchmarks, charts, indicators, ui
 from eit_geo.codes import UNITS
+from eit_geo.formatting import format_count
 from eit_geo.ui import analyses, indicateurs, suivi, widgets
 
 ui.ensure_frame()
@@ -45,6 +46,8 @@ with head:
     if scenario.missing_factors:
         lines = indicators.missing_factor_lines(scenario, factors, lang)
         st.warning("\n".join([ui.tr("indicators.missing_warning"), *[f"- {x}" for x in lines]]))
+    if scenario.uncounted:
+        st.warning(ui.tr("indicators.uncounted_note", count=format_count(scenario.uncounted, lang)))
     st.caption(ui.tr("indicators.estimate_note"))
 
 with refs:

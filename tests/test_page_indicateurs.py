@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,24 @@ def test_user_data_without_estimates_shows_plain_figures() -> None:
     app = run_page("parc-rural", lang="en")
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Tonnes diverted (t/yr)"] == "3,600"  # fictional but given, not estimated
+
+
+def test_leads_of_unknown_quantity_are_said_not_counted(tmp_path: Path) -> None:
+    source = Path(__file__).parent / "data" / "engine-sugar"
+    shutil.copy(source / "companies.csv", tmp_path / "companies.csv")
+    lines = (source / "flows.csv").read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ";quantity_status"]
+    for line in lines[1:]:
+        if line.startswith("laiterie;entrée;hot_water"):
+            rows.append("laiterie;entrée;hot_water;;MWh/an;Eau chaude de nettoyage;unknown")
+        else:
+            rows.append(line + ";published")
+    (tmp_path / "flows.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["lang"] = "fr"
+    app.session_state["zone_source"] = str(tmp_path)
+    app.session_state["indicateurs_scenario"] = "optimal"
+    app.run()
+    assert not app.exception, app.exception
+    warnings = [w.value for w in app.warning]
+    assert any("quantité inconnue ne sont pas comptés" in w for w in warnings), warnings
