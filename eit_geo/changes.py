@@ -23,6 +23,7 @@ from eit_geo.formatting import format_date, format_figure, format_quantity
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import INDICATORS, UNIT_KEYS, existing_scenario
 from eit_geo.network_years import current_year, network_at
+from eit_geo.panels import link_text
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -158,13 +159,7 @@ def changes_since(
     moment = pd.Timestamp(since)
     moment = moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
     labels = {
-        str(row.candidate_id): t(
-            "map.link_tip",
-            lang,
-            resource=resource_label(str(row.resource), lang),
-            source=row.from_name,
-            target=row.to_name,
-        )
+        str(row.candidate_id): link_text(str(row.resource), row.from_name, row.to_name, lang)
         for row in board.itertuples(index=False)
     }
     lines: list[dict[str, Any]] = []
@@ -289,12 +284,11 @@ def _year_lines(zone: Zone, moment: pd.Timestamp, today: date, lang: str) -> lis
         years = pd.to_numeric(synergies[column], errors="coerce")
         chosen = synergies[(years >= moment.year) & (years <= today.year)]
         for row in chosen.itertuples(index=False):
-            lead = t(
-                "map.link_tip",
+            lead = link_text(
+                str(row.resource),
+                names.get(row.from_id, row.from_id),
+                names.get(row.to_id, row.to_id),
                 lang,
-                resource=resource_label(str(row.resource), lang),
-                source=names.get(row.from_id, row.from_id),
-                target=names.get(row.to_id, row.to_id),
             )
             year = int(getattr(row, column))
             lines.append(_line(section, t(key, lang, lead=lead, year=year)))
@@ -308,12 +302,11 @@ def _realised_lines(
     recent = history[history["changed_at"] >= moment] if len(history) else history
     lines = []
     for row in recent.itertuples(index=False):
-        lead = t(
-            "map.link_tip",
+        lead = link_text(
+            str(row.resource),
+            names.get(row.from_id, row.from_id),
+            names.get(row.to_id, row.to_id),
             lang,
-            resource=resource_label(str(row.resource), lang),
-            source=names.get(row.from_id, row.from_id),
-            target=names.get(row.to_id, row.to_id),
         )
         period = (
             str(row.year)

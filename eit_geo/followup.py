@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from eit_geo.codes import family_of, resource_label
+from eit_geo.codes import family_of
 from eit_geo.formatting import plotly_separators, unit_label
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.network_years import current_year
+from eit_geo.panels import link_text
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -118,7 +119,7 @@ def synergies_in_place(
     table["from_name"] = table["from_id"].map(names).fillna(table["from_id"])
     table["to_name"] = table["to_id"].map(names).fillna(table["to_id"])
     table["label"] = [
-        t("map.link_tip", lang, resource=resource_label(r, lang), source=a, target=b)
+        link_text(r, a, b, lang)
         for r, a, b in zip(table["resource"], table["from_name"], table["to_name"], strict=True)
     ]
     table["family"] = [family_of(code) or "" for code in table["resource"]]

@@ -39,6 +39,7 @@ __all__ = [
     "group_facts",
     "group_tip",
     "link_facts",
+    "link_text",
     "link_tip",
     "synergy_table",
 ]
@@ -57,12 +58,13 @@ def escape_markdown(text: str) -> str:
 
 def link_tip(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the one-line text of a link: ``Vapeur : Asnæs → Novo Nordisk``."""
+    return link_text(str(link["resource"]), link["from_name"], link["to_name"], lang)
+
+
+def link_text(resource: str, source: object, target: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the one-line text of an exchange of ``resource`` from ``source`` to ``target``."""
     return t(
-        "map.link_tip",
-        lang,
-        resource=resource_label(str(link["resource"]), lang),
-        source=link["from_name"],
-        target=link["to_name"],
+        "map.link_tip", lang, resource=resource_label(resource, lang), source=source, target=target
     )
 
 
