@@ -183,7 +183,8 @@ class Analysis:
     @cached_property
     def groups(self) -> gpd.GeoDataFrame:
         """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
-        return self._part("groups", (), lambda: find_mutualisations(self.zone))
+        groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
+        return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
 
     @cached_property
     def table(self) -> pd.DataFrame:

@@ -347,7 +347,7 @@ def _run_indicators(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    analysis = Analysis(zone, **tables)
+    analysis = Analysis(zone, factors=tables.get("factors"), prices=tables.get("prices"))
     names = ("existing", "optimal") if args.scenario == "all" else (args.scenario,)
     scenarios = [analysis.scenario(name) for name in names]
     if args.json:
