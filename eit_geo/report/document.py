@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from eit_geo.analysis import Analysis
 from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
@@ -42,7 +43,7 @@ from eit_geo.report.tables import date_text, factor_sources
 from eit_geo.report.templates import markup, render
 from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
-from eit_geo.workshop import SELECTED, selected_scenario
+from eit_geo.workshop import SELECTED
 
 if TYPE_CHECKING:
     import folium
@@ -355,6 +356,7 @@ def workshop_report(
     generated: datetime | None = None,
     zone_label: str | None = None,
     plan: pd.DataFrame | None = None,
+    analysis: Analysis | None = None,
 ) -> str:
     """Build the whole workshop report of a zone (`build_report` with every part filled in).
 
@@ -377,14 +379,17 @@ def workshop_report(
     plan
         The action plan (``plan.plan_board``), left out of the anonymised report (its steps
         are free text and its carriers companies).
+    analysis
+        The zone's analysis with this ``board`` (`Analysis.workshop`), made here when None.
 
     Returns
     -------
     str
         The HTML document (self-contained, opens offline).
     """
-    selected = selected_scenario(zone, board)
-    kpis = workshop_kpis(zone, board, lang)
+    analysis = Analysis(zone, board=board) if analysis is None else analysis
+    selected = analysis.workshop
+    kpis = workshop_kpis(zone, board, lang, analysis=analysis)
     shown_zone, shown_board = zone, board
     events = network_timeline(zone, board, history, lang=lang)
     if anonymised:
