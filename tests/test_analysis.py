@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -267,33 +266,3 @@ def test_the_pages_keep_one_analysis_per_zone_and_settings(
     assert analyses.zone_links(zone) is kept.candidates
     assert analyses.scenario(zone, "optimal", edited_factors()) is edited.optimal
     assert calls["find_substitutions"] == 1
-
-
-def test_a_factor_edited_on_the_page_searches_no_candidates_again(calls: Counter) -> None:
-    from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - the UI layer, for this test only
-
-    from eit_geo.ui import analyses  # noqa: PLC0415
-
-    analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
-    analyses._kept_analysis.clear()
-    app = AppTest.from_file(str(Path(__file__).parents[1] / "pages" / "indicateurs.py"))
-    app.default_timeout = 120
-    app.session_state["lang"] = "fr"
-    app.session_state["zone_source"] = str(example_path("kalundborg"))
-    app.session_state["indicateurs_scenario"] = "optimal"
-    app.run()
-    assert not app.exception, app.exception
-    label = "CO₂ évité (net) (t CO₂e/an)"
-    before = {metric.label: metric.value for metric in app.metric}[label]
-    factors = indicators.factor_editor_table("fr")
-    row = int(factors.index[factors["key"] == "landfill_nonhazardous_industrial"][0])
-    app.session_state["indicateurs_factors"] = {
-        "edited_rows": {row: {"value": 10.0}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    app.run()
-    assert not app.exception, app.exception
-    assert {metric.label: metric.value for metric in app.metric}[label] != before
-    assert calls["find_substitutions"] == calls["allocate"] == 1
-    assert calls["candidate_scenario"] == 2  # the optimal scenario valued with each factor set
