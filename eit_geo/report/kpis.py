@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from eit_geo.analysis import Analysis
 from eit_geo.formatting import MISSING, format_count, format_headline, format_signed
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators import existing_scenario, kpi_cards
-from eit_geo.workshop import selected_scenario
+from eit_geo.indicators import kpi_cards
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,11 +47,18 @@ class Kpi:
     headline: str = ""
 
 
-def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> list[Kpi]:
+def workshop_kpis(
+    zone: Zone,
+    board: pd.DataFrame,
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    analysis: Analysis | None = None,
+) -> list[Kpi]:
     """Return the headline figures of the workshop's selected scenario.
 
     Synergies retained and in place first, then each indicator of the ``selected`` scenario
-    with its gain over the existing exchanges (``indicators.kpi_cards``).
+    with its gain over the existing exchanges (``indicators.kpi_cards``). ``analysis`` is the
+    zone's with this ``board`` (`Analysis.workshop`), made here when None.
     """
     counts = board["decision"].value_counts()
     kpis = [
@@ -60,8 +67,8 @@ def workshop_kpis(zone: Zone, board: pd.DataFrame, lang: str = DEFAULT_LANGUAGE)
         )
         for status in ("in_place", "retained")
     ]
-    existing = existing_scenario(zone)
-    selected = selected_scenario(zone, board)
+    analysis = Analysis(zone, board=board) if analysis is None else analysis
+    existing, selected = analysis.existing, analysis.workshop
     for card in kpi_cards(selected, lang, baseline=existing):
         key = card.get("key", "")
         total, before = selected.totals.get(key), existing.totals.get(key)
