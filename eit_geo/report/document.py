@@ -25,7 +25,13 @@ from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path
-from eit_geo.formatting import format_count, format_date, format_decimal, format_quantity
+from eit_geo.formatting import (
+    format_count,
+    format_date,
+    format_decimal,
+    format_quantity,
+    is_missing,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import by_family, factor_table, read_factors
 from eit_geo.maps import build_map
@@ -95,7 +101,7 @@ def _inline_images(css: str, folder: Path) -> str:
 
 def build_report(
     zone: Zone,
-    board: pd.DataFrame,
+    board: gpd.GeoDataFrame,
     *,
     kpis: Sequence[Kpi] = (),
     figures: Sequence[go.Figure] = (),
@@ -243,7 +249,7 @@ def _essentials(
     }
 
 
-def _map(zone: Zone, board: pd.DataFrame, map_html: str | None, lang: str) -> dict[str, object]:
+def _map(zone: Zone, board: gpd.GeoDataFrame, map_html: str | None, lang: str) -> dict[str, object]:
     """Return the map section: the interactive map for screens, the vector map for paper."""
     width, height = svg_size(zone)
     drawn = board[board["decision"].isin(SELECTED)]
@@ -337,7 +343,7 @@ def _resource_text(code: str, lang: str) -> str:
 
 
 def _cell(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def workshop_report(
