@@ -90,6 +90,11 @@ def synergy_batches(
     return (make() for make in _batch_makers(substitutions, groups, rows))
 
 
+def _rows(frame: pd.DataFrame, start: int, stop: int, *, spreadsheet: bool) -> pd.DataFrame:
+    rows = frame.iloc[start:stop]
+    return neutralise_formulas(rows) if spreadsheet else rows
+
+
 def _batch_makers(
     substitutions: pd.DataFrame | RankedLinks,
     groups: Groups,
@@ -110,7 +115,7 @@ def _batch_makers(
         frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
         empty = frame.iloc[:0]
         chunks = [
-            functools.partial(_rows_of, frame, start, start + rows, spreadsheet=spreadsheet)
+            functools.partial(_rows, frame, start, start + rows, spreadsheet=spreadsheet)
             for start in range(0, len(frame), rows)
         ]
     fields = [
@@ -121,11 +126,6 @@ def _batch_makers(
     schema = pa.schema(fields)
     makers = [functools.partial(_link_batch, make, schema) for make in chunks]
     return [*makers, functools.partial(_group_batch, groups, schema, spreadsheet=spreadsheet)]
-
-
-def _rows_of(frame: pd.DataFrame, start: int, stop: int, *, spreadsheet: bool) -> pd.DataFrame:
-    rows = frame.iloc[start:stop]
-    return neutralise_formulas(rows) if spreadsheet else rows
 
 
 def _done(groups: Groups) -> pd.DataFrame:

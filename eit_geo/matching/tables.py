@@ -6,7 +6,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -142,20 +142,20 @@ class RankedLinks:
             name: value.categorical() if isinstance(value, _Picked) else value
             for name, value in columns.items()
         }
-        table["candidate_id"] = pd.Series(columns["candidate_id"].to_pandas()).array
+        table["candidate_id"] = pd.Series(_arrow_column(columns["candidate_id"]).to_pandas()).array
         return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
 
     def _arrow(self, start: int, stop: int, *, spreadsheet: bool = False) -> pa.Table:
         """Return rows ``start`` to ``stop`` as an Arrow table, text as strings (`chunks`)."""
         columns = self._columns(start, stop)
-        if spreadsheet:  # an id starts its candidate's id: risky together
-            risky = columns["from_id"]
-            columns["candidate_id"] = _quoted(columns["candidate_id"], risky.risky)
+        from_id, ids = columns["from_id"], columns["candidate_id"]
+        if spreadsheet and isinstance(from_id, _Picked) and isinstance(ids, pa.Array):
+            columns["candidate_id"] = _quoted(ids, from_id.risky)  # an id starts with from_id
         return pa.table(
             {name: _arrow_column(value, spreadsheet=spreadsheet) for name, value in columns.items()}
         )
 
-    def _columns(self, start: int, stop: int) -> dict[str, object]:
+    def _columns(self, start: int, stop: int) -> dict[str, _Column]:
         """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
         prep, rules, text = self._prep, self._search.rules, self._text
         flows = prep.flows
@@ -166,7 +166,7 @@ class RankedLinks:
         used, left, existing = self._used, self._used.left, self._existing[start:stop]
         flow_id = flows["flow_id"].to_numpy()
         from_id, to_id = text["id"].pick(a), text["id"].pick(b)
-        columns: dict[str, object] = {
+        columns: dict[str, _Column] = {
             "candidate_id": _candidate_ids(
                 from_id.strings,
                 to_id.strings,
@@ -250,10 +250,11 @@ class _Text:
         text._set(numbers, uniques)
         return text
 
-    def _set(self, numbers: np.ndarray, uniques: Sequence[str]) -> None:
+    def _set(self, numbers: np.ndarray, uniques: Sequence[str] | pd.Index) -> None:
         self.numbers = numbers
-        self.dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
-        self.arrow = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+        texts = np.asarray(uniques, dtype=object)
+        self.dtype = pd.CategoricalDtype(pd.Index(texts, dtype="str"))
+        self.arrow = pa.array(texts, type=pa.large_string())
 
     def pick(self, where: np.ndarray) -> _Picked:
         return _Picked(self, self.numbers[where])
@@ -284,7 +285,10 @@ class _Picked:
         return self.text.risky[self.numbers]
 
 
-def _arrow_column(value: object, *, spreadsheet: bool = False) -> pa.Array:
+_Column: TypeAlias = "pa.Array | _Picked | np.ndarray"  # a column of `RankedLinks._columns`
+
+
+def _arrow_column(value: _Column, *, spreadsheet: bool = False) -> pa.Array:
     """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty.
 
     With ``spreadsheet``, texts that would run as a formula begin with ``'``.
@@ -298,8 +302,8 @@ def _quoted(strings: pa.Array, risky: np.ndarray) -> pa.Array:
     """Return ``strings`` with ``'`` before those that are ``risky`` (formulas made inert)."""
     if not risky.any():
         return strings
-    empty, quote = (pa.scalar(text, pa.large_string()) for text in ("", "'"))
-    return pc.if_else(pa.array(risky), pc.binary_join_element_wise(quote, strings, empty), strings)
+    quoted = pc.utf8_replace_slice(strings, start=0, stop=0, replacement="'")
+    return pc.if_else(pa.array(risky), quoted, strings)
 
 
 def _candidate_ids(
@@ -316,7 +320,8 @@ def _candidate_ids(
     ``#from_flow_id-to_flow_id`` so that every id stays unique.
     """
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
-    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])
+    # pyarrow-stubs take arrays or scalars, not both; Arrow broadcasts the scalar separators
+    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])  # type: ignore[call-overload]
     if twins.any():
         flows = [pa.array(np.asarray(ids_)).cast(pa.large_string()) for ids_ in flow_ids]
         suffixed = pc.binary_join_element_wise(
