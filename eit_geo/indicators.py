@@ -692,9 +692,7 @@ def selected_scenario(
     return candidate_scenario("selected", zone, chosen, **tables)
 
 
-def realised_scenario(
-    zone: Zone, realised: pd.DataFrame, **tables: Unpack[_Tables]
-) -> Scenario:
+def realised_scenario(zone: Zone, realised: pd.DataFrame, **tables: Unpack[_Tables]) -> Scenario:
     """Return the ``realised`` scenario: what the synergies in place actually exchanged.
 
     ``realised`` holds one year's figures as synergies (``from_id``, ``to_id``, ``resource``,
