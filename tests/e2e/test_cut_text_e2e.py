@@ -5,15 +5,11 @@ the comparison chart. Screenshots: ``tests/artifacts/cut-*.png``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from conftest import AppServer, open_app, save_screenshot, wait_idle
-from test_presentation_e2e import RETAINED, UNCUT
 
-from eit_geo import store
-from eit_geo.datafiles import example_path
-from eit_geo.loading import load_zone
+# the Présentation tests' app, two leads retained (a fixture of this module's own)
+from test_presentation_e2e import UNCUT, workshop_server  # noqa: F401
 
 # the chart's annotations (its legend line) inside the figure's own width
 ANNOTATIONS_INSIDE = """e => { const svg = e.querySelector('svg.main-svg');
@@ -22,24 +18,14 @@ ANNOTATIONS_INSIDE = """e => { const svg = e.querySelector('svg.main-svg');
         a => a.getBoundingClientRect().right <= right + 1); }"""
 
 
-@pytest.fixture(scope="module")
-def decided_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    folder = tmp_path_factory.mktemp("cut")
-    url = f"sqlite:///{folder / 'decisions.sqlite'}"
-    engine = store.open_store(url)
-    key = store.zone_key(load_zone(example_path("kalundborg")))
-    for lead in RETAINED:
-        store.record_decision(engine, key, lead, {"status": "retained"}, participant="Anne")
-    engine.dispose()
-    server = AppServer("kalundborg", folder, env={store.DATABASE_ENV: url})
-    yield server
-    server.stop()
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_cards_and_legends_are_whole(page: object, decided_server: AppServer, lang: str) -> None:
+def test_cards_and_legends_are_whole(
+    page: object,
+    workshop_server: AppServer,  # noqa: F811
+    lang: str,
+) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
-    open_app(page, decided_server.url)
+    open_app(page, workshop_server.url)
     if lang == "en":
         page.get_by_test_id("stSidebar").get_by_text("English").click()
         wait_idle(page)
