@@ -19,6 +19,9 @@ if st.session_state.pop(import_assistant.KEY_LOADED, False):
 
 zone = zones.current_zone()
 error = zones.zone_error()
+if uploaded:
+    st.divider()
+    st.subheader(ui.tr("app.zone_in_use"))
 if error is not None:
     zones.show_errors(error)
 elif zone is not None:

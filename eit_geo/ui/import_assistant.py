@@ -19,6 +19,7 @@ import re
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -40,6 +41,9 @@ from eit_geo.import_report import report_text
 from eit_geo.import_shapes import SHAPES
 from eit_geo.ui.state import language, tr
 from eit_geo.ui.zones import set_zone_title, use_imported, use_upload
+
+if TYPE_CHECKING:
+    from eit_geo.importing import ImportReport
 
 KEY_RUNS = "import_runs"
 KEY_MAPPING_FILE = "import_mapping_file"
@@ -278,6 +282,9 @@ def _positions_step(first: Assisted, assisted: Assisted, lang: str) -> None:
     """Say the positions in metres without a declared system; offer the systems; the report."""
     chosen = st.session_state.get(KEY_CRS) or ""
     undeclared = undeclared_crs(first)
+    found = next((crs for _, crs in undeclared if crs), None)
+    auto = tr("app.import_crs_found", crs=crs_label(found, lang)) if found else ""
+    auto = auto or tr("app.import_crs_auto")
     for table, crs in undeclared:
         if crs:
             st.warning(tr("app.import_crs_guessed", name=table, crs=crs_label(crs, lang)))
@@ -288,7 +295,9 @@ def _positions_step(first: Assisted, assisted: Assisted, lang: str) -> None:
             tr("app.import_crs_pick"),
             ["", *(choice.crs for choice in crs_choices())],
             key=KEY_CRS,
-            format_func=lambda crs: crs_label(crs, lang) if crs else tr("app.import_crs_auto"),
+            format_func=lambda crs: (
+                crs_label(crs, lang) if crs else auto or tr("app.import_crs_auto")
+            ),
             help=tr("app.import_crs_help"),
         )
     report = assisted.result.report if assisted.result is not None else None
@@ -297,7 +306,26 @@ def _positions_step(first: Assisted, assisted: Assisted, lang: str) -> None:
         counts = {"count": format_count(filled, lang), "missing": format_count(missing, lang)}
         st.info(tr("app.import_positions_filled", **counts))
     if report is not None:
-        st.text(readable_report(report_text(report), lang))
+        st.text(page_report(report, lang))
+
+
+def page_report(report: ImportReport, lang: str) -> str:
+    """Return the import's report as the page shows it, below the steps that say the rest.
+
+    The sources are listed by the first step; the command line's hints (« --crs ») become the
+    page's (the picker above); each resource coded is named by its label.
+    """
+    lines = report_text(report).splitlines()
+    if lines and lines[0] == t("importing.report_sources", lang):
+        lines = lines[1:]
+        while lines and lines[0].startswith("- "):
+            lines = lines[1:]
+    text = "\n".join(lines)
+    for crs in dict.fromkeys(note.crs for note in report.positions if note.crs):
+        cli = t("importing.position_crs_guessed", lang, crs=crs)
+        text = text.replace(cli, t("app.import_crs_guessed_note", lang, crs=crs_label(crs, lang)))
+    unknown = t("importing.position_crs_unknown", lang)
+    return readable_report(text.replace(unknown, t("app.import_crs_unknown_note", lang)), lang)
 
 
 _CODED = re.compile(r"→ ([^()«»→]+?) \(")
@@ -379,9 +407,12 @@ def _to_code_step(rows: pd.DataFrame, lang: str) -> None:
         disabled=[str(column) for column in rows.columns[:3]],
         placeholder="—",
         column_config={
+            str(rows.columns[0]): st.column_config.TextColumn(width=230),
+            str(rows.columns[1]): st.column_config.NumberColumn(width=60),
+            str(rows.columns[2]): st.column_config.TextColumn(width=300),
             tr("app.import_code"): st.column_config.SelectboxColumn(
-                tr("app.import_code"), options=list(code_labels(lang)), width="large"
-            )
+                tr("app.import_code"), options=list(code_labels(lang)), width=330
+            ),
         },
     )
 
