@@ -8,12 +8,13 @@ absolute terms, per partner company and per employee (where the headcount is kno
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from eit_geo.datafiles import read_table
-from eit_geo.formatting import format_figure, format_year, source_text
+from eit_geo.formatting import format_figure, format_year, sources_in
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import UNIT_KEYS, numbers
 
@@ -73,7 +74,7 @@ def benchmark_table(
     partners = scenario.partners
     headcount = zone.companies.set_index("id")["employees"].reindex(partners)
     employees = float(headcount.sum()) if partners and headcount.notna().all() else math.nan
-    zone_row = {
+    zone_row: dict[str, Any] = {
         "case_id": "zone",
         "label": t("indicators.zone_label", lang, zone=title or zone.name),
         "is_zone": True,
@@ -86,17 +87,18 @@ def benchmark_table(
         **{f"{f}_estimate": scenario.estimated[f] for f in CASE_FIGURES},
     }
     rows = [zone_row]
-    for case in cases.to_dict("records"):
+    for case in records(cases):
         to_confirm = case["status"] != "published"
         rows.append(
             {
                 **case,
                 "label": case.get(f"case_{lang}") or case["case_fr"],
+                "source": case.get(f"source_{lang}") or case["source"],
                 "is_zone": False,
                 **{f"{f}_estimate": to_confirm for f in CASE_FIGURES},
             }
         )
-    records = []
+    entries = []
     for row in rows:
         for figure in CASE_FIGURES:
             absolute = row.get(figure)
@@ -105,7 +107,7 @@ def benchmark_table(
             divisors["per_employee"] = row["employees"]
             for basis, divisor in divisors.items():
                 value = absolute / divisor if divisor and not math.isnan(divisor) else math.nan
-                records.append(
+                entries.append(
                     {
                         "case_id": row["case_id"],
                         "label": row["label"],
@@ -119,7 +121,7 @@ def benchmark_table(
                         "source": row["source"],
                     }
                 )
-    table = pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(entries)
     return table.dropna(subset=["value"]).reset_index(drop=True)
 
 
@@ -158,6 +160,7 @@ def published_comparison(
             "reference_year": case["reference_year"],
             "status": case["status"],
             "source": case["source"],
+            "source_en": case.get("source_en"),
         }
         for figure in CASE_FIGURES
         for case in rows.to_dict("records")
@@ -176,6 +179,7 @@ def published_comparison(
             "reference_year",
             "status",
             "source",
+            "source_en",
         ],
     )
 
@@ -210,6 +214,6 @@ def comparison_table(comparison: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> 
             t("indicators.col_status", lang): comparison["status"].map(
                 lambda status: t(f"indicators.status_{status}", lang)
             ),
-            t("indicators.col_source", lang): comparison["source"].map(source_text),
+            t("indicators.col_source", lang): sources_in(comparison, lang),
         }
     )

@@ -144,7 +144,7 @@ def _to_code_rows(first: Assisted, lang: str) -> pd.DataFrame:
     labels = {code: label for label, code in code_labels(lang).items()}
     chosen: dict[str, str] = st.session_state.get(KEY_CODES, {})
     report = first.result.report if first.result is not None else None
-    rows = []
+    rows: list[tuple[str, int, str, str | None]] = []
     for text, suggestions, count in report.to_code if report is not None else []:
         shown = " ; ".join(
             f"{labels.get(code, code)} ({score:.2f})" for code, score in suggestions[:3]
