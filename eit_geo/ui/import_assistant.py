@@ -351,15 +351,13 @@ def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
             continue  # tables of one kind are read alike
         seen.add(view.signature)
         detected = t(f"importing.shape_{recognised.get(view.signature, view.shape)}", lang)
+        shown = {"": tr("app.import_shape_auto", shape=detected)}
+        shown.update({name: t(f"importing.shape_{name}", lang) for name in SHAPES})
         st.selectbox(
             tr("app.import_shape_of", name=view.label),
-            ["", *SHAPES],
+            list(shown),
             key=f"{_SHAPE_KEY}|{view.signature}",
-            format_func=lambda name, found=detected: (
-                t(f"importing.shape_{name}", lang)
-                if name
-                else tr("app.import_shape_auto", shape=found)
-            ),
+            format_func=shown.__getitem__,
         )
     if assisted.result is not None:
         counts = assisted.result.report.counts
