@@ -224,7 +224,7 @@ def test_the_coordinate_system_picked_places_the_companies(
     app = open_assistant(monkeypatch, [(cci.name, cci.read_bytes())])
     warned = [w.value for w in app.warning]
     assert any("aucun ne correspond aux valeurs : choisissez-le" in w for w in warned), warned
-    picker = app.selectbox(key=import_assistant.KEY_CRS)
+    picker = app.selectbox(key=f"{import_assistant.KEY_CRS}|fr")
     assert picker.options[0] == "reconnu d'après les valeurs, ou déclaré par le fichier"
     offered = set(picker.options)
     for name in (

@@ -43,6 +43,8 @@ from eit_geo.ui.state import language, tr
 from eit_geo.ui.zones import set_zone_title, use_imported, use_upload
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from eit_geo.importing import ImportReport
 
 KEY_RUNS = "import_runs"
@@ -51,6 +53,7 @@ KEY_READ_AS = "import_read_as"
 KEY_EDITOR = "import_to_code"
 KEY_CODES = "import_codes"
 KEY_CRS = "import_crs"
+KEY_CHOSEN = "import_chosen"
 KEY_POSITIONS = "import_positions"
 KEY_LOAD = "import_load"
 KEY_LOADED = "import_loaded"
@@ -71,6 +74,36 @@ def code_labels(lang: str) -> dict[str, str]:
         label = resource_label(code, lang)
         labels[label if label not in labels else f"{label} ({code})"] = code
     return labels
+
+
+def _chosen(key: str) -> object:
+    """Return the choice of the widget ``key``: its value, else the one kept across languages.
+
+    The widgets of the assistant are keyed by language (their labels change with it: a
+    Streamlit widget whose labels change shows a stale one); `_choice` keeps what was chosen.
+    """
+    state = st.session_state
+    return state.get(f"{key}|{language()}", state.get(KEY_CHOSEN, {}).get(key))
+
+
+def _choice(
+    widget: Callable[..., object],
+    label: str,
+    options: list[str],
+    key: str,
+    *,
+    default: str,
+    labels: Callable[[str], str],
+    **more: object,
+) -> str:
+    """Draw a selectbox or radio keyed by ``key`` and language; return (and keep) the choice."""
+    chosen = _chosen(key)
+    index = options.index(str(chosen)) if chosen in options else options.index(default)
+    value = widget(
+        label, options, index=index, key=f"{key}|{language()}", format_func=labels, **more
+    )
+    st.session_state.setdefault(KEY_CHOSEN, {})[key] = value
+    return str(value)
 
 
 def _digest(*parts: object) -> str:
@@ -123,16 +156,15 @@ def _column_choices(plain: list[TableView]) -> dict[str, dict[str, str]]:
     choices: dict[str, dict[str, str]] = {}
     for view in plain:
         for header in view.columns:
-            chosen = st.session_state.get(f"{_COLUMN_KEY}|{view.signature}|{header}")
+            chosen = _chosen(f"{_COLUMN_KEY}|{view.signature}|{header}")
             if chosen is not None and chosen != view.columns[header]:
-                choices.setdefault(view.signature, {})[header] = chosen
+                choices.setdefault(view.signature, {})[header] = str(chosen)
     return choices
 
 
 def _shape_choices(plain: list[TableView]) -> dict[str, str]:
     """Read the shapes chosen on the page (``""``: as recognised), by table signature."""
-    state = st.session_state
-    chosen = {view.signature: state.get(f"{_SHAPE_KEY}|{view.signature}") for view in plain}
+    chosen = {view.signature: _chosen(f"{_SHAPE_KEY}|{view.signature}") for view in plain}
     return {signature: str(shape) for signature, shape in chosen.items() if shape}
 
 
@@ -203,13 +235,14 @@ def show_files(files: list[tuple[str, bytes]]) -> None:
             shapes=" ; ".join(shapes),
         )
     )
-    choice = st.radio(
+    choice = _choice(
+        st.radio,
         tr("app.import_mode"),
         ["zone", "import"],
-        index=0 if kind == "zone" else 1,
-        key=f"{KEY_READ_AS}|{_digest(given)[:16]}",
+        f"{KEY_READ_AS}|{_digest(given)[:16]}",
+        default="zone" if kind == "zone" else "import",
+        labels=lambda mode: tr(f"app.import_mode_{mode}"),
         horizontal=True,
-        format_func=lambda mode: tr(f"app.import_mode_{mode}"),
         help=tr("app.import_mode_help"),
     )
     if choice == "zone":
@@ -235,7 +268,7 @@ def show_assistant(files: list[tuple[str, bytes]], plain: Assisted) -> None:
         _column_choices(plain.tables),
         {},
         shapes=_shape_choices(plain.tables),
-        crs=st.session_state.get(KEY_CRS) or None,
+        crs=str(_chosen(KEY_CRS) or "") or None,
     )
     first = _run(given, decided, positions, lang)
     rows = _to_code_rows(first, lang)
@@ -280,7 +313,7 @@ def crs_label(crs: str, lang: str) -> str:
 
 def _positions_step(first: Assisted, assisted: Assisted, lang: str) -> None:
     """Say the positions in metres without a declared system; offer the systems; the report."""
-    chosen = st.session_state.get(KEY_CRS) or ""
+    chosen = _chosen(KEY_CRS) or ""
     undeclared = undeclared_crs(first)
     found = next((crs for _, crs in undeclared if crs), None)
     auto = tr("app.import_crs_found", crs=crs_label(found, lang)) if found else ""
@@ -291,13 +324,13 @@ def _positions_step(first: Assisted, assisted: Assisted, lang: str) -> None:
         else:
             st.warning(tr("app.import_crs_unknown", name=table))
     with st.expander(tr("app.import_crs"), expanded=bool(undeclared or chosen)):
-        st.selectbox(
+        _choice(
+            st.selectbox,
             tr("app.import_crs_pick"),
             ["", *(choice.crs for choice in crs_choices())],
-            key=KEY_CRS,
-            format_func=lambda crs: (
-                crs_label(crs, lang) if crs else auto or tr("app.import_crs_auto")
-            ),
+            KEY_CRS,
+            default="",
+            labels=lambda crs: crs_label(crs, lang) if crs else auto,
             help=tr("app.import_crs_help"),
         )
     report = assisted.result.report if assisted.result is not None else None
@@ -353,11 +386,13 @@ def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
         detected = t(f"importing.shape_{recognised.get(view.signature, view.shape)}", lang)
         shown = {"": tr("app.import_shape_auto", shape=detected)}
         shown.update({name: t(f"importing.shape_{name}", lang) for name in SHAPES})
-        st.selectbox(
+        _choice(
+            st.selectbox,
             tr("app.import_shape_of", name=view.label),
             list(shown),
-            key=f"{_SHAPE_KEY}|{view.signature}",
-            format_func=shown.__getitem__,
+            f"{_SHAPE_KEY}|{view.signature}",
+            default="",
+            labels=shown.__getitem__,
         )
     if assisted.result is not None:
         counts = assisted.result.report.counts
@@ -380,12 +415,13 @@ def _columns_step(tables: list[TableView], lang: str) -> None:
         with st.expander(tr("app.import_columns_of", name=view.label), expanded=len(seen) == 1):
             grid = st.columns(3)
             for number, (header, field) in enumerate(view.columns.items()):
-                grid[number % 3].selectbox(
+                _choice(
+                    grid[number % 3].selectbox,
                     header or "—",
                     options,
-                    index=options.index(field) if field in options else 0,
-                    key=f"{_COLUMN_KEY}|{view.signature}|{header}",
-                    format_func=lambda name: (
+                    f"{_COLUMN_KEY}|{view.signature}|{header}",
+                    default=field if field in options else "",
+                    labels=lambda name: (
                         t(f"importing.field_{name}", lang) if name else tr("app.import_aside")
                     ),
                 )

@@ -133,4 +133,8 @@ def test_an_inventory_is_imported_step_by_step(
     page.get_by_test_id("stSidebar").get_by_text("English").click()  # type: ignore[attr-defined]
     page.get_by_text("5. Load the zone").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
     idle()
+    # every choice is shown in English, and kept: the inventory still read by the assistant
+    expect(page.get_by_text("recognised: one row per flow, the company repeated")).to_be_visible()  # type: ignore[attr-defined]
+    assistant = page.get_by_role("radio", name="an inventory, with the import assistant")  # type: ignore[attr-defined]
+    expect(assistant).to_be_checked()
     _shoot_steps(page, screenshot, "en")
