@@ -25,6 +25,7 @@ from eit_geo.maps import (
     layer_features,
 )
 from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.network_years import running_now
 from eit_geo.zone import Zone
 
 if TYPE_CHECKING:
@@ -33,9 +34,15 @@ from eit_geo.ui.state import language
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
-def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
-    """Return the zone's substitution links (existing and candidates), cached per distances."""
-    return find_substitutions(zone, max_km=dict(max_km) or None)
+def zone_links(
+    zone: Zone, max_km: tuple[tuple[str, float], ...] = (), year: int | None = None
+) -> gpd.GeoDataFrame:
+    """Return the zone's substitution links (existing and candidates), cached per distances.
+
+    Existing links are the synergies running in ``year`` (this year when None): one that
+    stopped is a lead again (`network_years.running_now`).
+    """
+    return find_substitutions(running_now(zone, year), max_km=dict(max_km) or None)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
@@ -96,11 +103,16 @@ def scenario(
     factors: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
+    *,
+    year: int | None = None,
 ) -> indicators.Scenario:
-    """Return a scenario of `indicators.SCENARIOS`, cached on the zone, tables and selection."""
+    """Return a scenario of `indicators.SCENARIOS`, cached on the zone, tables and selection.
+
+    ``year``: the year of the ``existing`` scenario's network (this year when None).
+    """
     tables = {"factors": factors, "prices": prices}
     if name == "existing":
-        return indicators.existing_scenario(zone, **tables)
+        return indicators.existing_scenario(zone, year=year, **tables)
     candidates = indicator_candidates(zone)
     if name == "optimal":
         return indicators.optimal_scenario(zone, candidates, **tables)
