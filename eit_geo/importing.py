@@ -338,8 +338,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
         report.counts = {
             name: len(getattr(zone, name)) for name in ("companies", "flows", "synergies")
         }
-        located = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
-        report.unlocated = list(zone.companies.loc[~located, "name"])
+        placed = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
+        report.unlocated = list(zone.companies.loc[~placed, "name"])
         return ImportResult(zone, report, mapping, notes)
     parts = [extract_zone(d.zone, d.label) for d in plan.zones if d.zone is not None]
     for table_plan in plan.tables:
@@ -357,8 +357,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
     for table in (flows, synergies):
         _convert_quantities(table, work)
     _fill_positions(work.merged.companies, plan, report)
-    zone = _zone(work.merged.companies, flows, synergies, plan, report)
-    return ImportResult(zone, report, mapping, notes)
+    built = _zone(work.merged.companies, flows, synergies, plan, report)
+    return ImportResult(built, report, mapping, notes)
 
 
 def _carried_mapping(plan: ImportPlan) -> Mapping:
@@ -582,9 +582,9 @@ def _flows(rows: pd.DataFrame, work: _Work) -> pd.DataFrame:
         return rows.assign(company_id="")
     flows = rows.copy()
     flows["company_id"] = [
-        work.merged.keys.get(row.company_key, "")
+        work.merged.keys.get(str(row.company_key), "")
         if row.company_key
-        else _company_of(row.company, row.document, work)
+        else _company_of(str(row.company), str(row.document), work)
         if row.company
         else ""
         for row in flows.itertuples(index=False)
@@ -687,7 +687,7 @@ def _convert_quantities(table: pd.DataFrame, work: _Work) -> None:
         for column in columns:
             table[column] = pd.Series(dtype=object)
         return
-    seen: dict[tuple[str, str, str, str], tuple[float | None, str, str, str, str]] = {}
+    seen: dict[tuple[object, ...], tuple[float | None, str, str, str, str]] = {}  # cells as read
     read = []
     for row in table.itertuples(index=False):  # each distinct writing read once
         key = (row.quantity, row.unit, row.code, row.quantity_status)
