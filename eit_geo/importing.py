@@ -58,6 +58,7 @@ from eit_geo.siret import read_siret
 from eit_geo.validation import UNLOCATED, as_text, build_zone, parse_numbers
 
 if TYPE_CHECKING:
+    from eit_geo.bounded import Limits
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -210,6 +211,7 @@ def plan_import(
     positions: Path | None = None,
     lang: str = DEFAULT_LANGUAGE,
     labels: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Read the sources and recognise how to read each table.
 
@@ -228,17 +230,20 @@ def plan_import(
         Language of the problems and of the report.
     labels
         How the report names each source (default: its file or folder name).
+    limits
+        Bytes and rows a table may hold, checked while reading (default: those of `loading`).
 
     Returns
     -------
     ImportPlan
     """
-    documents, problems = read_sources(sources, lang=lang, labels=labels)
+    bounds = {"max_bytes": limits.max_bytes, "max_rows": limits.max_rows} if limits else {}
+    documents, problems = read_sources(sources, lang=lang, labels=labels, **bounds)
     mapping = mapping or Mapping()
     plans = [_table_plan(table, mapping) for doc in documents for table in doc.tables]
     plan = ImportPlan(documents, plans, mapping, crs, None, lang, problems)
     if positions is not None:
-        plan.positions = _positions_table(positions, lang, plan.problems)
+        plan.positions = _positions_table(positions, lang, plan.problems, limits)
         plan.positions_name = positions.name
     refresh_shapes(plan)
     return plan
@@ -285,11 +290,13 @@ def plan_uploads(
     crs: str | None = None,
     positions: tuple[str, bytes] | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Plan the import of uploaded files, given as ``(file name, bytes)``, as `plan_import`.
 
     Two uploads of the same name are two sources (« modele.xlsx », « modele.xlsx (2) »), never
     one replacing the other. The files live in a private folder only while they are read.
+    ``limits`` (an upload's) are checked while each file is read, before a table is parsed whole.
     """
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="eit-geo-import-") as folder:
@@ -309,7 +316,13 @@ def plan_uploads(
             positions_path.parent.mkdir()
             positions_path.write_bytes(positions[1])
         return plan_import(
-            paths, mapping=mapping, crs=crs, positions=positions_path, lang=lang, labels=labels
+            paths,
+            mapping=mapping,
+            crs=crs,
+            positions=positions_path,
+            lang=lang,
+            labels=labels,
+            limits=limits,
         )
 
 
@@ -492,11 +505,13 @@ def _fill_positions(companies: pd.DataFrame, plan: ImportPlan, report: ImportRep
     report.positions_file = (plan.positions_name, len(rows), int(missing.sum() - len(rows)))
 
 
-def _positions_table(path: Path, lang: str, problems: list[Problem]) -> pd.DataFrame | None:
+def _positions_table(
+    path: Path, lang: str, problems: list[Problem], limits: Limits | None = None
+) -> pd.DataFrame | None:
     """Read a positions file keyed by SIRET: ``siret`` and X/Y (with ``epsg``) or lat/lon."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raws, found = read_file_tables(path, lang=lang)
+        raws, found = read_file_tables(path, lang=lang, limits=limits)
     problems += found
     if not raws:
         return None
