@@ -12,7 +12,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from eit_geo.datafiles import read_table
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_numbers
 
 __all__ = [
     "Located",

@@ -23,7 +23,7 @@ import pandas as pd
 from eit_geo.codes import family_of, normalise_code
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_number, parse_numbers
 
 __all__ = ["STATUSES", "Quantity", "parse_quantities", "parse_quantity"]
 
@@ -310,8 +310,8 @@ def _flat(text: str) -> str:
 
 
 def _number(text: str) -> float | None:
-    value = parse_numbers(pd.Series([text])).iloc[0]
-    return None if pd.isna(value) else float(value)
+    value = parse_number(text)
+    return None if math.isnan(value) else value
 
 
 def _choose_unit(

@@ -41,7 +41,7 @@ from eit_geo.matching import (
     links_frame,
     match_zone,
 )
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 try:
     import fcntl

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,28 +16,18 @@ import pyarrow.compute as pc
 from eit_geo.codes import canonical_alias, family_of, is_ewc_chapter, normalise_code
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, Zone
-
-if TYPE_CHECKING:
-    from eit_geo.loading import RawTable
-
-
-def _raw_table(table: str, file: str, frame: pd.DataFrame) -> RawTable:
-    from eit_geo.loading import RawTable  # noqa: PLC0415 - loading imports this module
-
-    return RawTable(table, file, frame)
-
+from eit_geo.reading import RawTable
+from eit_geo.written_numbers import parse_numbers
+from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, WGS84, Zone
 
 __all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone", "parse_numbers"]
 
-WGS84 = "EPSG:4326"
 # Columns the loader derives itself: an input copy of them (e.g. from an export) is dropped.
 _DERIVED = ("flow_id", "family", "lat", "lon")
 _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
 _LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
 _MOSTLY = 0.5
-_FEW = 8  # up to this many values, numbers are parsed one by one
 UNLOCATED = "à localiser"
 """``position_status`` of a company kept without a position, to be located."""
 QUANTITY_STATUSES: tuple[str, ...] = ("published", "estimate", "unknown")
@@ -68,64 +56,6 @@ class _Checker:
     def add_rows(self, mask: pd.Series, values: pd.Series, column: str, key: str) -> None:
         for row in mask[mask].index:
             self.add(int(row), column, values.at[row], key)
-
-
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Parse numbers written the French or English way (``1 234,5``, ``1,234.5``, ``12.5``).
-
-    Returns floats, NaN where the text is not a finite number. Plain numbers (``12.5``) are
-    read in one vectorised pass; only the others go through the separators' rules.
-    """
-    text = values.astype(str)
-    if len(text) <= _FEW:  # one quantity at a time (eit_geo.quantities): no vectorised pass
-        return pd.Series([_parse_number(v) for v in text], index=values.index, dtype=float)
-    numbers = _plain_numbers(text)
-    rest = numbers.isna() & text.str.contains(r"\d", regex=True)
-    if rest.any():
-        numbers[rest] = _parse_written_numbers(text[rest])
-    return numbers.where(np.isfinite(numbers))
-
-
-def _plain_numbers(text: pd.Series) -> pd.Series:
-    """Read a column of plain numbers at once (Arrow), else value by value (NaN if not one)."""
-    try:
-        read = pc.cast(pa.array(text, type=pa.string()), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.to_numeric(text, errors="coerce").astype(float)
-    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
-
-
-def _parse_number(text: str) -> float:
-    """Parse one number as `parse_numbers` does, in plain Python (for a few values)."""
-    value = _plain_float(text)
-    if math.isnan(value) and any(char.isdigit() for char in text):
-        written = re.sub(r"[\s\u00a0\u202f']", "", text)
-        dot, comma = written.rfind("."), written.rfind(",")
-        if dot >= 0 and comma >= 0:
-            written = written.replace("." if comma > dot else ",", "")
-        value = _plain_float(written.replace(",", "."))
-    return value if math.isfinite(value) else math.nan
-
-
-def _plain_float(text: str) -> float:
-    """Read a number as ``pandas.to_numeric`` does: ASCII digits, no ``_``; else NaN."""
-    if not text.isascii() or "_" in text:
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _parse_written_numbers(text: pd.Series) -> pd.Series:
-    """Parse numbers with blanks, thousands separators or a decimal comma."""
-    text = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-    has_dot = text.str.contains(".", regex=False)
-    has_comma = text.str.contains(",", regex=False)
-    comma_last = text.str.rfind(",") > text.str.rfind(".")
-    text = text.where(~(has_dot & has_comma & comma_last), text.str.replace(".", "", regex=False))
-    text = text.where(~(has_dot & has_comma & ~comma_last), text.str.replace(",", "", regex=False))
-    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -615,7 +545,7 @@ def build_zone(
     ids = set(companies["id"]) if companies is not None else None
     flows = _check_flows(tables["flows"], ids, problems, lang)
     no_synergies = pd.DataFrame(columns=list(SYNERGY_COLUMNS), dtype=str)
-    synergies_raw = tables.get("synergies") or _raw_table("synergies", "synergies", no_synergies)
+    synergies_raw = tables.get("synergies") or RawTable("synergies", "synergies", no_synergies)
     synergies = _check_synergies(synergies_raw, ids, problems, lang)
     perimeter = (
         _check_perimeter(tables["perimeter"], problems, lang) if "perimeter" in tables else None

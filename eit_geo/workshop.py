@@ -15,8 +15,8 @@ import pandas as pd
 
 from eit_geo import indicators
 from eit_geo.allocation import allocate_in_order
+from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.maps import safe_text
 from eit_geo.store import CHECKS, FIELDS, STATUSES
 
 if TYPE_CHECKING:

@@ -1,0 +1,73 @@
+"""Numbers as people write them, French or English: ``1 234,5``, ``1,234.5``, ``12.5``, ``4,2``.
+
+One set of rules, in `parse_number`; `parse_numbers` reads a column of plain numbers in one
+vectorised pass (Arrow) and applies those rules once per distinct other value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["parse_number", "parse_numbers"]
+
+_FEW = 8  # up to this many values, numbers are parsed one by one (no vectorised pass)
+_GROUPING = re.compile(r"[\s\u00a0\u202f']")  # blanks and apostrophes between thousands
+
+
+def parse_number(text: str) -> float:
+    """Parse one number written the French or English way; NaN if it is not a finite number.
+
+    Blanks and apostrophes are thousands separators; with both a dot and a comma, the last one
+    is the decimal mark and the other a thousands separator; a lone comma is a decimal mark.
+    """
+    value = _plain_float(text)
+    if math.isnan(value) and any(char.isdigit() for char in text):
+        written = _GROUPING.sub("", text)
+        dot, comma = written.rfind("."), written.rfind(",")
+        if dot >= 0 and comma >= 0:
+            written = written.replace("." if comma > dot else ",", "")
+        value = _plain_float(written.replace(",", "."))
+    return value if math.isfinite(value) else math.nan
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse a column of numbers as `parse_number` does, on the same index (floats, NaN).
+
+    Plain numbers (``12.5``) are read in one vectorised pass; each distinct other text holding
+    a digit goes through `parse_number` once.
+    """
+    text = values.astype(str)
+    if len(text) <= _FEW:
+        return pd.Series([parse_number(v) for v in text], index=values.index, dtype=float)
+    numbers = _plain_numbers(text)
+    rest = numbers.isna() & text.str.contains(r"\d", regex=True)
+    if rest.any():
+        written = text[rest]
+        read = {value: parse_number(value) for value in written.unique()}
+        numbers[rest] = written.map(read).astype(float)
+    return numbers.where(np.isfinite(numbers))
+
+
+def _plain_numbers(text: pd.Series) -> pd.Series:
+    """Read a column of plain numbers at once (Arrow), else value by value (NaN if not one)."""
+    try:
+        read = pc.cast(pa.array(text, type=pa.string()), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype(float)
+    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
+
+
+def _plain_float(text: str) -> float:
+    """Read a number as ``pandas.to_numeric`` does: ASCII digits, no ``_``; else NaN."""
+    if not text.isascii() or "_" in text:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
