@@ -127,7 +127,7 @@ def allocate_in_order(candidates: pd.DataFrame, order: Sequence[str]) -> pd.Data
     table = candidates
     linked, existing, allocated = _existing_first(table)
     quantity = table["quantity"].to_numpy(dtype=float)
-    chosen = pd.Index(table["candidate_id"].astype(str)).get_indexer(list(order))
+    chosen = pd.Index(table["candidate_id"].astype(str)).get_indexer(pd.Index(list(order)))
     chosen = chosen[chosen >= 0]
     chosen = np.array(list(dict.fromkeys(chosen[linked[chosen] & ~existing[chosen]].tolist())))
     if not len(chosen):
@@ -275,6 +275,7 @@ def _capacities(
     codes[linked] = numbers
     left = np.zeros(len(uniques))
     left[codes[linked]] = table[capacity].to_numpy(dtype=float)[linked]
+    used: np.ndarray  # numpy's stubs type bincount as integers, even with float weights
     if used_column in table:
         used = np.zeros(len(uniques))
         used[codes[linked]] = table[used_column].to_numpy(dtype=float)[linked]
@@ -366,9 +367,14 @@ def _linear_programme(
     )
     limits = np.maximum(np.concatenate([offer_left[offers], need_left[needs]]), 0.0)
     bounds = np.column_stack([np.zeros(n), np.maximum(upper, 0.0)])
-    options = {"simplex_dual_edge_weight_strategy": "devex"}  # cheaper iterations here
-    result = linprog(
-        -value, A_ub=matrix, b_ub=limits, bounds=bounds, method="highs", options=options
+    # scipy-stubs leave out the sparse A_ub and the (n, 2) array of bounds that HiGHS takes
+    result = linprog(  # type: ignore[call-overload]
+        -value,
+        A_ub=matrix,
+        b_ub=limits,
+        bounds=bounds,
+        method="highs",
+        options={"simplex_dual_edge_weight_strategy": "devex"},  # cheaper iterations here
     )
     if result.x is None:
         msg = f"allocation LP failed: {result.message}"

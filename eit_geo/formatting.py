@@ -80,7 +80,8 @@ def is_missing(value: object) -> bool:
     if value is None or isinstance(value, str):
         return value is None
     try:
-        return bool(pd.isna(value))
+        # pandas-stubs type isna's scalar form with pandas' scalars only; it takes any object
+        return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
 

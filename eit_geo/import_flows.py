@@ -232,10 +232,20 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
     table["canonical_unit"] = parsed["unit"].fillna("").astype(str)
     table["status"] = status
     table["written"] = written
-    work.report.quantity_statuses.update(status.value_counts().to_dict())
+    for value, count in zip(*_counts(status), strict=True):
+        work.report.quantity_statuses[str(value)] += count
     noted = pd.DataFrame({"key": written, "note": note})[given & (note != "")]
     counts = noted.groupby(["key", "note"], sort=False).size()
-    work.report.conversions += [(key, text, int(count)) for (key, text), count in counts.items()]
+    pairs: list[tuple[str, str]] = counts.index.tolist()
+    work.report.conversions += [
+        (key, text, int(count)) for (key, text), count in zip(pairs, counts.tolist(), strict=True)
+    ]
+
+
+def _counts(values: pd.Series) -> tuple[list[object], list[int]]:
+    """Return the distinct values of a column and how many times each occurs."""
+    counts = values.value_counts(sort=False)
+    return counts.index.tolist(), [int(count) for count in counts.tolist()]
 
 
 def _distinct_map(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
