@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ from eit_geo.datafiles import read_values
 from eit_geo.i18n import t
 
 __all__ = ["REQUIRED_COLUMNS", "TIE_BREAK", "allocate", "allocate_in_order"]
+
+_Table = TypeVar("_Table", bound=pd.DataFrame)  # a GeoDataFrame stays one
 
 TIE_BREAK = read_values("scoring.csv")["allocation_tie_break"]  # data/README.md
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -93,7 +96,7 @@ def allocate(candidates: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
     return candidates.assign(allocated_quantity=allocated)  # a new frame; the input is kept
 
 
-def allocate_in_order(candidates: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+def allocate_in_order(candidates: _Table, order: Sequence[str]) -> _Table:
     """Return the candidates as the leads of ``order`` take, one after the other, what is left.
 
     Existing synergies take their declared quantity first; then each lead of ``order``

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import Any, TypeAlias, cast
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
-__all__ = ["records"]
+__all__ = ["Row", "records"]
+
+Row: TypeAlias = Mapping[str, Any] | pd.Series
+"""One row of a table: a dict from `records` or a row ``Series`` (``table.loc[label]``)."""
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

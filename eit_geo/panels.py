@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, SupportsFloat
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from eit_geo.formatting import (
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
+    from eit_geo.frames import Row
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 
-def link_tip(link: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+def link_tip(link: Row, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the one-line text of a link: ``Vapeur : Asnæs → Novo Nordisk``."""
     return link_text(str(link["resource"]), link["from_name"], link["to_name"], lang)
 
@@ -58,7 +59,7 @@ def link_text(resource: str, source: object, target: object, lang: str = DEFAULT
     )
 
 
-def group_tip(group: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+def group_tip(group: Row, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the one-line text of a mutualisation group."""
     return t(
         "map.group_tip",
@@ -70,7 +71,7 @@ def group_tip(group: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def link_facts(
-    link: Mapping[str, Any],
+    link: Row,
     lang: str = DEFAULT_LANGUAGE,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
@@ -132,9 +133,7 @@ def _float(value: object) -> float:
         return math.nan
 
 
-def group_facts(
-    group: Mapping[str, Any], zone: Zone, lang: str = DEFAULT_LANGUAGE
-) -> dict[str, str]:
+def group_facts(group: Row, zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return what a click on a mutualisation group shows: what, who, how much in total."""
     names = zone.company_names()
     members = [names.get(member, member) for member in str(group["members"]).split(",")]
@@ -147,7 +146,7 @@ def group_facts(
     }
 
 
-def company_facts(company: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def company_facts(company: Row, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return the identity of a company: sector (code and group), headcount, activity."""
     sector = company.get("sector")
     group = t(f"sectors.{sector_group(sector)}", lang)
