@@ -7,12 +7,12 @@ out once: by the mapping file's decision, else recognised, else left to decide i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eit_geo.codes import canonical_alias, is_ewc_chapter, normalise_code
+from eit_geo.distinct import map_distinct
 from eit_geo.errors import Problem
 from eit_geo.import_columns import read_direction
 from eit_geo.import_merge import Merged, merge_companies
@@ -91,19 +91,19 @@ def attach_flows(rows: pd.DataFrame, work: ImportWork) -> pd.DataFrame:
     if rows.empty:
         return rows.assign(company_id="")
     flows = rows.copy()
-    named = flows[["company_key", "company", "document"]].drop_duplicates()
-    ids = [
-        work.merged.keys.get(key, "")
-        if key
-        else _company_of(company, document, work)
-        if company
-        else ""
-        for key, company, document in named.itertuples(index=False)
-    ]  # each company named once, in the order of the rows
-    found = named.assign(company_id=ids)
-    flows["company_id"] = flows[named.columns].merge(found, how="left")["company_id"].to_numpy()
+    keyed = flows["company_key"] != ""
+    ids = flows["company_key"].map(work.merged.keys).where(keyed, "")
+    named = flows.loc[~keyed & (flows["company"] != ""), ["company", "document"]]
+    found = {  # each company named by text alone worked out once, in the order of the rows
+        (company, document): _company_of(company, document, work)
+        for company, document in named.drop_duplicates().itertuples(index=False)
+    }
+    ids[named.index] = [
+        found[pair] for pair in zip(named["company"], named["document"], strict=True)
+    ]
+    flows["company_id"] = ids.fillna("").astype(str)
     work.report.unattached = int((flows["company_id"] == "").sum())
-    directions = _distinct_map(flows["direction"], lambda text: _direction(text, work.mapping))
+    directions = map_distinct(flows["direction"], lambda text: _direction(text, work.mapping))
     unknown = directions.isna()
     for word, count in Counter(flows.loc[unknown, "direction"]).items():
         work.report.unknown_directions.append((word, count))
@@ -136,7 +136,7 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
         if table.empty:
             table["code"] = pd.Series(dtype=object)
             continue
-        table["code"] = _distinct_map(table["resource"], normalise_code)
+        table["code"] = map_distinct(table["resource"], normalise_code)
         free = table["code"].isna()
         work.report.coded_given += int((~free).sum())
         table["resolve_text"] = table["label"].where(table["label"] != "", table["resource"])
@@ -153,7 +153,7 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
         table.loc[free, "code"] = table.loc[free, "resolve_text"].map(codes)
         table["code"] = table["code"].fillna("")
         if "direction" in table:  # an offer of a whole EWC chapter cannot be exchanged
-            chapter = _distinct_map(table["code"], lambda code: bool(code) and is_ewc_chapter(code))
+            chapter = map_distinct(table["code"], lambda code: bool(code) and is_ewc_chapter(code))
             table.loc[chapter & (table["direction"] == "output"), "code"] = ""
 
 
@@ -207,7 +207,8 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
     quantity, unit = table["quantity"].astype(str), table["unit"].astype(str)
     written = (quantity + " | " + unit).where(unit != "", quantity)
     given = quantity != ""
-    replacement = written.map(work.mapping.quantities).fillna("").where(given, "")
+    chosen = work.mapping.quantities
+    replacement = map_distinct(written, lambda text: chosen.get(text, "")).where(given, "")
     replaced = replacement != ""
     source = pd.DataFrame(
         {
@@ -218,7 +219,7 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
         index=table.index,
     )
     parsed = parse_quantities(source, lang=work.report.lang)
-    stated = _distinct_map(
+    stated = map_distinct(
         table["quantity_status"],
         lambda text: canonical_alias("quantity_status", text) if text else None,
     )
@@ -246,9 +247,3 @@ def _counts(values: pd.Series) -> tuple[list[object], list[int]]:
     """Return the distinct values of a column and how many times each occurs."""
     counts = values.value_counts(sort=False)
     return counts.index.tolist(), [int(count) for count in counts.tolist()]
-
-
-def _distinct_map(values: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """Apply ``function`` once per distinct value of a text column (same index)."""
-    read = {value: function(value) for value in values.unique()}
-    return values.map(read)

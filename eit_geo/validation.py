@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eit_geo.codes import canonical_alias, family_of, is_ewc_chapter, normalise_code
+from eit_geo.distinct import map_distinct
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.reading import RawTable
@@ -70,14 +69,7 @@ def _column_text(values: pd.Series) -> pd.Series:
     given = values.notna()
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return values.where(given, "").astype(str).str.strip()
-    return _map_distinct(values.astype(object).where(given, ""), _cell_text)
-
-
-def _map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
-    """Apply ``function`` once per distinct value of ``values`` (same index, object dtype)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    mapped = np.array([function(value) for value in distinct] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return map_distinct(values.astype(object).where(given, ""), _cell_text)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +145,7 @@ def _statuses(text: pd.DataFrame, column: str) -> pd.Series:
     if column not in text:
         return pd.Series("", index=text.index, dtype=object)
     values = text[column]
-    return _map_distinct(values, lambda v: (canonical_alias(column, v) or v) if v else "")
+    return map_distinct(values, lambda v: (canonical_alias(column, v) or v) if v else "")
 
 
 def _unlocated(text: pd.DataFrame) -> pd.Series:
@@ -362,7 +354,7 @@ def _check_quantity_unit_resource(
     given = text["quantity"] != ""
     check.add_rows(given & quantity.isna(), text["quantity"], "quantity", "validation.not_number")
     check.add_rows(given & (quantity <= 0), text["quantity"], "quantity", "validation.not_positive")
-    units = _map_distinct(text["unit"], lambda v: canonical_alias("unit", v) if v else "")
+    units = map_distinct(text["unit"], lambda v: canonical_alias("unit", v) if v else "")
     check.add_rows(units.isna(), text["unit"], "unit", "validation.unknown_unit")
     codes = _codes(text["resource"]).where(text["resource"] != "", "")
     check.add_rows(
@@ -375,12 +367,12 @@ def _check_quantity_unit_resource(
 
 
 def _codes(values: pd.Series) -> pd.Series:
-    return _map_distinct(values, normalise_code)
+    return map_distinct(values, normalise_code)
 
 
 def _families(codes: pd.Series) -> pd.Series:
     """Return the family of each code (``""`` for an empty or unknown code), once per code."""
-    return _map_distinct(codes, lambda c: family_of(c) if isinstance(c, str) and c else "")
+    return map_distinct(codes, lambda c: family_of(c) if isinstance(c, str) and c else "")
 
 
 def _required_text(
@@ -457,14 +449,14 @@ def _check_flows(
     if text is None:
         return None
     _check_known_companies(text, ("company_id",), company_ids, check)
-    directions = _map_distinct(
+    directions = map_distinct(
         text["direction"], lambda v: canonical_alias("direction", v) if v else ""
     )
     check.add_rows(
         directions.isna(), text["direction"], "direction", "validation.unknown_direction"
     )
     quantity, units, codes = _check_quantity_unit_resource(text, check)
-    chapter_output = (directions == "output") & _map_distinct(
+    chapter_output = (directions == "output") & map_distinct(
         codes, lambda c: isinstance(c, str) and is_ewc_chapter(c)
     ).astype(bool)
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")

@@ -1,7 +1,8 @@
 """Numbers as people write them, French or English: ``1 234,5``, ``1,234.5``, ``12.5``, ``4,2``.
 
-One set of rules, in `parse_number`; `parse_numbers` reads a column of plain numbers in one
-vectorised pass (Arrow) and applies those rules once per distinct other value.
+One set of rules, in `parse_number`; `parse_numbers` reads a column's plain numbers and lone
+decimal commas in one vectorised pass (Arrow) and applies those rules once per distinct other
+value.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pyarrow.compute as pc
 __all__ = ["parse_number", "parse_numbers"]
 
 _FEW = 8  # up to this many values, numbers are parsed one by one (no vectorised pass)
+_PLAIN = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"  # what Arrow reads as a float
+_DECIMAL_COMMA = r"^[-+]?\d+,\d+$"  # « 12,5 »: a lone comma is a decimal mark (parse_number)
 _GROUPING = re.compile(r"[\s\u00a0\u202f']")  # blanks and apostrophes between thousands
 
 
@@ -55,11 +58,15 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 
 
 def _plain_numbers(text: pd.Series) -> pd.Series:
-    """Read a column of plain numbers at once (Arrow), else value by value (NaN if not one)."""
-    try:
-        read = pc.cast(pa.array(text, type=pa.string()), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.to_numeric(text, errors="coerce").astype(float)
+    """Read plain numbers (``12.5``, ``-3e4``) and lone decimal commas (``12,5``) by Arrow.
+
+    Other values are left NaN here: `parse_numbers` reads them one distinct value at a time.
+    """
+    array = pa.array(text, type=pa.string())
+    comma = pc.match_substring_regex(array, _DECIMAL_COMMA)
+    array = pc.if_else(comma, pc.replace_substring(array, ",", "."), array)
+    plain = pc.match_substring_regex(array, _PLAIN)
+    read = pc.cast(pc.if_else(plain, array, pa.scalar(None, pa.string())), pa.float64())
     return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
 
 
