@@ -22,7 +22,6 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pandas as pd
@@ -106,8 +105,8 @@ class Analysis:
     Attributes
     ----------
     zone : the zone analysed
-    max_km : maximum distances as ``(code_or_family, km)`` pairs (``MapFilter.max_km``);
-        empty for the defaults (`eit_geo.matching.resolve_max_km`)
+    max_km : maximum distances as ``(code_or_family, km)`` pairs (``MapFilter.max_km``) or
+        a mapping, kept as sorted pairs; empty for the defaults (`matching.resolve_max_km`)
     top_k : candidates kept per offer and per need (0 keeps all)
     factors, prices : tables edited by the user (`eit_geo.indicators.compute_exchanges`);
         None for the shipped factors and no prices
@@ -125,35 +124,32 @@ class Analysis:
     selected: tuple[str, ...] | frozenset[str] | None = None
     board: pd.DataFrame | None = None
     _parts: _Parts | None = field(default=None, repr=False)
+    _settings: dict[str, Hashable] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        limits = self.max_km.items() if isinstance(self.max_km, Mapping) else self.max_km
+        object.__setattr__(self, "max_km", tuple(sorted((str(k), float(v)) for k, v in limits)))
         chosen = self.selected  # hashable: a sequence keeps its order, a set has none
         if chosen is not None and not isinstance(chosen, tuple | frozenset):
             ordered = isinstance(chosen, Sequence) and not isinstance(chosen, str)
             object.__setattr__(self, "selected", (tuple if ordered else frozenset)(chosen))
         if self._parts is None or self._parts.zone is not self.zone:  # shared per zone only
             object.__setattr__(self, "_parts", _Parts(self.zone))
+        self._settings.update(  # each setting as a hashable value, tables as their digest
+            max_km=self.max_km,
+            top_k=self.top_k,
+            factors=frame_key(self.factors),
+            prices=frame_key(self.prices),
+            selected=self.selected,
+            board=frame_key(self.board),
+        )
 
     def with_settings(self, **settings: Any) -> Analysis:  # noqa: ANN401 - the fields' types
         """Return the analysis of the same zone under other settings, sharing what is computed.
 
-        ``settings`` are fields of `Analysis` other than ``zone``; ``max_km`` may be a mapping.
+        ``settings`` are fields of `Analysis` other than ``zone``.
         """
-        if isinstance(settings.get("max_km"), Mapping):
-            settings["max_km"] = tuple(sorted(settings["max_km"].items()))
         return replace(self, **settings)
-
-    @cached_property
-    def _settings(self) -> dict[str, Hashable]:
-        """Return each setting as a hashable value (tables as `frame_key` digests)."""
-        return {
-            "max_km": self.max_km,
-            "top_k": self.top_k,
-            "factors": frame_key(self.factors),
-            "prices": frame_key(self.prices),
-            "selected": self.selected,
-            "board": frame_key(self.board),
-        }
 
     @property
     def settings_key(self) -> tuple[Hashable, ...]:
@@ -161,7 +157,11 @@ class Analysis:
         return tuple(self._settings.values())
 
     def _part(self, name: str, depends: tuple[str, ...], compute: Callable[[], _T]) -> _T:
-        """Return the part ``name``, kept under the values of the settings it ``depends`` on."""
+        """Return the part ``name``, kept under the values of the settings it ``depends`` on.
+
+        Parts are kept by the shared store, not by `functools.cached_property`, whose one lock
+        per property (Python 3.11) would make analyses of different zones wait for one another.
+        """
         key = (name, *(self._settings[setting] for setting in depends))
         return cast("_Parts", self._parts).get(key, compute)
 
@@ -169,7 +169,7 @@ class Analysis:
     def _tables(self) -> dict[str, pd.DataFrame | None]:
         return {"factors": self.factors, "prices": self.prices}
 
-    @cached_property
+    @property
     def candidates(self) -> gpd.GeoDataFrame:
         """Return the substitution links, existing and candidates (`find_substitutions`)."""
         return self._part(
@@ -180,32 +180,32 @@ class Analysis:
             ),
         )
 
-    @cached_property
+    @property
     def groups(self) -> gpd.GeoDataFrame:
         """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
         groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
         return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
 
-    @cached_property
+    @property
     def table(self) -> pd.DataFrame:
         """Return `candidates` without geometry, as the allocation and scenarios take them."""
         return self._part(
             "table", _MATCHING, lambda: pd.DataFrame(self.candidates.drop(columns="geometry"))
         )
 
-    @cached_property
+    @property
     def allocation(self) -> pd.DataFrame:
         """Return `table` with the optimal ``allocated_quantity`` (`allocation.allocate`)."""
         return self._part("allocation", _MATCHING, lambda: allocate(self.table))
 
-    @cached_property
+    @property
     def existing(self) -> Scenario:
         """Return the ``existing`` scenario: the zone's synergies as declared."""
         return self._part(
             "existing", _VALUING, lambda: existing_scenario(self.zone, **self._tables)
         )
 
-    @cached_property
+    @property
     def optimal(self) -> Scenario:
         """Return the ``optimal`` scenario: existing synergies plus the optimal `allocation`."""
         return self._part(
@@ -214,7 +214,7 @@ class Analysis:
             lambda: candidate_scenario("optimal", self.zone, self.allocation, **self._tables),
         )
 
-    @cached_property
+    @property
     def selected_scenario(self) -> Scenario:
         """Return the ``selected`` scenario: the candidates of ``selected``, in their order."""
         return self._part(
@@ -223,7 +223,7 @@ class Analysis:
             lambda: selected_scenario(self.zone, self.table, self.selected, **self._tables),
         )
 
-    @cached_property
+    @property
     def workshop(self) -> Scenario:
         """Return the ``selected`` scenario of the `board`: what each retained lead takes.
 

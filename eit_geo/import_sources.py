@@ -242,7 +242,8 @@ def _source_table(raw: RawTable, document: str) -> SourceTable | None:
         return None
     text = text[filled]
     if geometry is not None:
-        geometry = geometry[filled]
+        # types-geopandas type a masked GeoSeries as a Series; it stays a GeoSeries
+        geometry = geometry[filled]  # type: ignore[assignment]
     return SourceTable(document, raw.table, text, geometry)
 
 

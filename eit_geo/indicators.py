@@ -39,7 +39,7 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.datafiles import read_table
-from eit_geo.formatting import format_exact, format_figure, format_signed, source_text
+from eit_geo.formatting import format_exact, format_figure, format_signed, sources_in
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
 from eit_geo.validation import parse_numbers
@@ -966,7 +966,7 @@ def factor_editor_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """
     table = read_factors()
     table["description"] = table[f"description_{lang}"]
-    table["source"] = table["source"].map(source_text)  # the document, not our notes' file
+    table["source"] = sources_in(table, lang)  # the document, not our notes' file
     return table[["key", "description", "value", "unit", "source", "year", "status"]]
 
 
@@ -1013,7 +1013,7 @@ def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
             t("indicators.col_counts_as", lang): avoided["counts_as"].map(
                 lambda key: t(f"indicators.{key}", lang) if key else ""
             ),
-            t("indicators.col_source", lang): avoided["source"].map(source_text),
+            t("indicators.col_source", lang): sources_in(avoided, lang),
         }
     )
 

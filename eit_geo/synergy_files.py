@@ -13,6 +13,7 @@ import errno
 import functools
 import mmap
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -43,10 +44,8 @@ from eit_geo.matching import (
 )
 from eit_geo.zone import WGS84
 
-try:
+if sys.platform != "win32":
     import fcntl
-except ImportError:  # Windows
-    fcntl = None
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -99,6 +98,10 @@ def synergy_batches(
     return (make() for make in _batch_makers(substitutions, groups, rows))
 
 
+def _rows(frame: pd.DataFrame, start: int, stop: int) -> pd.DataFrame:
+    return frame.iloc[start:stop]
+
+
 def _batch_makers(
     substitutions: pd.DataFrame | RankedLinks, groups: Groups, rows: int
 ) -> list[Callable[[], pa.Table]]:
@@ -109,7 +112,7 @@ def _batch_makers(
         frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
         empty = frame.iloc[:0]
         chunks = [
-            functools.partial(frame.iloc.__getitem__, slice(start, start + rows))
+            functools.partial(_rows, frame, start, start + rows)
             for start in range(0, len(frame), rows)
         ]
     fields = [
@@ -284,7 +287,7 @@ class _UncachedFile:
 
 def _switch_direct(fd: int, *, on: bool) -> bool:
     """Turn ``O_DIRECT`` on or off for ``fd``; return whether it is on."""
-    if fcntl is None or not hasattr(os, "O_DIRECT"):  # Linux only
+    if sys.platform == "win32" or not hasattr(os, "O_DIRECT"):  # Linux only
         return False
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     try:

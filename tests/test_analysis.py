@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -177,6 +178,25 @@ def test_threads_wait_for_the_part_another_computes(
         found = list(pool.map(lambda view: view.candidates, views))
     assert len(searches) == 1
     assert all(frame is found[0] for frame in found)
+
+
+def test_analyses_of_two_zones_run_at_once(
+    zones: dict[str, Zone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sessions on two zones search at the same time: neither waits for the other."""
+    started = {name: threading.Event() for name in ("kalundborg", "dunkerque")}
+
+    def meeting_search(zone: Zone, **kwargs: object) -> object:
+        started[zone.name].set()
+        other = next(name for name in started if name != zone.name)
+        assert started[other].wait(timeout=60), "the other zone's search waited for this one"
+        return find_substitutions(zone, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "find_substitutions", meeting_search)
+    pair = [Analysis(zones[name]) for name in started]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = list(pool.map(lambda analysis: analysis.optimal, pair))
+    assert [scenario.name for scenario in found] == ["optimal", "optimal"]
 
 
 def test_frame_key_follows_the_values() -> None:

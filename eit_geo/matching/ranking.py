@@ -185,7 +185,13 @@ def match_zone(
     (``max_km`` is for substitutions); ``geometry`` as in `find_mutualisations`; ``threads``
     as in `rank_substitutions` (with 1, the groups are made before this returns).
     """
-    return _rank(zone, max_km, top_k, threads=thread_count(threads), groups_geometry=geometry)
+    links, groups = _rank(
+        zone, max_km, top_k, threads=thread_count(threads), groups_geometry=geometry
+    )
+    if groups is None:  # never: _rank finds the groups whenever groups_geometry is given
+        msg = "match_zone: the groups were not searched"
+        raise RuntimeError(msg)
+    return links, groups
 
 
 def _rank(
@@ -200,7 +206,7 @@ def _rank(
     rules = _rules_table(declared, overrides)
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     used = _Used.of(prep, existing, existing_quantity)
-    left = tuple(used.sides(prep, side) for side in declared)
+    left = (used.sides(prep, declared[0]), used.sides(prep, declared[1]))
     plan = [] if groups_geometry is None else _group_plan(*declared, {}, _GROUP_MEMBERS)
     search, labels = _search(
         prep,

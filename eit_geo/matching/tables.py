@@ -6,7 +6,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -120,8 +120,9 @@ class RankedLinks:
         makers: list[Callable[[], pa.Table | pd.DataFrame]] = [
             functools.partial(self._arrow, start, stop) for start, stop in itertools.pairwise(stops)
         ] or [functools.partial(self._arrow, 0, 0)]
-        if self._unmatched is not None:
-            makers.append(lambda: self._unmatched)
+        unmatched = self._unmatched
+        if unmatched is not None:
+            makers.append(lambda: unmatched)
         return makers
 
     def _frame(self, start: int, stop: int) -> pd.DataFrame:
@@ -131,14 +132,14 @@ class RankedLinks:
             name: value.categorical() if isinstance(value, _Picked) else value
             for name, value in columns.items()
         }
-        table["candidate_id"] = pd.Series(columns["candidate_id"].to_pandas()).array
+        table["candidate_id"] = pd.Series(_arrow_column(columns["candidate_id"]).to_pandas()).array
         return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
 
     def _arrow(self, start: int, stop: int) -> pa.Table:
         """Return rows ``start`` to ``stop`` as an Arrow table, text as strings."""
         return pa.table({n: _arrow_column(v) for n, v in self._columns(start, stop).items()})
 
-    def _columns(self, start: int, stop: int) -> dict[str, object]:
+    def _columns(self, start: int, stop: int) -> dict[str, _Column]:
         """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
         prep, rules, text = self._prep, self._search.rules, self._text
         flows = prep.flows
@@ -149,7 +150,7 @@ class RankedLinks:
         used, left, existing = self._used, self._used.left, self._existing[start:stop]
         flow_id = flows["flow_id"].to_numpy()
         from_id, to_id = text["id"].pick(a), text["id"].pick(b)
-        columns: dict[str, object] = {
+        columns: dict[str, _Column] = {
             "candidate_id": _candidate_ids(
                 from_id.strings,
                 to_id.strings,
@@ -233,10 +234,11 @@ class _Text:
         text._set(numbers, uniques)
         return text
 
-    def _set(self, numbers: np.ndarray, uniques: Sequence[str]) -> None:
+    def _set(self, numbers: np.ndarray, uniques: Sequence[str] | pd.Index) -> None:
         self.numbers = numbers
-        self.dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
-        self.arrow = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+        texts = np.asarray(uniques, dtype=object)
+        self.dtype = pd.CategoricalDtype(pd.Index(texts, dtype="str"))
+        self.arrow = pa.array(texts, type=pa.large_string())
 
     def pick(self, where: np.ndarray) -> _Picked:
         return _Picked(self, self.numbers[where])
@@ -257,7 +259,10 @@ class _Picked:
         return self.text.arrow.take(self.numbers)
 
 
-def _arrow_column(value: object) -> pa.Array:
+_Column: TypeAlias = "pa.Array | _Picked | np.ndarray"  # a column of `RankedLinks._columns`
+
+
+def _arrow_column(value: _Column) -> pa.Array:
     """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty."""
     if isinstance(value, _Picked):
         return value.strings
@@ -278,7 +283,8 @@ def _candidate_ids(
     ``#from_flow_id-to_flow_id`` so that every id stays unique.
     """
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
-    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])
+    # pyarrow-stubs take arrays or scalars, not both; Arrow broadcasts the scalar separators
+    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])  # type: ignore[call-overload]
     if twins.any():
         flows = [pa.array(np.asarray(ids_)).cast(pa.large_string()) for ids_ in flow_ids]
         suffixed = pc.binary_join_element_wise(

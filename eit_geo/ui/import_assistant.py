@@ -104,7 +104,7 @@ def _to_code_rows(first: Assisted, lang: str) -> pd.DataFrame:
     """Return the « à coder » table of the first import: texts, flows, suggestions, code."""
     labels = {code: label for label, code in code_labels(lang).items()}
     report = first.result.report if first.result is not None else None
-    rows = []
+    rows: list[tuple[str, int, str, str | None]] = []
     for text, suggestions, count in report.to_code if report is not None else []:
         shown = " ; ".join(
             f"{labels.get(code, code)} ({score:.2f})" for code, score in suggestions[:3]

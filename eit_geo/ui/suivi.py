@@ -189,7 +189,7 @@ def _save_figure(zone: Zone, key: str, unit: str) -> None:
         "from_id": from_id,
         "to_id": to_id,
         "resource": resource,
-        "year": int(st.session_state.get(f"suivi_year_{key}")),
+        "year": int(st.session_state[f"suivi_year_{key}"]),
         "month": int(st.session_state.get(f"suivi_month_{key}") or 0),
         "quantity": float(quantity),
         "unit": unit,
@@ -371,7 +371,7 @@ def keep_snapshot(zone: Zone) -> None:
     _snapshot_once(url, key, zone.fingerprint(), engine, zone)
 
 
-def show_changes(zone: Zone, board: pd.DataFrame) -> None:
+def show_changes(zone: Zone, board: gpd.GeoDataFrame) -> None:
     """Show what changed since the date of the last meeting, section by section."""
     lang = language()
     st.session_state.setdefault(KEY_SINCE, today() - timedelta(days=DEFAULT_SINCE_DAYS))
