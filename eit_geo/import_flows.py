@@ -98,9 +98,8 @@ def attach_flows(rows: pd.DataFrame, work: ImportWork) -> pd.DataFrame:
         (company, document): _company_of(company, document, work)
         for company, document in named.drop_duplicates().itertuples(index=False)
     }
-    ids[named.index] = [
-        found[pair] for pair in zip(named["company"], named["document"], strict=True)
-    ]
+    pairs = zip(named["company"], named["document"], strict=True)
+    ids.loc[named.index] = pd.Series([found[pair] for pair in pairs], index=named.index)
     flows["company_id"] = ids.fillna("").astype(str)
     work.report.unattached = int((flows["company_id"] == "").sum())
     directions = map_distinct(flows["direction"], lambda text: _direction(text, work.mapping))

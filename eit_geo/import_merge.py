@@ -236,8 +236,8 @@ def _companies(
     )
     given_ids = _distinct_per_group(rows["id"].where(rows["id"] != ""), group, len(companies))
     companies["given_ids"] = given_ids
-    files = _distinct_per_group(rows["file"], group, len(companies))
-    companies["files"] = [" ; ".join(names) for names in files]
+    per_company = _distinct_per_group(rows["file"], group, len(companies))
+    companies["files"] = [" ; ".join(names) for names in per_company]
     spoiled = rows["siret_written"].where(rows["siret_status"] == "spoiled")
     companies["spoiled_siret"] = (
         spoiled.groupby(group, sort=True).first().reindex(companies.index).fillna("").to_numpy()

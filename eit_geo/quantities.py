@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import pandas as pd
 
-from eit_geo.codes import family_of, normalise_code
+from eit_geo.codes import family_of, normalise_code, unicode_bare
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.written_numbers import parse_number, parse_numbers
@@ -305,8 +304,7 @@ def _strip_approximation(text: str) -> tuple[str, bool]:
 
 def _flat(text: str) -> str:
     """Lower case without accents, one character for one where the text allows it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicode_bare(text.lower())
 
 
 def _number(text: str) -> float | None:

@@ -427,21 +427,20 @@ def _with_statuses(table: pd.DataFrame, text: pd.DataFrame, check: _Checker) -> 
 
 
 def _check_known_companies(
-    text: pd.DataFrame, columns: tuple[str, ...], company_ids: set[str] | None, check: _Checker
+    text: pd.DataFrame, columns: tuple[str, ...], company_ids: pa.Array | None, check: _Checker
 ) -> None:
     """Report ids of ``columns`` that are not companies (skipped if companies were unreadable)."""
     if company_ids is None:
         return
-    known = pa.array(list(company_ids), type=pa.string())
     for column in columns:
         values = pa.array(text[column].astype(str), type=pa.string())
-        found = pc.is_in(values, value_set=known).to_numpy(zero_copy_only=False)
+        found = pc.is_in(values, value_set=company_ids).to_numpy(zero_copy_only=False)
         unknown = pd.Series(~found, index=text.index) & (text[column] != "")
         check.add_rows(unknown, text[column], column, "validation.unknown_company")
 
 
 def _check_flows(
-    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+    raw: RawTable, company_ids: pa.Array | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     required = ("company_id", "direction", "resource", "quantity", "unit")
@@ -473,7 +472,7 @@ def _check_flows(
 
 
 def _check_synergies(
-    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+    raw: RawTable, company_ids: pa.Array | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     required = ("from_id", "to_id", "resource", "quantity", "unit")
@@ -534,7 +533,9 @@ def build_zone(
     if problems:
         raise ZoneError(problems)
     companies = _check_companies(tables["companies"], problems, lang)
-    ids = set(companies["id"]) if companies is not None else None
+    ids = None  # the companies' ids, distinct, as Arrow text: flows and exchanges must name one
+    if companies is not None:
+        ids = pc.unique(pa.array(companies["id"].astype(str), type=pa.string()))
     flows = _check_flows(tables["flows"], ids, problems, lang)
     no_synergies = pd.DataFrame(columns=list(SYNERGY_COLUMNS), dtype=str)
     synergies_raw = tables.get("synergies") or RawTable("synergies", "synergies", no_synergies)

@@ -67,7 +67,7 @@ def _plain_numbers(text: pd.Series) -> pd.Series:
     array = pc.if_else(comma, pc.replace_substring(array, ",", "."), array)
     plain = pc.match_substring_regex(array, _PLAIN)
     read = pc.cast(pc.if_else(plain, array, pa.scalar(None, pa.string())), pa.float64())
-    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
+    return pd.Series(np.asarray(read, dtype=float), index=text.index, dtype="float64")
 
 
 def _plain_float(text: str) -> float:
