@@ -208,8 +208,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
         report.counts = {
             name: len(getattr(zone, name)) for name in ("companies", "flows", "synergies")
         }
-        located = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
-        report.unlocated = list(zone.companies.loc[~located, "name"])
+        placed = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
+        report.unlocated = list(zone.companies.loc[~placed, "name"])
         return ImportResult(zone, report, mapping, notes)
     parts = [extract_zone(d.zone, d.label) for d in plan.zones if d.zone is not None]
     for table_plan in plan.tables:
@@ -227,8 +227,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
     for table in (flows, synergies):
         convert_quantities(table, work)
     fill_positions(work.merged.companies, plan, report)
-    zone = zone_of(work.merged.companies, flows, synergies, plan, report)
-    return ImportResult(zone, report, mapping, notes)
+    built = zone_of(work.merged.companies, flows, synergies, plan, report)
+    return ImportResult(built, report, mapping, notes)
 
 
 def _carried_mapping(plan: ImportPlan) -> Mapping:

@@ -22,7 +22,7 @@ import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -251,8 +251,8 @@ def _resolve_input(code: str, inputs: list[str]) -> tuple[str, str]:
 
 def _link_km(zone: Zone, from_ids: pd.Series, to_ids: pd.Series) -> np.ndarray:
     points = zone.companies.set_index("id").geometry.to_crs(zone.metric_crs())
-    start = points.reindex(from_ids.astype(str)).to_numpy()
-    end = points.reindex(to_ids.astype(str)).to_numpy()
+    start = np.asarray(points.reindex(from_ids.astype(str)))
+    end = np.asarray(points.reindex(to_ids.astype(str)))
     return np.asarray(shapely.distance(start, end), dtype=float) / 1000.0
 
 
@@ -326,6 +326,15 @@ def exchanges_from_candidates(
 # --------------------------------------------------------------------------- valuation
 
 
+class _Tables(TypedDict, total=False):
+    """The keyword tables of `compute_exchanges` that the scenarios pass on."""
+
+    factors: pd.DataFrame | None
+    avoided: pd.DataFrame | None
+    units: pd.DataFrame | None
+    prices: pd.DataFrame | None
+
+
 class _Term(NamedTuple):
     """One rule of ``avoided.csv`` evaluated with the factors."""
 
@@ -383,7 +392,7 @@ def _term(avoided: pd.DataFrame, factors: _Factors, key: tuple[str, str, str, st
     formula, counts_as = str(rule["co2_formula"]).strip(), str(rule["counts_as"]).strip()
     share_formula = str(rule["counted_share"]).strip()
     if (formula or counts_as) and str(rule["unit"]).strip() != unit:
-        missing = (f"{label} ({unit})",)
+        missing: tuple[str, ...] = (f"{label} ({unit})",)
         return _Term(math.nan, "", math.nan, missing, to_confirm=False, share_to_confirm=False)
     keys = formula_keys(formula)
     share_keys = formula_keys(share_formula)
@@ -445,7 +454,7 @@ def compute_exchanges(
     for row in table[["resource", "input_resource", "conversion", "unit"]].itertuples():
         for role in ROLES:
             code = row.input_resource if role == "replaced" else row.resource
-            conversion = row.conversion if role == "replaced" else ""
+            conversion = str(row.conversion) if role == "replaced" else ""
             key = (role, str(code), conversion, str(row.unit))
             if key not in cache:
                 cache[key] = _term(avoided, values, key)
@@ -624,7 +633,7 @@ def _missing(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def existing_scenario(zone: Zone, **tables: pd.DataFrame | None) -> Scenario:
+def existing_scenario(zone: Zone, **tables: Unpack[_Tables]) -> Scenario:
     """Return the ``existing`` scenario: the zone's synergies as declared.
 
     ``tables`` are the keyword tables of `compute_exchanges` (factors, avoided, units, prices).
@@ -633,7 +642,7 @@ def existing_scenario(zone: Zone, **tables: pd.DataFrame | None) -> Scenario:
 
 
 def candidate_scenario(
-    name: str, zone: Zone, allocated: pd.DataFrame, **tables: pd.DataFrame | None
+    name: str, zone: Zone, allocated: pd.DataFrame, **tables: Unpack[_Tables]
 ) -> Scenario:
     """Return a scenario from allocated candidates (``allocated_quantity``), e.g. ``optimal``.
 
@@ -649,7 +658,7 @@ def candidate_scenario(
 
 
 def optimal_scenario(
-    zone: Zone, candidates: pd.DataFrame | None = None, **tables: pd.DataFrame | None
+    zone: Zone, candidates: pd.DataFrame | None = None, **tables: Unpack[_Tables]
 ) -> Scenario:
     """Return the ``optimal`` scenario: existing synergies plus the best allocation of candidates.
 
@@ -664,7 +673,7 @@ def selected_scenario(
     zone: Zone,
     candidates: pd.DataFrame,
     selected: Collection[str] | None,
-    **tables: pd.DataFrame | None,
+    **tables: Unpack[_Tables],
 ) -> Scenario:
     """Return the ``selected`` scenario: the candidates a workshop kept, allocated.
 
@@ -683,9 +692,7 @@ def selected_scenario(
     return candidate_scenario("selected", zone, chosen, **tables)
 
 
-def realised_scenario(
-    zone: Zone, realised: pd.DataFrame, **tables: pd.DataFrame | None
-) -> Scenario:
+def realised_scenario(zone: Zone, realised: pd.DataFrame, **tables: Unpack[_Tables]) -> Scenario:
     """Return the ``realised`` scenario: what the synergies in place actually exchanged.
 
     ``realised`` holds one year's figures as synergies (``from_id``, ``to_id``, ``resource``,

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,7 @@ def _arrow_frame(
     names = [f"c{index}" for index in range(len(header))]
     irregular: list[int] = []
 
-    def skip(row: arrow_csv.InvalidRow) -> str:
+    def skip(row: arrow_csv.InvalidRow) -> Literal["skip"]:
         irregular.append(row.number or 0)
         return "skip"
 
@@ -150,7 +151,7 @@ def _arrow_frame(
     if not body.size:
         return pd.DataFrame([], columns=header, dtype=str)
     reader = arrow_csv.open_csv(
-        pa.BufferReader(body),
+        pa.BufferReader(body),  # type: ignore[arg-type]  # pyarrow-stubs leave out NativeFile
         read_options=arrow_csv.ReadOptions(column_names=names, block_size=1 << 22),
         parse_options=arrow_csv.ParseOptions(
             delimiter=separator,
@@ -184,7 +185,7 @@ def _arrow_frame(
     for column in table.columns:
         if len(column) and pc.max(pc.utf8_length(column)).as_py() > limits.max_cell_chars:
             raise LimitError(key="limits.cell_too_long", limit=limits.max_cell_chars)
-    frame = table.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+    frame = table.to_pandas(types_mapper=lambda kind: _TEXT if kind == pa.string() else None)
     index = np.concatenate(numbers) if numbers else np.array([], dtype=np.int64)
     return frame.set_axis(header, axis=1).set_axis(pd.Index(index), axis=0)
 
@@ -193,7 +194,7 @@ def _filled_rows(batch: pa.RecordBatch) -> pa.BooleanArray:
     """Tell which rows hold at least one cell that is not blank."""
     filled = pa.array(np.zeros(batch.num_rows, dtype=bool))
     for column in batch.columns:
-        filled = pc.or_(filled, pc.not_equal(pc.utf8_trim_whitespace(column), ""))
+        filled = pc.or_(filled, pc.not_equal(pc.utf8_trim_whitespace(column), pa.scalar("")))
     return filled
 
 

@@ -107,7 +107,8 @@ def _read_parquet(file: SourceFile, limits: Limits) -> pd.DataFrame:
     if unpacked > 8 * limits.max_bytes:
         raise LimitError(key="limits.unzipped_too_large", limit=Size(8 * limits.max_bytes))
     if b"geo" in (pq.read_schema(file.buffer()).metadata or {}):
-        return gpd.read_parquet(file.buffer())
+        # types-geopandas type the source as a path; geopandas reads a file object as well
+        return gpd.read_parquet(file.buffer())  # type: ignore[arg-type]
     return pd.read_parquet(file.buffer())
 
 

@@ -101,7 +101,6 @@ def test_a_factor_edited_searches_no_candidates_again(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(analysis, "find_substitutions", counted)
     analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
-    analyses._kept_analysis.clear()
     app = run_page(indicateurs_scenario="optimal")
     label = "CO₂ évité (net) (t CO₂e/an)"
     before = {metric.label: metric.value for metric in app.metric}[label]

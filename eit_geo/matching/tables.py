@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from eit_geo.export import is_formula, neutralise_formulas
 from eit_geo.matching.distances import _resolve
 from eit_geo.matching.points import _metres, _Prepared
 from eit_geo.zone import WGS84
@@ -111,18 +112,27 @@ class RankedLinks:
         """Return a table of no rows, with the columns and types of `table`."""
         return self._frame(0, 0)
 
-    def chunks(self, size: int) -> list[Callable[[], pa.Table | pd.DataFrame]]:
+    def chunks(
+        self, size: int, *, spreadsheet: bool = False
+    ) -> list[Callable[[], pa.Table | pd.DataFrame]]:
         """Return functions making the rows ``size`` at a time, in order (to run in threads).
 
         Arrow tables (text as strings), then the existing synergies without flows as a table.
+        With ``spreadsheet``, a text that a spreadsheet would run as a formula begins with
+        ``'`` (`eit_geo.export.neutralise_formulas`), each distinct text checked once.
         """
         stops = [*range(0, len(self._rows), size), len(self._rows)]
         makers: list[Callable[[], pa.Table | pd.DataFrame]] = [
-            functools.partial(self._arrow, start, stop) for start, stop in itertools.pairwise(stops)
-        ] or [functools.partial(self._arrow, 0, 0)]
+            functools.partial(self._arrow, start, stop, spreadsheet=spreadsheet)
+            for start, stop in itertools.pairwise(stops)
+        ] or [functools.partial(self._arrow, 0, 0, spreadsheet=spreadsheet)]
         unmatched = self._unmatched
         if unmatched is not None:
-            makers.append(lambda: unmatched)
+            makers.append(
+                functools.partial(neutralise_formulas, unmatched)
+                if spreadsheet
+                else functools.partial(pd.DataFrame.copy, unmatched, deep=False)
+            )
         return makers
 
     def _frame(self, start: int, stop: int) -> pd.DataFrame:
@@ -135,9 +145,15 @@ class RankedLinks:
         table["candidate_id"] = pd.Series(_arrow_column(columns["candidate_id"]).to_pandas()).array
         return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
 
-    def _arrow(self, start: int, stop: int) -> pa.Table:
-        """Return rows ``start`` to ``stop`` as an Arrow table, text as strings."""
-        return pa.table({n: _arrow_column(v) for n, v in self._columns(start, stop).items()})
+    def _arrow(self, start: int, stop: int, *, spreadsheet: bool = False) -> pa.Table:
+        """Return rows ``start`` to ``stop`` as an Arrow table, text as strings (`chunks`)."""
+        columns = self._columns(start, stop)
+        from_id, ids = columns["from_id"], columns["candidate_id"]
+        if spreadsheet and isinstance(from_id, _Picked) and isinstance(ids, pa.Array):
+            columns["candidate_id"] = _quoted(ids, from_id.risky)  # an id starts with from_id
+        return pa.table(
+            {name: _arrow_column(value, spreadsheet=spreadsheet) for name, value in columns.items()}
+        )
 
     def _columns(self, start: int, stop: int) -> dict[str, _Column]:
         """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
@@ -243,6 +259,11 @@ class _Text:
     def pick(self, where: np.ndarray) -> _Picked:
         return _Picked(self, self.numbers[where])
 
+    @functools.cached_property
+    def risky(self) -> np.ndarray:
+        """Tell which distinct texts a spreadsheet would run as a formula (checked once each)."""
+        return np.array([is_formula(text) for text in self.dtype.categories], dtype=bool)
+
 
 @dataclass(frozen=True)
 class _Picked:
@@ -258,15 +279,31 @@ class _Picked:
     def strings(self) -> pa.Array:
         return self.text.arrow.take(self.numbers)
 
+    @property
+    def risky(self) -> np.ndarray:
+        """Tell which of the texts a spreadsheet would run as a formula."""
+        return self.text.risky[self.numbers]
+
 
 _Column: TypeAlias = "pa.Array | _Picked | np.ndarray"  # a column of `RankedLinks._columns`
 
 
-def _arrow_column(value: _Column) -> pa.Array:
-    """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty."""
+def _arrow_column(value: _Column, *, spreadsheet: bool = False) -> pa.Array:
+    """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty.
+
+    With ``spreadsheet``, texts that would run as a formula begin with ``'``.
+    """
     if isinstance(value, _Picked):
-        return value.strings
+        return _quoted(value.strings, value.risky) if spreadsheet else value.strings
     return value if isinstance(value, pa.Array) else pa.array(value, from_pandas=True)
+
+
+def _quoted(strings: pa.Array, risky: np.ndarray) -> pa.Array:
+    """Return ``strings`` with ``'`` before those that are ``risky`` (formulas made inert)."""
+    if not risky.any():
+        return strings
+    quoted = pc.utf8_replace_slice(strings, start=0, stop=0, replacement="'")
+    return pc.if_else(pa.array(risky), quoted, strings)
 
 
 def _candidate_ids(

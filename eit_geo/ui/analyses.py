@@ -1,11 +1,10 @@
-"""The pages' analyses: one `Analysis` per zone and settings, kept for every session.
+"""The pages' analyses: one `Analysis` per zone, its parts kept for every session.
 
 The map's filtered layers, the anonymised zone and the headline figures are cached here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -45,30 +44,21 @@ def analysis(
     selected: tuple[str, ...] | None = None,
     board: pd.DataFrame | None = None,
 ) -> Analysis:
-    """Return the zone's `Analysis` under these settings, kept for every session.
+    """Return the zone's `Analysis` under these settings, shared by every session.
 
-    Every analysis of one zone shares what it computed (`Analysis.with_settings`): new factors
-    do not search the candidates again.
+    The zone's analysis is kept (`st.cache_resource` on the zone's fingerprint), and each of
+    its parts under the settings it depends on (`Analysis.with_settings`): new factors do not
+    search the candidates again. The analysis made here for other settings is a light view
+    of it, not kept: a workshop board it names is not held after the page has run.
     """
-    fingerprint = zone.fingerprint()
-    wanted = _zone_analysis(fingerprint, zone).with_settings(
+    return _zone_analysis(zone.fingerprint(), zone).with_settings(
         max_km=max_km, factors=factors, prices=prices, selected=selected, board=board
     )
-    return _kept_analysis(fingerprint, wanted.settings_key, wanted)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _zone_analysis(fingerprint: str, _zone: Zone) -> Analysis:  # noqa: ARG001 - the cache key
     return Analysis(_zone)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _kept_analysis(
-    fingerprint: str,  # noqa: ARG001 - the cache key
-    settings: tuple[Hashable, ...],  # noqa: ARG001 - the cache key
-    _analysis: Analysis,
-) -> Analysis:
-    return _analysis
 
 
 def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
