@@ -26,6 +26,7 @@ from eit_geo.zone import WGS84
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from eit_geo.bounded import Limits
     from eit_geo.import_sources import SourceTable
     from eit_geo.reading import RawTable
 
@@ -142,11 +143,13 @@ def fill_positions(companies: pd.DataFrame, plan: ImportPlan, report: ImportRepo
     report.positions_file = (plan.positions_name, len(rows), int(missing.sum() - len(rows)))
 
 
-def positions_table(path: Path, lang: str, problems: list[Problem]) -> pd.DataFrame | None:
+def positions_table(
+    path: Path, lang: str, problems: list[Problem], limits: Limits | None = None
+) -> pd.DataFrame | None:
     """Read a positions file keyed by SIRET: ``siret`` and X/Y (with ``epsg``) or lat/lon."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raws, found = read_file_tables(path, lang=lang)
+        raws, found = read_file_tables(path, lang=lang, limits=limits)
     problems += found
     if not raws:
         return None

@@ -18,6 +18,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eit_geo.export import export_zone
 from eit_geo.i18n import DEFAULT_LANGUAGE
@@ -54,6 +55,9 @@ from eit_geo.import_sources import SourceTable, read_sources
 from eit_geo.import_zone import zone_of
 from eit_geo.positions import parse_crs
 
+if TYPE_CHECKING:
+    from eit_geo.bounded import Limits
+
 __all__ = [
     "ImportPlan",
     "ImportReport",
@@ -80,6 +84,7 @@ def plan_import(
     positions: Path | None = None,
     lang: str = DEFAULT_LANGUAGE,
     labels: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Read the sources and recognise how to read each table.
 
@@ -98,17 +103,20 @@ def plan_import(
         Language of the problems and of the report.
     labels
         How the report names each source (default: its file or folder name).
+    limits
+        Bytes and rows a table may hold, checked while reading (default: those of `loading`).
 
     Returns
     -------
     ImportPlan
     """
-    documents, problems = read_sources(sources, lang=lang, labels=labels)
+    bounds = {"max_bytes": limits.max_bytes, "max_rows": limits.max_rows} if limits else {}
+    documents, problems = read_sources(sources, lang=lang, labels=labels, **bounds)
     mapping = mapping or Mapping()
     plans = [_table_plan(table, mapping) for doc in documents for table in doc.tables]
     plan = ImportPlan(documents, plans, mapping, crs, None, lang, problems)
     if positions is not None:
-        plan.positions = positions_table(positions, lang, plan.problems)
+        plan.positions = positions_table(positions, lang, plan.problems, limits)
         plan.positions_name = positions.name
     refresh_shapes(plan)
     return plan
@@ -155,11 +163,13 @@ def plan_uploads(
     crs: str | None = None,
     positions: tuple[str, bytes] | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Plan the import of uploaded files, given as ``(file name, bytes)``, as `plan_import`.
 
     Two uploads of the same name are two sources (« modele.xlsx », « modele.xlsx (2) »), never
     one replacing the other. The files live in a private folder only while they are read.
+    ``limits`` (an upload's) are checked while each file is read, before a table is parsed whole.
     """
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="eit-geo-import-") as folder:
@@ -179,7 +189,13 @@ def plan_uploads(
             positions_path.parent.mkdir()
             positions_path.write_bytes(positions[1])
         return plan_import(
-            paths, mapping=mapping, crs=crs, positions=positions_path, lang=lang, labels=labels
+            paths,
+            mapping=mapping,
+            crs=crs,
+            positions=positions_path,
+            lang=lang,
+            labels=labels,
+            limits=limits,
         )
 
 

@@ -42,6 +42,7 @@ from eit_geo.datafiles import read_table
 from eit_geo.formatting import format_exact, format_figure, format_signed, sources_in
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
+from eit_geo.network_years import running_now
 from eit_geo.validation import parse_numbers
 
 if TYPE_CHECKING:
@@ -633,12 +634,17 @@ def _missing(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def existing_scenario(zone: Zone, **tables: Unpack[_Tables]) -> Scenario:
-    """Return the ``existing`` scenario: the zone's synergies as declared.
+def existing_scenario(
+    zone: Zone, *, year: int | None = None, **tables: Unpack[_Tables]
+) -> Scenario:
+    """Return the ``existing`` scenario: the zone's synergies running in ``year``, as declared.
 
-    ``tables`` are the keyword tables of `compute_exchanges` (factors, avoided, units, prices).
+    ``year`` defaults to this year: a synergy that stopped (its ``until`` is past) or whose
+    companies closed is not counted (`eit_geo.network_years.running_now`). ``tables`` are the
+    keyword tables of `compute_exchanges` (factors, avoided, units, prices).
     """
-    return build_scenario("existing", exchanges_from_synergies(zone), **tables)
+    in_place = running_now(zone, year)
+    return build_scenario("existing", exchanges_from_synergies(in_place), **tables)
 
 
 def candidate_scenario(
@@ -662,10 +668,11 @@ def optimal_scenario(
 ) -> Scenario:
     """Return the ``optimal`` scenario: existing synergies plus the best allocation of candidates.
 
-    ``candidates`` defaults to `eit_geo.matching.find_substitutions` with its default distances;
+    ``candidates`` defaults to `eit_geo.matching.find_substitutions` with its default distances,
+    on the synergies running this year (`eit_geo.network_years.running_now`);
     `eit_geo.allocation.allocate` shares every offer and need without exceeding them.
     """
-    candidates = find_substitutions(zone) if candidates is None else candidates
+    candidates = find_substitutions(running_now(zone)) if candidates is None else candidates
     return candidate_scenario("optimal", zone, allocate(candidates), **tables)
 
 

@@ -43,6 +43,7 @@ def analysis(
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
     board: pd.DataFrame | None = None,
+    year: int | None = None,
 ) -> Analysis:
     """Return the zone's `Analysis` under these settings, shared by every session.
 
@@ -52,7 +53,7 @@ def analysis(
     of it, not kept: a workshop board it names is not held after the page has run.
     """
     return _zone_analysis(zone.fingerprint(), zone).with_settings(
-        max_km=max_km, factors=factors, prices=prices, selected=selected, board=board
+        max_km=max_km, factors=factors, prices=prices, selected=selected, board=board, year=year
     )
 
 
@@ -61,9 +62,14 @@ def _zone_analysis(fingerprint: str, _zone: Zone) -> Analysis:  # noqa: ARG001 -
     return Analysis(_zone)
 
 
-def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
-    """Return the zone's substitution links (existing and candidates) at these distances."""
-    return analysis(zone, max_km=max_km).candidates
+def zone_links(
+    zone: Zone, max_km: tuple[tuple[str, float], ...] = (), year: int | None = None
+) -> gpd.GeoDataFrame:
+    """Return the zone's substitution links (existing and candidates) at these distances.
+
+    Existing links are the synergies running in ``year`` (this year when None).
+    """
+    return analysis(zone, max_km=max_km, year=year).candidates
 
 
 def zone_groups(zone: Zone) -> gpd.GeoDataFrame:
@@ -117,9 +123,11 @@ def scenario(
     factors: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
+    *,
+    year: int | None = None,
 ) -> indicators.Scenario:
-    """Return a scenario of `indicators.SCENARIOS` (`Analysis.scenario`)."""
-    chosen = analysis(zone, factors=factors, prices=prices, selected=selected)
+    """Return a scenario of `indicators.SCENARIOS` (`Analysis.scenario`) in ``year``'s network."""
+    chosen = analysis(zone, factors=factors, prices=prices, selected=selected, year=year)
     return chosen.scenario(name)
 
 
