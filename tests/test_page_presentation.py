@@ -113,7 +113,10 @@ def test_named_view_and_full_screen(database: str) -> None:
     del database
     app = open_page("en")
     app.toggle(key="presentation_anonymised").set_value(False)
-    app.toggle(key="presentation_fullscreen").set_value(True).run()
+    switch = app.toggle(key="presentation_fullscreen")
+    assert switch.label == "Full screen"  # short enough for its column; what it does in help
+    assert switch.help == "Hides the menu and the header: the page fits the projector's screen."
+    switch.set_value(True).run()
     assert not app.exception
     text = shown_text(app)
     assert "Kalundborg Forsyning" in text
