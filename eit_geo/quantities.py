@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
@@ -22,10 +21,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from eit_geo.codes import family_of, normalise_code
+from eit_geo.codes import family_of, normalise_code, unicode_bare
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_number, parse_numbers
 
 if TYPE_CHECKING:
     import pint
@@ -311,13 +310,12 @@ def _strip_approximation(text: str) -> tuple[str, bool]:
 
 def _flat(text: str) -> str:
     """Lower case without accents, one character for one where the text allows it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicode_bare(text.lower())
 
 
 def _number(text: str) -> float | None:
-    value = parse_numbers(pd.Series([text])).iloc[0]
-    return None if pd.isna(value) else float(value)
+    value = parse_number(text)
+    return None if math.isnan(value) else value
 
 
 def _choose_unit(
