@@ -1,12 +1,13 @@
 """The analysis of a zone: candidates, groups, allocation, scenarios, computed once, on demand.
 
 An `Analysis` is a zone and its settings (distances, top-k, factors, prices, the workshop's
-selection or board). Each part is computed the first time it is asked for, then kept::
+selection or board, the year whose synergies are in place). Each part is computed the first
+time it is asked for, then kept::
 
-    zone ─┬─ candidates (max_km, top_k) ─┬─ allocation ── optimal  (+ factors, prices)
-          │                              └─ selected  (+ selected, factors, prices)
+    zone ─┬─ candidates (max_km, top_k, year) ─┬─ allocation ── optimal  (+ factors, prices)
+          │                                    └─ selected  (+ selected, factors, prices)
           ├─ groups
-          ├─ existing (factors, prices)
+          ├─ existing (year, factors, prices)
           └─ workshop (board)
 
 Analyses made from one another (`Analysis.with_settings`, `dataclasses.replace`) share what
@@ -38,6 +39,7 @@ from eit_geo.indicators import (
     selected_scenario,
 )
 from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.network_years import running_now
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -50,7 +52,7 @@ PARTS_KEPT = 64
 """Parts an analysis and those made from it keep at most (least recently used dropped first)."""
 
 _T = TypeVar("_T")
-_MATCHING = ("max_km", "top_k")  # the settings the candidates depend on
+_MATCHING = ("max_km", "top_k", "year")  # the settings the candidates depend on
 _VALUING = ("factors", "prices")  # the settings every scenario depends on
 
 
@@ -114,6 +116,8 @@ class Analysis:
         what is left (`eit_geo.workshop.selected_ids`), a set in the candidates' order; None
         before any workshop
     board : the workshop board (`eit_geo.workshop.build_board`) for the `workshop` scenario
+    year : the year whose running synergies are in place (`eit_geo.network_years.running_now`);
+        None for this year: a synergy that stopped is not existing, its pair a lead again
     """
 
     zone: Zone
@@ -123,6 +127,7 @@ class Analysis:
     prices: pd.DataFrame | None = None
     selected: tuple[str, ...] | frozenset[str] | None = None
     board: pd.DataFrame | None = None
+    year: int | None = None
     _parts: _Parts | None = field(default=None, repr=False)
     _settings: dict[str, Hashable] = field(init=False, repr=False, default_factory=dict)
 
@@ -142,6 +147,7 @@ class Analysis:
             prices=frame_key(self.prices),
             selected=self.selected,
             board=frame_key(self.board),
+            year=self.year,
         )
 
     def with_settings(self, **settings: Any) -> Analysis:  # noqa: ANN401 - the fields' types
@@ -171,12 +177,14 @@ class Analysis:
 
     @property
     def candidates(self) -> gpd.GeoDataFrame:
-        """Return the substitution links, existing and candidates (`find_substitutions`)."""
+        """Return the substitution links, existing (running in ``year``) and candidates."""
         return self._part(
             "candidates",
             _MATCHING,
             lambda: find_substitutions(
-                self.zone, max_km=dict(self.max_km) or None, top_k=self.top_k
+                running_now(self.zone, self.year),
+                max_km=dict(self.max_km) or None,
+                top_k=self.top_k,
             ),
         )
 
@@ -200,9 +208,11 @@ class Analysis:
 
     @property
     def existing(self) -> Scenario:
-        """Return the ``existing`` scenario: the zone's synergies as declared."""
+        """Return the ``existing`` scenario: the zone's synergies running in ``year``."""
         return self._part(
-            "existing", _VALUING, lambda: existing_scenario(self.zone, **self._tables)
+            "existing",
+            (*_VALUING, "year"),
+            lambda: existing_scenario(self.zone, year=self.year, **self._tables),
         )
 
     @property

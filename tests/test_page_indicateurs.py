@@ -35,9 +35,10 @@ def kalundborg_page() -> AppTest:
 
 def test_kpi_cards_show_estimates(kalundborg_page: AppTest) -> None:
     metrics = {metric.label: metric.value for metric in kalundborg_page.metric}
-    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 489\u202f000"
+    # the synergies running this year: the coal fly ash to Aalborg Portland stopped in 2019
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 145\u202f000"
     assert metrics["Eau économisée (m³/an)"] == "≈ 1\u202f700\u202f000"
-    assert metrics["Tonnes détournées (t/an)"] == "≈ 889\u202f000"
+    assert metrics["Tonnes détournées (t/an)"] == "≈ 451\u202f000"
     assert metrics["Énergie récupérée (MWh/an)"] == "≈ 560\u202f000"
     assert not any(label.startswith("Économies") for label in metrics)  # no price given
 
@@ -55,7 +56,7 @@ def test_kalundborg_computed_next_to_published(kalundborg_page: AppTest) -> None
     comparison = next(t for t in tables if "Publié" in t.columns)
     co2 = comparison[comparison["Indicateur"].str.startswith("CO₂")]
     assert "635\u202f000" in set(co2["Publié"])
-    assert set(co2["Calculé"]) == {"≈ 489\u202f000"}
+    assert set(co2["Calculé"]) == {"≈ 145\u202f000"}
     water = comparison[comparison["Indicateur"].str.startswith("Eau")]
     assert "≈ 3\u202f600\u202f000" in set(water["Publié"])  # seed figure, to be confirmed
     assert any("2018" in str(year) for year in co2["Année"])
@@ -86,8 +87,8 @@ def test_editing_a_factor_recomputes() -> None:
     (warning,) = app.warning
     assert "landfill_nonhazardous_industrial" not in warning.value
     metrics = {metric.label: metric.value for metric in app.metric}
-    # + 889 000 t × 10 kg/t = + 8 890 t: 488 664 + 8 890 = 497 554
-    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 498\u202f000"
+    # + 451 000 t × 10 kg/t = + 4 510 t: 144 890 + 4 510 = 149 400
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 149\u202f000"
 
 
 def test_a_factor_edited_searches_no_candidates_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +102,6 @@ def test_a_factor_edited_searches_no_candidates_again(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(analysis, "find_substitutions", counted)
     analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
-    analyses._kept_analysis.clear()
     app = run_page(indicateurs_scenario="optimal")
     label = "CO₂ évité (net) (t CO₂e/an)"
     before = {metric.label: metric.value for metric in app.metric}[label]
