@@ -42,9 +42,8 @@ from eit_geo.report.kpis import Kpi, workshop_kpis
 from eit_geo.report.svg import STATUS_COLOURS, map_legend, svg_map, svg_size
 from eit_geo.report.tables import date_text, factor_sources
 from eit_geo.report.templates import markup, render
-from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
-from eit_geo.workshop import SELECTED
+from eit_geo.workshop import CHECKS, SELECTED
 
 if TYPE_CHECKING:
     import folium
