@@ -16,6 +16,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from eit_geo.datafiles import read_table
+from eit_geo.escaping import safe_text
 from eit_geo.filters import sector_colours
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
@@ -49,7 +50,7 @@ html, body {{ height: 100%; margin: 0; }}
 .eit-legend {{ background: rgba(255,255,255,0.94); padding: 4px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 14px/1.35 sans-serif; color: #1a1a1a;
   max-width: calc(100vw - 90px); }}
-.eit-legend summary {{ font-weight: bold; cursor: pointer; white-space: nowrap; }}
+.eit-legend summary {{ font-weight: bold; cursor: pointer; }}
 .eit-legend .eit-note {{ font-weight: bold; color: #8a4b00; margin-left: 10px; }}
 .eit-legend .eit-note:empty {{ display: none; }}
 .eit-legend .eit-cols {{ display: flex; flex-wrap: wrap; gap: 1px 13px; align-items: center; }}
@@ -72,15 +73,6 @@ html, body {{ height: 100%; margin: 0; }}
 .eit-far-text.eit-side-s {{ transform: translate(-50%, calc(-100% - 20px)); }}
 .leaflet-control-layers {{ font-size: 15px; }}
 """
-
-
-def safe_text(text: str) -> str:
-    """Escape a text from the data for the map: HTML special characters and braces.
-
-    Braces too, because folium renders an element's script a second time as a Jinja template
-    (``branca.element.Element``), which would run ``{{ … }}`` typed in a name on the server.
-    """
-    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _swatch_circle(colour: str) -> str:

@@ -55,6 +55,7 @@ from eit_geo.bounded import Limits, check_geopackage
 from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.settings import DATABASE_ENV, database_url_setting, user_data_folder
+from eit_geo.workshop_decisions import CHECK_STATES, CHECKS, DEFAULTS, FIELDS, STATUSES
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -88,20 +89,6 @@ __all__ = [
     "zone_key",
 ]
 
-STATUSES: tuple[str, ...] = ("to_study", "retained", "rejected", "in_place")
-CHECKS: tuple[str, ...] = ("technical", "regulatory", "economic")
-CHECK_STATES: tuple[str, ...] = ("pending", "ok", "watch", "blocking")
-FIELDS: tuple[str, ...] = (
-    "status",
-    *(name for check in CHECKS for name in (check, f"{check}_note")),
-    "comment",
-)
-DEFAULTS: dict[str, str] = {
-    "status": "to_study",
-    **dict.fromkeys(CHECKS, "pending"),
-    **{f"{check}_note": "" for check in CHECKS},
-    "comment": "",
-}
 LAYERS: tuple[str, ...] = ("decisions", "decision_history", "votes")
 MAX_PARTICIPANT = 80
 MAX_TEXT = 4000

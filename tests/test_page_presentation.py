@@ -58,6 +58,7 @@ def test_anonymised_by_default(database: str) -> None:
     for name in load_zone(example_path("kalundborg")).companies["name"]:
         assert name not in text
     assert "Entreprise " in text
+    assert "** : Eau de procédé" in text  # French puts a space before the colon
     assert "eau et déchets" in text  # the retained lead, by its sector (section: k-anonymous)
     assert "raffinage" not in text  # the zone's one refinery is not singled out
     assert "Dupont" not in text
@@ -113,11 +114,16 @@ def test_named_view_and_full_screen(database: str) -> None:
     del database
     app = open_page("en")
     app.toggle(key="presentation_anonymised").set_value(False)
-    app.toggle(key="presentation_fullscreen").set_value(True).run()
+    switch = app.toggle(key="presentation_fullscreen")
+    assert switch.label == "Full screen"  # short enough for its column; what it does in help
+    assert switch.help == "Hides the menu and the header: the page fits the projector's screen."
+    switch.set_value(True).run()
     assert not app.exception
     text = shown_text(app)
     assert "Kalundborg Forsyning" in text
     assert "Raffinerie de Kalundborg" in text
+    assert "Denmark\\)**: Process water" in text  # no French space before « : »
+    assert "** : " not in text
     assert "Anonymised view" not in text
     style = "".join(h.proto.body for h in app.get("html"))
     assert '[data-testid="stSidebar"]' in style
