@@ -51,7 +51,7 @@ from eit_geo.map_controls import (
 )
 from eit_geo.offline import STATIC_URL, use_local_assets
 from eit_geo.panels import group_tip, link_tip
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -38,7 +38,7 @@ from eit_geo.matching import (
     match_zone,
 )
 from eit_geo.matching.threads import thread_count
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone

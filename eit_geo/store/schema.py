@@ -1,4 +1,7 @@
-"""The decisions' store: its fields, limits and tables (SQLAlchemy Core), and its errors."""
+"""The decisions' store: its limits and tables (SQLAlchemy Core), and its errors.
+
+The workshop's statuses, checks and fields are those of `eit_geo.workshop_decisions`.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from eit_geo.workshop_decisions import CHECK_STATES, CHECKS, DEFAULTS, FIELDS, STATUSES
 
 __all__ = [
     "CHECKS",
@@ -40,20 +45,6 @@ __all__ = [
     "votes",
 ]
 
-STATUSES: tuple[str, ...] = ("to_study", "retained", "rejected", "in_place")
-CHECKS: tuple[str, ...] = ("technical", "regulatory", "economic")
-CHECK_STATES: tuple[str, ...] = ("pending", "ok", "watch", "blocking")
-FIELDS: tuple[str, ...] = (
-    "status",
-    *(name for check in CHECKS for name in (check, f"{check}_note")),
-    "comment",
-)
-DEFAULTS: dict[str, str] = {
-    "status": "to_study",
-    **dict.fromkeys(CHECKS, "pending"),
-    **{f"{check}_note": "" for check in CHECKS},
-    "comment": "",
-}
 LAYERS: tuple[str, ...] = ("decisions", "decision_history", "votes")
 MAX_PARTICIPANT = 80
 MAX_TEXT = 4000

@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from eit_geo.codes import ewc_table, is_ewc_code, resource_label, resource_table
+from eit_geo.escaping import escape_markdown
 from eit_geo.formatting import format_count
 from eit_geo.i18n import t
 from eit_geo.import_assist import (
@@ -372,13 +373,13 @@ def readable_report(text: str, lang: str) -> str:
 def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
     """List the files read, each table's shape in words (with an override), and the counts."""
     for label in assisted.zones:
-        st.markdown(f"- {tr('app.import_zone_file', name=_escaped(label))}")
+        st.markdown(f"- {tr('app.import_zone_file', name=escape_markdown(label))}")
     recognised = {view.signature: view.shape for view in plain.tables}
     seen: set[str] = set()
     for view in assisted.tables:
         shape = t(f"importing.shape_{view.shape}", lang) if view.shape else "—"
         rows = format_count(view.rows, lang)
-        line = tr("app.import_table", name=_escaped(view.label), shape=shape, rows=rows)
+        line = tr("app.import_table", name=escape_markdown(view.label), shape=shape, rows=rows)
         st.markdown(f"- {line}")
         if view.signature in seen:
             continue  # tables of one kind are read alike
@@ -489,8 +490,3 @@ def _load_step(assisted: Assisted, stem: str) -> None:
             st.rerun()
         else:
             st.error(tr("app.import_failed"))
-
-
-def _escaped(text: str) -> str:
-    """Escape a name for Markdown (a file name the user chose)."""
-    return "".join("\\" + char if char in "\\`*_{}[]<>()#+-.!|~$" else char for char in text)
