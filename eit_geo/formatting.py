@@ -33,6 +33,7 @@ __all__ = [
     "MISSING",
     "PAD",
     "aligned_numbers",
+    "colon",
     "factor_unit",
     "format_amount",
     "format_count",
@@ -69,6 +70,8 @@ _SIGNIFICANT = 3  # an estimate keeps three significant digits (« ≈ 12 300 »
 _SMALL_KM = 10.0  # one decimal below 10 km (« 2,6 km »), none above (« 168 km »)
 _SCORE_DECIMALS = 2
 _MILLION = 1_000_000  # a headline figure is shortened from a million up (« 2,7 M »)
+# British English shortens to « 2.7m », read as metres next to « m³/yr »: « 2.7M » as CLDR's root
+_COMPACT_LOCALES = {"en": "en"}
 
 
 def locale_of(lang: str) -> str:
@@ -186,7 +189,8 @@ def format_headline(
         if signed:
             return format_signed(number, lang, estimate=estimate)
         return format_figure(number, lang, estimate=estimate)
-    text = babel_numbers.format_compact_decimal(number, locale=locale_of(lang), fraction_digits=1)
+    locale = _COMPACT_LOCALES.get(lang, locale_of(lang))
+    text = babel_numbers.format_compact_decimal(number, locale=locale, fraction_digits=1)
     text = f"+{text}" if signed and number > 0 else text
     return f"{ESTIMATE} {text}" if estimate else text
 
@@ -300,6 +304,11 @@ def source_text(source: object) -> str:
     # « (gaz naturel PCI) ; raisonnement » → « gaz naturel PCI ; raisonnement »
     text = _LEADING_BRACKETS.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip(" ;,:")
+
+
+def colon(lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the colon between a label and its value: `` : `` in French, ``: `` in English."""
+    return " : " if lang == "fr" else ": "
 
 
 def sources_in(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Series:

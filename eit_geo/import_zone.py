@@ -119,7 +119,7 @@ def _synergy_table(synergies: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _number_text(value: object) -> str:
+def _number_text(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return repr(float(value))  # type: ignore[arg-type]
+    return repr(float(value))

@@ -105,7 +105,7 @@ def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
     if not ok:
         return None
     headers = zip(frame.columns, names, strict=True)
-    check.headers = {name: str(original).strip() for original, name in headers}
+    check.headers = {name: str(original).strip() for original, name in headers if name is not None}
     renamed = frame.set_axis(names, axis=1)
     return renamed.drop(columns=[c for c in _DERIVED if c in renamed and c not in ("lat", "lon")])
 
@@ -168,7 +168,7 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     allowed = {"lat": unplaced, "lon": unplaced} if unplaced is not None else None
     _check_required_values(text, required, check, allowed)
     _check_duplicates(text["id"], check)
-    if geographic:
+    if geographic and isinstance(frame, gpd.GeoDataFrame):
         points = _geometry_points(frame, check, unlocated)
     else:
         points = _coordinate_points(text, check)
@@ -204,7 +204,7 @@ def _check_duplicates(ids: pd.Series, check: _Checker) -> None:
         return
     first_rows = given[~repeated]
     first_of = pd.Series(first_rows.index, index=first_rows.to_numpy())
-    for row, value in given[repeated].items():
+    for row, value in zip(given.index[repeated].tolist(), given[repeated], strict=True):
         check.add(int(row), "id", value, "validation.duplicate_id", first=int(first_of[value]))
 
 
@@ -222,7 +222,7 @@ def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | N
         check.add(
             int(row),
             "lat",
-            f"{text.at[row, 'lat']} ; {text.at[row, 'lon']}",
+            f"{text.at[row, 'lat']!s} ; {text.at[row, 'lon']!s}",
             "validation.lat_lon_swapped",
             lat=text.at[row, "lat"],
             lon=text.at[row, "lon"],
@@ -269,14 +269,15 @@ def _geometry_points(
     # QGIS often saves points as one-part MultiPoints: take that one point.
     single = ~empty & (geometry.geom_type == "MultiPoint") & (geometry.count_geometries() == 1)
     if single.any():
-        geometry = geometry.where(
+        # types-geopandas type a GeoSeries masked or located as a Series; it stays a GeoSeries
+        geometry = geometry.where(  # type: ignore[call-overload]
             ~single, geometry.explode(index_parts=False).loc[single[single].index]
         )
     kinds = geometry.geom_type
     bad = ~empty & (kinds != "Point")
     for row in bad[bad].index:
         check.add(int(row), "geometry", None, "validation.not_point", kind=kinds.at[row])
-    points = geometry[~empty & ~bad]
+    points: gpd.GeoSeries = geometry[~empty & ~bad]  # type: ignore[assignment]  # as above
     out_of_range = (points.y.abs() > 90) | (points.x.abs() > 180)  # noqa: PLR2004
     check.add_rows(out_of_range, points.to_wkt(), "geometry", "validation.lat_range")
     return geometry
@@ -290,7 +291,8 @@ def _projected_without_crs(geometry: gpd.GeoSeries) -> bool:
     """
     if geometry.crs is not None and not geometry.crs.is_geographic:
         return False
-    present = geometry[geometry.notna() & ~geometry.is_empty]
+    # types-geopandas type a masked GeoSeries as a Series; it stays a GeoSeries
+    present: gpd.GeoSeries = geometry[geometry.notna() & ~geometry.is_empty]  # type: ignore[assignment]
     if present.empty:
         return False
     bounds = present.bounds
@@ -342,7 +344,7 @@ def _optional_period(
             for row in before[before].index:
                 check.add(
                     int(row), end, text.at[row, end], "validation.end_before_start",
-                    start=int(begun.at[row]),
+                    start=int(begun[row]),
                 )  # fmt: skip
     return years
 

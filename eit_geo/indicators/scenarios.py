@@ -194,7 +194,7 @@ def selected_scenario(
     ids = candidates["candidate_id"].astype(str)
     keep = candidates["status"].eq("existing") if selected is None else ids.isin(set(selected))
     ordered = isinstance(selected, Sequence) and not isinstance(selected, str)
-    order = list(selected) if ordered else ids[keep].tolist()  # type: ignore[arg-type]
+    order = list(selected) if ordered and selected is not None else ids[keep].tolist()
     chosen = allocate_in_order(candidates[keep], order)
     return candidate_scenario("selected", zone, chosen, **tables)
 
