@@ -25,6 +25,7 @@ from eit_geo import store
 from eit_geo.datafiles import data_path, example_path
 from eit_geo.export import export_zone
 from eit_geo.loading import load_zone, load_zone_files
+from eit_geo.store import engine as store_engine
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -501,7 +502,7 @@ def test_a_transaction_given_up_is_tried_again_after_a_growing_random_pause(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pauses: list[float] = []
-    monkeypatch.setattr(store.time, "sleep", pauses.append)
+    monkeypatch.setattr(store_engine.time, "sleep", pauses.append)
     tries = iter(range(100))
 
     def busy_twice() -> str:
@@ -509,7 +510,7 @@ def test_a_transaction_given_up_is_tried_again_after_a_growing_random_pause(
             raise OperationalError(statement="UPDATE", params={}, orig=_DeadlockError())
         return "done"
 
-    assert store._retrying(busy_twice) == "done"
+    assert store.retrying(busy_twice) == "done"
     assert len(pauses) == 2
     assert 0.01 <= pauses[0] <= 0.03
     assert 0.02 <= pauses[1] <= 0.06
@@ -520,16 +521,16 @@ def test_a_transaction_given_up_is_tried_again_after_a_growing_random_pause(
 
     pauses.clear()
     with pytest.raises(store.StoreBusyError):
-        store._retrying(always_locked)
-    assert len(pauses) == store._RETRIES
-    assert max(pauses) <= 1.5 * store._PAUSE_MAX
+        store.retrying(always_locked)
+    assert len(pauses) == store_engine.RETRIES
+    assert max(pauses) <= 1.5 * store_engine.PAUSE_MAX
 
     def broken() -> None:
         missing = sqlite3.OperationalError("no such table: x")
         raise OperationalError(statement="SELECT", params={}, orig=missing)
 
     with pytest.raises(OperationalError):
-        store._retrying(broken)
+        store.retrying(broken)
 
 
 # --- imported decisions -------------------------------------------------------------------------
