@@ -63,6 +63,12 @@ def _plain_numbers(text: pd.Series) -> pd.Series:
     Other values are left NaN here: `parse_numbers` reads them one distinct value at a time.
     """
     array = pa.array(text, type=pa.string())
+    try:  # a column of plain numbers only, the usual case, is read in one cast
+        plain_only = pc.cast(array, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    else:
+        return pd.Series(np.asarray(plain_only, dtype=float), index=text.index, dtype="float64")
     comma = pc.match_substring_regex(array, _DECIMAL_COMMA)
     array = pc.if_else(comma, pc.replace_substring(array, ",", "."), array)
     plain = pc.match_substring_regex(array, _PLAIN)
