@@ -407,9 +407,10 @@ def _checked_realised(row: Mapping[str, object]) -> tuple[dict[str, Any], dict[s
     key.update(year=year, month=month)
     fields: dict[str, Any] = {}
     quantity = row.get("quantity")
-    if quantity is not None and (not isinstance(quantity, int | float) or not quantity >= 0):
+    number = float(quantity) if isinstance(quantity, int | float) else None
+    if quantity is not None and (number is None or not number >= 0):
         problems.append(f"quantity={quantity!r}; expected a number, zero or more")
-    fields["quantity"] = None if quantity is None else float(quantity)  # type: ignore[arg-type]
+    fields["quantity"] = number
     status = str(row.get("status") or "")
     if status not in MEASURE_STATUSES:
         problems.append(f"status={status!r}; expected one of {', '.join(MEASURE_STATUSES)}")

@@ -19,7 +19,7 @@ from eit_geo.reading import RawTable
 from eit_geo.written_numbers import parse_numbers
 from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, WGS84, Zone
 
-__all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone", "parse_numbers"]
+__all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone"]
 
 # Columns the loader derives itself: an input copy of them (e.g. from an export) is dropped.
 _DERIVED = ("flow_id", "family", "lat", "lon")

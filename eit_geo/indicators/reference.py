@@ -13,7 +13,7 @@ import pandas as pd
 
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_numbers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -128,7 +128,7 @@ def read_user_table(path: Path, kind: str, *, lang: str = DEFAULT_LANGUAGE) -> p
 def numbers(values: pd.Series) -> pd.Series:
     """Read numbers typed in either convention (``0,09``, ``1 234,5``, ``1,234.5``); blanks NaN.
 
-    The loader's reader (`eit_geo.validation.parse_numbers`), on a tables' column of any type.
+    The loader's reader (`eit_geo.written_numbers.parse_numbers`), on a tables' column of any type.
     """
     text = values.astype("string").fillna("")
     return pd.Series(parse_numbers(text).to_numpy(dtype=float), index=values.index)

@@ -26,7 +26,7 @@ import streamlit as st
 
 from eit_geo.codes import ewc_table, is_ewc_code, resource_label, resource_table
 from eit_geo.escaping import escape_markdown
-from eit_geo.formatting import format_count
+from eit_geo.formatting import format_count, format_decimal
 from eit_geo.i18n import t
 from eit_geo.import_assist import (
     Assisted,
@@ -180,11 +180,12 @@ def _to_code_rows(first: Assisted, lang: str) -> pd.DataFrame:
     rows: list[tuple[str, int, str, str | None]] = []
     for text, suggestions, count in report.to_code if report is not None else []:
         shown = " ; ".join(
-            f"{labels.get(code, code)} ({score:.2f})" for code, score in suggestions[:3]
+            f"{labels.get(code, code)} ({format_decimal(score, lang, decimals=2)})"
+            for code, score in suggestions[:3]
         )
         rows.append((text, count, shown, labels.get(chosen.get(text, ""))))
     for text, code, confidence, count in report.coded_auto if report is not None else []:
-        shown = f"{labels.get(code, code)} ({confidence:.2f})"
+        shown = f"{labels.get(code, code)} ({format_decimal(confidence, lang, decimals=2)})"
         rows.append((text, count, shown, labels.get(chosen.get(text, code))))
     columns = [tr("app.import_text"), tr("app.import_flows"), tr("app.import_suggestions")]
     return pd.DataFrame(rows, columns=[*columns, tr("app.import_code")])
