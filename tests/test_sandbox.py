@@ -40,6 +40,7 @@ def _fail() -> None:
     raise RuntimeError(message)
 
 
+@pytest.mark.process
 def test_a_result_comes_back_with_its_cost() -> None:
     outcome = run_bounded(_double, 21)
     assert outcome.value == 42
@@ -47,6 +48,7 @@ def test_a_result_comes_back_with_its_cost() -> None:
     assert 10 * MEGABYTE < outcome.peak_bytes < 500 * MEGABYTE
 
 
+@pytest.mark.process
 def test_a_worker_over_its_memory_is_stopped() -> None:
     with pytest.raises(SandboxError) as caught:
         run_bounded(_eat_memory, 2_000, memory=200 * MEGABYTE, seconds=30)
@@ -59,6 +61,7 @@ def test_a_worker_over_its_memory_is_stopped() -> None:
     assert 0 < caught.value.peak_bytes < 1000 * MEGABYTE
 
 
+@pytest.mark.process
 def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
     """A worker stuck in SQLite for good, while another session loads a zone and gets it."""
     errors: list[SandboxError] = []
@@ -86,6 +89,7 @@ def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
     assert multiprocessing.active_children() == []  # killed, not left burning a core
 
 
+@pytest.mark.process
 def test_an_exception_in_a_worker_is_a_message() -> None:
     with pytest.raises(SandboxError) as caught:
         run_bounded(_fail)

@@ -211,10 +211,12 @@ def test_local_app_refuses_cross_origin_and_foreign_hosts(start_app, net_monitor
     connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
     connection.request("GET", "/", headers={"Host": rebound})
     assert connection.getresponse().status == 400
+    connection.close()
     time.sleep(1)
     assert _outside(log) == []
 
 
+@pytest.mark.process
 def test_the_monitor_sees_what_plain_streamlit_asks(tmp_path: Path, net_monitor) -> None:
     """Control: the same cross-origin attempt on ``streamlit run app.py`` (without eit-geo's
     server) makes Streamlit look this machine up on outside hosts, and the monitor sees it."""

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import AppServer, open_app, outside_requests, save_screenshot
+from browsing import open_app, outside_requests, save_screenshot
 from playwright.sync_api import expect
+from servers import AppServer
 from test_map import KALUNDBORG, map_frame
 
 BOUNDS = (11.03, 55.64, 11.16, 55.70)  # around the Kalundborg perimeter
