@@ -64,7 +64,7 @@ def _parse(formula: str) -> ast.Expression:
 
 
 def _evaluate(node: ast.expr, values: Mapping[str, float]) -> float:
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return float(node.value)
     if isinstance(node, ast.Name):
         return float(values.get(node.id, math.nan))

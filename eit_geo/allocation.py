@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ from eit_geo.datafiles import read_values
 from eit_geo.i18n import t
 
 __all__ = ["REQUIRED_COLUMNS", "TIE_BREAK", "allocate", "allocate_in_order"]
+
+_Table = TypeVar("_Table", bound=pd.DataFrame)  # a GeoDataFrame stays one
 
 TIE_BREAK = read_values("scoring.csv")["allocation_tie_break"]  # data/README.md
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -93,7 +96,7 @@ def allocate(candidates: pd.DataFrame, *, weight: str | None = None) -> pd.DataF
     return candidates.assign(allocated_quantity=allocated)  # a new frame; the input is kept
 
 
-def allocate_in_order(candidates: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+def allocate_in_order(candidates: _Table, order: Sequence[str]) -> _Table:
     """Return the candidates as the leads of ``order`` take, one after the other, what is left.
 
     Existing synergies take their declared quantity first; then each lead of ``order``
@@ -127,7 +130,7 @@ def allocate_in_order(candidates: pd.DataFrame, order: Sequence[str]) -> pd.Data
     table = candidates
     linked, existing, allocated = _existing_first(table)
     quantity = table["quantity"].to_numpy(dtype=float)
-    chosen = pd.Index(table["candidate_id"].astype(str)).get_indexer(list(order))
+    chosen = pd.Index(table["candidate_id"].astype(str)).get_indexer(pd.Index(list(order)))
     chosen = chosen[chosen >= 0]
     chosen = np.array(list(dict.fromkeys(chosen[linked[chosen] & ~existing[chosen]].tolist())))
     if not len(chosen):
@@ -275,6 +278,7 @@ def _capacities(
     codes[linked] = numbers
     left = np.zeros(len(uniques))
     left[codes[linked]] = table[capacity].to_numpy(dtype=float)[linked]
+    used: np.ndarray  # numpy's stubs type bincount as integers, even with float weights
     if used_column in table:
         used = np.zeros(len(uniques))
         used[codes[linked]] = table[used_column].to_numpy(dtype=float)[linked]
@@ -366,9 +370,14 @@ def _linear_programme(
     )
     limits = np.maximum(np.concatenate([offer_left[offers], need_left[needs]]), 0.0)
     bounds = np.column_stack([np.zeros(n), np.maximum(upper, 0.0)])
-    options = {"simplex_dual_edge_weight_strategy": "devex"}  # cheaper iterations here
-    result = linprog(
-        -value, A_ub=matrix, b_ub=limits, bounds=bounds, method="highs", options=options
+    # scipy-stubs leave out the sparse A_ub and the (n, 2) array of bounds that HiGHS takes
+    result = linprog(  # type: ignore[call-overload]
+        -value,
+        A_ub=matrix,
+        b_ub=limits,
+        bounds=bounds,
+        method="highs",
+        options={"simplex_dual_edge_weight_strategy": "devex"},  # cheaper iterations here
     )
     if result.x is None:
         msg = f"allocation LP failed: {result.message}"

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from eit_geo.datafiles import read_table
+from eit_geo.formatting import is_missing
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.validation import WGS84
 
@@ -81,7 +82,7 @@ def sector_label(sector: object, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def _sector_code(sector: object) -> str | None:
     """Return the division (``20``) or section letter (``C``) of a sector code, if known."""
-    text = str(sector).strip().upper() if sector is not None and not pd.isna(sector) else ""
+    text = "" if is_missing(sector) else str(sector).strip().upper()
     key = text[:2] if text[:2].isdigit() else text[:1]
     return key if key in _known_codes() else None
 
@@ -142,7 +143,7 @@ def generalised_sectors(companies: pd.DataFrame, *, k: int = SECTOR_K) -> pd.Ser
 
 
 def _shown_label(code: object, lang: str) -> str:
-    if code is None or pd.isna(code):
+    if is_missing(code):
         return t("workshop.sector_other", lang)
     return sector_label(code, lang)
 
@@ -191,6 +192,9 @@ def blur_points(points: gpd.GeoSeries, *, cell_km: float = CELL_KM) -> gpd.GeoSe
     """
     if points.empty:
         return points.copy()
+    if points.crs is None:
+        msg = "blur_points needs points with a CRS"
+        raise ValueError(msg)
     metric = points.to_crs(points.estimate_utm_crs())
     size = cell_km * 1000.0
     cells = np.floor(np.column_stack([metric.x, metric.y]) / size)
@@ -382,8 +386,11 @@ def anonymise_candidates(
             kept[column] = round_significant(kept[column])
     if "distance_km" in kept:
         kept["distance_km"] = (kept["distance_km"].astype(float) * 2).round() / 2
-    lines = shapely.linestrings(
-        kept[["from_lon", "from_lat", "to_lon", "to_lat"]].to_numpy(float).reshape(-1, 2, 2)
+    lines = gpd.GeoSeries(
+        shapely.linestrings(
+            kept[["from_lon", "from_lat", "to_lon", "to_lat"]].to_numpy(float).reshape(-1, 2, 2)
+        ),
+        index=kept.index,
     )
     result = pd.concat(
         [kept.assign(geometry=lines), groups.assign(geometry=None)], ignore_index=True

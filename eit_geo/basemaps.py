@@ -182,7 +182,8 @@ def add_basemaps(
         _BlankLayer(t("map.basemap_none", lang), show=True).add_to(fmap)
         return
     if local is not None:
-        layer = _local_layer(local, base_url, show=basemap == LOCAL).add_to(fmap)
+        layer = _local_layer(local, base_url, show=basemap == LOCAL)
+        layer.add_to(fmap)
         _LocalMark(layer).add_to(fmap)
     first = "osm" if basemap == "auto" else basemap
     tiles = [
@@ -192,9 +193,12 @@ def add_basemaps(
             name=t(f"map.basemap_{key}", lang),
             show=key == first,
             max_zoom=19,
-        ).add_to(fmap)
+        )
         for key, (url, attribution) in TILES.items()
     ]
-    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none").add_to(fmap)
+    for tile in tiles:
+        tile.add_to(fmap)
+    blank = _BlankLayer(t("map.basemap_none", lang), show=basemap == "none")
+    blank.add_to(fmap)
     if basemap not in ("none", LOCAL):
         _TileFallback(blank, tiles, t("map.offline_note", lang)).add_to(fmap)

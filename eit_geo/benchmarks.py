@@ -8,12 +8,13 @@ absolute terms, per partner company and per employee (where the headcount is kno
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from eit_geo.datafiles import read_table
 from eit_geo.formatting import format_figure, format_year, source_text
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import UNIT_KEYS, numbers
 
@@ -73,7 +74,7 @@ def benchmark_table(
     partners = scenario.partners
     headcount = zone.companies.set_index("id")["employees"].reindex(partners)
     employees = float(headcount.sum()) if partners and headcount.notna().all() else math.nan
-    zone_row = {
+    zone_row: dict[str, Any] = {
         "case_id": "zone",
         "label": t("indicators.zone_label", lang, zone=title or zone.name),
         "is_zone": True,
@@ -86,7 +87,7 @@ def benchmark_table(
         **{f"{f}_estimate": scenario.estimated[f] for f in CASE_FIGURES},
     }
     rows = [zone_row]
-    for case in cases.to_dict("records"):
+    for case in records(cases):
         to_confirm = case["status"] != "published"
         rows.append(
             {
@@ -96,7 +97,7 @@ def benchmark_table(
                 **{f"{f}_estimate": to_confirm for f in CASE_FIGURES},
             }
         )
-    records = []
+    entries = []
     for row in rows:
         for figure in CASE_FIGURES:
             absolute = row.get(figure)
@@ -105,7 +106,7 @@ def benchmark_table(
             divisors["per_employee"] = row["employees"]
             for basis, divisor in divisors.items():
                 value = absolute / divisor if divisor and not math.isnan(divisor) else math.nan
-                records.append(
+                entries.append(
                     {
                         "case_id": row["case_id"],
                         "label": row["label"],
@@ -119,7 +120,7 @@ def benchmark_table(
                         "source": row["source"],
                     }
                 )
-    table = pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(entries)
     return table.dropna(subset=["value"]).reset_index(drop=True)
 
 

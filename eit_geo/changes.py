@@ -14,12 +14,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import pandas as pd
 
 from eit_geo.codes import resource_label
 from eit_geo.formatting import format_date, format_figure, format_quantity
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import INDICATORS, UNIT_KEYS, existing_scenario
 from eit_geo.network_years import current_year, network_at
@@ -88,9 +89,9 @@ def zone_snapshot(zone: Zone) -> dict[str, Any]:
 
 
 def _number(value: object) -> float | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if not isinstance(value, str | SupportsFloat):  # None, pd.NA
         return None
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     return None if math.isnan(number) else number
 
 
@@ -257,16 +258,16 @@ def _step_lines(
                 state=t(f"followup.state_{last['state']}", lang),
             )
             lines.append(_line("steps_changed", text, last["changed_at"], str(last["participant"])))
-    for row in plan[plan["late"]].itertuples(index=False):
+    for late in records(plan[plan["late"]]):
         text = t(
             "followup.line_step_late",
             lang,
-            lead=row.label,
-            step=row.step or "—",
-            due=format_date(row.due_date, lang),
-            days=(today - row.due_date).days,
+            lead=late["label"],
+            step=late["step"] or "—",
+            due=format_date(late["due_date"], lang),
+            days=(today - late["due_date"]).days,
         )
-        lines.append(_line("steps_late", text, None, str(row.carrier_name)))
+        lines.append(_line("steps_late", text, None, str(late["carrier_name"])))
     return lines
 
 
@@ -283,14 +284,14 @@ def _year_lines(zone: Zone, moment: pd.Timestamp, today: date, lang: str) -> lis
             continue
         years = pd.to_numeric(synergies[column], errors="coerce")
         chosen = synergies[(years >= moment.year) & (years <= today.year)]
-        for row in chosen.itertuples(index=False):
+        for row in records(chosen):
             lead = link_text(
-                str(row.resource),
-                names.get(row.from_id, row.from_id),
-                names.get(row.to_id, row.to_id),
+                str(row["resource"]),
+                names.get(row["from_id"], row["from_id"]),
+                names.get(row["to_id"], row["to_id"]),
                 lang,
             )
-            year = int(getattr(row, column))
+            year = int(row[column])
             lines.append(_line(section, t(key, lang, lead=lead, year=year)))
     return lines
 
@@ -301,19 +302,16 @@ def _realised_lines(
     names = zone.company_names()
     recent = history[history["changed_at"] >= moment] if len(history) else history
     lines = []
-    for row in recent.itertuples(index=False):
+    for row in records(recent):
         lead = link_text(
-            str(row.resource),
-            names.get(row.from_id, row.from_id),
-            names.get(row.to_id, row.to_id),
+            str(row["resource"]),
+            names.get(row["from_id"], row["from_id"]),
+            names.get(row["to_id"], row["to_id"]),
             lang,
         )
-        period = (
-            str(row.year)
-            if not row.month
-            else f"{t(f'followup.month_{row.month}', lang)} {row.year}"
-        )
-        if row.quantity is None or pd.isna(row.quantity):
+        year, month, status = row["year"], row["month"], row["status"]
+        period = str(year) if not month else f"{t(f'followup.month_{month}', lang)} {year}"
+        if row["quantity"] is None or pd.isna(row["quantity"]):
             text = t("followup.line_realised_withdrawn", lang, lead=lead, period=period)
         else:
             text = t(
@@ -321,10 +319,10 @@ def _realised_lines(
                 lang,
                 lead=lead,
                 period=period,
-                quantity=format_quantity(row.quantity, str(row.unit), lang),
-                status=t(f"followup.status_{row.status}", lang),
+                quantity=format_quantity(row["quantity"], str(row["unit"]), lang),
+                status=t(f"followup.status_{status}", lang),
             )
-        lines.append(_line("figures", text, row.changed_at, str(row.participant)))
+        lines.append(_line("figures", text, row["changed_at"], str(row["participant"])))
     return lines
 
 

@@ -122,7 +122,8 @@ def benchmark_figure(
     figure = go.Figure(
         go.Bar(
             x=rows["value"],
-            y=labels,
+            # plotly-stubs type a bar's y as numbers; a horizontal bar's y holds its labels
+            y=labels,  # type: ignore[arg-type]
             orientation="h",
             text=texts,
             textposition="outside",
@@ -210,8 +211,8 @@ def family_figure(families: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> go.Fi
     titles = [f"{t(f'indicators.{k}', lang)} ({_unit(k, lang)})" for k in FAMILY_PANELS]
     figure = make_subplots(rows=2, cols=2, subplot_titles=titles, vertical_spacing=0.2)
     names = [t(f"families.{family}", lang) for family in families["family"]]
-    partials = families.get("missing_factors", [""] * len(families))
-    partials = [bool(str(m).strip()) for m in partials]
+    missing = families.get("missing_factors", [""] * len(families))
+    partials = [bool(str(m).strip()) for m in missing]
     for index, indicator in enumerate(FAMILY_PANELS):
         estimates = families[f"{indicator}_estimate"].astype(bool)
         figure.add_trace(

@@ -333,6 +333,7 @@ def _indicators_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_indicators(args: argparse.Namespace) -> int:
     from eit_geo import indicators  # noqa: PLC0415 - keeps the other commands light
+    from eit_geo.analysis import Analysis  # noqa: PLC0415 - as indicators
 
     try:
         tables = {
@@ -346,11 +347,9 @@ def _run_indicators(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    scenarios = []
-    if args.scenario in ("existing", "all"):
-        scenarios.append(indicators.existing_scenario(zone, **tables))
-    if args.scenario in ("optimal", "all"):
-        scenarios.append(indicators.optimal_scenario(zone, **tables))
+    analysis = Analysis(zone, factors=tables.get("factors"), prices=tables.get("prices"))
+    names = ("existing", "optimal") if args.scenario == "all" else (args.scenario,)
+    scenarios = [analysis.scenario(name) for name in names]
     if args.json:
         values = {"zone": zone.name, **{s.name: s.to_dict() for s in scenarios}}
         print(json.dumps(values, ensure_ascii=False, indent=2))

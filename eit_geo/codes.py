@@ -170,14 +170,14 @@ def default_max_km(code: str) -> float | None:
     """
     table = resource_table()
     if code in table.index:
-        value = table.at[code, "default_max_km"]
+        value = str(table.at[code, "default_max_km"])  # the shipped tables are read as text
         return float(value) if value != "" else None
     return family_default_max_km(family_of(code))
 
 
 def family_default_max_km(family: str) -> float | None:
     """Return a family's default maximum exchange distance in km (None: no limit)."""
-    value = _families().at[family, "default_max_km"]
+    value = str(_families().at[family, "default_max_km"])
     return float(value) if value != "" else None
 
 

@@ -125,8 +125,8 @@ def synergies_in_place(
     table["family"] = [family_of(code) or "" for code in table["resource"]]
     table["quantity"] = rows["quantity"].astype(float).to_numpy()
     table["unit"] = rows["unit"].astype(str).to_numpy()
-    table["since"] = pd.array(rows["since"], dtype="Int64")
-    table["until"] = pd.array(rows["until"], dtype="Int64")
+    table["since"] = rows["since"].astype("Int64").array
+    table["until"] = rows["until"].astype("Int64").array
     table["origin"] = rows["origin"].to_numpy()
     running = table["until"].isna() | (table["until"] > current_year())
     table = table[running.fillna(value=True).astype(bool).to_numpy()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 from zipfile import BadZipFile
 
 import pandas as pd
@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from eit_geo.codes import canonical_alias, fold_text, normalise_code
 from eit_geo.datafiles import data_path
 from eit_geo.errors import Problem, ZoneError
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.network_years import current_year
 from eit_geo.validation import parse_numbers
@@ -32,7 +33,13 @@ from eit_geo.validation import parse_numbers
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["SHEET", "build_followup_template", "read_followup_sheet", "template_columns"]
+__all__ = [
+    "SHEET",
+    "FollowupRow",
+    "build_followup_template",
+    "read_followup_sheet",
+    "template_columns",
+]
 
 SHEET = "suivi"
 LAST_ROW = 2000
@@ -41,6 +48,20 @@ _HEADER_FILL = PatternFill("solid", fgColor="0072B2")
 _STATUS_WORDS = ("mesuré", "estimé")
 _MONTHS = 12
 _FIRST_YEAR = 1900
+
+
+class FollowupRow(TypedDict):
+    """One figure read from a follow-up sheet, as ``plan_store.record_realised_rows`` takes it."""
+
+    from_id: str
+    to_id: str
+    resource: str
+    year: int
+    month: int
+    quantity: float
+    unit: str
+    status: str | None
+    source: str
 
 
 def template_columns() -> pd.DataFrame:
@@ -71,7 +92,7 @@ def build_followup_template(in_place: pd.DataFrame | None = None) -> bytes:
     """
     columns = template_columns()
     workbook = Workbook()
-    _write_readme(workbook.active, columns)
+    _write_readme(workbook.worksheets[0], columns)
     sheet = workbook.create_sheet(SHEET)
     for index, name in enumerate(columns["colonne"], start=1):
         cell = sheet.cell(row=1, column=index, value=name)
@@ -87,7 +108,7 @@ def build_followup_template(in_place: pd.DataFrame | None = None) -> bytes:
                 "to_name": synergy.to_name,
                 "resource": synergy.resource,
                 "year": year,
-                "unit": t(f"units.{synergy.unit.replace('/', '_')}", "fr"),
+                "unit": t(f"units.{str(synergy.unit).replace('/', '_')}", "fr"),
             }
             for index, canonical in enumerate(columns["canonique"], start=1):
                 if canonical in values:
@@ -148,7 +169,7 @@ def read_followup_sheet(
     file_name: str,
     in_place: pd.DataFrame,
     lang: str = DEFAULT_LANGUAGE,
-) -> list[dict[str, object]]:
+) -> list[FollowupRow]:
     """Read a filled follow-up sheet (``.xlsx`` or ``.csv``) and check every row.
 
     Parameters
@@ -195,9 +216,9 @@ def read_followup_sheet(
     text = pd.DataFrame({name: table[original] for name, original in headers.items()})
     text = text.fillna("").astype(str).map(str.strip)
     units = dict(zip(in_place["key"], in_place["unit"], strict=True))
-    rows: list[dict[str, object]] = []
+    rows: list[FollowupRow] = []
     seen: dict[tuple[str, str, str, int, int], int] = {}
-    for position, values in enumerate(text.to_dict("records"), start=2):
+    for position, values in enumerate(records(text), start=2):
         if not values.get("quantity"):
             continue
         checked = _checked_row(
@@ -251,7 +272,7 @@ def _read_table(raw: bytes, file_name: str, lang: str) -> pd.DataFrame:
 def _canonical_column(header: str) -> str | None:
     folded = fold_text(header)
     for spec in template_columns().itertuples(index=False):
-        if folded in (fold_text(spec.colonne), spec.canonique):
+        if folded in (fold_text(str(spec.colonne)), spec.canonique):
             return str(spec.canonique)
     return None
 
@@ -265,7 +286,7 @@ def _checked_row(
     file_name: str,
     lang: str,
     problems: list[Problem],
-) -> dict[str, object] | None:
+) -> FollowupRow | None:
     found: list[Problem] = []
 
     def problem(column: str, key: str, **more: object) -> None:

@@ -80,7 +80,8 @@ def is_missing(value: object) -> bool:
     if value is None or isinstance(value, str):
         return value is None
     try:
-        return bool(pd.isna(value))
+        # pandas-stubs type isna's scalar form with pandas' scalars only; it takes any object
+        return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
 
@@ -143,22 +144,30 @@ def format_figure(value: object, lang: str = DEFAULT_LANGUAGE, *, estimate: bool
 
 
 def format_signed(
-    value: object, lang: str = DEFAULT_LANGUAGE, *, decimals: int | None = None
+    value: object,
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    decimals: int | None = None,
+    estimate: bool = False,
 ) -> str:
     """Format a change with its sign: ``+1 200``, ``-3,5``; no change reads ``0``.
 
     ``decimals`` defaults to those `format_figure` would show. The minus is the ASCII
     hyphen-minus that CLDR gives French and English (and that ``st.metric`` reads as a fall).
+    ``estimate`` keeps three significant digits and writes ``≈`` before (« ≈ +12 300 »).
     """
     if is_missing(value):
         return MISSING
     number = float(value)  # type: ignore[arg-type]
     shown = _figure_decimals(number) if decimals is None else decimals
+    if estimate and number:
+        number, shown = _significant(number, shown)
     number = _rounded(number, shown)
     if number == 0:
         return "0"
     pattern = _pattern(shown, signed=True)
-    return babel_numbers.format_decimal(number, pattern, locale=locale_of(lang))
+    text = babel_numbers.format_decimal(number, pattern, locale=locale_of(lang))
+    return f"{ESTIMATE} {text}" if estimate else text
 
 
 def format_headline(
@@ -173,11 +182,9 @@ def format_headline(
         return MISSING
     number = float(value)  # type: ignore[arg-type]
     if abs(number) < _MILLION:
-        return (
-            format_signed(number, lang)
-            if signed
-            else format_figure(number, lang, estimate=estimate)
-        )
+        if signed:
+            return format_signed(number, lang, estimate=estimate)
+        return format_figure(number, lang, estimate=estimate)
     text = babel_numbers.format_compact_decimal(number, locale=locale_of(lang), fraction_digits=1)
     text = f"+{text}" if signed and number > 0 else text
     return f"{ESTIMATE} {text}" if estimate else text

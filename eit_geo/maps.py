@@ -38,6 +38,7 @@ from folium.utilities import JsCode
 from eit_geo.basemaps import BASEMAPS, LOCAL, add_basemaps
 from eit_geo.filters import sector_colours, sector_groups
 from eit_geo.formatting import format_km, format_quantity
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.map_controls import (
     OUTLINE_COLOUR,
@@ -385,9 +386,8 @@ def link_features(
     lines, angles = _curves(links) if len(links) else ([], np.array([]))
     features: list[dict[str, Any]] = []
     pale = {str(ident) for ident in faded}
-    records = links.to_dict("records")
     rows = sorted(
-        zip(records, lines, angles, strict=True),
+        zip(records(links), lines, angles, strict=True),
         key=lambda row: str(row[0]["candidate_id"]) not in pale,
     )
     for link, curve, curve_angle in rows:
@@ -412,7 +412,7 @@ def link_features(
             "dashArray": None if existing else CANDIDATE_DASH,
             "lineCap": "round" if existing else "butt",
         }
-        properties = {
+        properties: dict[str, object] = {
             "kind": "link",
             "id": safe_id(str(link["candidate_id"])),
             "status": str(link["status"]),
@@ -513,9 +513,9 @@ def group_features(groups: gpd.GeoDataFrame, *, lang: str = DEFAULT_LANGUAGE) ->
     """
     colours = family_colours()
     features = []
-    for _, group in groups.iterrows():
+    for group in records(groups):
         colour = colours.get(str(group["family"]), OUTLINE_COLOUR)
-        geometry = json.loads(json.dumps(group.geometry.__geo_interface__))
+        geometry = json.loads(json.dumps(group["geometry"].__geo_interface__))
         features.append(
             {
                 "type": "Feature",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -23,11 +23,13 @@ from eit_geo.formatting import (
     format_km,
     format_quantity,
     format_score,
+    is_missing,
     unit_label,
 )
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
+    from eit_geo.frames import Row
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -56,7 +58,7 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def link_tip(link: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+def link_tip(link: Row, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the one-line text of a link: ``Vapeur : Asnæs → Novo Nordisk``."""
     return link_text(str(link["resource"]), link["from_name"], link["to_name"], lang)
 
@@ -68,7 +70,7 @@ def link_text(resource: str, source: object, target: object, lang: str = DEFAULT
     )
 
 
-def group_tip(group: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+def group_tip(group: Row, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the one-line text of a mutualisation group."""
     return t(
         "map.group_tip",
@@ -80,7 +82,7 @@ def group_tip(group: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def link_facts(
-    link: Mapping[str, object],
+    link: Row,
     lang: str = DEFAULT_LANGUAGE,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
@@ -134,15 +136,15 @@ def link_facts(
 
 
 def _float(value: object) -> float:
+    if not isinstance(value, str | SupportsFloat):  # None, pd.NA
+        return math.nan
     try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return float(value)
+    except ValueError:
         return math.nan
 
 
-def group_facts(
-    group: Mapping[str, object], zone: Zone, lang: str = DEFAULT_LANGUAGE
-) -> dict[str, str]:
+def group_facts(group: Row, zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return what a click on a mutualisation group shows: what, who, how much in total."""
     names = zone.company_names()
     members = [names.get(member, member) for member in str(group["members"]).split(",")]
@@ -155,13 +157,13 @@ def group_facts(
     }
 
 
-def company_facts(company: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def company_facts(company: Row, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return the identity of a company: sector (code and group), headcount, activity."""
     sector = company.get("sector")
     group = t(f"sectors.{sector_group(sector)}", lang)
     facts = {t("map.sector", lang): f"{sector} ({group})" if isinstance(sector, str) else group}
     employees = company.get("employees")
-    if employees is not None and not pd.isna(employees):
+    if not is_missing(employees):
         facts[t("map.employees", lang)] = format_count(employees, lang)
     activity = company.get("activity")
     if isinstance(activity, str) and activity:

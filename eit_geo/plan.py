@@ -15,6 +15,8 @@ from eit_geo.plan_store import FACILITATOR, STEP_FIELDS
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from eit_geo.frames import Row
+
 __all__ = [
     "PLANNED",
     "PLAN_COLUMNS",
@@ -51,7 +53,7 @@ def carrier_name(carrier: str, names: Mapping[str, str], lang: str = DEFAULT_LAN
     return str(names.get(carrier, carrier))
 
 
-def carrier_options(lead: Mapping[str, object], company_ids: list[str]) -> list[str]:
+def carrier_options(lead: Row, company_ids: list[str]) -> list[str]:
     """Return the carriers to offer for a lead: nobody, the facilitator, its two companies first.
 
     Values are stored as given (``""``, `plan_store.FACILITATOR` or a company id).
@@ -112,10 +114,8 @@ def plan_board(
         default = "todo" if field == "state" else ""
         values = current[field].reindex(ids.to_numpy()) if field in current else None
         table[field] = default if values is None else values.fillna(default).to_numpy()
-    table["updated_at"] = pd.to_datetime(
-        current["updated_at"].reindex(ids.to_numpy()).to_numpy() if len(current) else pd.NaT,
-        utc=True,
-    )
+    updated = current["updated_at"].reindex(ids.to_numpy()).to_numpy() if len(current) else None
+    table["updated_at"] = pd.NaT if updated is None else pd.to_datetime(updated, utc=True)
     table["version"] = (
         current["version"].reindex(ids.to_numpy()).fillna(0).astype(int).to_numpy()
         if len(current)

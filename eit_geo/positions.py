@@ -12,6 +12,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from eit_geo.datafiles import read_table
+from eit_geo.frames import records
 from eit_geo.validation import parse_numbers
 
 __all__ = [
@@ -147,8 +148,10 @@ def in_regions(lat: pd.Series, lon: pd.Series, regions: tuple[str, ...] | None =
     """Tell which positions fall in one of the regions of ``data/import/regions.csv``."""
     table = _regions() if regions is None else _regions().loc[list(regions)]
     inside = pd.Series(False, index=lat.index)
-    for row in table.itertuples():
-        inside |= lat.between(row.min_lat, row.max_lat) & lon.between(row.min_lon, row.max_lon)
+    for row in records(table):
+        inside |= lat.between(row["min_lat"], row["max_lat"]) & lon.between(
+            row["min_lon"], row["max_lon"]
+        )
     return inside
 
 
@@ -201,14 +204,16 @@ def guess_crs(x: pd.Series, y: pd.Series) -> tuple[str, bool] | None:
     count = int(given.sum())
     if not count:
         return None
-    for row in _candidates().itertuples():
+    for row in records(_candidates()):
         for swapped, (xs, ys) in ((False, (x, y)), (True, (y, x))):
-            in_range = xs.between(row.min_x, row.max_x) & ys.between(row.min_y, row.max_y)
+            in_range = xs.between(row["min_x"], row["max_x"]) & ys.between(
+                row["min_y"], row["max_y"]
+            )
             if in_range.sum() < _SHARE_TO_TRUST * count:
                 continue
-            crs = f"EPSG:{row.epsg}"
+            crs = f"EPSG:{row['epsg']}"
             lat, lon = to_wgs84(xs[in_range], ys[in_range], crs)
-            if in_regions(lat, lon, (row.region,)).sum() >= _SHARE_TO_TRUST * count:
+            if in_regions(lat, lon, (row["region"],)).sum() >= _SHARE_TO_TRUST * count:
                 return crs, swapped
     return None
 

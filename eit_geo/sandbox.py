@@ -128,7 +128,7 @@ def run_bounded(
         _slots.release()
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> multiprocessing.context.ForkServerContext:
     """Return the forkserver context, its server importing `PRELOAD` and the main script once.
 
     A worker otherwise runs the main script again (``streamlit``, ``pytest``) before its work.

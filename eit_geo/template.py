@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from eit_geo.datafiles import data_path, read_table
+from eit_geo.frames import records
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -52,7 +53,7 @@ def build_template(path: Path) -> Path:
     """
     columns = _read_template_table("colonnes.csv")
     workbook = Workbook()
-    _write_readme(workbook.active, columns)
+    _write_readme(workbook.worksheets[0], columns)
     list_ranges = _write_lists(workbook.create_sheet("listes"))
     for sheet in DATA_SHEETS:
         worksheet = workbook.create_sheet(sheet, index=len(workbook.sheetnames) - 1)
@@ -90,11 +91,11 @@ def _write_readme(sheet: Worksheet, columns: pd.DataFrame) -> None:
     core = resources[~resources["code"].str[0].str.isdigit()]
     rows = [
         (
-            family.label_fr,
-            family.default_max_km,
-            ", ".join(core.loc[core["family"] == family.family, "code"]),
+            family["label_fr"],
+            family["default_max_km"],
+            ", ".join(core.loc[core["family"] == family["family"], "code"]),
         )
-        for family in families.itertuples(index=False)
+        for family in records(families)
     ]
     sheet.cell(row=row + 1, column=1, value="Familles de ressources").font = Font(bold=True)
     note = (
@@ -110,7 +111,7 @@ def _write_readme(sheet: Worksheet, columns: pd.DataFrame) -> None:
 
 
 def _write_block(
-    sheet: Worksheet, row: int, headers: list[str], rows: Iterable[Sequence[object]]
+    sheet: Worksheet, row: int, headers: list[str], rows: Iterable[Sequence[str | float | None]]
 ) -> int:
     """Write a header row then the rows below it; return the first free row after a blank."""
     for column, header in enumerate(headers, start=1):
@@ -154,7 +155,7 @@ def _write_lists(sheet: Worksheet) -> dict[str, str]:
 def _write_data_sheet(sheet: Worksheet, columns: pd.DataFrame, list_ranges: dict[str, str]) -> None:
     """Write the headers of one data sheet and attach a check to every column that has one."""
     list_ranges = {**list_ranges, "entreprise": f"entreprises!$A$2:$A${LAST_ROW}"}
-    for index, spec in enumerate(columns.to_dict("records"), start=1):
+    for index, spec in enumerate(records(columns), start=1):
         letter = get_column_letter(index)
         _style_header(sheet.cell(row=1, column=index, value=spec["colonne"]))
         sheet.column_dimensions[letter].width = max(14, len(spec["colonne"]) + 4)
@@ -183,13 +184,12 @@ def _column_validation(spec: dict[str, str], list_ranges: dict[str, str]) -> Dat
         hint = "" if strict else " (une autre valeur reste possible après confirmation)"
         validation.error = f"Valeur hors de la liste pour « {name} »{hint}."
     elif kind in ("entier", "décimal") and low:
-        operator = {"operator": "between"} if high else {"operator": "greaterThan"}
         validation = DataValidation(
             type="whole" if kind == "entier" else "decimal",
             formula1=low,
             formula2=high or None,
             allow_blank=True,
-            **operator,
+            operator="between" if high else "greaterThan",
         )
         bounds = f"entre {low} et {high}" if high else f"supérieur à {low}"
         validation.error = f"« {name} » doit être un nombre {bounds}."

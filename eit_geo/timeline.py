@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from eit_geo.codes import resource_label
 from eit_geo.formatting import plotly_separators, timezone
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:
@@ -74,36 +75,36 @@ def network_timeline(
         {
             "candidate_id": _candidate_of(board, syn),
             "label": _label(
-                names.get(syn.from_id, syn.from_id),
-                names.get(syn.to_id, syn.to_id),
-                syn.resource,
+                names.get(syn["from_id"], syn["from_id"]),
+                names.get(syn["to_id"], syn["to_id"]),
+                syn["resource"],
                 lang,
             ),
             "event": event,
             "date": pd.Timestamp(year=int(year), month=1, day=1, tz="UTC"),
             "origin": "zone",
         }
-        for syn, end in zip(zone.synergies.itertuples(index=False), until, strict=True)
-        for event, year in (("in_place", syn.since), ("stopped", end))
+        for syn, end in zip(records(zone.synergies), until, strict=True)
+        for event, year in (("in_place", syn["since"]), ("stopped", end))
         if not pd.isna(year)
     ]
     labels = {
-        str(row.candidate_id): _label(
-            names.get(row.from_id, row.from_name),
-            names.get(row.to_id, row.to_name),
-            row.resource,
+        str(row["candidate_id"]): _label(
+            names.get(row["from_id"], row["from_name"]),
+            names.get(row["to_id"], row["to_name"]),
+            row["resource"],
             lang,
         )
-        for row in board.itertuples(index=False)
+        for row in records(board)
     }
     for candidate, changes in history.sort_values("changed_at").groupby("candidate_id", sort=False):
         if candidate not in labels:
             continue
-        rows.append(_event(candidate, labels, "identified", changes["changed_at"].iloc[0]))
+        rows.append(_event(str(candidate), labels, "identified", changes["changed_at"].min()))
         for event in ("retained", "in_place"):
             reached = changes.loc[changes["status"] == event, "changed_at"]
             if not reached.empty:
-                rows.append(_event(candidate, labels, event, reached.iloc[0]))
+                rows.append(_event(str(candidate), labels, event, reached.min()))
     columns = ["candidate_id", "label", "event", "date", "origin"]
     table = pd.DataFrame(rows, columns=columns)
     table["date"] = pd.to_datetime(table["date"], utc=True)
@@ -114,16 +115,18 @@ def _label(supplier: str, receiver: str, resource: str, lang: str) -> str:
     return f"{supplier} → {receiver} : {resource_label(resource, lang)}"
 
 
-def _candidate_of(board: pd.DataFrame, synergy: object) -> str:
+def _candidate_of(board: pd.DataFrame, synergy: Mapping[str, Any]) -> str:
     match = board[
-        board["from_id"].eq(synergy.from_id)
-        & board["to_id"].eq(synergy.to_id)
-        & board["resource"].eq(synergy.resource)
+        board["from_id"].eq(synergy["from_id"])
+        & board["to_id"].eq(synergy["to_id"])
+        & board["resource"].eq(synergy["resource"])
     ]
     return str(match["candidate_id"].iloc[0]) if not match.empty else ""
 
 
-def _event(candidate: str, labels: dict[str, str], event: str, when: pd.Timestamp) -> dict:
+def _event(
+    candidate: str, labels: dict[str, str], event: str, when: pd.Timestamp
+) -> dict[str, object]:
     return {
         "candidate_id": candidate,
         "label": labels[candidate],
@@ -157,7 +160,7 @@ def timeline_figure(
         counts = steps.groupby("date")["step"].sum().sort_index().cumsum()
         figure.add_trace(
             go.Scatter(
-                x=counts.index,
+                x=counts.index.tolist(),
                 y=counts.to_numpy(),
                 mode="lines",
                 line={"shape": "hv", "color": _COLOURS["in_place"], "width": 3},
@@ -176,14 +179,15 @@ def timeline_figure(
                 mode="markers",
                 marker={"symbol": _SYMBOLS[event], "size": 12, "color": _COLOURS[event]},
                 name=t(f"workshop.event_{event}", lang),
-                text=rows["label"],
+                text=rows["label"].tolist(),
                 hovertemplate=f"%{{x|{_DAY[lang == 'fr']}}}<br>%{{text}}<extra></extra>",
             )
         )
     years = [] if at_year is None else [at_year] if isinstance(at_year, int) else list(at_year)
     for year in years:
         figure.add_vline(
-            x=f"{int(year):04d}-07-01",
+            # plotly-stubs type x as a number; on a date axis plotly takes a date string
+            x=f"{int(year):04d}-07-01",  # type: ignore[arg-type]
             line={"dash": "dash", "color": "#0072B2", "width": 2},
         )
     figure.update_layout(

@@ -7,7 +7,7 @@ shows what each retained lead adds, and what every other lead would still have.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import folium
@@ -22,6 +22,7 @@ from eit_geo.store import CHECKS, FIELDS, STATUSES
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from eit_geo.frames import Row
     from eit_geo.indicators import Scenario
     from eit_geo.zone import Zone
 
@@ -212,7 +213,7 @@ def check_summary(row: pd.Series, lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
-def highlight_layer(link: Mapping[str, object], *, label: str) -> folium.FeatureGroup:
+def highlight_layer(link: Row, *, label: str) -> folium.FeatureGroup:
     """Return a map layer that points out one candidate: a halo along it and rings at its ends.
 
     Parameters
@@ -225,8 +226,8 @@ def highlight_layer(link: Mapping[str, object], *, label: str) -> folium.Feature
     tip = safe_text(label)
     layer = folium.FeatureGroup(name=tip, control=False)
     ends = [
-        [float(link["from_lat"]), float(link["from_lon"])],  # type: ignore[arg-type]
-        [float(link["to_lat"]), float(link["to_lon"])],  # type: ignore[arg-type]
+        [float(link["from_lat"]), float(link["from_lon"])],
+        [float(link["to_lat"]), float(link["to_lon"])],
     ]
     folium.PolyLine(ends, color=HALO_COLOUR, weight=16, opacity=0.55, tooltip=tip).add_to(layer)
     for end in ends:

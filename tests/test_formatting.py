@@ -84,6 +84,14 @@ def test_changes_are_signed_but_never_a_zero(value, fr, en):
     assert fmt.format_signed(value, "en") == en
 
 
+def test_estimated_changes_read_as_estimates():
+    assert fmt.format_signed(12_345.0, "fr", estimate=True) == f"≈ +12{NNBSP}300"
+    assert fmt.format_signed(-0.0834, "en", estimate=True) == "≈ -0.083"
+    assert fmt.format_headline(1_040_000.0, "fr", signed=True, estimate=True) == "≈ +1\u00a0M"
+    assert fmt.format_headline(480.0, "en", signed=True, estimate=True) == "≈ +480"
+    assert fmt.format_headline(480.0, "en", signed=True) == "+480"
+
+
 def test_negative_changes_start_with_the_minus_streamlit_reads():
     # st.metric shows a fall (red, down) only for a delta starting with "-"
     assert fmt.format_signed(-12.0, "fr").startswith("-")

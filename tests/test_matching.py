@@ -12,42 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from engine_zones import links, without_synergies, zone
 
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import (
     MATCH_QUALITY,
-    MUTUALISATION_COLUMNS,
     SUBSTITUTION_COLUMNS,
-    _distinct,
-    _from_both_ends,
-    _merge_sides,
-    _stable_order,
     find_mutualisations,
     find_substitutions,
-    parse_max_km,
     rank_substitutions,
-    resolve_max_km,
 )
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
-
-DATA = Path(__file__).parent / "data"
-
-
-def zone(name: str) -> Zone:
-    return load_zone(DATA / f"engine-{name}")
-
-
-def links(table: pd.DataFrame, *columns: str) -> set[tuple]:
-    columns = columns or ("from_id", "to_id", "resource", "input_resource")
-    return set(table[list(columns)].itertuples(index=False, name=None))
-
-
-def without_synergies(z: Zone) -> Zone:
-    return dataclasses.replace(z, synergies=z.synergies.iloc[:0])
-
 
 # --------------------------------------------------------------------------- rules
 
@@ -130,84 +108,6 @@ def test_units_must_agree() -> None:
     with pytest.warns(UserWarning, match="unités différentes") as record:
         rank_substitutions(zone("units"))
     assert [w.filename for w in record] == [__file__]
-
-
-# --------------------------------------------------------------------------- distances
-
-
-@pytest.mark.parametrize(
-    ("max_km", "expected"),
-    [
-        (
-            None,
-            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2")}
-            | {("electricity", "n3"), ("electricity", "n4")},
-        ),
-        (10, {("steam", "n1"), ("steam", "n2"), ("10 01 05", "n1"), ("10 01 05", "n2")}),
-        (
-            {"material": 100},
-            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}
-            | {("electricity", "n3"), ("electricity", "n4")},
-        ),
-        (
-            {"steam": 10},
-            {("steam", "n1"), ("steam", "n2"), ("10 01 05", "n1"), ("10 01 05", "n2")}
-            | {("electricity", "n3"), ("electricity", "n4")},
-        ),
-        ({"energy": 10, "steam": 2}, {("10 01 05", "n1"), ("10 01 05", "n2")}),
-        (
-            {"10 01": 70},
-            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}
-            | {("electricity", "n3"), ("electricity", "n4")},
-        ),
-        ({"*": 1, "material": 100}, {("10 01 05", "n1"), ("10 01 05", "n2"), ("10 01 05", "n3")}),
-        (
-            {"electricity": 100},
-            {("steam", "n1"), ("10 01 05", "n1"), ("10 01 05", "n2"), ("electricity", "n3")},
-        ),
-    ],
-)
-def test_distance_per_resource_and_overrides(max_km: object, expected: set) -> None:
-    found = find_substitutions(zone("distances"), max_km=max_km, top_k=0)
-    assert links(found, "resource", "to_id") == expected
-    assert (found["distance_km"] <= found["max_km"].fillna(np.inf)).all()
-
-
-def test_distances_are_metric() -> None:
-    found = find_substitutions(zone("distances"), top_k=0).set_index("to_id")
-    electricity = found[found["resource"] == "electricity"]
-    assert electricity.at["n3", "distance_km"] == pytest.approx(60, rel=2e-3)
-    assert electricity.at["n4", "distance_km"] == pytest.approx(400, rel=2e-3)
-    assert np.isnan(electricity.at["n4", "max_km"])
-
-
-def test_resolve_max_km_precedence() -> None:
-    assert resolve_max_km("steam") == 5.0
-    assert resolve_max_km("electricity") is None
-    assert resolve_max_km("10 01 05") == 50.0
-    assert resolve_max_km("07 07 99", {"material": 300}) == 300.0
-    assert resolve_max_km("steam", {"energy": 10, "steam": 2}) == 2.0
-    assert resolve_max_km("10 01 05", {"10": 80, "10 01": 70}) == 70.0
-    assert resolve_max_km("steam", 12) == 12.0
-    assert resolve_max_km("steam", {"*": 12, "energy": 3}) == 3.0
-    assert resolve_max_km("steam", {"steam": math.inf}) is None
-
-
-def test_parse_max_km() -> None:
-    parsed = parse_max_km(["50", "material=300", "Steam=5", "10 01=80", "eau=7,5"[4:]])
-    assert parsed == {"*": 7.5, "material": 300.0, "steam": 5.0, "10 01": 80.0}
-    assert parse_max_km(["water=12.5", "1001=3"]) == {"water": 12.5, "10 01": 3.0}
-
-
-@pytest.mark.parametrize("value", ["-5", "0", "abc", "steam=", "steem=5", "material=x", "=4"])
-def test_parse_max_km_refuses_bad_values(value: str) -> None:
-    with pytest.raises(ValueError, match=f"« {value} »"):
-        parse_max_km([value])
-
-
-def test_parse_max_km_reports_every_bad_value() -> None:
-    with pytest.raises(ValueError, match=r"(?s)« x ».*« steem=5 »"):
-        parse_max_km(["x", "steam=5", "steem=5"])
 
 
 # --------------------------------------------------------------------------- ranking
@@ -605,118 +505,3 @@ def test_inputs_are_not_mutated() -> None:
     pd.testing.assert_frame_equal(z.companies, before[0])
     pd.testing.assert_frame_equal(z.flows, before[1])
     pd.testing.assert_frame_equal(z.synergies, before[2])
-
-
-# --------------------------------------------------------------------------- mutualisation
-
-
-def test_mutualisation_groups() -> None:
-    groups = find_mutualisations(zone("groups")).set_index("group_id")
-    assert list(groups.reset_index().columns[: len(MUTUALISATION_COLUMNS)]) == list(
-        MUTUALISATION_COLUMNS
-    )
-    assert groups["members"].to_dict() == {
-        "output:15 01 01:t/yr:m1": "m1,m2,m3",
-        "input:steam:MWh/yr:m1": "m1,m2",
-    }
-    assert groups["n_members"].to_dict() == {
-        "output:15 01 01:t/yr:m1": 3,
-        "input:steam:MWh/yr:m1": 2,
-    }
-    assert groups["quantity"].to_dict() == {
-        "output:15 01 01:t/yr:m1": 30.0,
-        "input:steam:MWh/yr:m1": 150.0,
-    }
-    steam = groups.loc["input:steam:MWh/yr:m1"]
-    assert steam["centre_lat"] == pytest.approx(45 + 0.5 / 111.2, abs=2e-4)
-    assert steam["centre_lon"] == pytest.approx(3.0, abs=1e-4)
-    assert (groups["kind"] == "mutualisation").all()
-    assert groups.crs.to_epsg() == 4326
-    assert (groups.geom_type == "Polygon").all()
-    assert groups.geometry.iloc[0].contains(gpd.points_from_xy([3.0], [45.0])[0])
-
-
-@pytest.mark.parametrize("name", ["groups", "kalundborg"])
-def test_mutualisations_without_geometry_are_the_same_rows(name: str) -> None:
-    z = zone(name) if name == "groups" else load_zone(example_path(name))
-    with_hulls = find_mutualisations(z)
-    plain = find_mutualisations(z, geometry=False)
-    assert not isinstance(plain, gpd.GeoDataFrame)
-    pd.testing.assert_frame_equal(plain, pd.DataFrame(with_hulls.drop(columns="geometry")))
-
-
-@pytest.mark.parametrize(
-    ("options", "expected"),
-    [
-        ({"min_members": 3}, {"m1,m2,m3"}),
-        ({"max_km": 1}, set()),
-        ({"max_km": {"material": 20}}, {"m1,m2,m3,m4", "m1,m2"}),
-        ({"max_km": 20, "min_members": 4}, {"m1,m2,m3,m4"}),
-    ],
-)
-def test_mutualisation_options(options: dict, expected: set) -> None:
-    groups = find_mutualisations(zone("groups"), **options)
-    assert set(groups["members"]) == expected
-
-
-def test_kalundborg_groups() -> None:
-    groups = find_mutualisations(load_zone(example_path("kalundborg")))
-    assert "novonesis,novonordisk,refinery" in set(groups["members"])
-    assert (groups["n_members"] >= 2).all()
-
-
-def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
-    ran: list[int] = []
-    work = [lambda i=i: ran.append(i) or i * 10 for i in range(9)]
-    sizes = [5, 1, 9, 3, 3, 7, 2, 8, 4]  # largest and smallest taken from both ends
-    assert _from_both_ends(work, sizes) == [i * 10 for i in range(9)]
-    assert sorted(ran) == list(range(9))
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.5, 0.2, 0.1, 0.5]),
-        np.array([np.nan, 0.2, np.nan, -0.0, 0.0, np.inf, 0.2, np.nan, -np.inf]),
-        np.round(np.random.default_rng(0).random(50_000), 2),  # many ties
-        np.where(np.arange(20_000) % 3 == 0, np.nan, np.arange(20_000) % 7 / 7),  # many NaN
-        np.random.default_rng(1).integers(0, 5, 1000),
-        np.array([7.0]),
-        np.array([]),
-    ],
-)
-def test_stable_order_is_numpys_stable_argsort(key: np.ndarray) -> None:
-    assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        np.array([], dtype=np.int64),
-        np.array([7]),
-        np.array([3, 1, 3, 2, 1], dtype=np.int32),
-        np.random.default_rng(0).integers(0, 10**12, 10_000),
-        np.array([2.5, -1.0, 2.5, 0.0]),
-    ],
-)
-def test_distinct_is_numpys_unique(values: np.ndarray) -> None:
-    found = _distinct(values)
-    assert found.dtype == values.dtype
-    assert np.array_equal(found, np.unique(values))
-
-
-def test_merge_sides_is_the_union_with_who_kept_each_pair() -> None:
-    # rows (offer, need, metres, score); needs 0 to 2
-    forward = np.array([[1.0, 0.0, 50.0, 0.5], [0.0, 1.0, 20.0, 0.8]])
-    backward = np.array([[2.0, 2.0, 70.0, 0.1], [0.0, 1.0, 20.0, 0.8], [1.0, 2.0, 9.0, 0.9]])
-    rows, flags = _merge_sides(forward, backward, n_needs=3)
-    assert rows.tolist() == [
-        [0.0, 1.0, 20.0, 0.8],
-        [1.0, 0.0, 50.0, 0.5],
-        [1.0, 2.0, 9.0, 0.9],
-        [2.0, 2.0, 70.0, 0.1],
-    ]
-    assert flags.tolist() == [[True, True], [True, False], [False, True], [False, True]]
-    none, no_flags = _merge_sides(np.empty((0, 4)), np.empty((0, 4)), n_needs=3)
-    assert none.shape == (0, 4)
-    assert no_flags.shape == (0, 2)

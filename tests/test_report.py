@@ -231,6 +231,33 @@ def test_workshop_kpis(kalundborg: Zone, decided: tuple) -> None:
     assert any("par rapport à l'existant" in k.detail for k in kpis[2:])
 
 
+def test_gain_of_an_estimate_reads_as_one(kalundborg: Zone, decided: tuple) -> None:
+    """The retained lead's quantity is an estimate: its gain reads « ≈ », in both languages."""
+    board, history, _ = decided
+    gains = {k.key: k for k in report.workshop_kpis(kalundborg, board)}
+    assert gains["tonnes_diverted"].gain == "≈ +500"
+    assert gains["tonnes_diverted"].detail == "≈ +500 t/an par rapport à l'existant."
+    english = {k.key: k for k in report.workshop_kpis(kalundborg, board, "en")}
+    assert english["tonnes_diverted"].gain == "≈ +500"
+    assert english["co2_avoided_t"].gain.startswith("≈ -")
+    document = report.workshop_report(kalundborg, board, history, anonymised=True)
+    first_page = document[: document.index("<section><h2>")]
+    assert '<div class="gain-value">≈ +500 <span class="gain-unit">t/an</span>' in first_page
+
+
+def test_gain_of_published_quantities_is_exact(kalundborg: Zone, decided: tuple) -> None:
+    """Published quantities give an exact gain; estimates among the unchanged exchanges in
+    place do not make it one, a factor « to be confirmed » still does."""
+    board, _, _ = decided
+    published = dataclasses.replace(
+        kalundborg, flows=kalundborg.flows.assign(quantity_status="published")
+    )
+    gains = {k.key: k for k in report.workshop_kpis(published, board)}
+    assert gains["tonnes_diverted"].gain == "+500"
+    assert gains["tonnes_diverted"].headline.startswith("≈ ")  # the total keeps its estimates
+    assert gains["transport_co2_t"].gain.startswith("≈ +")  # transport factor to be confirmed
+
+
 @pytest.mark.parametrize("anonymised", [False, True])
 def test_workshop_report(kalundborg: Zone, decided: tuple, *, anonymised: bool) -> None:
     board, history, _ = decided

@@ -20,11 +20,18 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from eit_geo.analysis import Analysis
 from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path
-from eit_geo.formatting import format_count, format_date, format_decimal, format_quantity
+from eit_geo.formatting import (
+    format_count,
+    format_date,
+    format_decimal,
+    format_quantity,
+    is_missing,
+)
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import by_family, factor_table, read_factors
 from eit_geo.maps import build_map
@@ -36,7 +43,7 @@ from eit_geo.report.tables import date_text, factor_sources
 from eit_geo.report.templates import markup, render
 from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
-from eit_geo.workshop import SELECTED, selected_scenario
+from eit_geo.workshop import SELECTED
 
 if TYPE_CHECKING:
     import folium
@@ -94,7 +101,7 @@ def _inline_images(css: str, folder: Path) -> str:
 
 def build_report(
     zone: Zone,
-    board: pd.DataFrame,
+    board: gpd.GeoDataFrame,
     *,
     kpis: Sequence[Kpi] = (),
     figures: Sequence[go.Figure] = (),
@@ -242,7 +249,7 @@ def _essentials(
     }
 
 
-def _map(zone: Zone, board: pd.DataFrame, map_html: str | None, lang: str) -> dict[str, object]:
+def _map(zone: Zone, board: gpd.GeoDataFrame, map_html: str | None, lang: str) -> dict[str, object]:
     """Return the map section: the interactive map for screens, the vector map for paper."""
     width, height = svg_size(zone)
     drawn = board[board["decision"].isin(SELECTED)]
@@ -336,7 +343,7 @@ def _resource_text(code: str, lang: str) -> str:
 
 
 def _cell(value: object) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def workshop_report(
@@ -349,6 +356,7 @@ def workshop_report(
     generated: datetime | None = None,
     zone_label: str | None = None,
     plan: pd.DataFrame | None = None,
+    analysis: Analysis | None = None,
 ) -> str:
     """Build the whole workshop report of a zone (`build_report` with every part filled in).
 
@@ -371,14 +379,17 @@ def workshop_report(
     plan
         The action plan (``plan.plan_board``), left out of the anonymised report (its steps
         are free text and its carriers companies).
+    analysis
+        The zone's analysis with this ``board`` (`Analysis.workshop`), made here when None.
 
     Returns
     -------
     str
         The HTML document (self-contained, opens offline).
     """
-    selected = selected_scenario(zone, board)
-    kpis = workshop_kpis(zone, board, lang)
+    analysis = Analysis(zone, board=board) if analysis is None else analysis
+    selected = analysis.workshop
+    kpis = workshop_kpis(zone, board, lang, analysis=analysis)
     shown_zone, shown_board = zone, board
     events = network_timeline(zone, board, history, lang=lang)
     if anonymised:

@@ -12,8 +12,12 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eit_geo.settings import CHROMIUM_ENV, chromium_setting
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 __all__ = ["CHROMIUM_ENV", "HEADLESS_ARGS", "find_chromium", "report_pdf"]
 
@@ -25,7 +29,7 @@ HEADLESS_ARGS: tuple[str, ...] = (
     "--disable-component-update",
     "--no-first-run",
 )
-A4_VIEWPORT = {"width": 794, "height": 1123}  # CSS pixels at 96 dpi
+A4_VIEWPORT: ViewportSize = {"width": 794, "height": 1123}  # CSS pixels at 96 dpi
 # The page is drawn: fonts loaded, every plotly chart has its SVG.
 _DRAWN = """() => document.readyState === 'complete' && document.fonts.status === 'loaded'
     && Array.from(document.querySelectorAll('.js-plotly-plot'))

@@ -20,7 +20,11 @@ from eit_geo.report.templates import render
 from eit_geo.workshop import SELECTED
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import geopandas as gpd
     import pandas as pd
+    from pyproj import CRS
 
     from eit_geo.zone import Zone
 
@@ -38,7 +42,7 @@ PAD = 0.08
 LONGEST = 1000  # the longer side of the drawing, in SVG units
 
 
-def _frame(zone: Zone, crs: object) -> tuple[float, float, float, float]:
+def _frame(zone: Zone, crs: CRS) -> tuple[float, float, float, float]:
     """Return the drawing's frame in ``crs``: the perimeter (or companies), padded, ≥ 500 m."""
     points = zone.companies.to_crs(crs)
     shapes = zone.perimeter.to_crs(crs) if zone.perimeter is not None else None
@@ -60,7 +64,7 @@ def svg_size(zone: Zone) -> tuple[int, int]:
     return max(int(LONGEST / ratio), 400), LONGEST
 
 
-def _path(polygon: shapely.Polygon, xy: object) -> str:
+def _path(polygon: shapely.Polygon, xy: Callable[[float, float], str]) -> str:
     rings = [polygon.exterior, *polygon.interiors]
     return " ".join("M" + " L".join(xy(x, y) for x, y in ring.coords) + " Z" for ring in rings)
 
@@ -73,7 +77,7 @@ def _colour(row: pd.Series, colour_by: str, families: dict[str, str]) -> str:
 
 def svg_map(
     zone: Zone,
-    board: pd.DataFrame,
+    board: gpd.GeoDataFrame,
     *,
     width: int = 960,
     height: int = 600,
@@ -120,7 +124,7 @@ def svg_map(
     shapes = []
     if zone.perimeter is not None:
         parts = zone.perimeter.to_crs(crs).geometry.explode(index_parts=False)
-        shapes = [_path(p, xy) for p in parts if p.geom_type == "Polygon"]
+        shapes = [_path(p, xy) for p in parts if isinstance(p, shapely.Polygon)]
     drawn = board[board.geometry.notna()]
     lines = drawn.to_crs(crs) if len(drawn) else drawn
     order = lines.assign(_top=lines["decision"].isin(SELECTED)).sort_values("_top", kind="stable")
@@ -162,7 +166,13 @@ def svg_map(
         )
     points = zone.companies.to_crs(crs)
     companies = [  # every company; those outside the frame unnamed (their link is)
-        dict(zip(("x", "y"), (float(v) for v in xy(p.x, p.y).split(",")), strict=True))
+        dict(
+            zip(
+                ("x", "y"),
+                (float(v) for v in xy(shapely.get_x(p), shapely.get_y(p)).split(",")),
+                strict=True,
+            )
+        )
         | {"name": str(name) if box.contains(p) else ""}
         for p, name in zip(points.geometry, points["name"], strict=True)
     ]

@@ -1,10 +1,13 @@
-"""Cached analyses of a zone (candidates, groups, scenarios, headline figures) for the pages."""
+"""The pages' analyses: one `Analysis` per zone and settings, kept for every session.
+
+The map's filtered layers, the anonymised zone and the headline figures are cached here too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from eit_geo import (
@@ -12,6 +15,7 @@ from eit_geo import (
     indicators,
     report,
 )
+from eit_geo.analysis import Analysis
 from eit_geo.filters import (
     MapFilter,
     apply_filter,
@@ -24,24 +28,57 @@ from eit_geo.maps import (
     focus_links,
     layer_features,
 )
-from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.ui.state import language
 from eit_geo.zone import Zone
 
 if TYPE_CHECKING:
     import geopandas as gpd
-from eit_geo.ui.state import language
+    import pandas as pd
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
+def analysis(
+    zone: Zone,
+    *,
+    max_km: tuple[tuple[str, float], ...] = (),
+    factors: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
+    selected: tuple[str, ...] | None = None,
+    board: pd.DataFrame | None = None,
+) -> Analysis:
+    """Return the zone's `Analysis` under these settings, kept for every session.
+
+    Every analysis of one zone shares what it computed (`Analysis.with_settings`): new factors
+    do not search the candidates again.
+    """
+    fingerprint = zone.fingerprint()
+    wanted = _zone_analysis(fingerprint, zone).with_settings(
+        max_km=max_km, factors=factors, prices=prices, selected=selected, board=board
+    )
+    return _kept_analysis(fingerprint, wanted.settings_key, wanted)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _zone_analysis(fingerprint: str, _zone: Zone) -> Analysis:  # noqa: ARG001 - the cache key
+    return Analysis(_zone)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _kept_analysis(
+    fingerprint: str,  # noqa: ARG001 - the cache key
+    settings: tuple[Hashable, ...],  # noqa: ARG001 - the cache key
+    _analysis: Analysis,
+) -> Analysis:
+    return _analysis
+
+
 def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
-    """Return the zone's substitution links (existing and candidates), cached per distances."""
-    return find_substitutions(zone, max_km=dict(max_km) or None)
+    """Return the zone's substitution links (existing and candidates) at these distances."""
+    return analysis(zone, max_km=max_km).candidates
 
 
-@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
 def zone_groups(zone: Zone) -> gpd.GeoDataFrame:
-    """Return the zone's mutualisation groups, cached."""
-    return find_mutualisations(zone)
+    """Return the zone's mutualisation groups."""
+    return analysis(zone).groups
 
 
 @st.cache_data(
@@ -84,12 +121,6 @@ def map_features(
     return features, hidden, hidden_companies
 
 
-def indicator_candidates(zone: Zone) -> pd.DataFrame:
-    """Return the zone's substitution candidates at the default distances (`zone_links`)."""
-    return pd.DataFrame(zone_links(zone).drop(columns="geometry"))
-
-
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
 def scenario(
     zone: Zone,
     name: str,
@@ -97,14 +128,9 @@ def scenario(
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
 ) -> indicators.Scenario:
-    """Return a scenario of `indicators.SCENARIOS`, cached on the zone, tables and selection."""
-    tables = {"factors": factors, "prices": prices}
-    if name == "existing":
-        return indicators.existing_scenario(zone, **tables)
-    candidates = indicator_candidates(zone)
-    if name == "optimal":
-        return indicators.optimal_scenario(zone, candidates, **tables)
-    return indicators.selected_scenario(zone, candidates, selected, **tables)
+    """Return a scenario of `indicators.SCENARIOS` (`Analysis.scenario`)."""
+    chosen = analysis(zone, factors=factors, prices=prices, selected=selected)
+    return chosen.scenario(name)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={Zone: Zone.fingerprint})
@@ -113,16 +139,6 @@ def public_zone(zone: Zone, lang: str) -> Zone:
     return anonymise.anonymise_zone(zone, lang=lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={Zone: Zone.fingerprint})
-def _workshop_kpis(
-    zone: Zone, decisions: tuple[tuple[str, str], ...], lang: str
-) -> list[report.Kpi]:
-    board = zone_links(zone).assign(decision=dict(decisions))
-    board["decision"] = board["candidate_id"].map(dict(decisions))
-    return report.workshop_kpis(zone, board, lang)
-
-
 def board_kpis(zone: Zone, board: gpd.GeoDataFrame) -> list[report.Kpi]:
-    """Return the workshop's headline figures (selected scenario against the existing), cached."""
-    decisions = tuple(zip(board["candidate_id"].astype(str), board["decision"], strict=True))
-    return _workshop_kpis(zone, decisions, language())
+    """Return the workshop's headline figures (its scenario against the existing one)."""
+    return report.workshop_kpis(zone, board, language(), analysis=analysis(zone, board=board))

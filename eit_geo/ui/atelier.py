@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from eit_geo.zone import Zone
 from eit_geo.ui import access
-from eit_geo.ui.analyses import zone_groups, zone_links
+from eit_geo.ui.analyses import analysis, zone_groups, zone_links
 from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.decisions import KEY_PARTICIPANT, decision_store, when_text
 from eit_geo.ui.plan import plan_store_of, today
@@ -361,6 +361,7 @@ def show_exports(zone: Zone) -> None:
             lang=lang,
             zone_label=zone_title(zone),
             plan=plan_now(board),
+            analysis=analysis(zone, board=board),
         )
 
     def pdf_now() -> bytes:

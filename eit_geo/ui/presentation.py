@@ -36,6 +36,7 @@ from eit_geo.ui.state import KEY_ASSETS, language, tr
 KEY_ANONYMISED = "presentation_anonymised"
 KEY_FULLSCREEN = "presentation_fullscreen"
 SKIPPED = ("transport_co2_t", "money_saved_eur")  # not headline figures for a public room
+_NARROW = 6  # a gain card is never narrower than a figure of six characters (« ≈ +198 »)
 
 
 def presentation_header(title: str) -> tuple[bool, bool]:
@@ -73,7 +74,9 @@ def show_gain(kpis: list[report.Kpi]) -> None:
             return
         cards = [(tr("workshop.gain_retained"), f"+{retained.value}")]
         cards += [(f"{k.label} ({k.unit})" if k.unit else k.label, k.gain) for k in gains]
-        for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+        # each card as wide as its figure and label need (« ≈ +10 000 » wider than « +2 »)
+        widths = [max(len(value), _NARROW) + len(label) / 4 for label, value in cards]
+        for column, (label, value) in zip(st.columns(widths), cards, strict=True):
             column.metric(label, value, border=True)
 
 

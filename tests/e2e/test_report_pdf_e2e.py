@@ -72,7 +72,7 @@ def test_first_page_read_in_one_minute(printed: tuple[str, Path]) -> None:
     first = " ".join(page_text(pdf, 1).split())
     assert "Synergies industrielles — Kalundborg (Danemark)" in first
     assert "L'essentiel" in first
-    assert "+1 M" in first  # the gain first, in large type
+    assert "≈ +1 M" in first  # the gain first, in large type, an estimate
     assert "Eau économisée" in first
     assert "Kalundborg Forsyning → Raffinerie de Kalundborg" in first  # the retained exchange
     assert "Prochaines étapes" in first

@@ -1,0 +1,255 @@
+"""The analysis of a zone: candidates, groups, allocation, scenarios, computed once, on demand.
+
+An `Analysis` is a zone and its settings (distances, top-k, factors, prices, the workshop's
+selection or board). Each part is computed the first time it is asked for, then kept::
+
+    zone ─┬─ candidates (max_km, top_k) ─┬─ allocation ── optimal  (+ factors, prices)
+          │                              └─ selected  (+ selected, factors, prices)
+          ├─ groups
+          ├─ existing (factors, prices)
+          └─ workshop (board)
+
+Analyses made from one another (`Analysis.with_settings`, `dataclasses.replace`) share what
+they computed, each part under the settings it depends on: new factors value the exchanges
+again without searching the candidates again. One analysis may serve several threads (the
+dashboard's sessions): a part is computed by one of them while the others wait for it. The
+pages (``eit_geo.ui.analyses`` keeps them), the command line and the report all use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import pandas as pd
+from cachetools import LRUCache
+from geopandas.array import GeometryDtype
+
+from eit_geo import workshop
+from eit_geo.allocation import allocate
+from eit_geo.indicators import (
+    SCENARIOS,
+    Scenario,
+    candidate_scenario,
+    existing_scenario,
+    selected_scenario,
+)
+from eit_geo.matching import find_mutualisations, find_substitutions
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from eit_geo.zone import Zone
+
+__all__ = ["PARTS_KEPT", "Analysis", "frame_key"]
+
+PARTS_KEPT = 64
+"""Parts an analysis and those made from it keep at most (least recently used dropped first)."""
+
+_T = TypeVar("_T")
+_MATCHING = ("max_km", "top_k")  # the settings the candidates depend on
+_VALUING = ("factors", "prices")  # the settings every scenario depends on
+
+
+def frame_key(frame: pd.DataFrame | None) -> str:
+    """Return a digest of a table's columns and values (geometry aside), "" for None.
+
+    Two tables of the same values give the same digest: a cache key for user-edited tables
+    (factors, prices) and for the workshop board, whose geometry follows from the candidates.
+    """
+    if frame is None:
+        return ""
+    kept = [c for c in frame.columns if not isinstance(frame[c].dtype, GeometryDtype)]
+    plain = pd.DataFrame(frame[kept])
+    digest = hashlib.sha256(",".join(map(str, plain.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+class _Parts:
+    """The parts computed for one zone, by part and settings, each computed by one thread."""
+
+    def __init__(self, zone: Zone) -> None:
+        self.zone = zone
+        self._values: LRUCache[Hashable, Any] = LRUCache(maxsize=PARTS_KEPT)
+        self._busy: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """Return the part of ``key``, computed by ``compute`` unless it is kept already."""
+        with self._lock:
+            if key in self._values:
+                return self._values[key]
+            busy = self._busy.setdefault(key, threading.Lock())
+        with busy:  # another thread computing this part: wait for it and take its value
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            try:
+                value = compute()
+                with self._lock:
+                    self._values[key] = value
+            finally:
+                with self._lock:
+                    self._busy.pop(key, None)
+        return value
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """A zone and its settings; candidates, groups, allocation and scenarios on demand.
+
+    Attributes
+    ----------
+    zone : the zone analysed
+    max_km : maximum distances as ``(code_or_family, km)`` pairs (``MapFilter.max_km``);
+        empty for the defaults (`eit_geo.matching.resolve_max_km`)
+    top_k : candidates kept per offer and per need (0 keeps all)
+    factors, prices : tables edited by the user (`eit_geo.indicators.compute_exchanges`);
+        None for the shipped factors and no prices
+    selected : ``candidate_id`` values of the ``selected`` scenario, in the order they take
+        what is left (`eit_geo.workshop.selected_ids`), a set in the candidates' order; None
+        before any workshop
+    board : the workshop board (`eit_geo.workshop.build_board`) for the `workshop` scenario
+    """
+
+    zone: Zone
+    max_km: tuple[tuple[str, float], ...] = ()
+    top_k: int = 10
+    factors: pd.DataFrame | None = None
+    prices: pd.DataFrame | None = None
+    selected: tuple[str, ...] | frozenset[str] | None = None
+    board: pd.DataFrame | None = None
+    _parts: _Parts | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        chosen = self.selected  # hashable: a sequence keeps its order, a set has none
+        if chosen is not None and not isinstance(chosen, tuple | frozenset):
+            ordered = isinstance(chosen, Sequence) and not isinstance(chosen, str)
+            object.__setattr__(self, "selected", (tuple if ordered else frozenset)(chosen))
+        if self._parts is None or self._parts.zone is not self.zone:  # shared per zone only
+            object.__setattr__(self, "_parts", _Parts(self.zone))
+
+    def with_settings(self, **settings: Any) -> Analysis:  # noqa: ANN401 - the fields' types
+        """Return the analysis of the same zone under other settings, sharing what is computed.
+
+        ``settings`` are fields of `Analysis` other than ``zone``; ``max_km`` may be a mapping.
+        """
+        if isinstance(settings.get("max_km"), Mapping):
+            settings["max_km"] = tuple(sorted(settings["max_km"].items()))
+        return replace(self, **settings)
+
+    @cached_property
+    def _settings(self) -> dict[str, Hashable]:
+        """Return each setting as a hashable value (tables as `frame_key` digests)."""
+        return {
+            "max_km": self.max_km,
+            "top_k": self.top_k,
+            "factors": frame_key(self.factors),
+            "prices": frame_key(self.prices),
+            "selected": self.selected,
+            "board": frame_key(self.board),
+        }
+
+    @property
+    def settings_key(self) -> tuple[Hashable, ...]:
+        """Return the settings as hashable values: equal for analyses of equal settings."""
+        return tuple(self._settings.values())
+
+    def _part(self, name: str, depends: tuple[str, ...], compute: Callable[[], _T]) -> _T:
+        """Return the part ``name``, kept under the values of the settings it ``depends`` on."""
+        key = (name, *(self._settings[setting] for setting in depends))
+        return cast("_Parts", self._parts).get(key, compute)
+
+    @property
+    def _tables(self) -> dict[str, pd.DataFrame | None]:
+        return {"factors": self.factors, "prices": self.prices}
+
+    @cached_property
+    def candidates(self) -> gpd.GeoDataFrame:
+        """Return the substitution links, existing and candidates (`find_substitutions`)."""
+        return self._part(
+            "candidates",
+            _MATCHING,
+            lambda: find_substitutions(
+                self.zone, max_km=dict(self.max_km) or None, top_k=self.top_k
+            ),
+        )
+
+    @cached_property
+    def groups(self) -> gpd.GeoDataFrame:
+        """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
+        groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
+        return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """Return `candidates` without geometry, as the allocation and scenarios take them."""
+        return self._part(
+            "table", _MATCHING, lambda: pd.DataFrame(self.candidates.drop(columns="geometry"))
+        )
+
+    @cached_property
+    def allocation(self) -> pd.DataFrame:
+        """Return `table` with the optimal ``allocated_quantity`` (`allocation.allocate`)."""
+        return self._part("allocation", _MATCHING, lambda: allocate(self.table))
+
+    @cached_property
+    def existing(self) -> Scenario:
+        """Return the ``existing`` scenario: the zone's synergies as declared."""
+        return self._part(
+            "existing", _VALUING, lambda: existing_scenario(self.zone, **self._tables)
+        )
+
+    @cached_property
+    def optimal(self) -> Scenario:
+        """Return the ``optimal`` scenario: existing synergies plus the optimal `allocation`."""
+        return self._part(
+            "optimal",
+            (*_MATCHING, *_VALUING),
+            lambda: candidate_scenario("optimal", self.zone, self.allocation, **self._tables),
+        )
+
+    @cached_property
+    def selected_scenario(self) -> Scenario:
+        """Return the ``selected`` scenario: the candidates of ``selected``, in their order."""
+        return self._part(
+            "selected",
+            (*_MATCHING, *_VALUING, "selected"),
+            lambda: selected_scenario(self.zone, self.table, self.selected, **self._tables),
+        )
+
+    @cached_property
+    def workshop(self) -> Scenario:
+        """Return the ``selected`` scenario of the `board`: what each retained lead takes.
+
+        Raises
+        ------
+        ValueError
+            When the analysis has no board.
+        """
+        board = self.board
+        if board is None:
+            msg = "workshop: this analysis has no board (Analysis.board)"
+            raise ValueError(msg)
+        return self._part(
+            "workshop", ("board",), lambda: workshop.selected_scenario(self.zone, board)
+        )
+
+    def scenario(self, name: str) -> Scenario:
+        """Return the scenario ``name`` of `eit_geo.indicators.SCENARIOS`.
+
+        Raises
+        ------
+        ValueError
+            On another name.
+        """
+        if name not in SCENARIOS:
+            msg = f"scenario={name!r}; expected one of {', '.join(SCENARIOS)}"
+            raise ValueError(msg)
+        parts = {"existing": "existing", "optimal": "optimal", "selected": "selected_scenario"}
+        return getattr(self, parts[name])
