@@ -134,25 +134,26 @@ def zone_source(zone: str) -> str:
     return str(example if example.is_dir() else Path(zone).resolve())
 
 
+def streamlit_run(port: int) -> list[str]:
+    """Return the command serving ``app.py`` with plain ``streamlit run`` on ``port``."""
+    return [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.enableStaticServing", "true",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+
+
 class AppServer(ServerProcess):
     """One ``streamlit run app.py`` process serving one zone, as the end-to-end tests open it."""
 
     def __init__(self, zone: str, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.zone = zone
-
-        def command(port: int) -> list[str]:
-            return [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-                "--server.enableStaticServing", "true",
-                "--server.fileWatcherType", "none",
-            ]  # fmt: skip
-
         super().__init__(
-            command,
+            streamlit_run,
             env={"EIT_GEO_ZONE": zone_source(zone), **(env or {})},
             log_path=lambda port: log_dir / f"streamlit-{Path(zone).name}-{port}.log",
             cwd=REPO,

@@ -37,11 +37,14 @@ FRENCH_FIGURE = re.compile(r"\d,\d")
 # how Streamlit's table sorts a text column on a header click (glide data grid, « default » mode)
 SORT_AS_GLIDE = "(cells) => [...cells].sort((a, b) => a.localeCompare(b))"
 PAGES = ("", "synergies", "indicateurs", "atelier", "presentation", "donnees")
-# Every Plotly chart has drawn its SVG and every table its grid (in the app and in the report).
-DRAWN = """() => [...document.querySelectorAll(".js-plotly-plot, [data-testid=stPlotlyChart]")]
-        .every((chart) => chart.querySelector(".main-svg") !== null)
-    && [...document.querySelectorAll("[data-testid=stDataFrame]")]
-        .every((table) => table.querySelector("th") !== null)"""
+# Every Plotly chart shown has drawn its SVG and every table shown its grid (app and report).
+DRAWN = """() => {
+    const shown = (selector) => [...document.querySelectorAll(selector)]
+        .filter((element) => element.checkVisibility());
+    return shown(".js-plotly-plot, [data-testid=stPlotlyChart]")
+            .every((chart) => chart.querySelector(".main-svg") !== null)
+        && shown("[data-testid=stDataFrame]").every((table) => table.querySelector("th") !== null);
+}"""
 
 
 @pytest.fixture(scope="module")
