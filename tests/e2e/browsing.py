@@ -17,6 +17,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TILE_HOSTS = ("tile.openstreetmap.org", "basemaps.cartocdn.com")
 VIEWPORT = {"width": 1600, "height": 900}
 WAIT_MS = 30_000  # for the app to answer on a loaded machine
+IDLE_MS = 60_000  # for a script run: a page's first one computes its figures
 
 
 def offline_context(
@@ -121,7 +122,7 @@ STATE = """() => [JSON.stringify(window.__eitRun), ...["connection", "script"].m
 DRAWN = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-def wait_idle(page: object, timeout_ms: int = WAIT_MS) -> None:
+def wait_idle(page: object, timeout_ms: int = IDLE_MS) -> None:
     """Wait until every script run the page asked for has finished and been drawn.
 
     The page's WebSocket is followed (``RUN_TRACKER``, installed by ``offline_context``): after a
@@ -142,7 +143,7 @@ def wait_idle(page: object, timeout_ms: int = WAIT_MS) -> None:
 def open_app(page: object, base_url: str, path: str = "") -> None:
     """Open a page of the app (``""`` for home, ``"carte"``, ``"synergies"``…) and wait."""
     page.goto(f"{base_url}/{path}", wait_until="domcontentloaded")  # type: ignore[attr-defined]
-    wait_idle(page, timeout_ms=2 * WAIT_MS)  # a page's first run warms its caches
+    wait_idle(page)
 
 
 def save_screenshot(page: object, name: str, *, full_page: bool = False) -> Path:
