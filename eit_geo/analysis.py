@@ -1,12 +1,13 @@
 """The analysis of a zone: candidates, groups, allocation, scenarios, computed once, on demand.
 
 An `Analysis` is a zone and its settings (distances, top-k, factors, prices, the workshop's
-selection or board). Each part is computed the first time it is asked for, then kept::
+selection or board, the year whose synergies are in place). Each part is computed the first
+time it is asked for, then kept::
 
-    zone ─┬─ candidates (max_km, top_k) ─┬─ allocation ── optimal  (+ factors, prices)
-          │                              └─ selected  (+ selected, factors, prices)
+    zone ─┬─ candidates (max_km, top_k, year) ─┬─ allocation ── optimal  (+ factors, prices)
+          │                                    └─ selected  (+ selected, factors, prices)
           ├─ groups
-          ├─ existing (factors, prices)
+          ├─ existing (year, factors, prices)
           └─ workshop (board)
 
 Analyses made from one another (`Analysis.with_settings`, `dataclasses.replace`) share what
@@ -22,7 +23,6 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pandas as pd
@@ -39,6 +39,7 @@ from eit_geo.indicators import (
     selected_scenario,
 )
 from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.network_years import running_now
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -51,7 +52,7 @@ PARTS_KEPT = 64
 """Parts an analysis and those made from it keep at most (least recently used dropped first)."""
 
 _T = TypeVar("_T")
-_MATCHING = ("max_km", "top_k")  # the settings the candidates depend on
+_MATCHING = ("max_km", "top_k", "year")  # the settings the candidates depend on
 _VALUING = ("factors", "prices")  # the settings every scenario depends on
 
 
@@ -106,8 +107,8 @@ class Analysis:
     Attributes
     ----------
     zone : the zone analysed
-    max_km : maximum distances as ``(code_or_family, km)`` pairs (``MapFilter.max_km``);
-        empty for the defaults (`eit_geo.matching.resolve_max_km`)
+    max_km : maximum distances as ``(code_or_family, km)`` pairs (``MapFilter.max_km``) or
+        a mapping, kept as sorted pairs; empty for the defaults (`matching.resolve_max_km`)
     top_k : candidates kept per offer and per need (0 keeps all)
     factors, prices : tables edited by the user (`eit_geo.indicators.compute_exchanges`);
         None for the shipped factors and no prices
@@ -115,6 +116,8 @@ class Analysis:
         what is left (`eit_geo.workshop.selected_ids`), a set in the candidates' order; None
         before any workshop
     board : the workshop board (`eit_geo.workshop.build_board`) for the `workshop` scenario
+    year : the year whose running synergies are in place (`eit_geo.network_years.running_now`);
+        None for this year: a synergy that stopped is not existing, its pair a lead again
     """
 
     zone: Zone
@@ -124,36 +127,35 @@ class Analysis:
     prices: pd.DataFrame | None = None
     selected: tuple[str, ...] | frozenset[str] | None = None
     board: pd.DataFrame | None = None
+    year: int | None = None
     _parts: _Parts | None = field(default=None, repr=False)
+    _settings: dict[str, Hashable] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        limits = self.max_km.items() if isinstance(self.max_km, Mapping) else self.max_km
+        object.__setattr__(self, "max_km", tuple(sorted((str(k), float(v)) for k, v in limits)))
         chosen = self.selected  # hashable: a sequence keeps its order, a set has none
         if chosen is not None and not isinstance(chosen, tuple | frozenset):
             ordered = isinstance(chosen, Sequence) and not isinstance(chosen, str)
             object.__setattr__(self, "selected", (tuple if ordered else frozenset)(chosen))
         if self._parts is None or self._parts.zone is not self.zone:  # shared per zone only
             object.__setattr__(self, "_parts", _Parts(self.zone))
+        self._settings.update(  # each setting as a hashable value, tables as their digest
+            max_km=self.max_km,
+            top_k=self.top_k,
+            factors=frame_key(self.factors),
+            prices=frame_key(self.prices),
+            selected=self.selected,
+            board=frame_key(self.board),
+            year=self.year,
+        )
 
     def with_settings(self, **settings: Any) -> Analysis:  # noqa: ANN401 - the fields' types
         """Return the analysis of the same zone under other settings, sharing what is computed.
 
-        ``settings`` are fields of `Analysis` other than ``zone``; ``max_km`` may be a mapping.
+        ``settings`` are fields of `Analysis` other than ``zone``.
         """
-        if isinstance(settings.get("max_km"), Mapping):
-            settings["max_km"] = tuple(sorted(settings["max_km"].items()))
         return replace(self, **settings)
-
-    @cached_property
-    def _settings(self) -> dict[str, Hashable]:
-        """Return each setting as a hashable value (tables as `frame_key` digests)."""
-        return {
-            "max_km": self.max_km,
-            "top_k": self.top_k,
-            "factors": frame_key(self.factors),
-            "prices": frame_key(self.prices),
-            "selected": self.selected,
-            "board": frame_key(self.board),
-        }
 
     @property
     def settings_key(self) -> tuple[Hashable, ...]:
@@ -161,7 +163,11 @@ class Analysis:
         return tuple(self._settings.values())
 
     def _part(self, name: str, depends: tuple[str, ...], compute: Callable[[], _T]) -> _T:
-        """Return the part ``name``, kept under the values of the settings it ``depends`` on."""
+        """Return the part ``name``, kept under the values of the settings it ``depends`` on.
+
+        Parts are kept by the shared store, not by `functools.cached_property`, whose one lock
+        per property (Python 3.11) would make analyses of different zones wait for one another.
+        """
         key = (name, *(self._settings[setting] for setting in depends))
         return cast("_Parts", self._parts).get(key, compute)
 
@@ -169,43 +175,47 @@ class Analysis:
     def _tables(self) -> dict[str, pd.DataFrame | None]:
         return {"factors": self.factors, "prices": self.prices}
 
-    @cached_property
+    @property
     def candidates(self) -> gpd.GeoDataFrame:
-        """Return the substitution links, existing and candidates (`find_substitutions`)."""
+        """Return the substitution links, existing (running in ``year``) and candidates."""
         return self._part(
             "candidates",
             _MATCHING,
             lambda: find_substitutions(
-                self.zone, max_km=dict(self.max_km) or None, top_k=self.top_k
+                running_now(self.zone, self.year),
+                max_km=dict(self.max_km) or None,
+                top_k=self.top_k,
             ),
         )
 
-    @cached_property
+    @property
     def groups(self) -> gpd.GeoDataFrame:
         """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
         groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
         return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
 
-    @cached_property
+    @property
     def table(self) -> pd.DataFrame:
         """Return `candidates` without geometry, as the allocation and scenarios take them."""
         return self._part(
             "table", _MATCHING, lambda: pd.DataFrame(self.candidates.drop(columns="geometry"))
         )
 
-    @cached_property
+    @property
     def allocation(self) -> pd.DataFrame:
         """Return `table` with the optimal ``allocated_quantity`` (`allocation.allocate`)."""
         return self._part("allocation", _MATCHING, lambda: allocate(self.table))
 
-    @cached_property
+    @property
     def existing(self) -> Scenario:
-        """Return the ``existing`` scenario: the zone's synergies as declared."""
+        """Return the ``existing`` scenario: the zone's synergies running in ``year``."""
         return self._part(
-            "existing", _VALUING, lambda: existing_scenario(self.zone, **self._tables)
+            "existing",
+            (*_VALUING, "year"),
+            lambda: existing_scenario(self.zone, year=self.year, **self._tables),
         )
 
-    @cached_property
+    @property
     def optimal(self) -> Scenario:
         """Return the ``optimal`` scenario: existing synergies plus the optimal `allocation`."""
         return self._part(
@@ -214,7 +224,7 @@ class Analysis:
             lambda: candidate_scenario("optimal", self.zone, self.allocation, **self._tables),
         )
 
-    @cached_property
+    @property
     def selected_scenario(self) -> Scenario:
         """Return the ``selected`` scenario: the candidates of ``selected``, in their order."""
         return self._part(
@@ -223,7 +233,7 @@ class Analysis:
             lambda: selected_scenario(self.zone, self.table, self.selected, **self._tables),
         )
 
-    @cached_property
+    @property
     def workshop(self) -> Scenario:
         """Return the ``selected`` scenario of the `board`: what each retained lead takes.
 

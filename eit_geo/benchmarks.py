@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eit_geo.datafiles import read_table
-from eit_geo.formatting import format_figure, format_year, source_text
+from eit_geo.formatting import format_figure, format_year, sources_in
 from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.indicators import UNIT_KEYS, numbers
@@ -93,6 +93,7 @@ def benchmark_table(
             {
                 **case,
                 "label": case.get(f"case_{lang}") or case["case_fr"],
+                "source": case.get(f"source_{lang}") or case["source"],
                 "is_zone": False,
                 **{f"{f}_estimate": to_confirm for f in CASE_FIGURES},
             }
@@ -159,6 +160,7 @@ def published_comparison(
             "reference_year": case["reference_year"],
             "status": case["status"],
             "source": case["source"],
+            "source_en": case.get("source_en"),
         }
         for figure in CASE_FIGURES
         for case in rows.to_dict("records")
@@ -177,6 +179,7 @@ def published_comparison(
             "reference_year",
             "status",
             "source",
+            "source_en",
         ],
     )
 
@@ -211,6 +214,6 @@ def comparison_table(comparison: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> 
             t("indicators.col_status", lang): comparison["status"].map(
                 lambda status: t(f"indicators.status_{status}", lang)
             ),
-            t("indicators.col_source", lang): comparison["source"].map(source_text),
+            t("indicators.col_source", lang): sources_in(comparison, lang),
         }
     )

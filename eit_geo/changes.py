@@ -285,15 +285,18 @@ def _year_lines(zone: Zone, moment: pd.Timestamp, today: date, lang: str) -> lis
         years = pd.to_numeric(synergies[column], errors="coerce")
         chosen = synergies[(years >= moment.year) & (years <= today.year)]
         for row in records(chosen):
-            lead = link_text(
-                str(row["resource"]),
-                names.get(row["from_id"], row["from_id"]),
-                names.get(row["to_id"], row["to_id"]),
-                lang,
-            )
+            lead = _named_link(row, names, lang)
             year = int(row[column])
             lines.append(_line(section, t(key, lang, lead=lead, year=year)))
     return lines
+
+
+def _named_link(row: dict[str, Any], names: dict[str, str], lang: str) -> str:
+    """Return an exchange given by ids as « Ressource : A → B », with the companies' names."""
+    supplier, receiver = row["from_id"], row["to_id"]
+    return link_text(
+        str(row["resource"]), names.get(supplier, supplier), names.get(receiver, receiver), lang
+    )
 
 
 def _realised_lines(
@@ -303,12 +306,7 @@ def _realised_lines(
     recent = history[history["changed_at"] >= moment] if len(history) else history
     lines = []
     for row in records(recent):
-        lead = link_text(
-            str(row["resource"]),
-            names.get(row["from_id"], row["from_id"]),
-            names.get(row["to_id"], row["to_id"]),
-            lang,
-        )
+        lead = _named_link(row, names, lang)
         year, month, status = row["year"], row["month"], row["status"]
         period = str(year) if not month else f"{t(f'followup.month_{month}', lang)} {year}"
         if row["quantity"] is None or pd.isna(row["quantity"]):

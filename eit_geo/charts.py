@@ -152,13 +152,13 @@ def benchmark_figure(
             text="<br>".join(textwrap.wrap(t("indicators.log_note", lang), 70)),
             xref="paper",
             yref="paper",
-            x=0,
+            x=1,  # under the axis title, ending at the bars' right edge: never past the figure
             y=-0.02,
-            xanchor="left",
+            xanchor="right",
             yanchor="top",
-            yshift=-70,
+            yshift=-115,
             showarrow=False,
-            align="left",
+            align="right",
             font={"size": BASE_FONT - 2, "color": NODE_COLOUR},
         )
     figure.update_xaxes(
@@ -178,7 +178,7 @@ def benchmark_figure(
     )
     _legend_note(figure, lang)
     figure = _layout(figure, title, lang, height=max(420, 60 * len(rows) + 240))
-    figure.update_layout(margin={"b": 140 if log else 40})
+    figure.update_layout(margin={"b": 185 if log else 40})
     return figure
 
 
@@ -193,9 +193,9 @@ def _legend_note(figure: go.Figure, lang: str) -> None:
         text=note,
         xref="paper",
         yref="paper",
-        x=0,
+        x=1,  # ends at the bars' right edge, runs left over the names: never past the figure
         y=1.02,
-        xanchor="left",
+        xanchor="right",
         yanchor="bottom",
         showarrow=False,
         font={"size": BASE_FONT - 2},

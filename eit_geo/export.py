@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyogrio
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
-__all__ = ["FORMULA_START", "atomic_path", "export_zone", "neutralise_formulas"]
+__all__ = ["FORMULA_START", "atomic_path", "export_zone", "is_formula", "neutralise_formulas"]
 
 # A cell a spreadsheet would run as a formula: « = + - @ » or their full-width forms first, after
 # any spaces (Excel and LibreOffice drop them), or a tab or line break first (OWASP).
@@ -26,16 +27,26 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """Return a copy whose text cells that would run as a formula begin with ``'``.
 
     ``=HYPERLINK(…)``, `` =1+1``, a tab then ``=cmd``, ``＝1+1`` (full-width) become text;
-    numbers and other cells are left as they are.
+    numbers and other cells are left as they are. Each distinct text is checked once (a
+    column of millions of rows names a few thousand companies).
     """
     safe = table.copy()
     for column in safe.columns:
         values = safe[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            risky = values.map(lambda v: isinstance(v, str) and bool(FORMULA_START.match(v)))
-            if risky.any():
-                safe[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+        text = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if not (text or isinstance(values.dtype, pd.CategoricalDtype)):
+            continue
+        codes, uniques = pd.factorize(values)
+        risky_unique = np.array([is_formula(value) for value in uniques], dtype=bool)
+        if risky_unique.any():
+            risky = (codes >= 0) & risky_unique[np.maximum(codes, 0)]
+            safe[column] = values.astype(object).where(~risky, "'" + values.astype(str))
     return safe
+
+
+def is_formula(value: object) -> bool:
+    """Tell whether ``value`` is a text a spreadsheet would run as a formula (`FORMULA_START`)."""
+    return isinstance(value, str) and FORMULA_START.match(value) is not None
 
 
 def export_zone(

@@ -17,7 +17,6 @@ from zipfile import BadZipFile
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -28,6 +27,7 @@ from eit_geo.errors import Problem, ZoneError
 from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.network_years import current_year
+from eit_geo.template import style_header, write_block, write_intro
 from eit_geo.validation import parse_numbers
 
 if TYPE_CHECKING:
@@ -43,8 +43,6 @@ __all__ = [
 
 SHEET = "suivi"
 LAST_ROW = 2000
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="0072B2")
 _STATUS_WORDS = ("mesuré", "estimé")
 _MONTHS = 12
 _FIRST_YEAR = 1900
@@ -95,8 +93,7 @@ def build_followup_template(in_place: pd.DataFrame | None = None) -> bytes:
     _write_readme(workbook.worksheets[0], columns)
     sheet = workbook.create_sheet(SHEET)
     for index, name in enumerate(columns["colonne"], start=1):
-        cell = sheet.cell(row=1, column=index, value=name)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        style_header(sheet.cell(row=1, column=index, value=name))
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(name) + 4)
     if in_place is not None:
         year = current_year() - 1
@@ -130,17 +127,9 @@ def _write_readme(sheet: Worksheet, columns: pd.DataFrame) -> None:
         "colonnes ; laissez vide la quantité d'une année que vous ne connaissez pas (elle n'est "
         "pas comptée comme zéro).",
     ]
-    for row, text in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=text)
-    sheet["A1"].font = Font(bold=True, size=14)
     headers = ["colonne", "obligatoire", "explication", "exemple"]
-    for index, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=4, column=index, value=header)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-    for row, spec in enumerate(columns[headers].itertuples(index=False), start=5):
-        for index, value in enumerate(spec, start=1):
-            cell = sheet.cell(row=row, column=index, value=value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    rows = columns[headers].itertuples(index=False, name=None)
+    write_block(sheet, write_intro(sheet, lines), headers, rows)
     for letter, width in zip("ABCD", (20, 12, 90, 20), strict=True):
         sheet.column_dimensions[letter].width = width
 

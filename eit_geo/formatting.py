@@ -53,6 +53,7 @@ __all__ = [
     "locale_of",
     "plotly_separators",
     "source_text",
+    "sources_in",
     "timezone",
     "unit_label",
 ]
@@ -299,6 +300,20 @@ def source_text(source: object) -> str:
     # « (gaz naturel PCI) ; raisonnement » → « gaz naturel PCI ; raisonnement »
     text = _LEADING_BRACKETS.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip(" ;,:")
+
+
+def sources_in(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Series:
+    """Return a table's sources in ``lang``, as a reader cites them (`source_text`).
+
+    The data files write each source in French (``source``, as copied from the reference notes)
+    and in English (``source_en``); where ``source_<lang>`` is absent or empty (a user's own
+    table), ``source`` is given.
+    """
+    sources = table["source"]
+    if f"source_{lang}" in table:
+        translated = table[f"source_{lang}"]
+        sources = translated.where(translated.map(source_text).ne(""), sources)
+    return sources.map(source_text)
 
 
 def factor_unit(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:

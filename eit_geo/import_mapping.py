@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.import_columns import FIELDS
@@ -163,7 +164,7 @@ def read_mapping(path: Path, *, lang: str = DEFAULT_LANGUAGE) -> Mapping:
     return mapping
 
 
-def _tables(tables: object) -> Iterable[tuple[str, dict[str, object]]]:
+def _tables(tables: object) -> Iterable[tuple[str, dict[str, Any]]]:
     if not isinstance(tables, dict):
         return []
     return [(str(k), v) for k, v in tables.items() if isinstance(v, dict)]

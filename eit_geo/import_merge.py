@@ -19,6 +19,7 @@ __all__ = ["Conflict", "Merged", "fold_name", "merge_companies"]
 
 _ATTRIBUTES = ("name", "siret", "sector", "activity", "employees", "address", "postcode", "commune")
 _SAME_PLACE_DEG = 0.001  # about 100 m: closer positions of one company are not a conflict
+_Disagreement = tuple[str, tuple[str, ...], tuple[str, ...]]  # field, values, files
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Merged:
             unique, number = f"{base}-{number}", number + 1
         row: dict[str, object] = dict.fromkeys(self.companies.columns, "")
         row.update(id=unique, name=name, lat=np.nan, lon=np.nan)
-        self.companies.loc[len(self.companies)] = row
+        self.companies.loc[len(self.companies)] = pd.Series(row)
         self._by_name.setdefault(fold_name(name), set()).add(unique)
         self._by_id.setdefault(unique, set()).add(unique)
         return unique
@@ -205,12 +206,12 @@ def _join_by_name(rows: pd.DataFrame, names: pd.Series, groups: _Groups) -> None
 
 def _companies(
     rows: pd.DataFrame, group: pd.Series
-) -> tuple[pd.DataFrame, list[tuple[int, tuple[object, ...]]]]:
+) -> tuple[pd.DataFrame, list[tuple[int, _Disagreement]]]:
     """One row per group: the first value of each attribute; and where its rows disagree."""
     text = rows[list(_ATTRIBUTES)].astype(str).apply(lambda column: column.str.strip())
     grouped = text.where(text != "").groupby(group, sort=True)
     companies = grouped.first().fillna("").reset_index(drop=True)
-    found: list[tuple[int, tuple[object, ...]]] = []
+    found: list[tuple[int, _Disagreement]] = []
     for name in _ATTRIBUTES:
         folded = _folded(text[name]).where(text[name] != "")
         split = folded.groupby(group, sort=True).nunique()

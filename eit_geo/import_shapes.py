@@ -14,6 +14,8 @@ from eit_geo.import_columns import header_unit
 from eit_geo.siret import read_siret
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from eit_geo.import_sources import SourceTable
     from eit_geo.positions import Located
     from eit_geo.zone import Zone
@@ -281,7 +283,8 @@ def _listed_flows(table: SourceTable, columns: dict[str, pd.Series]) -> pd.DataF
     for field, direction in (("needs", "input"), ("offers", "output")):
         if field not in columns:
             continue
-        for row, cell in columns[field].items():
+        cells = columns[field]
+        for row, cell in zip(cells.index.tolist(), cells, strict=True):  # row: the sheet's row
             for item in split_items(cell):
                 match = _QUANTITY_IN_BRACKETS.match(item)
                 label, quantity = (match.group(1), match.group(2)) if match else (item, "")
@@ -392,7 +395,7 @@ def extract_zone(zone: Zone, document: str) -> Extracted:
     return Extracted(frame, flow_frame, synergy_frame)
 
 
-def _zone_text(frame: pd.DataFrame, column: str) -> pd.Series | str:
+def _zone_text(frame: pd.DataFrame, column: str) -> np.ndarray | str:
     if column not in frame:
         return ""
     return frame[column].astype("string").fillna("").astype(str).to_numpy()

@@ -147,7 +147,13 @@ def _as_zone(path: Path, label: str, gathering: _Gathering) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            zone = load_zone(path, name=label, lang=gathering.lang, max_bytes=gathering.max_bytes)
+            zone = load_zone(
+                path,
+                name=label,
+                lang=gathering.lang,
+                max_bytes=gathering.max_bytes,
+                max_rows=gathering.max_rows,
+            )
     except (ZoneError, OSError, ValueError):
         return False
     gathering.documents.append(Document(label, zone=zone))
@@ -242,7 +248,8 @@ def _source_table(raw: RawTable, document: str) -> SourceTable | None:
         return None
     text = text[filled]
     if geometry is not None:
-        geometry = geometry[filled]
+        # types-geopandas type a masked GeoSeries as a Series; it stays a GeoSeries
+        geometry = geometry[filled]  # type: ignore[assignment]
     return SourceTable(document, raw.table, text, geometry)
 
 

@@ -58,6 +58,7 @@ from eit_geo.siret import read_siret
 from eit_geo.validation import UNLOCATED, as_text, build_zone, parse_numbers
 
 if TYPE_CHECKING:
+    from eit_geo.bounded import Limits
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -210,6 +211,7 @@ def plan_import(
     positions: Path | None = None,
     lang: str = DEFAULT_LANGUAGE,
     labels: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Read the sources and recognise how to read each table.
 
@@ -228,17 +230,20 @@ def plan_import(
         Language of the problems and of the report.
     labels
         How the report names each source (default: its file or folder name).
+    limits
+        Bytes and rows a table may hold, checked while reading (default: those of `loading`).
 
     Returns
     -------
     ImportPlan
     """
-    documents, problems = read_sources(sources, lang=lang, labels=labels)
+    bounds = {"max_bytes": limits.max_bytes, "max_rows": limits.max_rows} if limits else {}
+    documents, problems = read_sources(sources, lang=lang, labels=labels, **bounds)
     mapping = mapping or Mapping()
     plans = [_table_plan(table, mapping) for doc in documents for table in doc.tables]
     plan = ImportPlan(documents, plans, mapping, crs, None, lang, problems)
     if positions is not None:
-        plan.positions = _positions_table(positions, lang, plan.problems)
+        plan.positions = _positions_table(positions, lang, plan.problems, limits)
         plan.positions_name = positions.name
     refresh_shapes(plan)
     return plan
@@ -285,11 +290,13 @@ def plan_uploads(
     crs: str | None = None,
     positions: tuple[str, bytes] | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    limits: Limits | None = None,
 ) -> ImportPlan:
     """Plan the import of uploaded files, given as ``(file name, bytes)``, as `plan_import`.
 
     Two uploads of the same name are two sources (« modele.xlsx », « modele.xlsx (2) »), never
     one replacing the other. The files live in a private folder only while they are read.
+    ``limits`` (an upload's) are checked while each file is read, before a table is parsed whole.
     """
     files = list(files)
     with tempfile.TemporaryDirectory(prefix="eit-geo-import-") as folder:
@@ -309,7 +316,13 @@ def plan_uploads(
             positions_path.parent.mkdir()
             positions_path.write_bytes(positions[1])
         return plan_import(
-            paths, mapping=mapping, crs=crs, positions=positions_path, lang=lang, labels=labels
+            paths,
+            mapping=mapping,
+            crs=crs,
+            positions=positions_path,
+            lang=lang,
+            labels=labels,
+            limits=limits,
         )
 
 
@@ -338,8 +351,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
         report.counts = {
             name: len(getattr(zone, name)) for name in ("companies", "flows", "synergies")
         }
-        located = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
-        report.unlocated = list(zone.companies.loc[~located, "name"])
+        placed = zone.companies.geometry.notna() & ~zone.companies.geometry.is_empty
+        report.unlocated = list(zone.companies.loc[~placed, "name"])
         return ImportResult(zone, report, mapping, notes)
     parts = [extract_zone(d.zone, d.label) for d in plan.zones if d.zone is not None]
     for table_plan in plan.tables:
@@ -357,8 +370,8 @@ def build_import(plan: ImportPlan) -> ImportResult:
     for table in (flows, synergies):
         _convert_quantities(table, work)
     _fill_positions(work.merged.companies, plan, report)
-    zone = _zone(work.merged.companies, flows, synergies, plan, report)
-    return ImportResult(zone, report, mapping, notes)
+    built = _zone(work.merged.companies, flows, synergies, plan, report)
+    return ImportResult(built, report, mapping, notes)
 
 
 def _carried_mapping(plan: ImportPlan) -> Mapping:
@@ -492,11 +505,13 @@ def _fill_positions(companies: pd.DataFrame, plan: ImportPlan, report: ImportRep
     report.positions_file = (plan.positions_name, len(rows), int(missing.sum() - len(rows)))
 
 
-def _positions_table(path: Path, lang: str, problems: list[Problem]) -> pd.DataFrame | None:
+def _positions_table(
+    path: Path, lang: str, problems: list[Problem], limits: Limits | None = None
+) -> pd.DataFrame | None:
     """Read a positions file keyed by SIRET: ``siret`` and X/Y (with ``epsg``) or lat/lon."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raws, found = read_file_tables(path, lang=lang)
+        raws, found = read_file_tables(path, lang=lang, limits=limits)
     problems += found
     if not raws:
         return None
@@ -582,9 +597,9 @@ def _flows(rows: pd.DataFrame, work: _Work) -> pd.DataFrame:
         return rows.assign(company_id="")
     flows = rows.copy()
     flows["company_id"] = [
-        work.merged.keys.get(row.company_key, "")
+        work.merged.keys.get(str(row.company_key), "")
         if row.company_key
-        else _company_of(row.company, row.document, work)
+        else _company_of(str(row.company), str(row.document), work)
         if row.company
         else ""
         for row in flows.itertuples(index=False)
@@ -687,7 +702,7 @@ def _convert_quantities(table: pd.DataFrame, work: _Work) -> None:
         for column in columns:
             table[column] = pd.Series(dtype=object)
         return
-    seen: dict[tuple[str, str, str, str], tuple[float | None, str, str, str, str]] = {}
+    seen: dict[tuple[object, ...], tuple[float | None, str, str, str, str]] = {}  # cells as read
     read = []
     for row in table.itertuples(index=False):  # each distinct writing read once
         key = (row.quantity, row.unit, row.code, row.quantity_status)

@@ -22,7 +22,7 @@ import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,10 @@ from eit_geo.codes import (
     substitution_table,
 )
 from eit_geo.datafiles import read_table
-from eit_geo.formatting import format_exact, format_figure, format_signed, source_text
+from eit_geo.formatting import format_exact, format_figure, format_signed, sources_in
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.matching import find_substitutions
+from eit_geo.network_years import running_now
 from eit_geo.validation import parse_numbers
 
 if TYPE_CHECKING:
@@ -251,8 +252,8 @@ def _resolve_input(code: str, inputs: list[str]) -> tuple[str, str]:
 
 def _link_km(zone: Zone, from_ids: pd.Series, to_ids: pd.Series) -> np.ndarray:
     points = zone.companies.set_index("id").geometry.to_crs(zone.metric_crs())
-    start = points.reindex(from_ids.astype(str)).to_numpy()
-    end = points.reindex(to_ids.astype(str)).to_numpy()
+    start = np.asarray(points.reindex(from_ids.astype(str)))
+    end = np.asarray(points.reindex(to_ids.astype(str)))
     return np.asarray(shapely.distance(start, end), dtype=float) / 1000.0
 
 
@@ -326,6 +327,15 @@ def exchanges_from_candidates(
 # --------------------------------------------------------------------------- valuation
 
 
+class _Tables(TypedDict, total=False):
+    """The keyword tables of `compute_exchanges` that the scenarios pass on."""
+
+    factors: pd.DataFrame | None
+    avoided: pd.DataFrame | None
+    units: pd.DataFrame | None
+    prices: pd.DataFrame | None
+
+
 class _Term(NamedTuple):
     """One rule of ``avoided.csv`` evaluated with the factors."""
 
@@ -383,7 +393,7 @@ def _term(avoided: pd.DataFrame, factors: _Factors, key: tuple[str, str, str, st
     formula, counts_as = str(rule["co2_formula"]).strip(), str(rule["counts_as"]).strip()
     share_formula = str(rule["counted_share"]).strip()
     if (formula or counts_as) and str(rule["unit"]).strip() != unit:
-        missing = (f"{label} ({unit})",)
+        missing: tuple[str, ...] = (f"{label} ({unit})",)
         return _Term(math.nan, "", math.nan, missing, to_confirm=False, share_to_confirm=False)
     keys = formula_keys(formula)
     share_keys = formula_keys(share_formula)
@@ -445,7 +455,7 @@ def compute_exchanges(
     for row in table[["resource", "input_resource", "conversion", "unit"]].itertuples():
         for role in ROLES:
             code = row.input_resource if role == "replaced" else row.resource
-            conversion = row.conversion if role == "replaced" else ""
+            conversion = str(row.conversion) if role == "replaced" else ""
             key = (role, str(code), conversion, str(row.unit))
             if key not in cache:
                 cache[key] = _term(avoided, values, key)
@@ -624,16 +634,21 @@ def _missing(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def existing_scenario(zone: Zone, **tables: pd.DataFrame | None) -> Scenario:
-    """Return the ``existing`` scenario: the zone's synergies as declared.
+def existing_scenario(
+    zone: Zone, *, year: int | None = None, **tables: Unpack[_Tables]
+) -> Scenario:
+    """Return the ``existing`` scenario: the zone's synergies running in ``year``, as declared.
 
-    ``tables`` are the keyword tables of `compute_exchanges` (factors, avoided, units, prices).
+    ``year`` defaults to this year: a synergy that stopped (its ``until`` is past) or whose
+    companies closed is not counted (`eit_geo.network_years.running_now`). ``tables`` are the
+    keyword tables of `compute_exchanges` (factors, avoided, units, prices).
     """
-    return build_scenario("existing", exchanges_from_synergies(zone), **tables)
+    in_place = running_now(zone, year)
+    return build_scenario("existing", exchanges_from_synergies(in_place), **tables)
 
 
 def candidate_scenario(
-    name: str, zone: Zone, allocated: pd.DataFrame, **tables: pd.DataFrame | None
+    name: str, zone: Zone, allocated: pd.DataFrame, **tables: Unpack[_Tables]
 ) -> Scenario:
     """Return a scenario from allocated candidates (``allocated_quantity``), e.g. ``optimal``.
 
@@ -649,14 +664,15 @@ def candidate_scenario(
 
 
 def optimal_scenario(
-    zone: Zone, candidates: pd.DataFrame | None = None, **tables: pd.DataFrame | None
+    zone: Zone, candidates: pd.DataFrame | None = None, **tables: Unpack[_Tables]
 ) -> Scenario:
     """Return the ``optimal`` scenario: existing synergies plus the best allocation of candidates.
 
-    ``candidates`` defaults to `eit_geo.matching.find_substitutions` with its default distances;
+    ``candidates`` defaults to `eit_geo.matching.find_substitutions` with its default distances,
+    on the synergies running this year (`eit_geo.network_years.running_now`);
     `eit_geo.allocation.allocate` shares every offer and need without exceeding them.
     """
-    candidates = find_substitutions(zone) if candidates is None else candidates
+    candidates = find_substitutions(running_now(zone)) if candidates is None else candidates
     return candidate_scenario("optimal", zone, allocate(candidates), **tables)
 
 
@@ -664,7 +680,7 @@ def selected_scenario(
     zone: Zone,
     candidates: pd.DataFrame,
     selected: Collection[str] | None,
-    **tables: pd.DataFrame | None,
+    **tables: Unpack[_Tables],
 ) -> Scenario:
     """Return the ``selected`` scenario: the candidates a workshop kept, allocated.
 
@@ -683,9 +699,7 @@ def selected_scenario(
     return candidate_scenario("selected", zone, chosen, **tables)
 
 
-def realised_scenario(
-    zone: Zone, realised: pd.DataFrame, **tables: pd.DataFrame | None
-) -> Scenario:
+def realised_scenario(zone: Zone, realised: pd.DataFrame, **tables: Unpack[_Tables]) -> Scenario:
     """Return the ``realised`` scenario: what the synergies in place actually exchanged.
 
     ``realised`` holds one year's figures as synergies (``from_id``, ``to_id``, ``resource``,
@@ -966,7 +980,7 @@ def factor_editor_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """
     table = read_factors()
     table["description"] = table[f"description_{lang}"]
-    table["source"] = table["source"].map(source_text)  # the document, not our notes' file
+    table["source"] = sources_in(table, lang)  # the document, not our notes' file
     return table[["key", "description", "value", "unit", "source", "year", "status"]]
 
 
@@ -1013,7 +1027,7 @@ def avoided_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
             t("indicators.col_counts_as", lang): avoided["counts_as"].map(
                 lambda key: t(f"indicators.{key}", lang) if key else ""
             ),
-            t("indicators.col_source", lang): avoided["source"].map(source_text),
+            t("indicators.col_source", lang): sources_in(avoided, lang),
         }
     )
 

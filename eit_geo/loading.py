@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -515,7 +515,8 @@ def _read_parquet(file: _File, limits: Limits) -> pd.DataFrame:
     if unpacked > 8 * limits.max_bytes:
         raise LimitError(key="limits.unzipped_too_large", limit=Size(8 * limits.max_bytes))
     if b"geo" in (pq.read_schema(file.buffer()).metadata or {}):
-        return gpd.read_parquet(file.buffer())
+        # types-geopandas type the source as a path; geopandas reads a file object as well
+        return gpd.read_parquet(file.buffer())  # type: ignore[arg-type]
     return pd.read_parquet(file.buffer())
 
 
@@ -703,7 +704,7 @@ def _arrow_frame(
     names = [f"c{index}" for index in range(len(header))]
     irregular: list[int] = []
 
-    def skip(row: arrow_csv.InvalidRow) -> str:
+    def skip(row: arrow_csv.InvalidRow) -> Literal["skip"]:
         irregular.append(row.number or 0)
         return "skip"
 
@@ -711,7 +712,7 @@ def _arrow_frame(
     if not body.size:
         return pd.DataFrame([], columns=header, dtype=str)
     reader = arrow_csv.open_csv(
-        pa.BufferReader(body),
+        pa.BufferReader(body),  # type: ignore[arg-type]  # pyarrow-stubs leave out NativeFile
         read_options=arrow_csv.ReadOptions(column_names=names, block_size=1 << 22),
         parse_options=arrow_csv.ParseOptions(
             delimiter=separator,
@@ -745,7 +746,7 @@ def _arrow_frame(
     for column in table.columns:
         if len(column) and pc.max(pc.utf8_length(column)).as_py() > limits.max_cell_chars:
             raise LimitError(key="limits.cell_too_long", limit=limits.max_cell_chars)
-    frame = table.to_pandas(types_mapper={pa.string(): _TEXT}.get)
+    frame = table.to_pandas(types_mapper=lambda kind: _TEXT if kind == pa.string() else None)
     index = np.concatenate(numbers) if numbers else np.array([], dtype=np.int64)
     return frame.set_axis(header, axis=1).set_axis(pd.Index(index), axis=0)
 
@@ -754,7 +755,7 @@ def _filled_rows(batch: pa.RecordBatch) -> pa.BooleanArray:
     """Tell which rows hold at least one cell that is not blank."""
     filled = pa.array(np.zeros(batch.num_rows, dtype=bool))
     for column in batch.columns:
-        filled = pc.or_(filled, pc.not_equal(pc.utf8_trim_whitespace(column), ""))
+        filled = pc.or_(filled, pc.not_equal(pc.utf8_trim_whitespace(column), pa.scalar("")))
     return filled
 
 

@@ -49,7 +49,7 @@ html, body {{ height: 100%; margin: 0; }}
 .eit-legend {{ background: rgba(255,255,255,0.94); padding: 4px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 14px/1.35 sans-serif; color: #1a1a1a;
   max-width: calc(100vw - 90px); }}
-.eit-legend summary {{ font-weight: bold; cursor: pointer; white-space: nowrap; }}
+.eit-legend summary {{ font-weight: bold; cursor: pointer; }}
 .eit-legend .eit-note {{ font-weight: bold; color: #8a4b00; margin-left: 10px; }}
 .eit-legend .eit-note:empty {{ display: none; }}
 .eit-legend .eit-cols {{ display: flex; flex-wrap: wrap; gap: 1px 13px; align-items: center; }}

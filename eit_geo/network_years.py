@@ -23,6 +23,7 @@ __all__ = [
     "network_years",
     "running_companies",
     "running_flows",
+    "running_now",
     "running_synergies",
     "undated_synergies",
 ]
@@ -114,6 +115,20 @@ def network_at(zone: Zone, year: int, *, undated: bool | None = None) -> Zone:
         synergies=synergies.reset_index(drop=True),
         warnings=list(zone.warnings),
     )
+
+
+def running_now(zone: Zone, year: int | None = None) -> Zone:
+    """Return the zone with only its synergies running in ``year`` (this year when None).
+
+    Companies and flows are kept: a synergy that stopped (its ``until`` is past) or whose
+    companies closed is no longer in place, so its pair becomes a lead again. Synergies without
+    ``since`` are kept, as in `running_synergies` for this year. The zone is not modified.
+    """
+    year = current_year() if year is None else year
+    synergies = zone.synergies[running_synergies(zone, year).to_numpy()]
+    if len(synergies) == len(zone.synergies):
+        return zone
+    return replace(zone, synergies=synergies.reset_index(drop=True), warnings=list(zone.warnings))
 
 
 def network_years(zone: Zone) -> list[int]:

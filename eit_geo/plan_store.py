@@ -35,9 +35,10 @@ from sqlalchemy import (
 )
 
 from eit_geo import store
+from eit_geo.frames import records
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, Engine, RowMapping
 
 __all__ = [
     "FACILITATOR",
@@ -595,7 +596,7 @@ def snapshots(engine: Engine, zone: str) -> pd.DataFrame:
     return _frame(engine, query, ["taken_at", "fingerprint"], ["taken_at"])
 
 
-def _unpacked(row: Mapping[str, Any] | None) -> tuple[datetime, dict[str, Any]] | None:
+def _unpacked(row: RowMapping | None) -> tuple[datetime, dict[str, Any]] | None:
     if row is None:
         return None
     content = json.loads(zlib.decompress(row["content"]).decode("utf-8"))
@@ -696,7 +697,7 @@ def restore_plan(engine: Engine, zone: str, layers: Mapping[str, pd.DataFrame]) 
                 ).scalars()
             )
             past = layers.get("plan_history")
-            for row in steps.to_dict("records"):
+            for row in records(steps):
                 candidate = str(row["candidate_id"])
                 if candidate in have:
                     continue
@@ -720,7 +721,7 @@ def restore_plan(engine: Engine, zone: str, layers: Mapping[str, pd.DataFrame]) 
                 )
             }
             past = layers.get("realised_history")
-            for row in figures.to_dict("records"):
+            for row in records(figures):
                 key, fields = _checked_realised(
                     {**row, "year": int(row["year"]), "month": int(row.get("month") or 0),
                      "quantity": float(row["quantity"])}
@@ -772,7 +773,7 @@ def _restore_rows(
     conn.execute(
         table.insert().values(**key, **fields, participant=who, updated_at=moment, version=version)
     )
-    steps = past.to_dict("records") if past is not None and not past.empty else [
+    steps = records(past) if past is not None and not past.empty else [
         {**row, "changed": ",".join(fields), "changed_at": moment}
     ]  # fmt: skip
     for step in steps:
@@ -795,7 +796,7 @@ def _restore_rows(
         )
 
 
-def _moment(value: object) -> datetime:
+def _moment(value: str | datetime | None) -> datetime:
     if value is None or _text(value) == "":
         return datetime.now(UTC)
     return store._utc(pd.Timestamp(value).to_pydatetime())

@@ -57,8 +57,8 @@ class Located:
     crs: str | None = None
     crs_guessed: bool = False
     axes_swapped: bool = False
-    rows_swapped: list[object] = field(default_factory=list)
-    unreadable: list[object] = field(default_factory=list)
+    rows_swapped: list[int] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
 
     @property
     def missing(self) -> pd.Series:

@@ -52,11 +52,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from eit_geo.bounded import Limits, check_geopackage
+from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.settings import DATABASE_ENV, database_url_setting, user_data_folder
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, Engine, RowMapping
 
     from eit_geo.zone import Zone
 
@@ -477,10 +478,11 @@ def _retrying(action: Callable[[], _Result], *, again: tuple[type[Exception], ..
     StoreBusyError
         After `_RETRIES` tries.
     """
+    retry_on: tuple[type[Exception], ...] = (_Contended, *again)
     for attempt in range(_RETRIES):
         try:
             return action()
-        except (_Contended, *again):
+        except retry_on:
             pass
         except DBAPIError as error:
             if not _transient(error):
@@ -557,7 +559,7 @@ def _read_decision(
     return _as_decision(row)
 
 
-def _as_decision(row: Mapping[str, Any]) -> Decision:
+def _as_decision(row: RowMapping) -> Decision:
     values = {name: row[name] for name in Decision.__dataclass_fields__}
     values["updated_at"] = _utc(row["updated_at"])
     return Decision(**values)
@@ -840,7 +842,7 @@ def preview_imported_decisions(
     """
     now = now or datetime.now(UTC)
     known = None if candidates is None else {str(c) for c in candidates}
-    refused: list[dict[str, object]] = []
+    refused: list[dict[str, Any]] = []
     live = _decided(engine, zone) if engine is not None and zone is not None else set()
     checker = _RowChecker(known, live, now)
     chosen = checker.rows(layers.get("decisions"), "decisions", checker.decision, refused)
@@ -893,7 +895,7 @@ class _RowChecker:
         table: pd.DataFrame | None,
         layer: str,
         check: Callable[[Mapping[str, Any]], dict[str, Any] | None],
-        refused: list[dict[str, object]],
+        refused: list[dict[str, Any]],
     ) -> list[dict[str, Any]]:
         """Check each row of a layer; return those kept, add the others to ``refused``."""
         if table is None or table.empty:
@@ -911,7 +913,7 @@ class _RowChecker:
             return []
         kept = []
         for number, row in enumerate(
-            table.drop(columns="geometry", errors="ignore").to_dict("records"), start=1
+            records(table.drop(columns="geometry", errors="ignore")), start=1
         ):
             candidate = _text(row.get("candidate_id"), "").strip()
             try:
@@ -1110,7 +1112,7 @@ def import_decisions(
 
 def _import_once(engine: Engine, zone: str, preview: ImportPreview, who: str) -> int:
     with _writing(engine) as conn:
-        mark = conn.execute(
+        inserted = conn.execute(
             decision_imports.insert().values(
                 zone_key=zone,
                 origin=preview.origin or "?",
@@ -1119,7 +1121,11 @@ def _import_once(engine: Engine, zone: str, preview: ImportPreview, who: str) ->
                 decisions=0,
                 votes=0,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        if inserted is None:  # never: SQLAlchemy gives it for an INSERT of one row
+            msg = "the decision import was not recorded"
+            raise RuntimeError(msg)
+        mark = inserted[0]
         present = set(
             conn.execute(
                 select(decisions.c.candidate_id).where(
@@ -1128,7 +1134,7 @@ def _import_once(engine: Engine, zone: str, preview: ImportPreview, who: str) ->
             ).scalars()
         )
         imported = 0
-        for row in preview.decisions.to_dict("records"):
+        for row in records(preview.decisions):
             candidate = str(row["candidate_id"])
             if candidate in present:
                 continue
@@ -1179,7 +1185,7 @@ def _import_one(
             **values,
         )
     )
-    past = steps.to_dict("records")
+    past = records(steps)
     if not past:
         past = [{**row, "changed": ",".join(FIELDS), "changed_at": row["updated_at"]}]
     for step in past:

@@ -8,11 +8,7 @@ GeoPackage (two layers); `summary_text` is what ``eit-geo match`` prints without
 from __future__ import annotations
 
 import collections
-import contextlib
-import errno
 import functools
-import mmap
-import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyogrio
 
-from eit_geo.export import atomic_path
+from eit_geo.export import atomic_path, neutralise_formulas
 from eit_geo.formatting import (
     format_amount,
     format_decimal,
@@ -41,12 +37,8 @@ from eit_geo.matching import (
     links_frame,
     match_zone,
 )
+from eit_geo.matching.threads import thread_count
 from eit_geo.validation import WGS84
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -62,7 +54,6 @@ __all__ = [
 ]
 
 Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
-_THREADS = 2  # threads making and encoding the tables of a CSV file
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
 _CSV_DIGITS: dict[str, int] = {  # the links' ends come rounded (matching.DEGREE_DIGITS)
@@ -99,17 +90,32 @@ def synergy_batches(
     return (make() for make in _batch_makers(substitutions, groups, rows))
 
 
+def _rows(frame: pd.DataFrame, start: int, stop: int, *, spreadsheet: bool) -> pd.DataFrame:
+    rows = frame.iloc[start:stop]
+    return neutralise_formulas(rows) if spreadsheet else rows
+
+
 def _batch_makers(
-    substitutions: pd.DataFrame | RankedLinks, groups: Groups, rows: int
+    substitutions: pd.DataFrame | RankedLinks,
+    groups: Groups,
+    rows: int,
+    *,
+    spreadsheet: bool = False,
 ) -> list[Callable[[], pa.Table]]:
-    """Return functions making the tables of `synergy_batches`, in order (to run in threads)."""
+    """Return functions making the tables of `synergy_batches`, in order (to run in threads).
+
+    With ``spreadsheet``, texts a spreadsheet would run as formulas begin with ``'``
+    (`eit_geo.export.neutralise_formulas`).
+    """
+    chunks: list[Callable[[], pa.Table | pd.DataFrame]]
     if isinstance(substitutions, RankedLinks):
-        empty, chunks = substitutions.empty(), substitutions.chunks(rows)
+        empty = substitutions.empty()
+        chunks = substitutions.chunks(rows, spreadsheet=spreadsheet)
     else:
         frame = pd.DataFrame(substitutions).drop(columns="geometry", errors="ignore")
         empty = frame.iloc[:0]
         chunks = [
-            functools.partial(frame.iloc.__getitem__, slice(start, start + rows))
+            functools.partial(_rows, frame, start, start + rows, spreadsheet=spreadsheet)
             for start in range(0, len(frame), rows)
         ]
     fields = [
@@ -119,7 +125,7 @@ def _batch_makers(
     fields += [pa.field(n, k) for n, k in _GROUP_TYPES.items() if n not in empty.columns]
     schema = pa.schema(fields)
     makers = [functools.partial(_link_batch, make, schema) for make in chunks]
-    return [*makers, functools.partial(_group_batch, groups, schema)]
+    return [*makers, functools.partial(_group_batch, groups, schema, spreadsheet=spreadsheet)]
 
 
 def _done(groups: Groups) -> pd.DataFrame:
@@ -138,9 +144,9 @@ def _link_batch(make: Callable[[], pa.Table | pd.DataFrame], schema: pa.Schema) 
     return chunk.select(schema.names).cast(schema)
 
 
-def _group_batch(groups: Groups, schema: pa.Schema) -> pa.Table:
+def _group_batch(groups: Groups, schema: pa.Schema, *, spreadsheet: bool) -> pa.Table:
     frame = pd.DataFrame(_done(groups)).drop(columns="geometry", errors="ignore")
-    return _link_batch(lambda: frame, schema)
+    return _link_batch(lambda: neutralise_formulas(frame) if spreadsheet else frame, schema)
 
 
 def _rounded(table: pa.Table) -> pa.Table:
@@ -153,13 +159,19 @@ def _rounded(table: pa.Table) -> pa.Table:
 
 
 def write_synergies(
-    substitutions: pd.DataFrame | RankedLinks, groups: Groups, path: str | Path
+    substitutions: pd.DataFrame | RankedLinks,
+    groups: Groups,
+    path: str | Path,
+    *,
+    threads: int | None = None,
 ) -> Path:
     """Write substitutions and mutualisation groups to ``.csv``, ``.geojson`` or ``.gpkg``.
 
     CSV: one row per link or group (`synergy_rows`), km rounded to the metre, scores to 4
-    decimals, coordinates to 6; ``groups`` may come without geometry; from `RankedLinks`, the
-    rows are made and written by chunks, never all in memory. ``groups`` may still be being
+    decimals, coordinates to 6, texts a spreadsheet would run as formulas made inert (a ``'``
+    first, as in every export); ``groups`` may come without geometry; from `RankedLinks`, the
+    rows are made and written by chunks, never all in memory, on ``threads`` threads (None:
+    the machine's cores). ``groups`` may still be being
     found (a `~concurrent.futures.Future`): a CSV file waits for them only at its end.
     GeoJSON (EPSG:4326): links as lines, groups as polygons, in one collection. GeoPackage:
     layers ``substitutions`` and ``mutualisations``. The file is replaced only once written
@@ -176,7 +188,8 @@ def write_synergies(
         raise ValueError(t("engine.bad_out", value=target.name))
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            _write_csv(_batch_makers(substitutions, groups, _CSV_ROWS), tmp)
+            makers = _batch_makers(substitutions, groups, _CSV_ROWS, spreadsheet=True)
+            _write_csv(makers, tmp, thread_count(threads))
             return target
         groups = _done(groups)
         if isinstance(substitutions, RankedLinks):
@@ -198,105 +211,20 @@ def write_synergies(
     return target
 
 
-def _write_csv(makers: list[Callable[[], pa.Table]], path: Path) -> None:
-    """Write the tables of ``makers`` as one CSV file, made and encoded by two threads.
+def _write_csv(makers: list[Callable[[], pa.Table]], path: Path, threads: int) -> None:
+    """Write the tables of ``makers`` as one CSV file, made and encoded on ``threads`` threads.
 
     Each thread makes a table and turns it into CSV text (Arrow frees the GIL); this one writes
     the texts in order, with at most a few of them waiting, so memory stays bounded.
     """
-    with _UncachedFile(path) as out, ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        waiting: collections.deque = collections.deque()
+    with path.open("wb") as out, ThreadPoolExecutor(max_workers=threads) as pool:
+        waiting: collections.deque[Future[pa.Buffer]] = collections.deque()
         for index, make in enumerate(makers):
             waiting.append(pool.submit(_csv_text, make, header=index == 0))
-            if len(waiting) > _THREADS:
+            if len(waiting) > threads:
                 out.write(waiting.popleft().result())
         while waiting:
             out.write(waiting.popleft().result())
-
-
-_BLOCK = 4096  # O_DIRECT writes whole blocks, from memory aligned on them
-_STAGED = 4096 * _BLOCK  # 16 MiB gathered before each write
-
-
-class _UncachedFile:
-    """A new file written around the system's page cache, for files of a gigabyte.
-
-    On Linux, the text is gathered in a buffer of whole pages and written with ``O_DIRECT``:
-    the disk takes it from there, instead of the system copying it into pages of its cache
-    first (a second of CPU for a gigabyte on a virtual machine, where fresh pages are dear) and
-    saving them later. The last partial block is written the usual way. Elsewhere, or when the
-    file system refuses ``O_DIRECT``, each text is written and its cached pages let go of as
-    soon as they are saved (``posix_fadvise``, where there is one).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._staged = mmap.mmap(-1, _STAGED)  # anonymous memory: aligned on pages
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # opened last
-        self._filled = 0
-        self._direct = _switch_direct(self._fd, on=True)
-
-    def __enter__(self) -> _UncachedFile:
-        return self
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        try:
-            if kind is None:
-                whole = self._filled - self._filled % _BLOCK
-                self._flush(whole)
-                if self._direct:
-                    _switch_direct(self._fd, on=False)
-                with memoryview(self._staged) as staged:
-                    _write_all(self._fd, staged[: self._filled])
-        finally:
-            os.close(self._fd)
-            with contextlib.suppress(BufferError):  # a view held by a failure's traceback
-                self._staged.close()  # (then freed with it)
-
-    def write(self, text: pa.Buffer) -> None:
-        """Write ``text`` after what was written before."""
-        if not self._direct:
-            start = os.lseek(self._fd, 0, os.SEEK_CUR)
-            _write_all(self._fd, memoryview(text))
-            if hasattr(os, "posix_fadvise"):  # not on Windows or macOS
-                os.posix_fadvise(self._fd, start, len(text), os.POSIX_FADV_DONTNEED)
-            return
-        rest = memoryview(text)
-        while rest:
-            size = min(len(rest), _STAGED - self._filled)
-            self._staged[self._filled : self._filled + size] = rest[:size]
-            self._filled, rest = self._filled + size, rest[size:]
-            if self._filled == _STAGED:
-                self._flush(_STAGED)
-
-    def _flush(self, size: int) -> None:
-        """Write the first ``size`` bytes gathered (whole blocks) and keep the others."""
-        with memoryview(self._staged) as staged:
-            try:
-                _write_all(self._fd, staged[:size])
-            except OSError as error:  # a file system taking O_DIRECT but not these blocks
-                if error.errno != errno.EINVAL or not self._direct:
-                    raise
-                self._direct = _switch_direct(self._fd, on=False)
-                _write_all(self._fd, staged[:size])
-        self._staged.move(0, size, self._filled - size)
-        self._filled -= size
-
-
-def _switch_direct(fd: int, *, on: bool) -> bool:
-    """Turn ``O_DIRECT`` on or off for ``fd``; return whether it is on."""
-    if fcntl is None or not hasattr(os, "O_DIRECT"):  # Linux only
-        return False
-    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETFL, (flags | os.O_DIRECT) if on else (flags & ~os.O_DIRECT))
-    except OSError:  # a file system without it (tmpfs)
-        return False
-    return on
-
-
-def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        data = data[os.write(fd, data) :]
 
 
 def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:
@@ -392,15 +320,21 @@ def draws_groups(path: str | Path) -> bool:
 
 
 def write_matches(
-    zone: Zone, path: str | Path, *, max_km: MaxKm = None, top_k: int = 10
+    zone: Zone,
+    path: str | Path,
+    *,
+    max_km: MaxKm = None,
+    top_k: int = 10,
+    threads: int | None = None,
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
     """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
 
     What ``eit-geo match ZONE --out FILE`` does (`~eit_geo.matching.match_zone`): the groups
     (default distances: ``max_km`` is for substitutions) are found along with the search, and
     made while the candidates are ranked and written (a CSV file, by chunks). Returns the
-    candidates and the groups.
+    candidates and the groups. ``threads``: as in `~eit_geo.matching.rank_substitutions`.
     """
-    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=draws_groups(path))
-    write_synergies(ranked, groups, path)
+    hulls = draws_groups(path)
+    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls, threads=threads)
+    write_synergies(ranked, groups, path, threads=threads)
     return ranked, groups.result()

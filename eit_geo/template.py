@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["DATA_SHEETS", "LAST_ROW", "build_template"]
+__all__ = [
+    "DATA_SHEETS",
+    "LAST_ROW",
+    "build_template",
+    "style_header",
+    "write_block",
+    "write_intro",
+]
 
 DATA_SHEETS: tuple[str, ...] = ("entreprises", "flux", "synergies")
 """Sheets the companies fill in, in the order of the workbook (French names of the contract)."""
@@ -80,12 +87,9 @@ def _write_readme(sheet: Worksheet, columns: pd.DataFrame) -> None:
         "ni les colonnes. Les listes déroulantes viennent de la feuille listes.",
         "Quantités par an ; décimales avec une virgule ; coordonnées en degrés décimaux (WGS84).",
     ]
-    for row, text in enumerate(lines, start=1):
-        sheet.cell(row=row, column=1, value=text)
-    sheet["A1"].font = _TITLE_FONT
-    row = len(lines) + 2
+    row = write_intro(sheet, lines)
     headers = ["feuille", "colonne", "obligatoire", "explication", "exemple"]
-    row = _write_block(sheet, row, headers, columns[headers].itertuples(index=False, name=None))
+    row = write_block(sheet, row, headers, columns[headers].itertuples(index=False, name=None))
     families = read_table("families.csv")
     resources = read_table("resources.csv")
     core = resources[~resources["code"].str[0].str.isdigit()]
@@ -105,17 +109,25 @@ def _write_readme(sheet: Worksheet, columns: pd.DataFrame) -> None:
         "peu probable ; elle se règle dans l'outil."
     )
     sheet.cell(row=row + 2, column=1, value=note)
-    _write_block(sheet, row + 3, ["famille", "distance par défaut (km)", "codes"], rows)
+    write_block(sheet, row + 3, ["famille", "distance par défaut (km)", "codes"], rows)
     for letter, width in zip("ABCDE", (22, 16, 12, 90, 22), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
-def _write_block(
+def write_intro(sheet: Worksheet, lines: Sequence[str]) -> int:
+    """Write a sheet's opening lines, the first as its title; return the row after a blank."""
+    for row, text in enumerate(lines, start=1):
+        sheet.cell(row=row, column=1, value=text)
+    sheet["A1"].font = _TITLE_FONT
+    return len(lines) + 2
+
+
+def write_block(
     sheet: Worksheet, row: int, headers: list[str], rows: Iterable[Sequence[str | float | None]]
 ) -> int:
     """Write a header row then the rows below it; return the first free row after a blank."""
     for column, header in enumerate(headers, start=1):
-        _style_header(sheet.cell(row=row, column=column, value=header))
+        style_header(sheet.cell(row=row, column=column, value=header))
     for row_values in rows:
         row += 1
         for column, value in enumerate(row_values, start=1):
@@ -131,7 +143,7 @@ def _write_lists(sheet: Worksheet) -> dict[str, str]:
     family_labels = read_table("families.csv").set_index("family")["label_fr"]
     headers = ["sens", "unité", "ressource", "famille", "libellé", "distance par défaut (km)"]
     for column, header in enumerate(headers, start=1):
-        _style_header(sheet.cell(row=1, column=column, value=header))
+        style_header(sheet.cell(row=1, column=column, value=header))
     columns = {
         "sens": values.loc[values["liste"] == "sens", "valeur"].tolist(),
         "unité": values.loc[values["liste"] == "unité", "valeur"].tolist(),
@@ -157,7 +169,7 @@ def _write_data_sheet(sheet: Worksheet, columns: pd.DataFrame, list_ranges: dict
     list_ranges = {**list_ranges, "entreprise": f"entreprises!$A$2:$A${LAST_ROW}"}
     for index, spec in enumerate(records(columns), start=1):
         letter = get_column_letter(index)
-        _style_header(sheet.cell(row=1, column=index, value=spec["colonne"]))
+        style_header(sheet.cell(row=1, column=index, value=spec["colonne"]))
         sheet.column_dimensions[letter].width = max(14, len(spec["colonne"]) + 4)
         cells = f"{letter}2:{letter}{LAST_ROW}"
         if spec["type"] == "texte":
@@ -202,7 +214,7 @@ def _column_validation(spec: dict[str, str], list_ranges: dict[str, str]) -> Dat
     return validation
 
 
-def _style_header(cell: Cell) -> None:
+def style_header(cell: Cell) -> None:
     """Give a header cell the white-on-blue header style."""
     cell.font = _HEADER_FONT
     cell.fill = _HEADER_FILL

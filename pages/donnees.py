@@ -11,20 +11,17 @@ ui.ensure_frame()
 
 st.title(ui.tr("app.page_data"))
 
-importing = False
-uploaded = []
-if access.may("choose_zone"):
-    importing = donnees.import_mode()
-    uploaded = donnees.upload_box()
-if uploaded and importing:
-    import_assistant.show_assistant(uploaded)
-elif uploaded:
-    zones.use_upload(uploaded)
+uploaded = donnees.upload_box() if access.may("choose_zone") else []
+if uploaded:
+    import_assistant.show_files(uploaded)  # a zone loaded as it is, or the import assistant
 if st.session_state.pop(import_assistant.KEY_LOADED, False):
     st.toast(ui.tr("app.import_loaded"))
 
 zone = zones.current_zone()
 error = zones.zone_error()
+if uploaded:
+    st.divider()
+    st.subheader(ui.tr("app.zone_in_use"))
 if error is not None:
     zones.show_errors(error)
 elif zone is not None:

@@ -376,20 +376,42 @@ def test_kalundborg_existing_figures(kalundborg: Zone) -> None:
     shipped = ind.read_factors().set_index("key")["value"]
     scenario = ind.existing_scenario(kalundborg)
     valued = scenario.exchanges.set_index("exchange_id")
-    assert valued.loc["asnaes>aalborgportland:10 01 02", "co2_replaced_t"] == pytest.approx(
+    fly_ash = "asnaes>aalborgportland:10 01 02"  # stopped in 2019, when Asnæs left coal
+    assert fly_ash not in valued.index
+    in_2010 = ind.existing_scenario(kalundborg, year=2010).exchanges.set_index("exchange_id")
+    assert in_2010.loc[fly_ash, "co2_replaced_t"] == pytest.approx(
         438_000 * shipped["fly_ash_or_slag_clinker_substitution"], rel=EXACT
     )
     heat = shipped["natural_gas_lifecycle_pci"] / shipped["gas_boiler_efficiency"]
     assert valued.loc["asnaes>novonordisk:steam", "co2_avoided_t"] == pytest.approx(
         150_000 * heat, rel=EXACT
     )
+    assert scenario.n_synergies == len(kalundborg.synergies) - 1
     assert scenario.totals["water_saved_m3"] == 700_000 + 1_000_000
     assert scenario.totals["energy_recovered_mwh"] == 560_000
-    assert scenario.totals["tonnes_diverted"] == 438_000 + 150_000 + 1_000 + 300_000
+    assert scenario.totals["tonnes_diverted"] == 150_000 + 1_000 + 300_000
     assert scenario.missing_factors == ("landfill_nonhazardous_industrial", "natural_gypsum_vs_fgd")
     assert all(scenario.estimated[key] for key in ind.AMOUNTS)
     growth = ind.network_growth(kalundborg)
     assert growth["year"].min() == 1972
+
+
+def test_a_synergy_stopped_in_2010_is_no_longer_existing(kalundborg: Zone) -> None:
+    synergies = kalundborg.synergies.copy()
+    gypsum = synergies["from_id"].eq("asnaes") & synergies["to_id"].eq("gyproc")
+    synergies.loc[gypsum, "until"] = 2010
+    zone = replace(kalundborg, synergies=synergies)
+    today = ind.existing_scenario(zone)
+    declared = ind.existing_scenario(kalundborg)
+    key = "asnaes>gyproc:10 01 05"
+    assert key not in set(today.exchanges["exchange_id"])
+    assert declared.totals["tonnes_diverted"] - today.totals["tonnes_diverted"] == 150_000
+    assert key in set(ind.existing_scenario(zone, year=2005).exchanges["exchange_id"])
+    assert key not in set(ind.existing_scenario(zone, year=2010).exchanges["exchange_id"])
+    gypsum_rows = ind.optimal_scenario(zone).exchanges.query("from_id == 'asnaes'")
+    gypsum_rows = gypsum_rows[gypsum_rows["to_id"] == "gyproc"]
+    assert gypsum_rows["status"].tolist() == ["candidate"]  # a lead again, not in place
+    assert gypsum_rows["quantity"].tolist() == [150_000]
 
 
 # --------------------------------------------------------------------------- display
@@ -458,7 +480,7 @@ def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
             assert key in values[name]
     existing = values["existing"]
     assert existing["water_saved_m3"] == 1_700_000
-    assert existing["n_synergies"] == 20
+    assert existing["n_synergies"] == 19  # of 20: the fly ash to Aalborg stopped in 2019
     assert existing["co2_avoided_t"] == pytest.approx(
         ind.existing_scenario(load_zone(example_path("kalundborg"))).totals["co2_avoided_t"]
     )
@@ -482,8 +504,8 @@ def test_cli_one_scenario_and_edited_factors(
     )
     after = json.loads(capsys.readouterr().out)["existing"]
     assert after["missing_factors"] == ["natural_gypsum_vs_fgd"]
-    # 889 000 t diverted × 10 kg/t = 8 890 t more
-    assert after["co2_avoided_t"] == pytest.approx(before["existing"]["co2_avoided_t"] + 8890)
+    # 451 000 t diverted × 10 kg/t = 4 510 t more (the fly ash, stopped in 2019, no longer counts)
+    assert after["co2_avoided_t"] == pytest.approx(before["existing"]["co2_avoided_t"] + 4510)
 
 
 def test_cli_text_and_bad_factor_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from eit_geo.matching.arrays import _distinct
-from eit_geo.matching.ranking import _stable_order
+from eit_geo.matching.ranking import _by_score
 from eit_geo.matching.search import _from_both_ends, _merge_sides
 
 
@@ -32,8 +32,8 @@ def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
         np.array([]),
     ],
 )
-def test_stable_order_is_numpys_stable_argsort(key: np.ndarray) -> None:
-    assert np.array_equal(_stable_order(key), np.argsort(key, kind="stable"))
+def test_order_by_score_is_numpys_stable_argsort(key: np.ndarray) -> None:
+    assert np.array_equal(_by_score(-key), np.argsort(key, kind="stable"))
 
 
 @pytest.mark.parametrize(

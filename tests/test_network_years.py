@@ -94,6 +94,19 @@ def test_undated_synergies_count_only_today(valley) -> None:
     assert network_years.undated_synergies(valley) == 1
 
 
+def test_running_now_keeps_companies_and_flows(valley) -> None:
+    today = network_years.running_now(valley)
+    assert today.companies.equals(valley.companies)
+    assert today.flows.equals(valley.flows)
+    assert list(zip(today.synergies["from_id"], today.synergies["resource"], strict=True)) == [
+        ("chaufferie", "hot_water"),
+        ("chaufferie", "wood"),
+    ]
+    in_2010 = network_years.running_now(valley, 2010).synergies
+    assert list(in_2010["resource"]) == ["03 03 01", "hot_water"]  # undated: not in 2010
+    assert len(valley.synergies) == 3  # the zone is left alone
+
+
 def test_network_years_lists_every_dated_change(valley) -> None:
     years = network_years.network_years(valley)
     assert years[:5] == [2005, 2006, 2008, 2012, 2015]

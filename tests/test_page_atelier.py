@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,10 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def open_page(lang: str = "fr", **state: object) -> AppTest:
+def open_page(lang: str = "fr", zone: Path | None = None, **state: object) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=120)
     app.session_state["lang"] = lang
-    app.session_state["zone_source"] = str(example_path("kalundborg"))
+    app.session_state["zone_source"] = str(zone or example_path("kalundborg"))
     for key, value in state.items():
         app.session_state[key] = value
     app.run()
@@ -63,11 +64,30 @@ def test_board_lists_every_lead(database: str) -> None:
     app = open_page()
     assert app.title[0].value == "Atelier"
     board = app.dataframe[0].value
-    assert len(board) == 25
+    assert len(board) == 24  # the fly ash to Aalborg, stopped in 2019, is no longer in place
     assert set(board["Décision de l'atelier"]) == {"à étudier", "en place"}
     assert app.info[0].value.startswith("Ouvrez une piste")
     assert metric(app, "Synergies retenues par l'atelier") == "0"
-    assert metric(app, "Synergies en place") == "20"
+    assert metric(app, "Synergies en place") == "19"
+
+
+def test_a_synergy_stopped_in_2010_is_a_lead_again(database: str, tmp_path: Path) -> None:
+    del database
+    folder = tmp_path / "kalundborg"
+    shutil.copytree(example_path("kalundborg"), folder)
+    synergies = folder / "synergies.csv"
+    line = "asnaes,gyproc,10 01 05,150000,t/yr,1993,,"  # the FGD gypsum, in place since 1993
+    text = synergies.read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    synergies.write_text(text.replace(line, "asnaes,gyproc,10 01 05,150000,t/yr,1993,2010,"))
+    app = open_page(zone=folder)
+    assert metric(app, "Synergies en place") == "18"  # of 20 declared: gypsum and fly ash stopped
+    board = app.dataframe[0].value
+    assert len(board) == 24  # 18 in place, 5 leads, and the gypsum as a lead
+    assert (board["Décision de l'atelier"] == "en place").sum() == 18
+    gypsum = "asnaes>gyproc:10 01 05>gypsum"
+    open_lead(app, gypsum)
+    assert app.radio(key=field(gypsum, 0, "status")).value == "to_study"
 
 
 def test_a_decision_needs_a_name(database: str) -> None:
@@ -106,7 +126,7 @@ def test_decide_and_see_the_selected_scenario_change(database: str) -> None:
     app.radio(key=field(OLD, 0, "status")).set_value("rejected")
     save(app)
     assert OLD not in app.session_state["selected_candidates"]
-    assert metric(app, "Synergies en place") == "19"
+    assert metric(app, "Synergies en place") == "18"
 
 
 def test_two_sessions_on_one_lead_both_kept(database: str) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eit_geo import indicators
+from eit_geo import analysis, indicators
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
+from eit_geo.ui import analyses
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "indicateurs.py")
 
@@ -34,9 +35,10 @@ def kalundborg_page() -> AppTest:
 
 def test_kpi_cards_show_estimates(kalundborg_page: AppTest) -> None:
     metrics = {metric.label: metric.value for metric in kalundborg_page.metric}
-    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 489\u202f000"
+    # the synergies running this year: the coal fly ash to Aalborg Portland stopped in 2019
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 145\u202f000"
     assert metrics["Eau économisée (m³/an)"] == "≈ 1\u202f700\u202f000"
-    assert metrics["Tonnes détournées (t/an)"] == "≈ 889\u202f000"
+    assert metrics["Tonnes détournées (t/an)"] == "≈ 451\u202f000"
     assert metrics["Énergie récupérée (MWh/an)"] == "≈ 560\u202f000"
     assert not any(label.startswith("Économies") for label in metrics)  # no price given
 
@@ -54,7 +56,7 @@ def test_kalundborg_computed_next_to_published(kalundborg_page: AppTest) -> None
     comparison = next(t for t in tables if "Publié" in t.columns)
     co2 = comparison[comparison["Indicateur"].str.startswith("CO₂")]
     assert "635\u202f000" in set(co2["Publié"])
-    assert set(co2["Calculé"]) == {"≈ 489\u202f000"}
+    assert set(co2["Calculé"]) == {"≈ 145\u202f000"}
     water = comparison[comparison["Indicateur"].str.startswith("Eau")]
     assert "≈ 3\u202f600\u202f000" in set(water["Publié"])  # seed figure, to be confirmed
     assert any("2018" in str(year) for year in co2["Année"])
@@ -65,23 +67,47 @@ def test_charts_are_shown(kalundborg_page: AppTest) -> None:
     assert len(charts) == 4  # references, families, Sankey, growth
 
 
-def test_editing_a_factor_recomputes() -> None:
-    app = run_page()
-    assert app.dataframe(key="indicateurs_factors") is not None
+def edit_factor(app: AppTest, key: str, value: float) -> None:
+    """Edit one factor in the page's editor and run the page again."""
     factors = indicators.factor_editor_table("fr")
-    row = int(factors.index[factors["key"] == "landfill_nonhazardous_industrial"][0])
+    row = int(factors.index[factors["key"] == key][0])
     app.session_state["indicateurs_factors"] = {
-        "edited_rows": {row: {"value": 10.0}},
+        "edited_rows": {row: {"value": value}},
         "added_rows": [],
         "deleted_rows": [],
     }
     app.run()
-    assert not app.exception
+    assert not app.exception, app.exception
+
+
+def test_editing_a_factor_recomputes() -> None:
+    app = run_page()
+    assert app.dataframe(key="indicateurs_factors") is not None
+    edit_factor(app, "landfill_nonhazardous_industrial", 10.0)
     (warning,) = app.warning
     assert "landfill_nonhazardous_industrial" not in warning.value
     metrics = {metric.label: metric.value for metric in app.metric}
-    # + 889 000 t × 10 kg/t = + 8 890 t: 488 664 + 8 890 = 497 554
-    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 498\u202f000"
+    # + 451 000 t × 10 kg/t = + 4 510 t: 144 890 + 4 510 = 149 400
+    assert metrics["CO₂ évité (net) (t CO₂e/an)"] == "≈ 149\u202f000"
+
+
+def test_a_factor_edited_searches_no_candidates_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's cached `Analysis` values the scenario again on the candidates it kept."""
+    searches: list[int] = []
+    search = analysis.find_substitutions
+
+    def counted(*args: object, **kwargs: object) -> object:
+        searches.append(1)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "find_substitutions", counted)
+    analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
+    app = run_page(indicateurs_scenario="optimal")
+    label = "CO₂ évité (net) (t CO₂e/an)"
+    before = {metric.label: metric.value for metric in app.metric}[label]
+    edit_factor(app, "landfill_nonhazardous_industrial", 10.0)
+    assert {metric.label: metric.value for metric in app.metric}[label] != before
+    assert len(searches) == 1
 
 
 def test_optimal_scenario_shows_the_gain() -> None:

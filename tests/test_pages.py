@@ -96,7 +96,7 @@ def test_donnees_title_typed_by_the_user_is_shown_everywhere(tmp_path: Path) -> 
 def test_carte_counts_and_filters_in_sidebar(carte: AppTest) -> None:
     assert carte.title[0].value == "Carte"
     assert any(
-        "12 entreprises, 20 synergies existantes, 5 pistes de substitution, 5 mutualisations"
+        "12 entreprises, 19 synergies existantes, 5 pistes de substitution, 5 mutualisations"
         in text
         for text in texts(carte)
     )
@@ -119,7 +119,7 @@ def test_carte_counts_and_filters_in_sidebar(carte: AppTest) -> None:
 def test_carte_filter_changes_counts() -> None:
     app = run_app("pages/carte.py")
     app.checkbox(key="filters_candidates").uncheck().run()
-    assert any("20 synergies existantes, 0 pistes" in text for text in texts(app))
+    assert any("19 synergies existantes, 0 pistes" in text for text in texts(app))
     app.multiselect(key="filters_families").set_value(["water"]).run()
     assert not app.exception
     assert any("12 entreprises, 6 synergies existantes, 0 pistes" in text for text in texts(app))
@@ -127,9 +127,32 @@ def test_carte_filter_changes_counts() -> None:
 
 def test_carte_distance_filter_runs_the_engine_again() -> None:
     app = run_app("pages/carte.py", filters_km_water=500.0, filters_km_energy=500.0)
-    assert any("20 synergies existantes" in text for text in texts(app))
+    assert any("19 synergies existantes" in text for text in texts(app))
     wide = next(text for text in texts(app) if "pistes de substitution" in text)
     assert "9 pistes" not in wide  # more candidates within 500 km
+
+
+def stopped_in_2010(folder: Path) -> Path:
+    """Copy Kalundborg with its FGD gypsum exchange (in place since 1993) stopped in 2010."""
+    shutil.copytree(example_path("kalundborg"), folder)
+    synergies = folder / "synergies.csv"
+    text = synergies.read_text(encoding="utf-8")
+    line = "asnaes,gyproc,10 01 05,150000,t/yr,1993,,"
+    assert text.count(line) == 1
+    synergies.write_text(text.replace(line, "asnaes,gyproc,10 01 05,150000,t/yr,1993,2010,"))
+    return folder
+
+
+def test_carte_counts_only_the_synergies_running_this_year(tmp_path: Path) -> None:
+    app = run_app("pages/carte.py", zone=stopped_in_2010(tmp_path / "kalundborg"))
+    # 20 declared: the fly ash stopped in 2019, the gypsum in 2010; the gypsum is a lead again
+    assert any(
+        "12 entreprises, 18 synergies existantes, 6 pistes de substitution" in text
+        for text in texts(app)
+    )
+    app.switch_page("pages/synergies.py").run()
+    table = frames(app)[0]
+    assert table.loc["asnaes>gyproc:10 01 05>gypsum", "Statut"] == "piste de substitution"
 
 
 def test_carte_company_click_shows_inventory_and_links() -> None:
@@ -175,7 +198,7 @@ def test_carte_unknown_selection_is_ignored() -> None:
 def test_carte_in_english() -> None:
     app = run_app("pages/carte.py", lang="en", carte_selection=("company", "asnaes"))
     assert app.title[0].value == "Map"
-    assert any("12 companies, 20 existing synergies" in text for text in texts(app))
+    assert any("12 companies, 19 existing synergies" in text for text in texts(app))
     inventory, _ = frames(app)
     assert list(inventory.columns) == ["Direction", "Quantity", "Resource", "Label"]
     assert "150,000 t/yr" in set(inventory["Quantity"])
@@ -194,13 +217,13 @@ def test_synergies_list_sorted_by_score() -> None:
     app = run_app("pages/synergies.py")
     assert app.title[0].value == "Synergies"
     table = frames(app)[0]
-    assert len(table) == 25
+    assert len(table) == 24  # 19 synergies running this year (the fly ash stopped) and 5 leads
     assert list(table.columns)[:4] == ["Statut", "Ressource", "Fournisseur", "Receveur"]
     assert table["Distance (km)"].str.strip().ne("").all()
     assert table.loc["asnaes>gyproc:10 01 05>gypsum", "Distance (km)"].strip() == "1,3"
     scores = [float(s.replace(",", ".")) for s in table["Score (0 à 1)"]]
     assert scores == sorted(scores, reverse=True)
-    assert any("25 lignes" in text for text in texts(app))
+    assert any("24 lignes" in text for text in texts(app))
     groups = frames(app)[1]
     assert len(groups) == 5
 

@@ -21,6 +21,7 @@ from eit_geo.datafiles import example_path
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
+from eit_geo.network_years import running_now
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,7 +39,7 @@ def kalundborg() -> Zone:
 @pytest.fixture(scope="module")
 def decided(kalundborg: Zone, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """A board where a participant retained one candidate (with hostile text) and rejected one."""
-    candidates = find_substitutions(kalundborg)
+    candidates = find_substitutions(running_now(kalundborg))  # as the pages: this year's
     engine = store.open_store(f"sqlite:///{tmp_path_factory.mktemp('r') / 'd.sqlite'}")
     new = candidates.loc[candidates["status"] == "candidate", "candidate_id"].tolist()
     store.record_decision(
@@ -319,11 +320,15 @@ def test_report_carries_the_action_plan(kalundborg: Zone, decided: tuple) -> Non
 
 
 def test_svg_map_keeps_perimeter_holes_and_names_far_partners(
-    kalundborg: Zone, decided: tuple
+    kalundborg: Zone, tmp_path: Path
 ) -> None:
     """A perimeter with a hole (a lake, a protected area) prints with its hole; a partner
     168 km away is named at the frame's edge instead of a line leaving the page."""
-    board, _, _ = decided
+    engine = store.open_store(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    in_2018 = find_substitutions(running_now(kalundborg, 2018))  # the fly ash ran until 2019
+    board = workshop.build_board(
+        in_2018, store.get_decisions(engine, "z"), store.get_votes(engine, "z")
+    )
     outer = shapely.box(*kalundborg.perimeter.to_crs(3857).total_bounds).buffer(500)
     holed = shapely.Polygon(outer.exterior, [outer.centroid.buffer(300).exterior])
     perimeter = gpd.GeoDataFrame(geometry=[holed], crs=3857).to_crs(4326)

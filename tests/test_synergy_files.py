@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from eit_geo import synergy_files
 from eit_geo.datafiles import example_path
+from eit_geo.export import FORMULA_START, is_formula
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_mutualisations, rank_links, rank_substitutions
 from eit_geo.synergy_files import synergy_rows, write_matches, write_synergies
@@ -78,79 +80,84 @@ def test_write_matches_is_rank_group_write(zone, suffix: str, tmp_path: Path) ->
         assert json.loads(written)["name"] == "synergies"
 
 
-def _texts() -> list[bytes]:
-    """Texts of sizes below, across and above whole blocks and the gathering buffer."""
-    sizes = [0, 1, 4095, 4096, 4097, 3 * 4096, 10_000, 20_000, 7]
-    return [bytes([65 + n % 26]) * size for n, size in enumerate(sizes)]
-
-
-@pytest.mark.parametrize("direct", [True, False])
-def test_uncached_file_writes_the_texts_in_order(
-    direct: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("threads", [1, 3])
+def test_csv_is_the_same_on_any_number_of_threads(
+    threads: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(synergy_files, "_STAGED", 2 * synergy_files._BLOCK)  # many flushes
-    if not direct:
-        monkeypatch.setattr(synergy_files, "_switch_direct", lambda *_, **__: False)
-    path = tmp_path / "out.csv"
-    with synergy_files._UncachedFile(path) as out:
-        direct_at_first = out._direct
-        for text in _texts():
-            out.write(text)
-    assert out._direct == direct_at_first  # no block refused: aligned as O_DIRECT wants
-    assert path.read_bytes() == b"".join(_texts())
+    monkeypatch.setattr(synergy_files, "_CSV_ROWS", 2)  # many chunks, made out of order
+    zone = load_zone(ZONES["dunkerque"])
+    expected = write_matches(zone, tmp_path / "default.csv", top_k=3)[0]
+    ranked, groups = write_matches(zone, tmp_path / "threads.csv", top_k=3, threads=threads)
+    assert len(ranked) == len(expected)
+    written = (tmp_path / "threads.csv").read_bytes()
+    assert written == (tmp_path / "default.csv").read_bytes()
+    assert written.count(b"\n") == 1 + len(ranked) + len(groups)
 
 
-def test_uncached_file_falls_back_when_blocks_are_refused(
+def test_a_failing_disk_is_reported_and_leaves_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(synergy_files, "_STAGED", 2 * synergy_files._BLOCK)
-    monkeypatch.setattr(synergy_files, "_switch_direct", lambda _fd, *, on: on)
-    written = synergy_files._write_all
-    refused: list[int] = []
-
-    def refuse_first(fd: int, data: memoryview) -> None:
-        if not refused:
-            refused.append(len(data))
-            raise OSError(22, "Invalid argument")  # EINVAL: what O_DIRECT says to odd blocks
-        written(fd, data)
-
-    monkeypatch.setattr(synergy_files, "_write_all", refuse_first)
-    path = tmp_path / "out.csv"
-    with synergy_files._UncachedFile(path) as out:
-        for text in _texts():
-            out.write(text)
-    assert refused == [2 * synergy_files._BLOCK]
-    assert path.read_bytes() == b"".join(_texts())
-
-
-def test_uncached_file_writes_nothing_half_gathered_when_failing(tmp_path: Path) -> None:
-    path = tmp_path / "out.csv"
-
-    def fail_while_writing() -> None:
-        with synergy_files._UncachedFile(path) as out:
-            out.write(b"x" * 5000)
-            raise RuntimeError
-
-    with pytest.raises(RuntimeError):
-        fail_while_writing()
-    assert path.read_bytes() == b""  # the caller throws the file away (atomic_path)
-
-
-def test_uncached_file_reports_the_disk_failing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def disk_full(_fd: int, data: memoryview) -> None:
-        held.append(data)  # as a traceback holds the block being written
+    def disk_full(*_: object, **__: object) -> None:
         raise OSError(28, "No space left on device")
 
-    held: list[memoryview] = []
-    monkeypatch.setattr(synergy_files, "_write_all", disk_full)
-    path = tmp_path / "out.csv"
-
-    def write_too_much() -> None:
-        with synergy_files._UncachedFile(path) as out:
-            out.write(b"x" * 3 * synergy_files._STAGED)
-
+    monkeypatch.setattr(synergy_files, "_csv_text", disk_full)
+    target = tmp_path / "synergies.csv"
     with pytest.raises(OSError, match="No space") as failure:
-        write_too_much()
-    assert failure.value.errno == 28  # not hidden by the gathering buffer failing to close
+        write_matches(load_zone(ZONES["existing"]), target)
+    assert failure.value.errno == 28
+    assert list(tmp_path.iterdir()) == []  # nor a temporary file left behind
+
+
+_FORMULAS = {  # company id: name, as a hostile inventory could give them
+    "m1": '=HYPERLINK("http://example.org","Voir")',
+    "+m2": "@SUM(A1:A9)",
+    "m3": " -2+3",
+    "m4": "\uff1dcmd|' /C calc'!A0",
+    "m5": "\tEntreprise à tabulation",
+}
+
+
+def _hostile_zone(folder: Path) -> Path:
+    folder.mkdir()
+    companies = pd.DataFrame(
+        {
+            "id": list(_FORMULAS),
+            "name": list(_FORMULAS.values()),
+            "lat": [45.0, 45.0135, 45.027, 45.004, 45.02],
+            "lon": [3.0, 3.0, 3.0, 3.01, 3.01],
+        }
+    )
+    companies.to_csv(folder / "companies.csv", index=False)
+    flows = pd.DataFrame(
+        {
+            "company_id": ["m1", "+m2", "m3", "m4", "m5"],
+            "direction": ["output", "output", "input", "input", "input"],
+            "resource": ["15 01 01"] * 5,
+            "quantity": [10, 20, 15, 5, 8],
+            "unit": ["t/yr"] * 5,
+        }
+    )
+    flows.to_csv(folder / "flows.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("top_k", [0, 1])
+def test_match_csv_cells_never_run_as_formulas(top_k: int, tmp_path: Path) -> None:
+    zone = load_zone(_hostile_zone(tmp_path / "zone"))
+    ranked, groups = write_matches(zone, tmp_path / "synergies.csv", top_k=top_k)
+    assert len(ranked) > 0
+    assert len(groups) > 0
+    with (tmp_path / "synergies.csv").open(encoding="utf-8", newline="") as text:
+        rows = list(csv.reader(text))
+    cells = [cell for row in rows[1:] for cell in row]
+    risky = [cell for cell in cells if FORMULA_START.match(cell)]
+    assert risky == []
+    names = set(zone.companies["name"])  # as loaded: blanks around a name are dropped
+    assert sum(map(is_formula, names)) == 4
+    shown = {cell for row in rows[1:] for cell in row if cell.removeprefix("'") in names}
+    assert shown == {f"'{name}" if is_formula(name) else name for name in names}
+    table = pd.DataFrame(rows[1:], columns=rows[0])
+    links = table[table["kind"] == "substitution"]
+    assert set(links["from_id"]) == {"m1", "'+m2"}
+    assert all(cid.startswith("'+m2>") for cid in links["candidate_id"] if "+m2>" in cid)
+    assert ranked.table()["from_name"].isin(list(_FORMULAS.values())).all()  # tables stay raw

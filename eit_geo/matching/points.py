@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ from scipy.spatial import cKDTree
 from eit_geo.matching.arrays import _length
 
 if TYPE_CHECKING:
+    from pyproj import CRS
+
     from eit_geo.zone import Zone
 
 __all__ = ["DEGREE_DIGITS"]
@@ -36,7 +39,7 @@ class _Prepared:
     lonlat: np.ndarray
     flows: pd.DataFrame
     company: np.ndarray
-    crs: object
+    crs: CRS
 
 
 def _prepare(zone: Zone) -> _Prepared:
@@ -104,14 +107,23 @@ def _union(sides: list[_Points], rules: list[int]) -> tuple[_Points, np.ndarray]
     """Return the offers of several codes as one side, and the rule of each of its points."""
     if len(sides) == 1:
         return sides[0], np.full(len(sides[0].rows), rules[0], dtype=np.int64)
-    merged = _Points(*(np.concatenate([vars(s)[name] for s in sides]) for name in _POINT_FIELDS))
+    rows, xy, company, quantity = (
+        np.concatenate([vars(s)[name] for s in sides]) for name in _POINT_FIELDS
+    )
+    merged = _Points(rows, xy, company, quantity)
     rule_of = np.repeat(np.asarray(rules, dtype=np.int64), [len(s.rows) for s in sides])
     return merged, rule_of
 
 
+@overload
+def _by_known_quantity(
+    points: _Points, rule_of: np.ndarray
+) -> Sequence[tuple[_Points, np.ndarray]]: ...
+@overload
+def _by_known_quantity(points: _Points, rule_of: None = None) -> Sequence[tuple[_Points, None]]: ...
 def _by_known_quantity(
     points: _Points, rule_of: np.ndarray | None = None
-) -> list[tuple[_Points, np.ndarray | None]]:
+) -> Sequence[tuple[_Points, np.ndarray | None]]:
     """Split a side into its flows of known quantity and those of unknown quantity (if any)."""
     unknown = np.isnan(points.quantity)
     if not unknown.any() or unknown.all():

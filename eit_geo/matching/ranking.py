@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import itertools
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import numpy as np
+import polars as pl
 
 from eit_geo.i18n import t
-from eit_geo.matching.arrays import _run_starts
 from eit_geo.matching.distances import MaxKm, _overrides
 from eit_geo.matching.mutualisation import _GROUP_MEMBERS, _components, _group_plan, _groups_table
 from eit_geo.matching.pairs import _LINK_FIELDS, _Pairs
@@ -30,118 +28,39 @@ if TYPE_CHECKING:
 
 __all__ = ["find_substitutions", "match_zone", "rank_links", "rank_substitutions"]
 
-_T = TypeVar("_T")
-_RANK_PARTS = 8  # flows ranked again in 8 parts
 
-
-def _stable_order(key: np.ndarray) -> np.ndarray:
-    """Return ``np.argsort(key, kind="stable")``, twice as fast on millions of floats.
-
-    NumPy's quick argsort (vectorised), then each run of equal keys put back in the order of
-    ``key`` by one sort of integers ``(run, position)``. NaN, sorted last, count as equal.
-    """
-    order = np.argsort(key)
-    if not len(key):
-        return order
-    ordered = key[order]
-    starts = _run_starts(ordered)
-    if ordered.dtype.kind == "f" and np.isnan(ordered[-1]):
-        starts[1:] &= ~(np.isnan(ordered[1:]) & np.isnan(ordered[:-1]))
-    del ordered
-    run = np.cumsum(starts, dtype=np.int64)
-    run *= len(key)
-    run += order
-    run.sort()
-    run %= len(key)
-    return run
-
-
-def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Rank of each row among the rows of the same key, best score first (0-based).
-
-    Sorts ``key + (1 − score) / 2`` (scores within 0 and 1), one array at a time in place:
-    millions of rows are ranked here.
-    """
-    sort_key = np.clip(score, 0.0, 1.0)
-    np.subtract(1.0, sort_key, out=sort_key)
-    sort_key *= 0.5
-    sort_key += key
-    order = _stable_order(sort_key)
-    del sort_key
-    ordered = key[order]
-    starts = np.flatnonzero(_run_starts(ordered))
-    del ordered
-    position = np.arange(len(key))
-    position -= np.repeat(starts, np.diff(np.r_[starts, len(key)]))
-    rank = np.empty(len(key), dtype=np.int64)
-    rank[order] = position
-    return rank
-
-
-def _best_of_each(search: _Search, score: np.ndarray, top_k: int, threads: int) -> np.ndarray:
+def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
     """Tell which pairs are among the ``top_k`` best of their offer or of their need.
 
-    A flow met in one search group only is settled by the search's own flags; the others are ranked
-    again over the pairs their groups kept for them (a pair its group did not keep has ``top_k``
-    better ones there, so it cannot be among the flow's best). Those are ranked in parts of
-    about as many pairs, a few flows at a time (less memory), the largest parts first, on
-    ``threads`` threads (NumPy sorts free the GIL): needs meet several groups more often than
-    offers do.
+    A flow met in one search group only is settled by the search's own flags; the others are
+    ranked again over the pairs their groups kept for them (a pair its group did not keep has
+    ``top_k`` better ones there, so it cannot be among the flow's best), by polars: ties go to
+    the pair found first.
     """
     pairs = search.pairs
+    chosen = np.zeros(len(pairs), dtype=bool)
     sides = (
         (pairs.offer, pairs.by_offer, search.offer_groups),
         (pairs.need, pairs.by_need, search.need_groups),
     )
-    n_flows = len(search.offer_groups)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        by_offer, by_need = pool.map(lambda side: _Reranked.of(*side), sides)
-        parts = [
-            (side, low, high, count)
-            for side in (by_offer, by_need)
-            for low, high, count in _even_parts(side.again_flow, n_flows)
-        ]
-        parts.sort(key=lambda part: part[-1], reverse=True)
-        done = pool.map(lambda part: part[0].rank(part[1], part[2], score, top_k), parts)
-        list(done)  # raises what a part raised
-    by_offer.chosen |= by_need.chosen
-    return by_offer.chosen
-
-
-@dataclass
-class _Reranked:
-    """One side of `_best_of_each`: pairs chosen so far, and those of flows to rank again."""
-
-    flow: np.ndarray
-    chosen: np.ndarray
-    again: np.ndarray
-    again_flow: np.ndarray
-
-    @classmethod
-    def of(cls, flow: np.ndarray, flag: np.ndarray, groups_per_flow: np.ndarray) -> _Reranked:
-        """Settle the pairs of flows met in one group; keep the others' to rank again."""
+    for flow, flag, groups_per_flow in sides:
         several = groups_per_flow[flow] > 1
+        chosen |= flag & ~several
         again = np.flatnonzero(flag & several)
-        return cls(flow, flag & ~several, again, flow[again])
+        rank = (
+            pl.DataFrame({"flow": flow[again], "score": pairs.score[again]})
+            .select(pl.col("score").rank("ordinal", descending=True).over("flow"))
+            .to_series()
+            .to_numpy()
+        )
+        chosen[again[rank <= top_k]] = True
+    return chosen
 
-    def rank(self, low: int, high: int, score: np.ndarray, top_k: int) -> None:
-        """Choose the ``top_k`` best pairs of each flow from ``low`` to ``high`` (excluded)."""
-        index = self.again[(self.again_flow >= low) & (self.again_flow < high)]
-        self.chosen[index] = _ranks(self.flow[index], score[index]) < top_k
 
-
-def _even_parts(flows: np.ndarray, n_flows: int) -> list[tuple[int, int, int]]:
-    """Cut the flows ``0 .. n_flows`` in `_RANK_PARTS` ranges of about as many ``flows`` each.
-
-    Returns ``(low, high, count)``: flows from ``low`` to ``high`` (excluded), ``count`` of them.
-    """
-    cumulative = np.r_[0, np.cumsum(np.bincount(flows, minlength=n_flows))]
-    targets = np.linspace(0, cumulative[-1], _RANK_PARTS + 1)[1:-1]
-    bounds = [0, *np.searchsorted(cumulative, targets, side="left").tolist(), n_flows]
-    return [
-        (low, high, int(cumulative[high] - cumulative[low]))
-        for low, high in itertools.pairwise(bounds)
-    ]
+def _by_score(scores: np.ndarray) -> np.ndarray:
+    """Return the order of ``scores`` from the best, ties in their order, NaN last (polars)."""
+    frame = pl.DataFrame({"key": -scores}).with_row_index("at")
+    return frame.sort("key", maintain_order=True)["at"].to_numpy().astype(np.int64)
 
 
 def rank_substitutions(
@@ -185,7 +104,13 @@ def match_zone(
     (``max_km`` is for substitutions); ``geometry`` as in `find_mutualisations`; ``threads``
     as in `rank_substitutions` (with 1, the groups are made before this returns).
     """
-    return _rank(zone, max_km, top_k, threads=thread_count(threads), groups_geometry=geometry)
+    links, groups = _rank(
+        zone, max_km, top_k, threads=thread_count(threads), groups_geometry=geometry
+    )
+    if groups is None:  # never: _rank finds the groups whenever groups_geometry is given
+        msg = "match_zone: the groups were not searched"
+        raise RuntimeError(msg)
+    return links, groups
 
 
 def _rank(
@@ -200,7 +125,7 @@ def _rank(
     rules = _rules_table(declared, overrides)
     existing, existing_quantity, unmatched = _existing_pairs(prep, rules, zone.synergies)
     used = _Used.of(prep, existing, existing_quantity)
-    left = tuple(used.sides(prep, side) for side in declared)
+    left = (used.sides(prep, declared[0]), used.sides(prep, declared[1]))
     plan = [] if groups_geometry is None else _group_plan(*declared, {}, _GROUP_MEMBERS)
     search, labels = _search(
         prep,
@@ -218,18 +143,14 @@ def _rank(
     # made while the ranking ends, which leaves a core free
     texts = in_background(_link_texts, prep, rules, threads=threads)
     score = pool.score
-    keep = (
-        _best_of_each(search, score, top_k, threads)
-        if top_k > 0
-        else np.ones(len(pool), dtype=bool)
-    )
+    keep = _best_of_each(search, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
     search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # and the flags once ranked
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([existing.score, score])
     existing = existing.take(slice(None), _LINK_FIELDS)
-    order = _stable_order(-scores)
+    order = _by_score(scores)
     rows = _Pairs.concat([existing, pool], consume=True, order=order)
     del pool, score  # only the ordered rows stay in memory
     scores = scores[order]

@@ -16,6 +16,8 @@ from eit_geo.matching.distances import _resolve
 from eit_geo.matching.scores import CONVERSION_FACTOR, MATCH_QUALITY
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from eit_geo.matching.points import _Points
 
 __all__ = ["UnitMismatchWarning", "substitution_table_frame"]
@@ -84,7 +86,8 @@ def _unit_mismatches(
     """Count the rules whose codes are given and taken, but never in the same unit."""
     units_out, units_in = (_units_by_code(side) for side in sides)
     return sum(
-        not units_out[rule.resource] & units_in[rule.input_resource] for rule in rules.itertuples()
+        not units_out[given] & units_in[taken]
+        for given, taken in zip(rules["resource"], rules["input_resource"], strict=True)
     )
 
 
@@ -99,7 +102,8 @@ class UnitMismatchWarning(UserWarning):
 def _warn_caller(message: Warning) -> None:
     """Warn, pointing at the first caller outside this package (whichever entry point it used)."""
     package = __name__.rpartition(".")[0]
-    frame, level = sys._getframe(0), 1
+    frame: FrameType | None = sys._getframe(0)
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith(package + "."):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, stacklevel=level)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from eit_geo.matching.residuals import _Running
 
 _T = TypeVar("_T")
+_Found = tuple[_Pairs, np.ndarray, np.ndarray]  # a group's pairs, and partners within reach
 _BREADTH = 3  # first search: the 3 K nearest in the score space
 _WIDEN = 2  # then twice as many, while needed
 _MAX_BREADTH = 48  # and at most the 48 K nearest (3, 6, 12, 24 then 48 K)
@@ -95,7 +96,7 @@ def _best_partners(
         widen = []
         for rows in _chunks(todo, width):
             rho, nearest = tree.query(space[rows], k=width)
-            rho, nearest = rho.reshape(len(rows), width), nearest.reshape(len(rows), width)
+            rho, nearest = np.reshape(rho, (len(rows), width)), nearest.reshape(len(rows), width)
             dist, score = _pair_grid(src, dst, rows, nearest, radius_m, running=running)
             nearest, dist, score = _top(k, nearest, dist, score)
             more = (width < min(n_dst, k * _MAX_BREADTH)) & (
@@ -126,7 +127,10 @@ def _top(
     if nearest.shape[1] <= k:
         return nearest, dist, score
     best = np.argpartition(-score, k - 1, axis=1)[:, :k]
-    return tuple(np.take_along_axis(grid, best, axis=1) for grid in (nearest, dist, score))
+    nearest, dist, score = (
+        np.take_along_axis(grid, best, axis=1) for grid in (nearest, dist, score)
+    )
+    return nearest, dist, score
 
 
 def _pair_grid(
@@ -176,7 +180,7 @@ def _within_reach(
         width = min(len(dst.rows), 2**bucket)
         for rows in _chunks(todo[buckets == bucket], width):
             dist, nearest = dst.tree.query(src.xy[rows], k=width, distance_upper_bound=upper)
-            dist, nearest = dist.reshape(len(rows), width), nearest.reshape(len(rows), width)
+            dist, nearest = np.reshape(dist, (len(rows), width)), nearest.reshape(len(rows), width)
             seen = np.isfinite(dist)
             nearest = np.where(seen, nearest, 0)
             dist, score = _pair_grid(src, dst, rows, nearest, radius_m, running=running)
@@ -259,8 +263,9 @@ def _search(
     units_in = _units_by_code(needs)
     keys = ["input_resource", "quality", "radius_key", "match", "conversion"]
     grouped = rules.assign(radius_key=rules["max_km"].fillna(-1.0)).groupby(keys, sort=False)
-    jobs = []
-    for (input_code, _, _, _, _), members in grouped:
+    jobs: list[tuple[_Points, _Points, float, np.ndarray, float]] = []
+    for (code_taken, _, _, _, _), members in grouped:
+        input_code = str(code_taken)
         radius = members["max_km"].iloc[0] * 1000.0
         radius = math.inf if math.isnan(radius) else radius
         for unit in sorted(units_in.get(input_code, ())):
@@ -278,13 +283,15 @@ def _search(
     group_work = [
         functools.partial(_search_group, *job, top_k=top_k, running=running) for job in jobs
     ]
+    work: list[Callable[[], _Found | _T]] = [*group_work, *(work for work, _ in also)]
     searched = _from_both_ends(
-        [*group_work, *(work for work, _ in also)],
+        work,
         [*(len(job[0].rows) + len(job[1].rows) for job in jobs), *(size for _, size in also)],
         threads,
     )
-    also_done = searched[len(jobs) :]
-    for (a, b, *_), (pairs, reach_a, reach_b) in zip(jobs, searched[: len(jobs)], strict=True):
+    also_done = cast("list[_T]", searched[len(jobs) :])  # in the order given: the groups first
+    groups = cast("list[_Found]", searched[: len(jobs)])
+    for (a, b, *_), (pairs, reach_a, reach_b) in zip(jobs, groups, strict=True):
         counts[0][a.rows] += reach_a  # rows are distinct within a group
         counts[1][b.rows] += reach_b
         counts[2][a.rows] += 1
@@ -329,7 +336,7 @@ def _search_group(
     *,
     top_k: int,
     running: _Running | None = None,
-) -> tuple[_Pairs, np.ndarray, np.ndarray]:
+) -> _Found:
     """Find the best pairs between offers ``a`` and needs ``b`` (``rule_of``: the rule of each).
 
     ``quality``: that of the group's rules (one for all), which the scores take here.

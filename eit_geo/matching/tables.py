@@ -6,7 +6,7 @@ import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from eit_geo.export import is_formula, neutralise_formulas
 from eit_geo.matching.distances import _resolve
 from eit_geo.matching.points import _metres, _Prepared
 from eit_geo.validation import WGS84
@@ -111,17 +112,27 @@ class RankedLinks:
         """Return a table of no rows, with the columns and types of `table`."""
         return self._frame(0, 0)
 
-    def chunks(self, size: int) -> list[Callable[[], pa.Table | pd.DataFrame]]:
+    def chunks(
+        self, size: int, *, spreadsheet: bool = False
+    ) -> list[Callable[[], pa.Table | pd.DataFrame]]:
         """Return functions making the rows ``size`` at a time, in order (to run in threads).
 
         Arrow tables (text as strings), then the existing synergies without flows as a table.
+        With ``spreadsheet``, a text that a spreadsheet would run as a formula begins with
+        ``'`` (`eit_geo.export.neutralise_formulas`), each distinct text checked once.
         """
         stops = [*range(0, len(self._rows), size), len(self._rows)]
         makers: list[Callable[[], pa.Table | pd.DataFrame]] = [
-            functools.partial(self._arrow, start, stop) for start, stop in itertools.pairwise(stops)
-        ] or [functools.partial(self._arrow, 0, 0)]
-        if self._unmatched is not None:
-            makers.append(lambda: self._unmatched)
+            functools.partial(self._arrow, start, stop, spreadsheet=spreadsheet)
+            for start, stop in itertools.pairwise(stops)
+        ] or [functools.partial(self._arrow, 0, 0, spreadsheet=spreadsheet)]
+        unmatched = self._unmatched
+        if unmatched is not None:
+            makers.append(
+                functools.partial(neutralise_formulas, unmatched)
+                if spreadsheet
+                else functools.partial(pd.DataFrame.copy, unmatched, deep=False)
+            )
         return makers
 
     def _frame(self, start: int, stop: int) -> pd.DataFrame:
@@ -131,14 +142,20 @@ class RankedLinks:
             name: value.categorical() if isinstance(value, _Picked) else value
             for name, value in columns.items()
         }
-        table["candidate_id"] = pd.Series(columns["candidate_id"].to_pandas()).array
+        table["candidate_id"] = pd.Series(_arrow_column(columns["candidate_id"]).to_pandas()).array
         return pd.DataFrame(table, copy=False)  # fresh arrays: no copy, no consolidation
 
-    def _arrow(self, start: int, stop: int) -> pa.Table:
-        """Return rows ``start`` to ``stop`` as an Arrow table, text as strings."""
-        return pa.table({n: _arrow_column(v) for n, v in self._columns(start, stop).items()})
+    def _arrow(self, start: int, stop: int, *, spreadsheet: bool = False) -> pa.Table:
+        """Return rows ``start`` to ``stop`` as an Arrow table, text as strings (`chunks`)."""
+        columns = self._columns(start, stop)
+        from_id, ids = columns["from_id"], columns["candidate_id"]
+        if spreadsheet and isinstance(from_id, _Picked) and isinstance(ids, pa.Array):
+            columns["candidate_id"] = _quoted(ids, from_id.risky)  # an id starts with from_id
+        return pa.table(
+            {name: _arrow_column(value, spreadsheet=spreadsheet) for name, value in columns.items()}
+        )
 
-    def _columns(self, start: int, stop: int) -> dict[str, object]:
+    def _columns(self, start: int, stop: int) -> dict[str, _Column]:
         """Return the columns of rows ``start`` to ``stop``: arrays, or texts to pick."""
         prep, rules, text = self._prep, self._search.rules, self._text
         flows = prep.flows
@@ -149,7 +166,7 @@ class RankedLinks:
         used, left, existing = self._used, self._used.left, self._existing[start:stop]
         flow_id = flows["flow_id"].to_numpy()
         from_id, to_id = text["id"].pick(a), text["id"].pick(b)
-        columns: dict[str, object] = {
+        columns: dict[str, _Column] = {
             "candidate_id": _candidate_ids(
                 from_id.strings,
                 to_id.strings,
@@ -233,13 +250,19 @@ class _Text:
         text._set(numbers, uniques)
         return text
 
-    def _set(self, numbers: np.ndarray, uniques: Sequence[str]) -> None:
+    def _set(self, numbers: np.ndarray, uniques: Sequence[str] | pd.Index) -> None:
         self.numbers = numbers
-        self.dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
-        self.arrow = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+        texts = np.asarray(uniques, dtype=object)
+        self.dtype = pd.CategoricalDtype(pd.Index(texts, dtype="str"))
+        self.arrow = pa.array(texts, type=pa.large_string())
 
     def pick(self, where: np.ndarray) -> _Picked:
         return _Picked(self, self.numbers[where])
+
+    @functools.cached_property
+    def risky(self) -> np.ndarray:
+        """Tell which distinct texts a spreadsheet would run as a formula (checked once each)."""
+        return np.array([is_formula(text) for text in self.dtype.categories], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -256,12 +279,31 @@ class _Picked:
     def strings(self) -> pa.Array:
         return self.text.arrow.take(self.numbers)
 
+    @property
+    def risky(self) -> np.ndarray:
+        """Tell which of the texts a spreadsheet would run as a formula."""
+        return self.text.risky[self.numbers]
 
-def _arrow_column(value: object) -> pa.Array:
-    """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty."""
+
+_Column: TypeAlias = "pa.Array | _Picked | np.ndarray"  # a column of `RankedLinks._columns`
+
+
+def _arrow_column(value: _Column, *, spreadsheet: bool = False) -> pa.Array:
+    """Return a column of `RankedLinks._columns` as Arrow: texts as strings, NaN as empty.
+
+    With ``spreadsheet``, texts that would run as a formula begin with ``'``.
+    """
     if isinstance(value, _Picked):
-        return value.strings
+        return _quoted(value.strings, value.risky) if spreadsheet else value.strings
     return value if isinstance(value, pa.Array) else pa.array(value, from_pandas=True)
+
+
+def _quoted(strings: pa.Array, risky: np.ndarray) -> pa.Array:
+    """Return ``strings`` with ``'`` before those that are ``risky`` (formulas made inert)."""
+    if not risky.any():
+        return strings
+    quoted = pc.utf8_replace_slice(strings, start=0, stop=0, replacement="'")
+    return pc.if_else(pa.array(risky), quoted, strings)
 
 
 def _candidate_ids(
@@ -278,7 +320,8 @@ def _candidate_ids(
     ``#from_flow_id-to_flow_id`` so that every id stays unique.
     """
     sep = [pa.scalar(text, pa.large_string()) for text in (">", ":", "")]
-    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])
+    # pyarrow-stubs take arrays or scalars, not both; Arrow broadcasts the scalar separators
+    ids = pc.binary_join_element_wise(from_id, sep[0], to_id, sep[1], codes, sep[2])  # type: ignore[call-overload]
     if twins.any():
         flows = [pa.array(np.asarray(ids_)).cast(pa.large_string()) for ids_ in flow_ids]
         suffixed = pc.binary_join_element_wise(

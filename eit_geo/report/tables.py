@@ -20,7 +20,7 @@ from eit_geo.formatting import (
     format_datetime,
     format_exact,
     is_missing,
-    source_text,
+    sources_in,
     unit_label,
 )
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
@@ -124,7 +124,7 @@ def factor_sources(
             t("workshop.col_factor", lang): factors[f"description_{lang}"],
             t("workshop.col_value", lang): values,
             t("app.col_unit", lang): factors["unit"].map(lambda u: factor_unit(str(u), lang)),
-            t("workshop.col_source", lang): factors["source"].map(source_text),
+            t("workshop.col_source", lang): sources_in(factors, lang),
             t("workshop.col_year", lang): factors["year"],
             t("workshop.col_factor_status", lang): factors["status"].map(
                 lambda s: t(f"workshop.factor_{s}", lang)

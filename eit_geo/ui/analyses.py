@@ -1,11 +1,10 @@
-"""The pages' analyses: one `Analysis` per zone and settings, kept for every session.
+"""The pages' analyses: one `Analysis` per zone, its parts kept for every session.
 
 The map's filtered layers, the anonymised zone and the headline figures are cached here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -44,17 +43,18 @@ def analysis(
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
     board: pd.DataFrame | None = None,
+    year: int | None = None,
 ) -> Analysis:
-    """Return the zone's `Analysis` under these settings, kept for every session.
+    """Return the zone's `Analysis` under these settings, shared by every session.
 
-    Every analysis of one zone shares what it computed (`Analysis.with_settings`): new factors
-    do not search the candidates again.
+    The zone's analysis is kept (`st.cache_resource` on the zone's fingerprint), and each of
+    its parts under the settings it depends on (`Analysis.with_settings`): new factors do not
+    search the candidates again. The analysis made here for other settings is a light view
+    of it, not kept: a workshop board it names is not held after the page has run.
     """
-    fingerprint = zone.fingerprint()
-    wanted = _zone_analysis(fingerprint, zone).with_settings(
-        max_km=max_km, factors=factors, prices=prices, selected=selected, board=board
+    return _zone_analysis(zone.fingerprint(), zone).with_settings(
+        max_km=max_km, factors=factors, prices=prices, selected=selected, board=board, year=year
     )
-    return _kept_analysis(fingerprint, wanted.settings_key, wanted)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -62,18 +62,14 @@ def _zone_analysis(fingerprint: str, _zone: Zone) -> Analysis:  # noqa: ARG001 -
     return Analysis(_zone)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _kept_analysis(
-    fingerprint: str,  # noqa: ARG001 - the cache key
-    settings: tuple[Hashable, ...],  # noqa: ARG001 - the cache key
-    _analysis: Analysis,
-) -> Analysis:
-    return _analysis
+def zone_links(
+    zone: Zone, max_km: tuple[tuple[str, float], ...] = (), year: int | None = None
+) -> gpd.GeoDataFrame:
+    """Return the zone's substitution links (existing and candidates) at these distances.
 
-
-def zone_links(zone: Zone, max_km: tuple[tuple[str, float], ...] = ()) -> gpd.GeoDataFrame:
-    """Return the zone's substitution links (existing and candidates) at these distances."""
-    return analysis(zone, max_km=max_km).candidates
+    Existing links are the synergies running in ``year`` (this year when None).
+    """
+    return analysis(zone, max_km=max_km, year=year).candidates
 
 
 def zone_groups(zone: Zone) -> gpd.GeoDataFrame:
@@ -127,9 +123,11 @@ def scenario(
     factors: pd.DataFrame | None = None,
     prices: pd.DataFrame | None = None,
     selected: tuple[str, ...] | None = None,
+    *,
+    year: int | None = None,
 ) -> indicators.Scenario:
-    """Return a scenario of `indicators.SCENARIOS` (`Analysis.scenario`)."""
-    chosen = analysis(zone, factors=factors, prices=prices, selected=selected)
+    """Return a scenario of `indicators.SCENARIOS` (`Analysis.scenario`) in ``year``'s network."""
+    chosen = analysis(zone, factors=factors, prices=prices, selected=selected, year=year)
     return chosen.scenario(name)
 
 

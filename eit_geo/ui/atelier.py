@@ -38,6 +38,8 @@ from eit_geo.panels import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
 
     from eit_geo.zone import Zone
@@ -121,7 +123,7 @@ def show_board(board: gpd.GeoDataFrame) -> str | None:
     # The picker follows the lead opened elsewhere (a click on the map) and shows its label
     # as it is now (its status after a save): a keyed selectbox keeps what it shows unless
     # its value is set through the session state, before it is drawn.
-    shown = (chosen, labels.get(chosen))
+    shown = (chosen, None if chosen is None else labels[chosen])
     if st.session_state.get(KEY_CHOSEN_INPUT) != chosen or st.session_state.get(KEY_SHOWN) != shown:
         st.session_state[KEY_CHOSEN_INPUT] = chosen
     st.session_state[KEY_SHOWN] = shown
@@ -376,7 +378,7 @@ def show_exports(zone: Zone) -> None:
             return export_zone(zone, Path(folder) / "zone.gpkg", extra_layers=layers).read_bytes()
 
     stem = f"{zone.name}-atelier"
-    buttons = [
+    buttons: list[tuple[str, Callable[[], str | bytes], str, str]] = [
         ("report_html", lambda: report_now(anonymised=False), f"{stem}.html", "text/html"),
         ("report_public", lambda: report_now(anonymised=True), f"{stem}-anonyme.html", "text/html"),
         ("report_pdf", pdf_now, f"{stem}.pdf", "application/pdf"),

@@ -19,20 +19,6 @@ from eit_geo.zone import Zone
 
 UPLOAD_TYPES = ("csv", "xlsx", "geojson", "json", "gpkg", "parquet", "zip")
 KEY_TITLE_INPUT = "donnees_title"
-KEY_IMPORT_MODE = "donnees_import_mode"
-
-
-def import_mode() -> bool:
-    """Ask whether the files dropped are a zone of the format or an inventory to import."""
-    choice = st.radio(
-        tr("app.import_mode"),
-        ["zone", "import"],
-        key=KEY_IMPORT_MODE,
-        horizontal=True,
-        format_func=lambda mode: tr(f"app.import_mode_{mode}"),
-        help=tr("app.import_mode_help"),
-    )
-    return choice == "import"
 
 
 def upload_box() -> list[tuple[str, bytes]]:

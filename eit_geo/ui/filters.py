@@ -82,7 +82,7 @@ def map_filter(zone: Zone) -> MapFilter:
         families=tuple(families),
         sectors=tuple(sectors),
         min_quantity=tuple((u, float(q)) for u, q in minimum.items() if q),
-        max_km=tuple((f, float(km)) for f, km in distances.items() if km != _DEFAULT_KM),
+        max_km=tuple((f, float(km)) for f, km in distances.items() if isinstance(km, int | float)),
         **shown,
     )
 

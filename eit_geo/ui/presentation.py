@@ -32,6 +32,7 @@ from eit_geo.ui import access
 from eit_geo.ui.analyses import public_zone, zone_groups
 from eit_geo.ui.carte import default_basemap, local_tiles
 from eit_geo.ui.state import KEY_ASSETS, language, tr
+from eit_geo.ui.widgets import metric_style
 
 KEY_ANONYMISED = "presentation_anonymised"
 KEY_FULLSCREEN = "presentation_fullscreen"
@@ -53,9 +54,12 @@ def presentation_header(title: str) -> tuple[bool, bool]:
         anonymised = left.toggle(
             tr("workshop.anonymised"), key=KEY_ANONYMISED, help=tr("workshop.anonymised_help")
         )
-    fullscreen = right.toggle(tr("workshop.fullscreen"), key=KEY_FULLSCREEN)
+    fullscreen = right.toggle(
+        tr("workshop.fullscreen"), key=KEY_FULLSCREEN, help=tr("workshop.fullscreen_help")
+    )
     if anonymised:
         note.caption(tr("workshop.presentation_anonymised_note"))
+    metric_style()
     style = data_path("report", "presentation.css").read_text(encoding="utf-8")
     if fullscreen:
         style += data_path("report", "fullscreen.css").read_text(encoding="utf-8")

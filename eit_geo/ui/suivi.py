@@ -189,7 +189,7 @@ def _save_figure(zone: Zone, key: str, unit: str) -> None:
         "from_id": from_id,
         "to_id": to_id,
         "resource": resource,
-        "year": int(st.session_state.get(f"suivi_year_{key}")),
+        "year": int(st.session_state[f"suivi_year_{key}"]),
         "month": int(st.session_state.get(f"suivi_month_{key}") or 0),
         "quantity": float(quantity),
         "unit": unit,
@@ -325,8 +325,9 @@ def show_years(zone: Zone, board: pd.DataFrame) -> None:
                     synergies=format_count(len(at.synergies), lang),
                 )
             )
-            _year_map(zone, at, side)
-            show_kpis(indicators.kpi_cards(scenario(at, "existing"), lang), per_row=2)
+            _year_map(zone, at, side, int(year))
+            existing = scenario(at, "existing", year=int(year))
+            show_kpis(indicators.kpi_cards(existing, lang), per_row=2)
     undated = network_years.undated_synergies(zone)
     if undated:
         st.caption(tr("followup.undated_note", count=undated))
@@ -335,9 +336,9 @@ def show_years(zone: Zone, board: pd.DataFrame) -> None:
     st.plotly_chart(timeline.timeline_figure(events, lang=lang, at_year=chosen), width="stretch")
 
 
-def _year_map(zone: Zone, at: Zone, side: int) -> None:
+def _year_map(zone: Zone, at: Zone, side: int, year: int) -> None:
     lang = language()
-    links = zone_links(at)
+    links = zone_links(at, year=year)
     existing = links[links["status"] == "existing"]
     groups = gpd.GeoDataFrame({"group_id": [], "family": []}, geometry=[], crs=4326)
     assets = st.session_state.get(KEY_ASSETS, STATIC_URL)
@@ -371,7 +372,7 @@ def keep_snapshot(zone: Zone) -> None:
     _snapshot_once(url, key, zone.fingerprint(), engine, zone)
 
 
-def show_changes(zone: Zone, board: pd.DataFrame) -> None:
+def show_changes(zone: Zone, board: gpd.GeoDataFrame) -> None:
     """Show what changed since the date of the last meeting, section by section."""
     lang = language()
     st.session_state.setdefault(KEY_SINCE, today() - timedelta(days=DEFAULT_SINCE_DAYS))

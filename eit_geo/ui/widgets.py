@@ -11,6 +11,7 @@ from eit_geo import (
     charts,
     report,
 )
+from eit_geo.datafiles import data_path
 from eit_geo.mbtiles import LocalTiles, install_tiles
 from eit_geo.offline import install_assets, static_url
 from eit_geo.panels import escape_markdown
@@ -72,8 +73,14 @@ def facts(items: dict[str, str]) -> None:
     )
 
 
+def metric_style() -> None:
+    """Let the metric cards' labels wrap rather than end in « … » (``metrics.css``)."""
+    st.html(f"<style>{data_path('report', 'metrics.css').read_text(encoding='utf-8')}</style>")
+
+
 def show_kpis(cards: list[dict[str, str]], per_row: int = 3) -> None:
     """Show indicator cards (`indicators.kpi_cards`), ``per_row`` a row, with help and delta."""
+    metric_style()
     for start in range(0, len(cards), per_row):
         row = cards[start : start + per_row]
         for column, card in zip(st.columns(per_row), row, strict=False):
@@ -102,6 +109,7 @@ def show_kpi_cards(
     ``large`` (presentation mode) puts the unit after the figure rather than in the label;
     ``skip`` leaves out the cards of those keys.
     """
+    metric_style()
     kpis = [kpi for kpi in kpis if kpi.key not in skip]
     for start in range(0, len(kpis), per_row):
         chunk = kpis[start : start + per_row]

@@ -7,14 +7,17 @@ to 127.0.0.1, every tile image loads, and nothing leaves the machine, tiles incl
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from browsing import open_app, outside_requests, save_screenshot
 from playwright.sync_api import expect
-from servers import AppServer
+from servers import REPO, AppServer
 from test_map import KALUNDBORG, map_frame
+
+from eit_geo.mbtiles import FOLDER, read_mbtiles
 
 BOUNDS = (11.03, 55.64, 11.16, 55.70)  # around the Kalundborg perimeter
 TILES = """() => Array.from(document.querySelectorAll('img.leaflet-tile')).map(
@@ -28,9 +31,20 @@ def basemap_server(
     folder = tmp_path_factory.mktemp("basemap")
     plan = folder / "plan-ign-kalundborg.mbtiles"
     make_mbtiles(plan, BOUNDS, range(11, 16), name="Plan IGN (service SIG)")
+    # the app lays the tiles out in the static folder it serves (the only one it can):
+    # this test's own folder there is removed afterwards, any other left alone
+    basemaps = REPO / "static" / FOLDER
+    installed = basemaps / read_mbtiles(plan).key
+    assert not installed.exists()  # a name of this test's file, never a user's basemap
     server = AppServer("kalundborg", folder, env={"EIT_GEO_BASEMAP": str(plan)})
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(installed, ignore_errors=True)
+        if basemaps.is_dir() and not any(basemaps.iterdir()):
+            basemaps.rmdir()
+    assert not installed.exists()
 
 
 def test_local_basemap_drawn_from_this_machine(
@@ -47,6 +61,7 @@ def test_local_basemap_drawn_from_this_machine(
         f"() => ({TILES})().length > 0 && ({TILES})().every(t => t.loaded)", timeout=30_000
     )
     tiles = frame.evaluate(TILES)
+    assert any((REPO / "static" / FOLDER).glob("*/11/*/*.png"))  # laid out where it is served
     assert len(tiles) >= 6  # the map's screen is covered with the file's tiles
     assert {urlsplit(t["src"]).hostname for t in tiles} == {"127.0.0.1"}
     assert all("/app/static/basemaps/" in t["src"] for t in tiles)

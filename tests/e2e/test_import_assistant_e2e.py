@@ -1,14 +1,88 @@
-"""End-to-end: the import assistant of the Données page on a chamber-of-commerce inventory."""
+"""End-to-end: the import assistant of the Données page, walked through as a facilitator does.
+
+The files are written the way users produce them: the chamber-of-commerce inventory exported by
+French Excel (cp1252, ``;``, decimal commas, Lambert-93 X/Y with no CRS declared, two companies
+not surveyed) and INSEE's geolocated SIRENE table for those two. The walk: drop the inventory →
+the page says what it is → drop the positions → pick a code in the « à coder » table (a cell
+edited in Chromium: AppTest cannot) → type a title → load. Screenshots at 1400×900 in French
+and in English land in ``tests/artifacts/``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from importing_files import write_cci_csv
+from importing_files import CCI_HEADERS, GREENHOUSE, SEWAGE, cci_rows, write_sirene_positions
 from playwright.sync_api import expect
 
-WAIT_MS = 60_000  # two imports in a worker on a loaded machine
+WAIT_MS = 90_000  # imports in a worker on a loaded machine
+VIEWPORT = {"width": 1400, "height": 900}
+PENDING = "produits hors spécifications"  # the one text the import leaves « à coder »
+HEADER_PX, ROW_PX = 35, 35  # Streamlit's table: header and row heights
+
+
+def write_inventory(path: Path) -> Path:
+    """The CCI inventory as French Excel saves it, the sewage plant and greenhouses not surveyed."""
+    lines = [";".join(CCI_HEADERS)]
+    for row in cci_rows():
+        if row[1] in (SEWAGE.name, GREENHOUSE.name):
+            row[5] = row[6] = ""
+        lines.append(";".join(row))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return path
+
+
+def _drop(page: object, uploader: object, path: Path, mime: str) -> None:
+    del page
+    field = uploader.locator("input[type='file']")  # type: ignore[attr-defined]
+    field.set_input_files([{"name": path.name, "mimeType": mime, "buffer": path.read_bytes()}])
+
+
+STEPS = {
+    "fr": ("1. Ce qui a été reconnu", "3. Les ressources « à coder »", "4. Unités et positions",
+           "5. Charger la zone"),
+    "en": ("1. What was recognised", "3. Resources « to code »", "4. Units and positions",
+           "5. Load the zone"),
+}  # fmt: skip
+
+
+def _shoot_steps(page: object, screenshot: Callable[..., Path], lang: str) -> None:
+    """Screenshot the page from the top, then with each step's heading at the top."""
+    page.get_by_text(STEPS[lang][0]).evaluate(
+        "e => e.closest('[data-testid=stMain]').scrollTo(0, 0)"
+    )  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    screenshot(f"donnees-assistant-{lang}-0")
+    for number, heading in enumerate(STEPS[lang], start=1):
+        page.get_by_text(heading).evaluate("e => e.scrollIntoView({block: 'start'})")  # type: ignore[attr-defined]
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        screenshot(f"donnees-assistant-{lang}-{number}")
+
+
+def _cells(page: object, grid: str) -> str:
+    """Return the text of the cells of the tables matching ``grid`` (their accessible copy)."""
+    return page.evaluate(  # type: ignore[attr-defined]
+        "(grid) => Array.from(document.querySelectorAll(grid + ' td'))"
+        ".map(e => e.textContent).join('\\n')",
+        grid,
+    )
+
+
+def _pick_code(page: object, row: int, search: str) -> None:
+    """Edit the « code chosen » cell (4th column) of ``row`` in the « à coder » table."""
+    grid = page.get_by_test_id("stDataFrame").first  # type: ignore[attr-defined]
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    grid.click(position={"x": 30, "y": HEADER_PX + ROW_PX * row + ROW_PX / 2})
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.keyboard.type(search, delay=40)  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert box is not None
 
 
 def test_an_inventory_is_imported_step_by_step(
@@ -18,20 +92,49 @@ def test_an_inventory_is_imported_step_by_step(
     screenshot: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
+    page.set_viewport_size(VIEWPORT)  # type: ignore[attr-defined]
     open_page("donnees")
-    page.get_by_text("Importer un inventaire").click()  # type: ignore[attr-defined]
-    cci = write_cci_csv(tmp_path / "inventaire-cci.csv")
-    field = page.locator("[data-testid='stFileUploaderDropzoneInput']").first  # type: ignore[attr-defined]
-    field.set_input_files([{"name": cci.name, "mimeType": "text/csv", "buffer": cci.read_bytes()}])
-    page.get_by_text("1. Ce qui a été reconnu").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    inventory = write_inventory(tmp_path / "inventaire-cci.csv")
+    uploaders = page.get_by_test_id("stFileUploader")  # type: ignore[attr-defined]
+    _drop(page, uploaders.first, inventory, "text/csv")
     page.get_by_text("5. Charger la zone").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
     idle()
-    expect(page.get_by_text("L'import donne 5 entreprises et 12 flux.")).to_be_visible()  # type: ignore[attr-defined]
-    expect(page.get_by_text("3. Les ressources « à coder »")).to_be_visible()  # type: ignore[attr-defined]
-    screenshot("donnees-assistant-import")
-    page.get_by_text("4. Unités et positions").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    said = "Ces fichiers sont un inventaire à importer (une ligne par flux, l'entreprise répétée)"
+    expect(page.get_by_text(said)).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.get_by_text("RGF93 v1 / Lambert-93 (EPSG:2154) a été reconnu")).to_be_visible()  # type: ignore[attr-defined]
+
+    positions = write_sirene_positions(tmp_path / "geo-siret.csv", (SEWAGE, GREENHOUSE))
+    _drop(page, uploaders.filter(has_text="Positions par SIRET"), positions, "text/csv")
+    placed = "Tableau des positions : 2 entreprise(s) placée(s) par leur SIRET"
+    page.get_by_text(placed, exact=False).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
     idle()
-    screenshot("donnees-assistant-a-coder")
+
+    assert PENDING in _cells(page, "[data-testid='stDataFrame']:first-of-type")
+    _pick_code(page, 0, "pneus hors")
+    chosen = "16 01 03 — Pneus hors d'usage"
+    idle()
+    cells = _cells(page, "[data-testid='stDataFrame']:first-of-type")
+    assert chosen in cells, cells
+    _shoot_steps(page, screenshot, "fr")
+    title = page.get_by_role("textbox", name="Titre de la zone").first  # type: ignore[attr-defined]
+    title.fill("Zone portuaire de Dunkerque")
+    title.press("Enter")
+    idle()
     page.get_by_role("button", name="Charger cette zone").click()  # type: ignore[attr-defined]
-    loaded = page.get_by_text("Zone « Inventaire cci » chargée : 5 entreprises, 12 flux.")  # type: ignore[attr-defined]
-    expect(loaded).to_be_visible(timeout=WAIT_MS)
+    loaded = "Zone « Zone portuaire de Dunkerque » chargée : 5 entreprises, 12 flux."
+    expect(page.get_by_text(loaded)).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    idle()
+    page.get_by_role("tab", name="Flux").click()  # type: ignore[attr-defined]
+    idle()
+    flows = _cells(page, "[data-testid='stTabs'] [data-testid='stDataFrame']")
+    assert PENDING in flows, flows
+    assert chosen in flows, flows  # the code picked in the editor reached the zone loaded
+
+    page.get_by_test_id("stSidebar").get_by_text("English").click()  # type: ignore[attr-defined]
+    page.get_by_text("5. Load the zone").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    idle()
+    # every choice is shown in English, and kept: the inventory still read by the assistant
+    expect(page.get_by_text("recognised: one row per flow, the company repeated")).to_be_visible()  # type: ignore[attr-defined]
+    assistant = page.get_by_role("radio", name="an inventory, with the import assistant")  # type: ignore[attr-defined]
+    expect(assistant).to_be_checked()
+    _shoot_steps(page, screenshot, "en")

@@ -26,7 +26,7 @@ def test_indicators_page_kalundborg(page, open_page, idle, outside, screenshot):
     open_page("indicateurs")
     page.get_by_role("heading", name="Indicateurs").wait_for()
     starts = {"use_inner_text": True, "timeout": WAIT_MS}
-    expect(metric_value(page, "CO₂ évité (net)")).to_have_text(re.compile(r"^≈ 489"), **starts)
+    expect(metric_value(page, "CO₂ évité (net)")).to_have_text(re.compile(r"^≈ 145"), **starts)
     expect(metric_value(page, "Eau économisée")).to_have_text(re.compile(r"^≈ 1"), **starts)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="Facteurs manquants")
     expect(warning).to_contain_text("Mise en décharge de déchets industriels", timeout=WAIT_MS)

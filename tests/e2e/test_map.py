@@ -35,7 +35,7 @@ POINT_OF = """(id) => {
     });
     return point && {x: point.x, y: point.y};
 }"""
-KALUNDBORG = {"company": 12, "existing": 20, "candidate": 5}  # as tests/test_pages.py
+KALUNDBORG = {"company": 12, "existing": 19, "candidate": 5}  # as tests/test_pages.py
 CELLS = """() => Array.from(document.querySelectorAll(
     '[data-testid=stDataFrame] td, [data-testid=stDataFrame] th')).map(e => e.textContent)"""
 WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
@@ -153,7 +153,7 @@ def test_map_drawn_offline_with_companies_and_links(page, open_page, idle, outsi
     assert found["group"] > 0
     expect(frame.get_by_text("Légende")).to_be_visible(timeout=WAIT_MS)
     expect(frame.get_by_text("Fond de carte indisponible")).to_be_visible(timeout=WAIT_MS)
-    caption = page.get_by_text("12 entreprises, 20 synergies existantes, 5 pistes")
+    caption = page.get_by_text("12 entreprises, 19 synergies existantes, 5 pistes")
     expect(caption).to_be_visible(timeout=WAIT_MS)
     idle()
     screenshot("carte-kalundborg")
@@ -206,7 +206,7 @@ def test_language_switch_changes_labels(page, open_page, idle, outside, screensh
     expect(frame.get_by_text("Existing synergies").first).to_be_attached(timeout=WAIT_MS)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Substitution leads")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("12 companies, 20 existing synergies")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("12 companies, 19 existing synergies")).to_be_visible(timeout=WAIT_MS)
     screenshot("carte-english")
     assert outside() == []
 

@@ -84,6 +84,11 @@ def test_one_screen(
     assert gain_box["y"] < totals_box["y"]  # the gain before the totals
     for locator in (*gain.all(), *totals.all()):  # no figure cut by its card (« 889… »)
         assert locator.evaluate(UNCUT), locator.inner_text()
+    switches = page.get_by_test_id("stMain").get_by_test_id("stCheckbox")
+    assert switches.count() == 2  # anonymised view, full screen
+    for switch in switches.all():  # no switch's label cut (« Plein écran (masquer le men… »)
+        label = switch.get_by_test_id("stMarkdownContainer").first
+        assert label.evaluate(UNCUT), switch.inner_text()
     box = page.locator(MAP_IFRAME).bounding_box()
     assert box["height"] >= 340
     if fullscreen or width >= 1920:
