@@ -5,12 +5,16 @@ the comparison chart. Screenshots: ``tests/artifacts/cut-*.png``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from browsing import open_app, save_screenshot, wait_idle
-from servers import AppServer
 
 # the Présentation tests' app, two leads retained (a fixture of this module's own)
 from test_presentation_e2e import UNCUT, workshop_server  # noqa: F401
+
+if TYPE_CHECKING:
+    from servers import AppServer
 
 # the chart's annotations (its legend line) inside the figure's own width
 ANNOTATIONS_INSIDE = """e => { const svg = e.querySelector('svg.main-svg');
