@@ -49,7 +49,7 @@ def postgres_url():
 @pytest.mark.process
 def test_an_unmarked_test_that_starts_a_process_fails(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST + FIXTURE)
-    pytester.makepyfile(test_cli=TESTS)
+    pytester.makepyfile(test_marks_inside=TESTS)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "ignore")
     result.assert_outcomes(passed=4, errors=1)  # the unmarked run passes, then fails at teardown
     result.stdout.fnmatch_lines(
@@ -63,7 +63,7 @@ def test_an_unmarked_test_that_starts_a_process_fails(pytester: pytest.Pytester)
 @pytest.mark.process
 def test_the_quick_run_skips_what_is_marked(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST + FIXTURE)
-    pytester.makepyfile(test_cli=TESTS)
+    pytester.makepyfile(test_marks_inside=TESTS)
     result = pytester.runpytest_inprocess(
         "-p", "no:cacheprovider", "-W", "ignore", "-m", "not process"
     )
