@@ -1,6 +1,15 @@
-"""Benchmark of the synergy engine on synthetic clustered zones.
+"""Benchmark of the synergy engine: the whole ``eit-geo match`` command, then its stages.
 
-Run: ``.venv/bin/python benchmarks/bench_matching.py [--sizes 1000 10000 100000] [--top 10]``
+Run: ``.venv/bin/python benchmarks/bench_matching.py [--regions 100000] [--repeat 3]
+[--before /tmp/before/.venv/bin/eit-geo] [--sizes 1000 10000 100000] [--top 10]``
+
+Regions (``--regions``, the zones of ``bench_loading.py``): ``dense`` (20 common codes shared by
+many neighbours) and ``long-tail``. Each run is a fresh process: the whole ``eit-geo match ZONE
+--out FILE.csv`` (loading included), the same command of an earlier version (``--before``: its
+``eit-geo``, e.g. from ``git worktree add /tmp/before a4072ac`` with its own venv), and a bare
+KD-tree script on the same files (``bare_match.py``: pyarrow reads, pyproj projects, one KD-tree
+per code and unit, the k nearest needs of each offer, pyarrow writes), in turn, ``--repeat`` times:
+wall time and peak resident memory (``wait4``), with their ranges and ratios.
 
 For each size, in a fresh process: load the zone (CSV folder), match (rank substitutions, find
 mutualisation groups), write the CSV, allocate (sparse LP, HiGHS) on the kept candidates, and a
@@ -16,6 +25,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_loading import make_zone as make_region
 from scipy.spatial import cKDTree
 
 from eit_geo.allocation import allocate
@@ -263,6 +274,71 @@ def run_all_pairs(n_companies: int) -> dict:
     return results
 
 
+# --------------------------------------------------------------------------- whole commands
+
+REGIONS = ("dense", "long-tail")
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; return its wall seconds and peak resident MB (``wait4``)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        msg = f"failed: {' '.join(command)}\n{process.stderr.read().decode()}"
+        raise SystemExit(msg)
+    process.stderr.close()
+    return wall, usage.ru_maxrss / 1024
+
+
+def run_commands(size: int, repeat: int, before: str | None, top_k: int) -> dict:
+    """Time the whole commands on both regions, in turn, ``repeat`` times."""
+    engine = shutil.which("eit-geo", path=str(Path(sys.executable).parent))
+    bare = Path(__file__).with_name("bare_match.py")
+    commands = {"after": [engine], "bare": [sys.executable, str(bare)]}
+    if before:
+        commands["before"] = [before]
+    figures: dict = {}
+    for region in REGIONS:
+        folder = make_region(size, region)
+        for _ in range(repeat):
+            for name, head in commands.items():
+                out = OUT / f"{region}-{size}-{name}.csv"
+                command = (
+                    [*head, str(folder), str(out)]
+                    if name == "bare"
+                    else [*head, "match", str(folder), "--out", str(out), "--top", str(top_k)]
+                )
+                figures.setdefault((region, name), []).append(_timed(command))
+    return figures
+
+
+def _span(values: list[float], digits: int = 1) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.{digits}f}" if low == high else f"{low:.{digits}f}–{high:.{digits}f}"
+
+
+def print_commands(size: int, figures: dict) -> None:
+    """Print wall time and peak memory of each command, and the ratios between them."""
+    print(f"| {size:,} companies | command | wall s (range) | peak RSS MB (range) |")
+    print("|---|---|---:|---:|")
+    for (region, name), runs in figures.items():
+        walls, peaks = [w for w, _ in runs], [m for _, m in runs]
+        print(f"| {region} | {name} | {_span(walls)} | {_span(peaks, 0)} |")
+    print()
+    for region in REGIONS:
+        after = figures[(region, "after")]
+        for other in ("before", "bare"):
+            if (region, other) not in figures:
+                continue
+            pairs = list(zip(after, figures[(region, other)], strict=True))
+            wall = [a[0] / b[0] for a, b in pairs]
+            memory = [a[1] / b[1] for a, b in pairs]
+            print(f"{region}: after / {other}: wall {_span(wall, 2)}x, memory {_span(memory, 2)}x"
+                  f" (same run, {len(pairs)} runs)")  # fmt: skip
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -284,7 +360,10 @@ def _spawn(size: int, top: int, *, all_pairs_run: bool = False) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--regions", type=int, nargs="*", default=[100000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", default=None, help="eit-geo of an earlier version")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--all-pairs-size", type=int, default=2000)
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -293,7 +372,10 @@ def main() -> None:
     if args.child is not None:
         _child(args)
         return
-    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)\n")
+    print(f"load average before: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)\n")
+    for size in args.regions:
+        print_commands(size, run_commands(size, args.repeat, args.before, args.top))
+        print()
     print("| companies | flows | stage | wall s | CPU s | peak RSS MB |")
     print("|---:|---:|---|---:|---:|---:|")
     for size in args.sizes:

@@ -24,7 +24,7 @@ import shapely
 from eit_geo.datafiles import read_table
 from eit_geo.formatting import is_missing
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone

@@ -14,8 +14,8 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.map_controls import safe_text
 
 if TYPE_CHECKING:
     from eit_geo.mbtiles import LocalTiles

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from eit_geo.codes import resource_label
 from eit_geo.datafiles import read_table
 from eit_geo.formatting import (
+    colon,
     format_amount,
     format_figure,
     format_year,
@@ -263,7 +264,7 @@ def sankey_figure(
     colours = family_colours()
     unit_text = unit_label(unit, lang)
     hover = [
-        f"{resource_label(code, lang)} : {format_amount(q, lang)} {unit_text}"
+        f"{resource_label(code, lang)}{colon(lang)}{format_amount(q, lang)} {unit_text}"
         for code, q in zip(rows["resource"], rows["quantity"], strict=True)
     ]
     figure = go.Figure(

@@ -289,20 +289,27 @@ def _match_and_report(
     zone: Zone, args: argparse.Namespace, max_km: dict[str, float], top_k: int
 ) -> int:
     from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
+    from eit_geo._memory import release_memory  # noqa: PLC0415
     from eit_geo.allocation import allocate  # noqa: PLC0415
 
     if args.out is None:
-        ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=False)
+        ranked, found = matching.match_zone(
+            zone, max_km=max_km, top_k=top_k, geometry=False, release=release_memory
+        )
         links = allocate(ranked.table()) if args.allocate else ranked.table()
         groups = found.result()
         print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
         return 0
     try:
         if not args.allocate:  # written by chunks, groups found alongside
-            ranked, groups = synergy_files.write_matches(zone, args.out, max_km=max_km, top_k=top_k)
+            ranked, groups = synergy_files.write_matches(
+                zone, args.out, max_km=max_km, top_k=top_k, release=release_memory
+            )
         else:
             hulls = synergy_files.draws_groups(args.out)
-            ranked, found = matching.match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls)
+            ranked, found = matching.match_zone(
+                zone, max_km=max_km, top_k=top_k, geometry=hulls, release=release_memory
+            )
             groups = found.result()
             synergy_files.write_synergies(allocate(ranked.table()), groups, args.out)
     except OSError as error:

@@ -27,21 +27,33 @@ __all__ = [
     "resource_label",
     "resource_table",
     "substitution_table",
+    "unicode_bare",
 ]
 
 FAMILIES: tuple[str, ...] = ("energy", "water", "gas", "material")
 UNITS: tuple[str, ...] = ("t/yr", "m3/yr", "MWh/yr")
 
+_LAST_MARK = 0x1F000  # no combining mark lies beyond (Unicode 15: the last is U+1E94A)
 _EWC_DIGITS = re.compile(r"^(\d{2})(\d{2})?(\d{2})?(\*?)$")
 
 
 def fold_text(text: str) -> str:
     """Fold a header or value for lenient matching: lower case, no accents, ``_`` for blanks."""
     text = text.replace("³", "3").replace("\ufeff", "").strip().lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = text if text.isascii() else unicode_bare(text)
     bare = re.sub(r"\s*/\s*", "/", bare)  # "t / an" is "t/an"
     return re.sub(r"[\s\-]+", "_", bare)
+
+
+def unicode_bare(text: str) -> str:
+    """Return a text decomposed (NFKD) without its combining marks: « Aciérie » → « Acierie »."""
+    return unicodedata.normalize("NFKD", text).translate(_combining_marks())
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """Map every combining mark to nothing (all lie below U+1F000), for `str.translate`."""
+    return dict.fromkeys(c for c in range(_LAST_MARK) if unicodedata.combining(chr(c)))
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from eit_geo.formatting import colon
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 __all__ = ["Problem", "ZoneError"]
@@ -36,10 +37,10 @@ class Problem:
             where.append(f"{t('validation.row', self.lang)} {self.row}")
         if self.column is not None:
             where.append(f"{t('validation.column', self.lang)} « {self.column} »")
-        colon = " :" if self.lang == "fr" else ":"
-        text = f"{', '.join(where)}{colon} {self.message}"
+        mark = colon(self.lang)
+        text = f"{', '.join(where)}{mark}{self.message}"
         if self.value is not None:
-            text += f" ({t('validation.value', self.lang)}{colon} « {self.value} »)"
+            text += f" ({t('validation.value', self.lang)}{mark}« {self.value} »)"
         return text
 
 

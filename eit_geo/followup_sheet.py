@@ -28,7 +28,7 @@ from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.network_years import current_year
 from eit_geo.template import style_header, write_block, write_intro
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_numbers
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

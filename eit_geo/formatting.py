@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
+from typing import SupportsFloat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -33,6 +34,7 @@ __all__ = [
     "MISSING",
     "PAD",
     "aligned_numbers",
+    "colon",
     "factor_unit",
     "format_amount",
     "format_count",
@@ -69,6 +71,8 @@ _SIGNIFICANT = 3  # an estimate keeps three significant digits (« ≈ 12 300 »
 _SMALL_KM = 10.0  # one decimal below 10 km (« 2,6 km »), none above (« 168 km »)
 _SCORE_DECIMALS = 2
 _MILLION = 1_000_000  # a headline figure is shortened from a million up (« 2,7 M »)
+# British English shortens to « 2.7m », read as metres next to « m³/yr »: « 2.7M » as CLDR's root
+_COMPACT_LOCALES = {"en": "en"}
 
 
 def locale_of(lang: str) -> str:
@@ -87,6 +91,22 @@ def is_missing(value: object) -> bool:
         return False
 
 
+def _number(value: object) -> float | None:
+    """Return a value as a float, None when it is missing (`is_missing`).
+
+    Raises
+    ------
+    TypeError
+        For a value that is neither missing, a number nor text (as ``float`` would).
+    """
+    if is_missing(value):
+        return None
+    if not isinstance(value, str | SupportsFloat):
+        msg = f"not a number: {value!r}"
+        raise TypeError(msg)
+    return float(value)
+
+
 def _pattern(decimals: int, *, signed: bool = False) -> str:
     body = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return f"+{body};-{body}" if signed else body
@@ -103,9 +123,10 @@ def format_decimal(value: object, lang: str = DEFAULT_LANGUAGE, *, decimals: int
 
     A missing value gives ``—``; one that rounds to zero has no sign (``0,000``, not ``-0,000``).
     """
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = _rounded(float(value), decimals)  # type: ignore[arg-type]
+    number = _rounded(number, decimals)
     return babel_numbers.format_decimal(number, _pattern(decimals), locale=locale_of(lang))
 
 
@@ -132,9 +153,9 @@ def format_figure(value: object, lang: str = DEFAULT_LANGUAGE, *, estimate: bool
     ``estimate`` keeps three significant digits and writes ``≈`` before (« ≈ 12 300 »).
     A missing value gives ``—``; a figure that rounds to zero reads ``0``.
     """
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)  # type: ignore[arg-type]
     decimals = _figure_decimals(number)
     if estimate and number:
         number, decimals = _significant(number, decimals)
@@ -157,9 +178,9 @@ def format_signed(
     hyphen-minus that CLDR gives French and English (and that ``st.metric`` reads as a fall).
     ``estimate`` keeps three significant digits and writes ``≈`` before (« ≈ +12 300 »).
     """
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)  # type: ignore[arg-type]
     shown = _figure_decimals(number) if decimals is None else decimals
     if estimate and number:
         number, shown = _significant(number, shown)
@@ -179,23 +200,24 @@ def format_headline(
     Below a million as `format_figure` (``signed``: as `format_signed`); ``estimate`` writes
     ``≈`` before.
     """
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)  # type: ignore[arg-type]
     if abs(number) < _MILLION:
         if signed:
             return format_signed(number, lang, estimate=estimate)
         return format_figure(number, lang, estimate=estimate)
-    text = babel_numbers.format_compact_decimal(number, locale=locale_of(lang), fraction_digits=1)
+    locale = _COMPACT_LOCALES.get(lang, locale_of(lang))
+    text = babel_numbers.format_compact_decimal(number, locale=locale, fraction_digits=1)
     text = f"+{text}" if signed and number > 0 else text
     return f"{ESTIMATE} {text}" if estimate else text
 
 
 def format_exact(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a number with every digit it has, as a source gives it: ``0,0417``, ``3 600``."""
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = float(value)  # type: ignore[arg-type]
     if number == 0:
         return "0"
     if number.is_integer():
@@ -208,9 +230,10 @@ def format_amount(value: object, lang: str = DEFAULT_LANGUAGE, *, max_decimals: 
 
     A missing value gives ``—``; one that rounds to zero reads ``0``.
     """
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = _rounded(float(value), max_decimals)  # type: ignore[arg-type]
+    number = _rounded(number, max_decimals)
     if number == 0:
         return "0"
     pattern = "#,##0." + "#" * max_decimals if max_decimals > 0 else "#,##0"
@@ -219,15 +242,17 @@ def format_amount(value: object, lang: str = DEFAULT_LANGUAGE, *, max_decimals: 
 
 def format_score(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a synergy score (0 to 1) with two decimals: ``0,80`` / ``0.80``."""
-    if is_missing(value):
+    number = _number(value)
+    if number is None:
         return MISSING
-    number = _rounded(float(value), _SCORE_DECIMALS)  # type: ignore[arg-type]
+    number = _rounded(number, _SCORE_DECIMALS)
     return babel_numbers.format_decimal(number, _pattern(_SCORE_DECIMALS), locale=locale_of(lang))
 
 
 def format_year(value: object) -> str:
     """Format a year as written everywhere: ``2018`` (no thousands separator), or ``—``."""
-    return MISSING if is_missing(value) else str(int(float(value)))  # type: ignore[arg-type]
+    number = _number(value)
+    return MISSING if number is None else str(int(number))
 
 
 def unit_label(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -242,9 +267,9 @@ def format_quantity(value: object, unit: str, lang: str = DEFAULT_LANGUAGE) -> s
 
 def format_km(km: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a distance: one decimal below 10 km (``2,6 km``), none above; none is no limit."""
-    if is_missing(km):
+    number = _number(km)
+    if number is None:
         return t("map.no_limit", lang)
-    number = float(km)  # type: ignore[arg-type]
     decimals = 1 if number < _SMALL_KM else 0
     return f"{format_decimal(number, lang, decimals=decimals)} {unit_label('km', lang)}"
 
@@ -302,6 +327,11 @@ def source_text(source: object) -> str:
     return re.sub(r"\s+", " ", text).strip(" ;,:")
 
 
+def colon(lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the colon between a label and its value: `` : `` in French, ``: `` in English."""
+    return " : " if lang == "fr" else ": "
+
+
 def sources_in(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Series:
     """Return a table's sources in ``lang``, as a reader cites them (`source_text`).
 
@@ -352,6 +382,7 @@ def local_time(moment: object) -> datetime | None:
     """
     if is_missing(moment) or moment == "":
         return None
+    # pandas-stubs list the types Timestamp takes; it reads any moment pandas knows
     stamp = pd.Timestamp(moment)  # type: ignore[arg-type]
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")

@@ -78,8 +78,15 @@ class Assisted:
         return self.result is not None and self.result.zone is not None
 
     def campaign(self) -> list[str]:
-        """Return the files that each hold one company's zone (a zone, or a companies sheet)."""
-        holding = [view.document for view in self.tables if view.shape == "companies"]
+        """Return the files that each hold a zone: a zone, or a workbook of companies and flows.
+
+        Separate files of the contract (``entreprises.csv``, ``flux.csv``) are one zone, not a
+        campaign, even when one of them was dropped again after a fix.
+        """
+        shapes: dict[str, set[str]] = {}
+        for view in self.tables:
+            shapes.setdefault(view.document, set()).add(view.shape)
+        holding = [doc for doc, found in shapes.items() if {"companies", "flows"} <= found]
         return list(dict.fromkeys([*self.zones, *holding]))
 
     def files_kind(self) -> str:

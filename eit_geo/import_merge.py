@@ -174,9 +174,10 @@ def _folded(names: pd.Series) -> pd.Series:
 
 def _index(merged: Merged, rows: pd.DataFrame, ids: pd.Series, folded: pd.Series) -> None:
     """Record how each row, and its id, SIRET and name, lead to its company."""
-    columns = (rows["key"], rows["document"], rows["id"], rows["siret"], folded, ids)
-    for key, document, given, siret, name, company in zip(*columns, strict=True):
-        merged.keys[key] = company
+    merged.keys.update(zip(rows["key"], ids, strict=True))
+    columns = {"document": rows["document"], "id": rows["id"], "siret": rows["siret"]}
+    distinct = pd.DataFrame({**columns, "name": folded, "company": ids}).drop_duplicates()
+    for document, given, siret, name, company in distinct.itertuples(index=False):
         if given:
             merged._by_document_id[(document, given)] = company
             merged._by_id.setdefault(given, set()).add(company)
@@ -233,24 +234,24 @@ def _companies(
     companies["position_status"] = (
         status.groupby(group, sort=True).first().reindex(companies.index).fillna("").to_numpy()
     )
-    given = rows["id"].where(rows["id"] != "")
-    companies["given_ids"] = (
-        given.groupby(group, sort=True)
-        .agg(lambda v: list(dict.fromkeys(v.dropna())))
-        .reindex(companies.index)
-        .to_numpy()
-    )
-    companies["files"] = (
-        rows["file"]
-        .groupby(group, sort=True)
-        .agg(lambda v: " ; ".join(dict.fromkeys(v)))
-        .to_numpy()
-    )
+    given_ids = _distinct_per_group(rows["id"].where(rows["id"] != ""), group, len(companies))
+    companies["given_ids"] = given_ids
+    per_company = _distinct_per_group(rows["file"], group, len(companies))
+    companies["files"] = [" ; ".join(names) for names in per_company]
     spoiled = rows["siret_written"].where(rows["siret_status"] == "spoiled")
     companies["spoiled_siret"] = (
         spoiled.groupby(group, sort=True).first().reindex(companies.index).fillna("").to_numpy()
     )
     return companies, found
+
+
+def _distinct_per_group(values: pd.Series, group: pd.Series, count: int) -> list[list[str]]:
+    """Return, for each of ``count`` groups, its distinct values (missing left out), in order."""
+    pairs = pd.DataFrame({"group": group, "value": values}).dropna().drop_duplicates()
+    found: list[list[str]] = [[] for _ in range(count)]
+    for number, value in zip(pairs["group"].tolist(), pairs["value"].tolist(), strict=True):
+        found[number].append(value)
+    return found
 
 
 def _assign_ids(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eit_geo.distinct import map_distinct
 from eit_geo.import_columns import header_unit
 from eit_geo.siret import read_siret
 
@@ -187,7 +188,7 @@ def _companies(
     table: SourceTable, columns: dict[str, pd.Series], located: Located | None
 ) -> pd.DataFrame:
     index = table.frame.index
-    sirets = _text(columns, "siret", index).map(read_siret)
+    sirets = map_distinct(_text(columns, "siret", index), read_siret)
     names = _text(columns, "name", index)
     ids = _text(columns, "id", index)
     company = _text(columns, "company", index)

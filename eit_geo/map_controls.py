@@ -16,6 +16,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from eit_geo.datafiles import read_table
+from eit_geo.escaping import safe_text
 from eit_geo.filters import sector_colours
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
@@ -72,15 +73,6 @@ html, body {{ height: 100%; margin: 0; }}
 .eit-far-text.eit-side-s {{ transform: translate(-50%, calc(-100% - 20px)); }}
 .leaflet-control-layers {{ font-size: 15px; }}
 """
-
-
-def safe_text(text: str) -> str:
-    """Escape a text from the data for the map: HTML special characters and braces.
-
-    Braces too, because folium renders an element's script a second time as a Jinja template
-    (``branca.element.Element``), which would run ``{{ … }}`` typed in a name on the server.
-    """
-    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _swatch_circle(colour: str) -> str:

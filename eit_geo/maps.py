@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -51,7 +52,7 @@ from eit_geo.map_controls import (
 )
 from eit_geo.offline import STATIC_URL, use_local_assets
 from eit_geo.panels import group_tip, link_tip
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -84,6 +85,7 @@ __all__ = [
     "safe_id",
     "safe_text",
     "short_name",
+    "short_names",
     "unit_scale",
     "zone_frame",
 ]
@@ -172,14 +174,44 @@ def flow_scale(zone: Zone) -> pd.Series:
     return zone.companies["id"].map(shares).fillna(0.0).astype(float)
 
 
+def _label_base(name: str) -> str:
+    base = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", name).strip() or name.strip()
+    return base.split(" — ")[0].strip() or base  # « Entreprise B — eau et déchets »
+
+
+def short_names(names: Sequence[str], limit: int = SHORT_NAME) -> list[str]:
+    """Return the companies' labels (`short_name`), told apart where two would read the same.
+
+    « Réseau de chaleur de Dunkerque » and « Réseau de chaleur de Grande-Synthe » would both
+    read « Réseau de chaleur de… »: they keep their last word instead (« Réseau de … Dunkerque »,
+    « Réseau … Grande-Synthe »).
+    """
+    labels = [short_name(name, limit) for name in names]
+    count = Counter(zip(labels, names, strict=True))
+    shared = Counter(label for label, _ in count)
+    return [
+        _with_last_word(_label_base(name), limit) if shared[label] > 1 else label
+        for label, name in zip(labels, names, strict=True)
+    ]
+
+
+def _with_last_word(base: str, limit: int) -> str:
+    *first, last = base.split() or [base]
+    kept = ""
+    for word in first:
+        if len(f"{kept} {word} … {last}".strip()) > limit:
+            break
+        kept = f"{kept} {word}".strip()
+    return f"{kept} … {last}" if kept else short_name(base, limit)
+
+
 def short_name(name: str, limit: int = SHORT_NAME) -> str:
     """Return a company's label: its name without the bracketed part, whole words, ≤ ``limit``.
 
     « Asnæs (Asnæsværket, Ørsted) » reads « Asnæs », an anonymised « Entreprise B — eau et
     déchets » « Entreprise B »; a longer name keeps its first words and ends with « … ».
     """
-    base = re.sub(r"\s*[(\[][^)\]]*[)\]]", "", name).strip() or name.strip()
-    base = base.split(" — ")[0].strip() or base  # « Entreprise B — eau et déchets »
+    base = _label_base(name)
     if len(base) <= limit:
         return base
     kept = ""
@@ -230,7 +262,9 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
     radii = np.round(low + (high - low) * np.sqrt(np.clip(shares, 0.0, 1.0)), 1)
     lon = np.round(companies.geometry.x.to_numpy(), DECIMALS)
     lat = np.round(companies.geometry.y.to_numpy(), DECIMALS)
-    rows = zip(companies["id"], companies["name"], lon, lat, radii, fills, strict=True)
+    names = [str(name) for name in companies["name"]]
+    labels = short_names(names)
+    rows = zip(companies["id"], names, labels, lon, lat, radii, fills, strict=True)
     features = [
         {
             "type": "Feature",
@@ -239,7 +273,7 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
                 "kind": "company",
                 "id": safe_id(str(ident)),
                 "tip": safe_text(str(name)),
-                "label": safe_text(short_name(str(name))),
+                "label": safe_text(label),
                 "style": {
                     "radius": float(radius),
                     "fillColor": fill,
@@ -249,7 +283,7 @@ def company_features(companies: gpd.GeoDataFrame, sizes: pd.Series | None = None
                 },
             },
         }
-        for ident, name, x, y, radius, fill in rows
+        for ident, name, label, x, y, radius, fill in rows
     ]
     return _collection(features)
 

@@ -8,7 +8,6 @@ only: the map (``maps``) escapes what it puts into HTML; Streamlit shows these f
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, SupportsFloat
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eit_geo.codes import resource_label
+from eit_geo.escaping import escape_markdown
 from eit_geo.filters import sector_group
 from eit_geo.formatting import (
     aligned_numbers,
@@ -45,17 +45,6 @@ __all__ = [
     "link_tip",
     "synergy_table",
 ]
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def escape_markdown(text: str) -> str:
-    """Escape a user's text (a company name) so that Streamlit shows it as typed.
-
-    Streamlit reads headings and messages as Markdown: a name holding ``![x](http://…)``
-    would fetch an image from another host.
-    """
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def link_tip(link: Row, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from eit_geo import store
 from eit_geo.frames import records
+from eit_geo.store import cell_text, checked_participant
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -167,7 +168,7 @@ def prepare(engine: Engine) -> Engine:
     Safe when several processes open the same store at once (PostgreSQL: advisory lock;
     SQLite: the write lock taken up front).
     """
-    with store._writing(engine) as conn:
+    with store.writing(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         metadata.create_all(conn)
@@ -215,7 +216,7 @@ def _retried(engine: Engine, work: Any) -> Any:  # noqa: ANN401 - whatever ``wor
     """Run ``work(conn)`` in one write transaction, again when it did not go through.
 
     After a growing random pause, when the database gave it up or a row moved: the decisions'
-    rule (``store._retrying``).
+    rule (``store.retrying``).
 
     Raises
     ------
@@ -224,10 +225,10 @@ def _retried(engine: Engine, work: Any) -> Any:  # noqa: ANN401 - whatever ``wor
     """
 
     def once() -> Any:  # noqa: ANN401
-        with store._writing(engine) as conn:
+        with store.writing(engine) as conn:
             return work(conn)
 
-    return store._retrying(once, again=(_Changed,))
+    return store.retrying(once, again=(_Changed,))
 
 
 def _change_once(
@@ -242,7 +243,7 @@ def _change_once(
 ) -> tuple[dict[str, Any], int, tuple[str, ...]]:
     now = datetime.now(UTC)
     fresh = {**key, **defaults, "participant": who, "updated_at": now, "version": 0}
-    conn.execute(store._insert(conn, table).values(**fresh).on_conflict_do_nothing())
+    conn.execute(store.insert(conn, table).values(**fresh).on_conflict_do_nothing())
     where = [table.c[name] == value for name, value in key.items()]
     locked = select(table).where(*where).with_for_update()  # SQLite: the file is held already
     current = dict(conn.execute(locked).mappings().one())
@@ -270,21 +271,6 @@ def _change_once(
         )
     )
     return merged, version, changed
-
-
-def _frame(
-    engine: Engine,
-    query: Any,  # noqa: ANN401 - a SQLAlchemy Select
-    columns: Iterable[str],
-    moments: Iterable[str],
-) -> pd.DataFrame:
-    columns = list(columns)
-    with engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    frame = pd.DataFrame([{name: row[name] for name in columns} for row in rows], columns=columns)
-    for moment in moments:
-        frame[moment] = pd.to_datetime(frame[moment], utc=True)
-    return frame
 
 
 # --------------------------------------------------------------------------- action plan
@@ -358,7 +344,7 @@ def record_step(
         On an unknown field or value, a malformed date, or an empty participant name.
     """
     values = _checked_step(changes)
-    who = store._checked_participant(participant)
+    who = checked_participant(participant)
     key = {"zone_key": zone, "candidate_id": str(candidate_id)}
     merged, version, changed = _change_row(
         engine,
@@ -384,7 +370,7 @@ def get_steps(engine: Engine, zone: str) -> pd.DataFrame:
         .order_by(plan_steps.c.candidate_id)
     )
     columns = ["candidate_id", *STEP_FIELDS, "participant", "updated_at", "version"]
-    return _frame(engine, query, columns, ["updated_at"])
+    return store.read_frame(engine, query, columns, "updated_at")
 
 
 def step_history(engine: Engine, zone: str, candidate_id: str | None = None) -> pd.DataFrame:
@@ -398,7 +384,7 @@ def step_history(engine: Engine, zone: str, candidate_id: str | None = None) -> 
         query = query.where(plan_history.c.candidate_id == str(candidate_id))
     query = query.order_by(plan_history.c.changed_at, plan_history.c.id)
     columns = ["candidate_id", "version", *STEP_FIELDS, "changed", "participant", "changed_at"]
-    return _frame(engine, query, columns, ["changed_at"])
+    return store.read_frame(engine, query, columns, "changed_at")
 
 
 # --------------------------------------------------------------------------- realised quantities
@@ -421,9 +407,10 @@ def _checked_realised(row: Mapping[str, object]) -> tuple[dict[str, Any], dict[s
     key.update(year=year, month=month)
     fields: dict[str, Any] = {}
     quantity = row.get("quantity")
-    if quantity is not None and (not isinstance(quantity, int | float) or not quantity >= 0):
+    number = float(quantity) if isinstance(quantity, int | float) else None
+    if quantity is not None and (number is None or not number >= 0):
         problems.append(f"quantity={quantity!r}; expected a number, zero or more")
-    fields["quantity"] = None if quantity is None else float(quantity)  # type: ignore[arg-type]
+    fields["quantity"] = number
     status = str(row.get("status") or "")
     if status not in MEASURE_STATUSES:
         problems.append(f"status={status!r}; expected one of {', '.join(MEASURE_STATUSES)}")
@@ -475,7 +462,7 @@ def record_realised(
         On a bad value or an empty participant name; nothing is written.
     """
     key, fields = _checked_realised(row)
-    who = store._checked_participant(participant)
+    who = checked_participant(participant)
     merged, version, changed = _change_row(
         engine,
         table=realised,
@@ -504,7 +491,7 @@ def record_realised_rows(
         On the first bad row (checked before anything is written).
     """
     checked = [_checked_realised(row) for row in rows]
-    who = store._checked_participant(participant)
+    who = checked_participant(participant)
 
     def write_all(conn: Connection) -> int:
         changed = [
@@ -538,7 +525,7 @@ def get_realised(engine: Engine, zone: str) -> pd.DataFrame:
         .order_by(*(realised.c[name] for name in REALISED_KEY))
     )
     columns = [*REALISED_KEY, *REALISED_FIELDS, "participant", "updated_at", "version"]
-    frame = _frame(engine, query, columns, ["updated_at"])
+    frame = store.read_frame(engine, query, columns, "updated_at")
     return frame.astype({"year": int, "month": int, "quantity": float})
 
 
@@ -554,7 +541,7 @@ def realised_history(engine: Engine, zone: str) -> pd.DataFrame:
         .order_by(realised_changes.c.changed_at, realised_changes.c.id)
     )
     columns = [*REALISED_KEY, "version", *REALISED_FIELDS, "changed", "participant", "changed_at"]
-    return _frame(engine, query, columns, ["changed_at"])
+    return store.read_frame(engine, query, columns, "changed_at")
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -569,7 +556,7 @@ def record_snapshot(
     whether a snapshot was added.
     """
     packed = zlib.compress(json.dumps(content, ensure_ascii=False).encode("utf-8"))
-    with store._writing(engine) as conn:
+    with store.writing(engine) as conn:
         last = conn.execute(
             select(zone_snapshots.c.fingerprint)
             .where(zone_snapshots.c.zone_key == zone)
@@ -593,14 +580,14 @@ def snapshots(engine: Engine, zone: str) -> pd.DataFrame:
         .where(zone_snapshots.c.zone_key == zone)
         .order_by(zone_snapshots.c.taken_at, zone_snapshots.c.id)
     )
-    return _frame(engine, query, ["taken_at", "fingerprint"], ["taken_at"])
+    return store.read_frame(engine, query, ["taken_at", "fingerprint"], "taken_at")
 
 
 def _unpacked(row: RowMapping | None) -> tuple[datetime, dict[str, Any]] | None:
     if row is None:
         return None
     content = json.loads(zlib.decompress(row["content"]).decode("utf-8"))
-    return store._utc(row["taken_at"]), content
+    return store.utc(row["taken_at"]), content
 
 
 def snapshot_before(
@@ -701,7 +688,7 @@ def restore_plan(engine: Engine, zone: str, layers: Mapping[str, pd.DataFrame]) 
                 candidate = str(row["candidate_id"])
                 if candidate in have:
                     continue
-                values = _checked_step({f: _text(row.get(f)) for f in STEP_FIELDS})
+                values = _checked_step({f: cell_text(row.get(f)) for f in STEP_FIELDS})
                 _restore_rows(
                     conn,
                     (plan_steps, plan_history),
@@ -742,10 +729,6 @@ def restore_plan(engine: Engine, zone: str, layers: Mapping[str, pd.DataFrame]) 
     return int(_retried(engine, restore))
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
 def _matching(table: pd.DataFrame | None, key: Mapping[str, Any]) -> pd.DataFrame | None:
     if table is None or table.empty:
         return None
@@ -766,7 +749,7 @@ def _restore_rows(
 ) -> None:
     """Write one restored row and its history (the exported one, else one line for the row)."""
     table, history = tables
-    who = store._checked_participant(_text(row.get("participant")) or "import")
+    who = checked_participant(cell_text(row.get("participant")) or "import")
     moment = _moment(row.get("updated_at"))
     version = int(row.get("version") or 1)
     conn.execute(table.delete().where(*(table.c[n] == v for n, v in key.items())))
@@ -778,25 +761,27 @@ def _restore_rows(
     ]  # fmt: skip
     for step in steps:
         values = {n: step.get(n, fields[n]) for n in fields}
-        values = {n: (None if n == "quantity" and _text(v) == "" else v) for n, v in values.items()}
+        values = {
+            n: (None if n == "quantity" and cell_text(v) == "" else v) for n, v in values.items()
+        }
         if "quantity" in values and values["quantity"] is not None:
             values["quantity"] = float(values["quantity"])
         for name in values:
             if name != "quantity":
-                values[name] = _text(values[name])
+                values[name] = cell_text(values[name])
         conn.execute(
             history.insert().values(
                 **key,
                 **values,
                 version=int(step.get("version") or version),
-                changed=_text(step.get("changed")),
-                participant=store._checked_participant(_text(step.get("participant")) or "import"),
+                changed=cell_text(step.get("changed")),
+                participant=checked_participant(cell_text(step.get("participant")) or "import"),
                 changed_at=_moment(step.get("changed_at")),
             )
         )
 
 
 def _moment(value: str | datetime | None) -> datetime:
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return datetime.now(UTC)
-    return store._utc(pd.Timestamp(value).to_pydatetime())
+    return store.utc(pd.Timestamp(value).to_pydatetime())

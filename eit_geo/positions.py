@@ -13,7 +13,7 @@ from pyproj.exceptions import CRSError
 
 from eit_geo.datafiles import read_table
 from eit_geo.frames import records
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_numbers
 
 __all__ = [
     "Located",
@@ -267,6 +267,7 @@ def locate_xy(
         ``crs`` None and every position missing when no CRS could be found.
     """
     xs, ys = _numbers(x), _numbers(y)
+    given = xs.notna() & ys.notna()
     lat = pd.Series(np.nan, index=x.index, dtype=float)
     lon = lat.copy()
     located = Located(lat, lon, crs=crs)
@@ -279,7 +280,7 @@ def locate_xy(
         rest = per_row.isna()
         if not rest.any():
             located.crs = str(per_row.mode().iloc[0]) if per_row.notna().any() else crs
-            return _checked(located, xs.notna() & ys.notna())
+            return _checked(located, given)
         xs, ys = xs[rest], ys[rest]
     if crs is None:
         guess = guess_crs(xs, ys)
@@ -292,7 +293,7 @@ def locate_xy(
             xs, ys = ys, xs
     lat_part, lon_part = to_wgs84(xs, ys, crs)
     lat[lat_part.index], lon[lon_part.index] = lat_part, lon_part
-    return _checked(located, _numbers(x).notna() & _numbers(y).notna())
+    return _checked(located, given)
 
 
 def _checked(located: Located, given: pd.Series) -> Located:

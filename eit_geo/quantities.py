@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from eit_geo.codes import family_of, normalise_code
+from eit_geo.codes import family_of, normalise_code, unicode_bare
 from eit_geo.datafiles import read_table
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.validation import parse_numbers
+from eit_geo.written_numbers import parse_number, parse_numbers
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = ["STATUSES", "Quantity", "parse_quantities", "parse_quantity"]
 
@@ -185,12 +189,12 @@ def parse_quantities(
     rest = index[~plain]
     if len(rest):
         texts = raw.loc[rest].map(_cell)
-        keys = list(zip(texts, units.loc[rest], resources.loc[rest], strict=True))
-        parsed = {key: _parse(*key, lang) for key in set(keys)}
-        value.loc[rest] = [_or_nan(parsed[key].value) for key in keys]
-        found_unit.loc[rest] = [parsed[key].unit for key in keys]
-        status.loc[rest] = [parsed[key].status for key in keys]
-        note.loc[rest] = [parsed[key].note for key in keys]
+        written = list(zip(texts, units.loc[rest], resources.loc[rest], strict=True))
+        parsed = {key: _parse(*key, lang) for key in set(written)}
+        value.loc[rest] = np.array([_or_nan(parsed[key].value) for key in written])
+        found_unit.loc[rest] = [parsed[key].unit for key in written]
+        status.loc[rest] = np.array([parsed[key].status for key in written], dtype=object)
+        note.loc[rest] = [parsed[key].note for key in written]
     return pd.DataFrame(
         {"value": value.astype(float), "unit": found_unit, "status": status, "note": note}
     )
@@ -267,9 +271,10 @@ def _parse(text: str, unit: str, resource: str, lang: str) -> Quantity:
         notes.append(t("quantities.range", lang, low=ranged["low"], high=ranged["high"]))
     else:
         found = _NUMBER.match(number_text)
-        number = _number(found["number"]) if found else None
-        if found is None or number is None:
+        read = _number(found["number"]) if found else None
+        if found is None or read is None:
             return _unknown("quantities.not_number", lang, text=text)
+        number = read
         rest = found["rest"]
     if number <= 0:
         return _unknown("quantities.not_positive", lang, text=text)
@@ -305,13 +310,12 @@ def _strip_approximation(text: str) -> tuple[str, bool]:
 
 def _flat(text: str) -> str:
     """Lower case without accents, one character for one where the text allows it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicode_bare(text.lower())
 
 
 def _number(text: str) -> float | None:
-    value = parse_numbers(pd.Series([text])).iloc[0]
-    return None if pd.isna(value) else float(value)
+    value = parse_number(text)
+    return None if math.isnan(value) else value
 
 
 def _choose_unit(
@@ -460,7 +464,7 @@ def _factor(code: str, family: str, kind: str) -> pd.Series | None:
 def _period(period: str, lang: str) -> tuple[float, str]:
     table = read_table("quantity_periods.csv").set_index("period")
     column = "assumption_en" if lang == "en" else "assumption_fr"
-    return float(table.at[period, "per_year"]), str(table.at[period, column])
+    return float(str(table.at[period, "per_year"])), str(table.at[period, column])  # text table
 
 
 def _shown(number: float) -> str:
@@ -468,13 +472,13 @@ def _shown(number: float) -> str:
 
 
 @cache
-def _registry() -> object:
+def _registry() -> pint.UnitRegistry:
     import pint  # noqa: PLC0415 - pint takes ~1 s to load: only when a unit is read
 
     return pint.UnitRegistry()
 
 
-def _pint_quantity(text: str) -> object | None:
+def _pint_quantity(text: str) -> pint.Quantity | None:
     """Return ``1 <unit>`` as a pint quantity, or None when the unit is not known."""
     if not text:
         return None
@@ -485,14 +489,14 @@ def _pint_quantity(text: str) -> object | None:
             expression = _bare_spellings("unit").get(" ".join(words))
     registry = _registry()
     try:
-        return registry.Quantity(1, expression or text)  # type: ignore[attr-defined]
+        return registry.Quantity(1, expression or text)
     except Exception:  # pint raises many kinds of errors on an unknown unit
         return None
 
 
-def _kind(quantity: object) -> str | None:
+def _kind(quantity: pint.Quantity) -> str | None:
     registry = _registry()
     for kind, unit in (("mass", "kg"), ("volume", "m**3"), ("energy", "J"), ("power", "W")):
-        if quantity.dimensionality == registry.Quantity(1, unit).dimensionality:  # type: ignore[attr-defined]
+        if quantity.dimensionality == registry.Quantity(1, unit).dimensionality:
             return kind
     return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,7 +21,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
-from eit_geo.codes import ewc_table, is_ewc_code, normalise_code, resource_table
+from eit_geo.codes import ewc_table, is_ewc_code, normalise_code, resource_table, unicode_bare
 from eit_geo.datafiles import read_table, read_values
 
 __all__ = [
@@ -164,8 +163,7 @@ def _weak_words() -> frozenset[str]:
 
 def _strip_accents(text: str) -> str:
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicode_bare(text)
 
 
 def _singular(word: str) -> str:

@@ -38,7 +38,7 @@ from eit_geo.matching import (
     match_zone,
 )
 from eit_geo.matching.threads import thread_count
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -326,15 +326,19 @@ def write_matches(
     max_km: MaxKm = None,
     top_k: int = 10,
     threads: int | None = None,
+    release: Callable[[], object] | None = None,
 ) -> tuple[RankedLinks, gpd.GeoDataFrame | pd.DataFrame]:
     """Rank a zone's substitutions, find its groups and write both (`write_synergies`).
 
     What ``eit-geo match ZONE --out FILE`` does (`~eit_geo.matching.match_zone`): the groups
     (default distances: ``max_km`` is for substitutions) are found along with the search, and
     made while the candidates are ranked and written (a CSV file, by chunks). Returns the
-    candidates and the groups. ``threads``: as in `~eit_geo.matching.rank_substitutions`.
+    candidates and the groups. ``threads`` and ``release``: as in
+    `~eit_geo.matching.match_zone`.
     """
     hulls = draws_groups(path)
-    ranked, groups = match_zone(zone, max_km=max_km, top_k=top_k, geometry=hulls, threads=threads)
+    ranked, groups = match_zone(
+        zone, max_km=max_km, top_k=top_k, geometry=hulls, threads=threads, release=release
+    )
     write_synergies(ranked, groups, path, threads=threads)
     return ranked, groups.result()

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from eit_geo.codes import resource_label
-from eit_geo.formatting import plotly_separators, timezone
+from eit_geo.formatting import colon, plotly_separators, timezone
 from eit_geo.frames import records
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
@@ -112,7 +112,7 @@ def network_timeline(
 
 
 def _label(supplier: str, receiver: str, resource: str, lang: str) -> str:
-    return f"{supplier} → {receiver} : {resource_label(resource, lang)}"
+    return f"{supplier} → {receiver}{colon(lang)}{resource_label(resource, lang)}"
 
 
 def _candidate_of(board: pd.DataFrame, synergy: Mapping[str, Any]) -> str:

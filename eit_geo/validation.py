@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 import warnings
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,30 +12,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eit_geo.codes import canonical_alias, family_of, is_ewc_chapter, normalise_code
+from eit_geo.distinct import map_distinct
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, Zone
+from eit_geo.reading import RawTable
+from eit_geo.written_numbers import parse_numbers
+from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, WGS84, Zone
 
-if TYPE_CHECKING:
-    from eit_geo.loading import RawTable
+__all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone"]
 
-
-def _raw_table(table: str, file: str, frame: pd.DataFrame) -> RawTable:
-    from eit_geo.loading import RawTable  # noqa: PLC0415 - loading imports this module
-
-    return RawTable(table, file, frame)
-
-
-__all__ = ["QUANTITY_STATUSES", "TO_CODE", "UNLOCATED", "as_text", "build_zone", "parse_numbers"]
-
-WGS84 = "EPSG:4326"
 # Columns the loader derives itself: an input copy of them (e.g. from an export) is dropped.
 _DERIVED = ("flow_id", "family", "lat", "lon")
 _SWAP_FAR_DEG = 5.0
 _SWAP_NEAR_DEG = 2.0
 _LAST_YEAR = 2100  # an end year may be planned (an exchange stops, a plant closes)
 _MOSTLY = 0.5
-_FEW = 8  # up to this many values, numbers are parsed one by one
 UNLOCATED = "à localiser"
 """``position_status`` of a company kept without a position, to be located."""
 QUANTITY_STATUSES: tuple[str, ...] = ("published", "estimate", "unknown")
@@ -70,64 +57,6 @@ class _Checker:
             self.add(int(row), column, values.at[row], key)
 
 
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Parse numbers written the French or English way (``1 234,5``, ``1,234.5``, ``12.5``).
-
-    Returns floats, NaN where the text is not a finite number. Plain numbers (``12.5``) are
-    read in one vectorised pass; only the others go through the separators' rules.
-    """
-    text = values.astype(str)
-    if len(text) <= _FEW:  # one quantity at a time (eit_geo.quantities): no vectorised pass
-        return pd.Series([_parse_number(v) for v in text], index=values.index, dtype=float)
-    numbers = _plain_numbers(text)
-    rest = numbers.isna() & text.str.contains(r"\d", regex=True)
-    if rest.any():
-        numbers[rest] = _parse_written_numbers(text[rest])
-    return numbers.where(np.isfinite(numbers))
-
-
-def _plain_numbers(text: pd.Series) -> pd.Series:
-    """Read a column of plain numbers at once (Arrow), else value by value (NaN if not one)."""
-    try:
-        read = pc.cast(pa.array(text, type=pa.string()), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pd.to_numeric(text, errors="coerce").astype(float)
-    return pd.Series(read.to_numpy(zero_copy_only=False), index=text.index, dtype=float)
-
-
-def _parse_number(text: str) -> float:
-    """Parse one number as `parse_numbers` does, in plain Python (for a few values)."""
-    value = _plain_float(text)
-    if math.isnan(value) and any(char.isdigit() for char in text):
-        written = re.sub(r"[\s\u00a0\u202f']", "", text)
-        dot, comma = written.rfind("."), written.rfind(",")
-        if dot >= 0 and comma >= 0:
-            written = written.replace("." if comma > dot else ",", "")
-        value = _plain_float(written.replace(",", "."))
-    return value if math.isfinite(value) else math.nan
-
-
-def _plain_float(text: str) -> float:
-    """Read a number as ``pandas.to_numeric`` does: ASCII digits, no ``_``; else NaN."""
-    if not text.isascii() or "_" in text:
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _parse_written_numbers(text: pd.Series) -> pd.Series:
-    """Parse numbers with blanks, thousands separators or a decimal comma."""
-    text = text.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-    has_dot = text.str.contains(".", regex=False)
-    has_comma = text.str.contains(",", regex=False)
-    comma_last = text.str.rfind(",") > text.str.rfind(".")
-    text = text.where(~(has_dot & has_comma & comma_last), text.str.replace(".", "", regex=False))
-    text = text.where(~(has_dot & has_comma & ~comma_last), text.str.replace(",", "", regex=False))
-    return pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
-
-
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the attribute columns as stripped text, missing values as empty strings."""
     columns = [c for c in frame.columns if c != "geometry"]
@@ -140,14 +69,7 @@ def _column_text(values: pd.Series) -> pd.Series:
     given = values.notna()
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return values.where(given, "").astype(str).str.strip()
-    return _map_distinct(values.astype(object).where(given, ""), _cell_text)
-
-
-def _map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
-    """Apply ``function`` once per distinct value of ``values`` (same index, object dtype)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    mapped = np.array([function(value) for value in distinct] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return map_distinct(values.astype(object).where(given, ""), _cell_text)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -183,7 +105,7 @@ def _normalise_headers(raw: RawTable, check: _Checker) -> pd.DataFrame | None:
     if not ok:
         return None
     headers = zip(frame.columns, names, strict=True)
-    check.headers = {name: str(original).strip() for original, name in headers}
+    check.headers = {name: str(original).strip() for original, name in headers if name is not None}
     renamed = frame.set_axis(names, axis=1)
     return renamed.drop(columns=[c for c in _DERIVED if c in renamed and c not in ("lat", "lon")])
 
@@ -223,7 +145,7 @@ def _statuses(text: pd.DataFrame, column: str) -> pd.Series:
     if column not in text:
         return pd.Series("", index=text.index, dtype=object)
     values = text[column]
-    return _map_distinct(values, lambda v: (canonical_alias(column, v) or v) if v else "")
+    return map_distinct(values, lambda v: (canonical_alias(column, v) or v) if v else "")
 
 
 def _unlocated(text: pd.DataFrame) -> pd.Series:
@@ -246,7 +168,7 @@ def _check_companies(raw: RawTable, problems: list[Problem], lang: str) -> gpd.G
     allowed = {"lat": unplaced, "lon": unplaced} if unplaced is not None else None
     _check_required_values(text, required, check, allowed)
     _check_duplicates(text["id"], check)
-    if geographic:
+    if geographic and isinstance(frame, gpd.GeoDataFrame):
         points = _geometry_points(frame, check, unlocated)
     else:
         points = _coordinate_points(text, check)
@@ -282,7 +204,7 @@ def _check_duplicates(ids: pd.Series, check: _Checker) -> None:
         return
     first_rows = given[~repeated]
     first_of = pd.Series(first_rows.index, index=first_rows.to_numpy())
-    for row, value in given[repeated].items():
+    for row, value in zip(given.index[repeated].tolist(), given[repeated], strict=True):
         check.add(int(row), "id", value, "validation.duplicate_id", first=int(first_of[value]))
 
 
@@ -300,7 +222,7 @@ def _coordinate_points(text: pd.DataFrame, check: _Checker) -> gpd.GeoSeries | N
         check.add(
             int(row),
             "lat",
-            f"{text.at[row, 'lat']} ; {text.at[row, 'lon']}",
+            f"{text.at[row, 'lat']!s} ; {text.at[row, 'lon']!s}",
             "validation.lat_lon_swapped",
             lat=text.at[row, "lat"],
             lon=text.at[row, "lon"],
@@ -347,14 +269,15 @@ def _geometry_points(
     # QGIS often saves points as one-part MultiPoints: take that one point.
     single = ~empty & (geometry.geom_type == "MultiPoint") & (geometry.count_geometries() == 1)
     if single.any():
-        geometry = geometry.where(
+        # types-geopandas type a GeoSeries masked or located as a Series; it stays a GeoSeries
+        geometry = geometry.where(  # type: ignore[call-overload]
             ~single, geometry.explode(index_parts=False).loc[single[single].index]
         )
     kinds = geometry.geom_type
     bad = ~empty & (kinds != "Point")
     for row in bad[bad].index:
         check.add(int(row), "geometry", None, "validation.not_point", kind=kinds.at[row])
-    points = geometry[~empty & ~bad]
+    points: gpd.GeoSeries = geometry[~empty & ~bad]  # type: ignore[assignment]  # as above
     out_of_range = (points.y.abs() > 90) | (points.x.abs() > 180)  # noqa: PLR2004
     check.add_rows(out_of_range, points.to_wkt(), "geometry", "validation.lat_range")
     return geometry
@@ -368,7 +291,8 @@ def _projected_without_crs(geometry: gpd.GeoSeries) -> bool:
     """
     if geometry.crs is not None and not geometry.crs.is_geographic:
         return False
-    present = geometry[geometry.notna() & ~geometry.is_empty]
+    # types-geopandas type a masked GeoSeries as a Series; it stays a GeoSeries
+    present: gpd.GeoSeries = geometry[geometry.notna() & ~geometry.is_empty]  # type: ignore[assignment]
     if present.empty:
         return False
     bounds = present.bounds
@@ -420,7 +344,7 @@ def _optional_period(
             for row in before[before].index:
                 check.add(
                     int(row), end, text.at[row, end], "validation.end_before_start",
-                    start=int(begun.at[row]),
+                    start=int(begun[row]),
                 )  # fmt: skip
     return years
 
@@ -432,7 +356,7 @@ def _check_quantity_unit_resource(
     given = text["quantity"] != ""
     check.add_rows(given & quantity.isna(), text["quantity"], "quantity", "validation.not_number")
     check.add_rows(given & (quantity <= 0), text["quantity"], "quantity", "validation.not_positive")
-    units = _map_distinct(text["unit"], lambda v: canonical_alias("unit", v) if v else "")
+    units = map_distinct(text["unit"], lambda v: canonical_alias("unit", v) if v else "")
     check.add_rows(units.isna(), text["unit"], "unit", "validation.unknown_unit")
     codes = _codes(text["resource"]).where(text["resource"] != "", "")
     check.add_rows(
@@ -445,12 +369,12 @@ def _check_quantity_unit_resource(
 
 
 def _codes(values: pd.Series) -> pd.Series:
-    return _map_distinct(values, normalise_code)
+    return map_distinct(values, normalise_code)
 
 
 def _families(codes: pd.Series) -> pd.Series:
     """Return the family of each code (``""`` for an empty or unknown code), once per code."""
-    return _map_distinct(codes, lambda c: family_of(c) if isinstance(c, str) and c else "")
+    return map_distinct(codes, lambda c: family_of(c) if isinstance(c, str) and c else "")
 
 
 def _required_text(
@@ -505,21 +429,20 @@ def _with_statuses(table: pd.DataFrame, text: pd.DataFrame, check: _Checker) -> 
 
 
 def _check_known_companies(
-    text: pd.DataFrame, columns: tuple[str, ...], company_ids: set[str] | None, check: _Checker
+    text: pd.DataFrame, columns: tuple[str, ...], company_ids: pa.Array | None, check: _Checker
 ) -> None:
     """Report ids of ``columns`` that are not companies (skipped if companies were unreadable)."""
     if company_ids is None:
         return
-    known = pa.array(list(company_ids), type=pa.string())
     for column in columns:
         values = pa.array(text[column].astype(str), type=pa.string())
-        found = pc.is_in(values, value_set=known).to_numpy(zero_copy_only=False)
+        found = pc.is_in(values, value_set=company_ids).to_numpy(zero_copy_only=False)
         unknown = pd.Series(~found, index=text.index) & (text[column] != "")
         check.add_rows(unknown, text[column], column, "validation.unknown_company")
 
 
 def _check_flows(
-    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+    raw: RawTable, company_ids: pa.Array | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     required = ("company_id", "direction", "resource", "quantity", "unit")
@@ -527,14 +450,14 @@ def _check_flows(
     if text is None:
         return None
     _check_known_companies(text, ("company_id",), company_ids, check)
-    directions = _map_distinct(
+    directions = map_distinct(
         text["direction"], lambda v: canonical_alias("direction", v) if v else ""
     )
     check.add_rows(
         directions.isna(), text["direction"], "direction", "validation.unknown_direction"
     )
     quantity, units, codes = _check_quantity_unit_resource(text, check)
-    chapter_output = (directions == "output") & _map_distinct(
+    chapter_output = (directions == "output") & map_distinct(
         codes, lambda c: isinstance(c, str) and is_ewc_chapter(c)
     ).astype(bool)
     check.add_rows(chapter_output, text["resource"], "resource", "validation.output_chapter")
@@ -551,7 +474,7 @@ def _check_flows(
 
 
 def _check_synergies(
-    raw: RawTable, company_ids: set[str] | None, problems: list[Problem], lang: str
+    raw: RawTable, company_ids: pa.Array | None, problems: list[Problem], lang: str
 ) -> pd.DataFrame | None:
     check = _Checker(raw, problems, lang)
     required = ("from_id", "to_id", "resource", "quantity", "unit")
@@ -612,10 +535,12 @@ def build_zone(
     if problems:
         raise ZoneError(problems)
     companies = _check_companies(tables["companies"], problems, lang)
-    ids = set(companies["id"]) if companies is not None else None
+    ids = None  # the companies' ids, distinct, as Arrow text: flows and exchanges must name one
+    if companies is not None:
+        ids = pc.unique(pa.array(companies["id"].astype(str), type=pa.string()))
     flows = _check_flows(tables["flows"], ids, problems, lang)
     no_synergies = pd.DataFrame(columns=list(SYNERGY_COLUMNS), dtype=str)
-    synergies_raw = tables.get("synergies") or _raw_table("synergies", "synergies", no_synergies)
+    synergies_raw = tables.get("synergies") or RawTable("synergies", "synergies", no_synergies)
     synergies = _check_synergies(synergies_raw, ids, problems, lang)
     perimeter = (
         _check_perimeter(tables["perimeter"], problems, lang) if "perimeter" in tables else None

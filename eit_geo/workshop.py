@@ -15,9 +15,9 @@ import pandas as pd
 
 from eit_geo import indicators
 from eit_geo.allocation import allocate_in_order
+from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.maps import safe_text
-from eit_geo.store import CHECKS, FIELDS, STATUSES
+from eit_geo.workshop_decisions import CHECK_STATES, CHECKS, DEFAULTS, FIELDS, STATUSES
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOARD_COLUMNS",
+    "CHECKS",
+    "CHECK_STATES",
+    "DEFAULTS",
+    "FIELDS",
     "SELECTED",
     "SORTS",
+    "STATUSES",
     "build_board",
     "check_summary",
     "highlight_layer",
@@ -79,7 +84,7 @@ def build_board(
     -------
     geopandas.GeoDataFrame
         The candidates, index and order kept, plus ``BOARD_COLUMNS``: ``decision`` (the workshop
-        status, one of ``store.STATUSES``; undecided existing exchanges count as ``in_place``,
+        status, one of ``STATUSES``; undecided existing exchanges count as ``in_place``,
         other candidates as ``to_study``), the checks and notes, who changed it last and when,
         ``version`` (0 if never decided), ``votes``, ``points`` and ``voters``; ``status_at``
         (when the current decision was taken) and ``allocated_quantity``. Retained leads take,
@@ -185,7 +190,7 @@ def sort_board(
         ``score`` (then points), ``points`` (participants' priorities, then score) or
         ``updated_at`` (latest change first).
     statuses
-        Keep only these workshop statuses (``store.STATUSES``); None keeps all.
+        Keep only these workshop statuses (``STATUSES``); None keeps all.
 
     Raises
     ------

@@ -12,7 +12,10 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from pyproj import CRS
 
-__all__ = ["COMPANY_COLUMNS", "FLOW_COLUMNS", "SYNERGY_COLUMNS", "Zone"]
+__all__ = ["COMPANY_COLUMNS", "FLOW_COLUMNS", "SYNERGY_COLUMNS", "WGS84", "Zone"]
+
+WGS84 = "EPSG:4326"
+"""The CRS of every position of a zone (longitude, latitude in degrees)."""
 
 COMPANY_COLUMNS: tuple[str, ...] = ("id", "name", "sector", "employees")
 FLOW_COLUMNS: tuple[str, ...] = (

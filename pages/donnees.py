@@ -24,6 +24,8 @@ if uploaded:
     st.subheader(ui.tr("app.zone_in_use"))
 if error is not None:
     zones.show_errors(error)
+    if uploaded:
+        st.info(ui.tr("app.import_try_assistant"))
 elif zone is not None:
     title = donnees.title_input(zone)
     lang = ui.language()

@@ -24,4 +24,5 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # type check of eit_geo, configured in pyproject.toml ([tool.mypy])
 .venv/bin/python -m pytest "$@"

@@ -92,6 +92,18 @@ def test_estimated_changes_read_as_estimates():
     assert fmt.format_headline(480.0, "en", signed=True) == "+480"
 
 
+def test_millions_read_as_millions_in_english_too():
+    # not « 2.7m » (en_GB), which reads as metres under « Water saved (m³/yr) »
+    assert fmt.format_headline(2_700_000.0, "en", estimate=True) == "≈ 2.7M"
+    assert fmt.format_headline(1_040_000.0, "en", signed=True) == "+1M"
+    assert fmt.format_headline(2_700_000.0, "fr") == "2,7\u00a0M"
+
+
+def test_a_label_and_its_value_are_joined_as_each_language_writes_it():
+    assert fmt.colon("fr") == " : "
+    assert fmt.colon("en") == ": "
+
+
 def test_negative_changes_start_with_the_minus_streamlit_reads():
     # st.metric shows a fall (red, down) only for a delta starting with "-"
     assert fmt.format_signed(-12.0, "fr").startswith("-")

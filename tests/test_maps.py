@@ -34,6 +34,7 @@ from eit_geo.maps import (
     safe_id,
     safe_text,
     short_name,
+    short_names,
     unit_scale,
     zone_frame,
 )
@@ -329,6 +330,19 @@ def test_safe_text() -> None:
 def test_short_name(name: str, label: str) -> None:
     assert short_name(name) == label
     assert len(short_name(name)) <= 24
+
+
+def test_two_companies_never_share_a_label() -> None:
+    """Dunkerque's two heat networks both began « Réseau de chaleur de… » on the map."""
+    zone = load_zone(example_path("dunkerque"))
+    labels = [f["properties"]["label"] for f in company_features(zone.companies)["features"]]
+    assert len(labels) == len(zone.companies) == len(set(labels))
+    assert "Réseau de … Dunkerque" in labels
+    assert "Réseau … Grande-Synthe" in labels
+    assert "ArcelorMittal Dunkerque" in labels  # a label already short stays as it is
+    assert all(len(label) <= 24 for label in labels)
+    same = ["Asnæs (Asnæsværket, Ørsted)", "Asnæs (Asnæsværket, Ørsted)"]
+    assert short_names(same) == ["Asnæs", "Asnæs"]  # one name twice: nothing to tell apart
 
 
 def test_far_partner_drawn_to_the_zone_edge(kalundborg) -> None:

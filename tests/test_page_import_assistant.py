@@ -163,9 +163,10 @@ def test_files_of_the_format_are_said_so_and_loaded_as_they_are(
 ) -> None:
     folder = example_path("parc-rural")
     files = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir()) if p.suffix == ".csv"]
+    files.append(files[0])  # one dropped again after a fix: still one zone, not a campaign
     app = open_assistant(monkeypatch, files)
-    said = "Ces fichiers forment une zone au format eit-geo : elle est chargée telle quelle."
-    assert said in texts(app)
+    said = "Ces fichiers ont la forme d'une zone au format eit-geo : ils sont chargés tels quels"
+    assert any(said in text for text in texts(app)), texts(app)
     assert "1. Ce qui a été reconnu" not in [s.value for s in app.subheader]
     assert app.session_state[zones.KEY_UPLOAD] == tuple(files)  # the zone path, as before
     assert not app.error

@@ -58,6 +58,7 @@ def test_anonymised_by_default(database: str) -> None:
     for name in load_zone(example_path("kalundborg")).companies["name"]:
         assert name not in text
     assert "Entreprise " in text
+    assert "** : Eau de procédé" in text  # French puts a space before the colon
     assert "eau et déchets" in text  # the retained lead, by its sector (section: k-anonymous)
     assert "raffinage" not in text  # the zone's one refinery is not singled out
     assert "Dupont" not in text
@@ -121,6 +122,8 @@ def test_named_view_and_full_screen(database: str) -> None:
     text = shown_text(app)
     assert "Kalundborg Forsyning" in text
     assert "Raffinerie de Kalundborg" in text
+    assert "Denmark\\)**: Process water" in text  # no French space before « : »
+    assert "** : " not in text
     assert "Anonymised view" not in text
     style = "".join(h.proto.body for h in app.get("html"))
     assert '[data-testid="stSidebar"]' in style

@@ -190,6 +190,7 @@ def test_realised_figures_by_year_and_month(engine: Engine, zone: str) -> None:
         (_gypsum(1850, 10.0), "year=1850"),
         (_gypsum(2024, 10.0, month=13), "month=13"),
         (_gypsum(2024, -5.0), "quantity=-5.0; expected a number, zero or more"),
+        (_gypsum(2024, "beaucoup"), "quantity='beaucoup'; expected a number, zero or more"),
         (_gypsum(2024, 10.0, status="mesuré"), "status='mesuré'; expected one of measured"),
         (_gypsum(2024, 10.0, to_id=""), "to_id=''"),
     ],

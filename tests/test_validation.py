@@ -11,13 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.loading import load_zone
-from eit_geo.validation import parse_numbers
 from eit_geo.zone import COMPANY_COLUMNS, FLOW_COLUMNS, SYNERGY_COLUMNS, Zone
 
 MAX_YEAR = dt.datetime.now(tz=dt.UTC).year + 1
@@ -538,33 +535,6 @@ def test_extra_columns_are_kept_and_derived_ones_recomputed(
     assert list(zone.companies.columns) == [*COMPANY_COLUMNS, "remarque", "geometry"]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("12.5", 12.5),
-        ("12,5", 12.5),
-        ("1 234,5", 1234.5),
-        ("1\u00a0234,5", 1234.5),
-        ("1\u202f234\u202f567", 1234567.0),
-        ("1.234,5", 1234.5),
-        ("1,234.5", 1234.5),
-        ("1'234.5", 1234.5),
-        ("1e3", 1000.0),
-        ("-3", -3.0),
-        ("abc", None),
-        ("", None),
-        ("inf", None),
-        ("nan", None),
-    ],
-)
-def test_parse_numbers(text: str, expected: float | None) -> None:
-    [parsed] = parse_numbers(pd.Series([text])).to_list()
-    if expected is None:
-        assert np.isnan(parsed)
-    else:
-        assert parsed == expected
-
-
 # Incomplete but honest data (data-format.md): kept, with a status, and loaded back.
 HONEST_FLOWS = (
     "company_id,direction,resource,quantity,unit,label,quantity_status\n"
@@ -660,27 +630,6 @@ def test_geopackage_company_to_locate_has_no_geometry(tmp_path: Path, mini_dir: 
     companies["position_status"] = ["", "à localiser", "", ""]
     zone = load_zone(_geo_zone(tmp_path / "zone", mini_dir, companies))
     assert zone.companies.geometry.isna().tolist() == [False, True, False, False]
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.one_of(
-            st.text(alphabet="0123456789 .,'\u00a0\u202f-+eE_xinfa٣", max_size=12),
-            st.from_regex(r"-?\d{1,3}([ .,]\d{3})*([.,]\d{1,3})?", fullmatch=True),
-            st.floats(allow_nan=True, allow_infinity=True).map(str),
-        ),
-        min_size=1,
-        max_size=8,
-    )
-)
-def test_few_numbers_parse_as_many_do(texts: list[str]) -> None:
-    """The one-by-one reading of a few values (quantities) agrees with the vectorised one."""
-    few = parse_numbers(pd.Series(texts))
-    many = parse_numbers(pd.Series(texts * 9)).iloc[: len(texts)]  # over 8: vectorised
-    assert few.equals(many.reset_index(drop=True)) or np.allclose(
-        few, many, equal_nan=True, rtol=0, atol=0
-    ), list(zip(texts, few, many, strict=True))
 
 
 def test_a_unit_without_a_period_is_an_estimate(tmp_path: Path) -> None:

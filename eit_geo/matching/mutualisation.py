@@ -17,7 +17,7 @@ from eit_geo.matching.arrays import _distinct, _run_starts
 from eit_geo.matching.distances import MaxKm, _link_km, _overrides
 from eit_geo.matching.points import _Points, _prepare, _Prepared, _sides
 from eit_geo.matching.scores import GROUP_BUFFER_M
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from eit_geo.i18n import t
+from eit_geo.matching.arrays import _run_starts
 from eit_geo.matching.distances import MaxKm, _overrides
 from eit_geo.matching.mutualisation import _GROUP_MEMBERS, _components, _group_plan, _groups_table
 from eit_geo.matching.pairs import _LINK_FIELDS, _Pairs
@@ -34,8 +35,8 @@ def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
 
     A flow met in one search group only is settled by the search's own flags; the others are
     ranked again over the pairs their groups kept for them (a pair its group did not keep has
-    ``top_k`` better ones there, so it cannot be among the flow's best), by polars: ties go to
-    the pair found first.
+    ``top_k`` better ones there, so it cannot be among the flow's best): ties go to the pair
+    found first.
     """
     pairs = search.pairs
     chosen = np.zeros(len(pairs), dtype=bool)
@@ -47,20 +48,27 @@ def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
         several = groups_per_flow[flow] > 1
         chosen |= flag & ~several
         again = np.flatnonzero(flag & several)
-        rank = (
-            pl.DataFrame({"flow": flow[again], "score": pairs.score[again]})
-            .select(pl.col("score").rank("ordinal", descending=True).over("flow"))
-            .to_series()
-            .to_numpy()
-        )
-        chosen[again[rank <= top_k]] = True
+        chosen[again[_ranks(flow[again], pairs.score[again]) < top_k]] = True
     return chosen
 
 
+def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Rank of each row among the rows of the same key, best score first (0-based).
+
+    One stable sort (NumPy's) of ``key + (1 − score) / 2``: scores lie within 0 and 1.
+    """
+    order = np.argsort(key + (1.0 - np.clip(score, 0.0, 1.0)) * 0.5, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(_run_starts(ordered))
+    position = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[order] = position
+    return rank
+
+
 def _by_score(scores: np.ndarray) -> np.ndarray:
-    """Return the order of ``scores`` from the best, ties in their order, NaN last (polars)."""
-    frame = pl.DataFrame({"key": -scores}).with_row_index("at")
-    return frame.sort("key", maintain_order=True)["at"].to_numpy().astype(np.int64)
+    """Return the order of ``scores`` from the best, ties in their order, NaN last."""
+    return np.argsort(-scores, kind="stable")
 
 
 def rank_substitutions(
@@ -95,6 +103,7 @@ def match_zone(
     top_k: int = 10,
     geometry: bool = True,
     threads: int | None = None,
+    release: Callable[[], object] | None = None,
 ) -> tuple[RankedLinks, Future]:
     """Rank the substitutions (`rank_links`) and find the groups (`find_mutualisations`) at once.
 
@@ -103,9 +112,17 @@ def match_zone(
     the ranking ends: a `~concurrent.futures.Future`. Groups take their default distances
     (``max_km`` is for substitutions); ``geometry`` as in `find_mutualisations`; ``threads``
     as in `rank_substitutions` (with 1, the groups are made before this returns).
+    ``release`` is called where the search and the ranking have freed large arrays: the
+    application's way of giving memory back to the system, if it has one (the command line
+    does; a library never trims the process's memory itself).
     """
     links, groups = _rank(
-        zone, max_km, top_k, threads=thread_count(threads), groups_geometry=geometry
+        zone,
+        max_km,
+        top_k,
+        threads=thread_count(threads),
+        groups_geometry=geometry,
+        release=release,
     )
     if groups is None:  # never: _rank finds the groups whenever groups_geometry is given
         msg = "match_zone: the groups were not searched"
@@ -114,7 +131,13 @@ def match_zone(
 
 
 def _rank(
-    zone: Zone, max_km: MaxKm, top_k: int, *, threads: int, groups_geometry: bool | None = None
+    zone: Zone,
+    max_km: MaxKm,
+    top_k: int,
+    *,
+    threads: int,
+    groups_geometry: bool | None = None,
+    release: Callable[[], object] | None = None,
 ) -> tuple[RankedLinks, Future | None]:
     """Rank substitutions; with ``groups_geometry``, also find groups (`match_zone`)."""
     if top_k < 0:
@@ -135,6 +158,7 @@ def _rank(
         running=_Running.of(existing, len(prep.flows)),
         also=[(functools.partial(_components, side, km), len(side.rows)) for *_, km, side in plan],
         threads=threads,
+        release=release,
     )
     mismatched = _unit_mismatches(rules, declared)
     if mismatched:
@@ -175,6 +199,8 @@ def _rank(
         kept=kept,
         texts=texts.result(),
     )
+    if release is not None:
+        release()  # what the search and the ranking freed (their arrays are gone now)
     return ranked, groups
 
 

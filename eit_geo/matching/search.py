@@ -247,6 +247,7 @@ def _search(
     running: _Running | None = None,
     also: Sequence[tuple[Callable[[], _T], int]] = (),
     threads: int = 1,
+    release: Callable[[], object] | None = None,
 ) -> tuple[_Search, list[_T]]:
     """Search every group of rules sharing an input code, a unit, a distance and a quality.
 
@@ -254,7 +255,8 @@ def _search(
     `_rules_table`. Offers or needs of unknown quantity are searched apart from the others
     (their fit is neutral). ``running`` pairs (existing synergies) are never candidates.
     ``also``: other work and its size, done among the search's on ``threads`` threads
-    (`_from_both_ends`); its results are returned with the search.
+    (`_from_both_ends`); its results are returned with the search. ``release`` (`match_zone`)
+    is called once the pieces are joined.
     """
     offers, needs = sides
     n_flows = len(prep.flows)
@@ -299,6 +301,8 @@ def _search(
         found.append(pairs)
     del searched  # the pairs are held by `found` alone, and emptied as they are joined
     pairs = _Pairs.concat(found, consume=True)
+    if release is not None:
+        release()
     return _Search(pairs, rules, *counts), also_done
 
 

@@ -18,7 +18,7 @@ import shapely
 from eit_geo.export import is_formula, neutralise_formulas
 from eit_geo.matching.distances import _resolve
 from eit_geo.matching.points import _metres, _Prepared
-from eit_geo.validation import WGS84
+from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
     from eit_geo.matching.pairs import _Pairs

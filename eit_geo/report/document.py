@@ -26,6 +26,7 @@ from eit_geo.charts import family_figure
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.datafiles import data_path
 from eit_geo.formatting import (
+    colon,
     format_count,
     format_date,
     format_decimal,
@@ -41,9 +42,8 @@ from eit_geo.report.kpis import Kpi, workshop_kpis
 from eit_geo.report.svg import STATUS_COLOURS, map_legend, svg_map, svg_size
 from eit_geo.report.tables import date_text, factor_sources
 from eit_geo.report.templates import markup, render
-from eit_geo.store import CHECKS
 from eit_geo.timeline import network_timeline, timeline_figure
-from eit_geo.workshop import SELECTED
+from eit_geo.workshop import CHECKS, SELECTED
 
 if TYPE_CHECKING:
     import folium
@@ -205,8 +205,7 @@ def _cover(zone: Zone, board: pd.DataFrame, when: datetime, lang: str) -> dict[s
         flows=format_count(len(zone.flows), lang),
         date=format_date(when, lang, style="long"),
     )
-    colon = " : " if lang == "fr" else ": "  # French puts a space before the colon
-    return {"subtitle": subtitle, "chips": chips, "colon": colon}
+    return {"subtitle": subtitle, "chips": chips, "colon": colon(lang)}
 
 
 def _exchange(row: pd.Series, lang: str) -> dict[str, str]:

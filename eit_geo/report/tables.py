@@ -24,8 +24,8 @@ from eit_geo.formatting import (
     unit_label,
 )
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.store import CHECKS
-from eit_geo.validation import parse_numbers
+from eit_geo.workshop import CHECKS
+from eit_geo.written_numbers import parse_numbers
 
 __all__ = ["date_text", "decisions_table", "factor_sources", "table_csv", "table_xlsx"]
 

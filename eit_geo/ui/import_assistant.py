@@ -25,7 +25,8 @@ import pandas as pd
 import streamlit as st
 
 from eit_geo.codes import ewc_table, is_ewc_code, resource_label, resource_table
-from eit_geo.formatting import format_count
+from eit_geo.escaping import escape_markdown
+from eit_geo.formatting import format_count, format_decimal
 from eit_geo.i18n import t
 from eit_geo.import_assist import (
     Assisted,
@@ -179,11 +180,12 @@ def _to_code_rows(first: Assisted, lang: str) -> pd.DataFrame:
     rows: list[tuple[str, int, str, str | None]] = []
     for text, suggestions, count in report.to_code if report is not None else []:
         shown = " ; ".join(
-            f"{labels.get(code, code)} ({score:.2f})" for code, score in suggestions[:3]
+            f"{labels.get(code, code)} ({format_decimal(score, lang, decimals=2)})"
+            for code, score in suggestions[:3]
         )
         rows.append((text, count, shown, labels.get(chosen.get(text, ""))))
     for text, code, confidence, count in report.coded_auto if report is not None else []:
-        shown = f"{labels.get(code, code)} ({confidence:.2f})"
+        shown = f"{labels.get(code, code)} ({format_decimal(confidence, lang, decimals=2)})"
         rows.append((text, count, shown, labels.get(chosen.get(text, code))))
     columns = [tr("app.import_text"), tr("app.import_flows"), tr("app.import_suggestions")]
     return pd.DataFrame(rows, columns=[*columns, tr("app.import_code")])
@@ -372,13 +374,13 @@ def readable_report(text: str, lang: str) -> str:
 def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
     """List the files read, each table's shape in words (with an override), and the counts."""
     for label in assisted.zones:
-        st.markdown(f"- {tr('app.import_zone_file', name=_escaped(label))}")
+        st.markdown(f"- {tr('app.import_zone_file', name=escape_markdown(label))}")
     recognised = {view.signature: view.shape for view in plain.tables}
     seen: set[str] = set()
     for view in assisted.tables:
         shape = t(f"importing.shape_{view.shape}", lang) if view.shape else "—"
         rows = format_count(view.rows, lang)
-        line = tr("app.import_table", name=_escaped(view.label), shape=shape, rows=rows)
+        line = tr("app.import_table", name=escape_markdown(view.label), shape=shape, rows=rows)
         st.markdown(f"- {line}")
         if view.signature in seen:
             continue  # tables of one kind are read alike
@@ -489,8 +491,3 @@ def _load_step(assisted: Assisted, stem: str) -> None:
             st.rerun()
         else:
             st.error(tr("app.import_failed"))
-
-
-def _escaped(text: str) -> str:
-    """Escape a name for Markdown (a file name the user chose)."""
-    return "".join("\\" + char if char in "\\`*_{}[]<>()#+-.!|~$" else char for char in text)

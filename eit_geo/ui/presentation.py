@@ -146,6 +146,7 @@ def show_presentation_list(zone: Zone, board: gpd.GeoDataFrame, *, anonymised: b
             who = f"{row['from_name']} → {row['to_name']}"
             what = codes.resource_label(str(row["resource"]), lang)
         lines.append(
-            f"- **{escape_markdown(who)}** : {escape_markdown(what)}, {escape_markdown(quantity)}"
+            f"- **{escape_markdown(who)}**{formatting.colon(lang)}"
+            f"{escape_markdown(what)}, {escape_markdown(quantity)}"
         )
     st.markdown("\n".join(lines))

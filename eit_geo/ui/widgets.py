@@ -12,6 +12,7 @@ from eit_geo import (
     report,
 )
 from eit_geo.datafiles import data_path
+from eit_geo.formatting import colon
 from eit_geo.mbtiles import LocalTiles, install_tiles
 from eit_geo.offline import install_assets, static_url
 from eit_geo.panels import escape_markdown
@@ -65,9 +66,10 @@ def table_or_note(table: pd.DataFrame, empty_key: str) -> None:
 
 def facts(items: dict[str, str]) -> None:
     """Show labelled facts as a list (label in bold), escaped as Markdown."""
+    mark = colon(language())
     st.markdown(
         "\n".join(
-            f"- **{escape_markdown(label)}** : {escape_markdown(value)}"
+            f"- **{escape_markdown(label)}**{mark}{escape_markdown(value)}"
             for label, value in items.items()
         )
     )

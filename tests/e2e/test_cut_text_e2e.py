@@ -1,6 +1,6 @@
 """End-to-end: nothing a facilitator shows is cut, at 1400×900 with the sidebar open, in French
-and in English: the Atelier's and Indicateurs' metric cards (labels and figures), the legend of
-the comparison chart. Screenshots: ``tests/artifacts/cut-*.png``.
+and in English: the metric cards (labels and figures) of the Présentation, Atelier and
+Indicateurs pages, the legend of the comparison chart. Screenshots: ``tests/artifacts/cut-*.png``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_cards_and_legends_are_whole(
     if lang == "en":
         page.get_by_test_id("stSidebar").get_by_text("English").click()
         wait_idle(page)
-    for path in ("atelier", "indicateurs"):
+    for path in ("presentation", "atelier", "indicateurs"):
         page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
         wait_idle(page)
         cards = page.get_by_test_id("stMetric")

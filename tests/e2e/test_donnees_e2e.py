@@ -60,8 +60,12 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     )
     page.get_by_text("rien n'a été chargé").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
-    alert = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
+    kind = "Ces fichiers ont la forme d'une zone au format eit-geo"  # recognised by themselves
+    expect(page.get_by_text(kind)).to_be_visible()  # type: ignore[attr-defined]
+    alerts = page.locator("[data-testid='stAlert']")  # type: ignore[attr-defined]
+    alert = alerts.filter(has_text="rien n'a été chargé").first
     expect(alert).to_contain_text("4 problème(s) : rien n'a été chargé.", timeout=WAIT_MS)
+    expect(page.get_by_text("choisissez ci-dessus « un inventaire")).to_be_visible()  # type: ignore[attr-defined]
     double, swapped, positive = (
         "identifiant en double (déjà ligne 2)",
         "semblent inversées",
@@ -81,7 +85,7 @@ def test_bad_upload_lists_every_problem_then_a_good_one_loads(
     )
     page.get_by_text("chargée").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     idle()
-    success = page.locator("[data-testid='stAlert']").first  # type: ignore[attr-defined]
+    success = alerts.filter(has_text="chargée :").first
     expect(success).to_contain_text("entreprises", timeout=WAIT_MS)
     # the refusal of the first upload goes away with the rerun: wait for it to go
     body = page.locator("body")  # type: ignore[attr-defined]
