@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["find_substitutions", "match_zone", "rank_links", "rank_substitutions"]
 
+_RANK_PARTS = 8  # flows ranked again in 8 parts of about as many pairs (less memory)
+
 
 def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
     """Tell which pairs are among the ``top_k`` best of their offer or of their need.
@@ -48,8 +51,22 @@ def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
         several = groups_per_flow[flow] > 1
         chosen |= flag & ~several
         again = np.flatnonzero(flag & several)
-        chosen[again[_ranks(flow[again], pairs.score[again]) < top_k]] = True
+        again_flow = flow[again]
+        for low, high in _even_parts(again_flow, len(groups_per_flow)):
+            part = again[(again_flow >= low) & (again_flow < high)]
+            chosen[part[_ranks(flow[part], pairs.score[part]) < top_k]] = True
     return chosen
+
+
+def _even_parts(flows: np.ndarray, n_flows: int) -> list[tuple[int, int]]:
+    """Cut the flows ``0 .. n_flows`` in `_RANK_PARTS` ranges of about as many ``flows`` each.
+
+    Ranked a range at a time, millions of pairs never hold their sort arrays all at once.
+    """
+    cumulative = np.r_[0, np.cumsum(np.bincount(flows, minlength=n_flows))]
+    targets = np.linspace(0, cumulative[-1], _RANK_PARTS + 1)[1:-1]
+    bounds = [0, *np.searchsorted(cumulative, targets, side="left").tolist(), n_flows]
+    return list(itertools.pairwise(bounds))
 
 
 def _ranks(key: np.ndarray, score: np.ndarray) -> np.ndarray:
