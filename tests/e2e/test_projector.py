@@ -166,8 +166,7 @@ def test_synergy_list_fits_a_laptop(page, open_page, screenshot) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     open_page("synergies")
     grid = page.get_by_test_id("stDataFrame").first
-    grid.wait_for()
-    page.wait_for_timeout(1000)  # the grid's canvas
+    grid.locator("th").nth(2).wait_for(state="attached")  # the grid's headers, drawn
     headers = grid.evaluate(
         """g => Array.from(g.querySelectorAll('th')).map(th => th.textContent.trim())"""
     )
