@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,29 +33,37 @@ __all__ = ["find_substitutions", "match_zone", "rank_links", "rank_substitutions
 _RANK_PARTS = 8  # flows ranked again in 8 parts of about as many pairs (less memory)
 
 
-def _best_of_each(search: _Search, top_k: int) -> np.ndarray:
+def _best_of_each(search: _Search, top_k: int, threads: int) -> np.ndarray:
     """Tell which pairs are among the ``top_k`` best of their offer or of their need.
 
     A flow met in one search group only is settled by the search's own flags; the others are
     ranked again over the pairs their groups kept for them (a pair its group did not keep has
     ``top_k`` better ones there, so it cannot be among the flow's best): ties go to the pair
-    found first.
+    found first. Ranked in parts of about as many pairs, on ``threads`` threads (NumPy's sorts
+    free the GIL).
     """
     pairs = search.pairs
-    chosen = np.zeros(len(pairs), dtype=bool)
     sides = (
         (pairs.offer, pairs.by_offer, search.offer_groups),
         (pairs.need, pairs.by_need, search.need_groups),
     )
+    chosen, parts = [], []
     for flow, flag, groups_per_flow in sides:
         several = groups_per_flow[flow] > 1
-        chosen |= flag & ~several
+        side_chosen = flag & ~several
         again = np.flatnonzero(flag & several)
         again_flow = flow[again]
         for low, high in _even_parts(again_flow, len(groups_per_flow)):
-            part = again[(again_flow >= low) & (again_flow < high)]
-            chosen[part[_ranks(flow[part], pairs.score[part]) < top_k]] = True
-    return chosen
+            parts.append((side_chosen, flow, again[(again_flow >= low) & (again_flow < high)]))
+        chosen.append(side_chosen)
+
+    def rank(part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        side_chosen, flow, index = part
+        side_chosen[index[_ranks(flow[index], pairs.score[index]) < top_k]] = True
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(rank, sorted(parts, key=lambda part: -len(part[2]))))  # raises a failure
+    return chosen[0] | chosen[1]
 
 
 def _even_parts(flows: np.ndarray, n_flows: int) -> list[tuple[int, int]]:
@@ -184,7 +192,7 @@ def _rank(
     # made while the ranking ends, which leaves a core free
     texts = in_background(_link_texts, prep, rules, threads=threads)
     score = pool.score
-    keep = _best_of_each(search, top_k) if top_k > 0 else np.ones(len(pool), dtype=bool)
+    keep = _best_of_each(search, top_k, threads) if top_k > 0 else np.ones(len(pool), dtype=bool)
     search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # and the flags once ranked
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
