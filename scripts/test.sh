@@ -2,6 +2,8 @@
 # Set up everything the test suite needs on a fresh Debian machine (Python 3.11, root), then run it:
 # Debian's chromium (browser tests) and postgresql (decision store tests), a virtual environment
 # with eit-geo and its test extras, the linter, then pytest. Extra arguments go to pytest.
+# Without arguments (the CI) everything runs. Quick run, skipping every test that starts a process
+# (servers, CLI runs, Chromium, PostgreSQL, workers): bash scripts/test.sh -m "not process"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +11,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 import pytest
+from process_marks import _unmarked_tests_start_no_process, mark_process_tests  # noqa: F401
+from servers import RunningApp, postgres_bin, postgres_cluster
 
 from eit_geo.datafiles import data_path
 from eit_geo.loading import load_zone
@@ -28,6 +23,19 @@ if TYPE_CHECKING:
 
 TESTS_DATA = Path(__file__).resolve().parent / "data"
 ZONES = TESTS_DATA / "zones"
+E2E = Path(__file__).resolve().parent / "e2e"
+PG_URL_ENV = "EIT_GEO_TEST_DATABASE_URL"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``e2e`` the tests of ``tests/e2e``, then ``process`` those that start processes.
+
+    Deselect them with ``-m "not e2e"`` or, for the quick run, ``-m "not process"``.
+    """
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+    mark_process_tests(items)
 
 
 @pytest.fixture(scope="session")
@@ -173,66 +181,24 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-class RunningApp:
-    """One ``eit-geo app`` process (the command as users type it) on a free port.
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a PostgreSQL server: ``EIT_GEO_TEST_DATABASE_URL``, or a cluster started here.
 
-    ``stop()`` sends SIGTERM, as a terminal's Ctrl+C or a container runtime would.
+    The cluster lives in a temporary folder, listens on a free port of 127.0.0.1 and is stopped
+    and deleted after the session.
     """
-
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        command = [EIT_GEO, "app", *args, "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            command,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            cwd=log_path.parent,
+    if os.environ.get(PG_URL_ENV):
+        yield os.environ[PG_URL_ENV]
+        return
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(
+            "no PostgreSQL binaries in /usr/lib/postgresql/*/bin: install Debian's postgresql "
+            f"(bash scripts/test.sh does) or set {PG_URL_ENV}"
         )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                msg = f"eit-geo app exited ({self.process.returncode}): {self.log_text()}"
-                raise RuntimeError(msg)
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.25)
-        self.stop()
-        msg = f"eit-geo app not healthy after {timeout} s: {self.log_text()}"
-        raise RuntimeError(msg)
-
-    def log_text(self) -> str:
-        """Return what the server printed so far."""
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        """Send ``sig`` and wait for the process to end; return its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
-        return self.process.returncode
-
-
-EIT_GEO = str(Path(sys.executable).with_name("eit-geo"))
+    with postgres_cluster(bin_dir) as url:
+        yield url
 
 
 def _app_starter(

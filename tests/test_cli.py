@@ -71,12 +71,14 @@ def png_zone(tmp_path: Path) -> Path:
 # --- as the user runs it --------------------------------------------------------------------
 
 
+@pytest.mark.process
 def test_validate_valid_zone(mini_dir: Path, mini_zone: Zone) -> None:
     result = run("validate", str(mini_dir))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == summary(mini_zone)
 
 
+@pytest.mark.process
 def test_validate_example_by_name(kalundborg_dir: Path) -> None:
     result = run("validate", "kalundborg")
     assert result.returncode == 0, result.stderr
@@ -84,6 +86,7 @@ def test_validate_example_by_name(kalundborg_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "export", "app"])
+@pytest.mark.process
 def test_bad_zone_exits_2_with_the_messages(command: str, bad_zone: Path, tmp_path: Path) -> None:
     out = tmp_path / "sortie.gpkg"
     extra = ["--out", str(out)] if command == "export" else []
@@ -96,6 +99,7 @@ def test_bad_zone_exits_2_with_the_messages(command: str, bad_zone: Path, tmp_pa
 
 
 @pytest.mark.parametrize("command", ["validate", "export", "app"])
+@pytest.mark.process
 def test_file_that_is_no_zone_exits_2(command: str, png_zone: Path, tmp_path: Path) -> None:
     extra = ["--out", str(tmp_path / "sortie.gpkg")] if command == "export" else []
     result = run(command, str(png_zone), *extra)
@@ -106,6 +110,7 @@ def test_file_that_is_no_zone_exits_2(command: str, png_zone: Path, tmp_path: Pa
     )
 
 
+@pytest.mark.process
 def test_missing_zone_exits_2(tmp_path: Path) -> None:
     result = run("validate", str(tmp_path / "absente"))
     assert result.returncode == EXIT_BAD_ZONE
@@ -113,6 +118,7 @@ def test_missing_zone_exits_2(tmp_path: Path) -> None:
     assert "- absente : fichier ou dossier introuvable" in result.stderr.splitlines()
 
 
+@pytest.mark.process
 def test_export_writes_the_project_geopackage(
     mini_dir: Path, mini_zone: Zone, tmp_path: Path, assert_same_zone: Callable[..., None]
 ) -> None:

@@ -32,6 +32,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.process
 def test_a_real_inventory_and_a_campaign_in_one_run(tmp_path: Path) -> None:
     cci = write_cci_csv(tmp_path / "inventaire cci.csv", spoil_sawmill_siret=True)
     campaign = zip_folder(write_campaign(tmp_path / "campagne"), tmp_path / "campagne.zip")
@@ -59,6 +60,7 @@ def test_english_report(tmp_path: Path) -> None:
     assert code == 0
 
 
+@pytest.mark.process
 def test_a_contract_zone_is_taken_as_it_is(tmp_path: Path) -> None:
     out = tmp_path / "kalundborg.gpkg"
     done = run(example_path("kalundborg"), "--out", out)
@@ -131,6 +133,7 @@ def test_garbage_exits_2_without_a_traceback(
     assert not (tmp_path.parent / "evil.csv").exists()
 
 
+@pytest.mark.process
 def test_garbage_as_a_real_command(tmp_path: Path) -> None:
     sources = _garbage(tmp_path, "png-as-xlsx") + _garbage(tmp_path, "binary-csv")
     done = run(*sources, "--out", tmp_path / "zone.gpkg")

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-from test_store import postgres_url  # noqa: F401 - the throwaway PostgreSQL cluster
 
 from eit_geo.auth import CODE_ENV, SESSION_ENV
 from eit_geo.datafiles import example_path
@@ -77,7 +76,7 @@ def test_the_image_runs_the_shared_server() -> None:
 @pytest.mark.postgres
 def test_the_entry_command_serves_the_room(
     start_app,
-    postgres_url: str,  # noqa: F811 - the fixture imported above
+    postgres_url: str,
 ) -> None:
     """Run ENTRYPOINT + CMD as the container does, with the environment compose gives it."""
     entry = _exec_form(_instruction("ENTRYPOINT")) + _exec_form(_instruction("CMD"))
@@ -94,6 +93,7 @@ def test_the_entry_command_serves_the_room(
         connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
         connection.request("GET", "/", headers={"Host": host})
         assert connection.getresponse().status == status
+        connection.close()
     connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=60)
     connection.request(
         "POST",
@@ -108,4 +108,5 @@ def test_the_entry_command_serves_the_room(
     reply = connection.getresponse()
     assert reply.status == 303
     assert "eit_geo_session=" in (reply.getheader("Set-Cookie") or "")
+    connection.close()
     assert app.stop() == 0  # docker stop sends SIGTERM: the server ends quietly

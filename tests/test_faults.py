@@ -47,6 +47,7 @@ def _layers_equal(left: Path, right_zone_source: Path) -> None:
 
 
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.8])
+@pytest.mark.process
 def test_killed_export_leaves_previous_file_intact(tmp_path: Path, delay: float) -> None:
     source = example_path("kalundborg")
     target = tmp_path / "zone.gpkg"
@@ -63,6 +64,7 @@ def test_killed_export_leaves_previous_file_intact(tmp_path: Path, delay: float)
     time.sleep(delay)
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
+    writer.stdout.close()
 
     # Either the previous file, untouched, or a complete new one: never a torn file.
     if target.read_bytes() == before:
@@ -108,6 +110,7 @@ while True:
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.5, 1.2])
+@pytest.mark.process
 def test_killed_decision_writer_leaves_the_store_consistent(tmp_path: Path, delay: float) -> None:
     url = f"sqlite:///{tmp_path / 'decisions.sqlite'}"
     engine = store.open_store(url)
@@ -125,6 +128,7 @@ def test_killed_decision_writer_leaves_the_store_consistent(tmp_path: Path, dela
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
     committed = [int(line) for line in writer.stdout.read().split() if line.isdigit()]
+    writer.stdout.close()
 
     engine = store.open_store(url)
     with engine.connect() as conn:

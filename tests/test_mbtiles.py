@@ -48,7 +48,8 @@ def test_install_flips_rows_from_tms_to_xyz(plan: tuple[Path, int], tmp_path: Pa
     y = 2**zoom - 1 - row  # the XYZ row Leaflet asks for
     tile = static / "basemaps" / tiles.key / str(zoom) / str(column) / f"{y}.png"
     assert tile.is_file()
-    assert Image.open(tile).size == (256, 256)
+    with Image.open(tile) as image:
+        assert image.size == (256, 256)
     # Kalundborg (55.67° N) at zoom 14 is XYZ row 5_128, TMS row 11_255: the XYZ name is used
     names = {p.name for p in (static / "basemaps" / tiles.key / "14").rglob("*.png")}
     assert "5128.png" in names

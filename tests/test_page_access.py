@@ -49,8 +49,11 @@ def browser_cookie(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], No
     return give
 
 
-def run_app(page: str | None = None) -> AppTest:
+def run_app(page: str | None = None, user: dict[str, object] | None = None) -> AppTest:
+    """Run the app (then ``page``) as a browser would; ``user``: what the identity provider says."""
     app = AppTest.from_file(APP, default_timeout=180)
+    if user is not None:
+        app.user = user
     app.session_state["zone_source"] = str(example_path("kalundborg"))
     app.run()
     if page is not None:
@@ -182,9 +185,7 @@ def test_identity_provider_sign_in(
         gate._ACTIVE.clear()
 
 
-def test_identity_provider_accounts_get_their_roles(
-    database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_identity_provider_accounts_get_their_roles(database) -> None:
     del database
     oidc = gate.Gate(
         "oidc",
@@ -194,21 +195,18 @@ def test_identity_provider_accounts_get_their_roles(
         oidc_default=None,  # EIT_GEO_PARTICIPANTS lists accounts: nobody else comes in
     )
     gate.activate(oidc)
-    account = {"email": "elu@ville.fr", "name": "M. le Maire", "iat": time.time()}
-    monkeypatch.setattr(
-        access, "_account", lambda: (account["email"], account["name"], account["iat"])
-    )
-    monkeypatch.setattr(access, "_logged_in", lambda: True)
+    account = {"is_logged_in": True, "email": "elu@ville.fr", "name": "M. le Maire"}
+    account["iat"] = time.time()
     try:
-        app = run_app()
+        app = run_app(user=account)
         assert app.title[0].value.startswith("Synergies industrielles")  # the presentation
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             app.switch_page("pages/carte.py")
         account["iat"] = time.time() - 3601  # signed in more than the session's hour ago
-        app = run_app()
+        app = run_app(user=account)
         assert "Votre session a pris fin" in shown_text(app)
         account.update(email="inconnu@ailleurs.fr", iat=time.time())
-        app = run_app()
+        app = run_app(user=account)
         assert "Votre compte n'a pas accès à cet atelier" in shown_text(app)
         assert not any(name in shown_text(app) for name in NAMES)
     finally:

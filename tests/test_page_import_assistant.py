@@ -9,9 +9,9 @@ the end-to-end test does, in Chromium).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
+import pytest
 from importing_files import (
     CCI_HEADERS,
     GREENHOUSE,
@@ -31,9 +31,6 @@ from eit_geo.datafiles import example_path
 from eit_geo.import_assist import assist_import, crs_choices
 from eit_geo.import_mapping import Mapping
 from eit_geo.ui import donnees, import_assistant, zones
-
-if TYPE_CHECKING:
-    import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DONNEES = str(REPO / "pages" / "donnees.py")
@@ -75,6 +72,7 @@ def in_use(app: AppTest) -> str:
     return "import" if imported is not None else Path(app.session_state["zone_source"]).name
 
 
+@pytest.mark.process
 def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -114,6 +112,7 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     assert any(loaded in text for text in texts(app)), texts(app)
 
 
+@pytest.mark.process
 def test_a_failed_import_keeps_the_zone_in_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -158,6 +157,7 @@ def test_the_editors_callback_keeps_the_code_chosen_by_text(
     assert state[import_assistant.KEY_CODES] == {"sciure": "03 01 05", PENDING: "16 01 03"}
 
 
+@pytest.mark.process
 def test_files_of_the_format_are_said_so_and_loaded_as_they_are(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -172,6 +172,7 @@ def test_files_of_the_format_are_said_so_and_loaded_as_they_are(
     assert not app.error
 
 
+@pytest.mark.process
 def test_a_template_campaign_is_said_in_words_and_merged(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -188,6 +189,7 @@ def test_a_template_campaign_is_said_in_words_and_merged(
     assert sum("modele-collecte-flux (1).xlsx (2):entreprises »" in line for line in lines) == 1
 
 
+@pytest.mark.process
 def test_a_table_read_as_another_shape_on_the_users_word(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -218,6 +220,7 @@ def _cc50_csv(path: Path) -> Path:
     return path
 
 
+@pytest.mark.process
 def test_the_coordinate_system_picked_places_the_companies(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -247,6 +250,7 @@ def test_the_coordinate_system_picked_places_the_companies(
     assert abs(steel.x - 2.3120) < 1e-4
 
 
+@pytest.mark.process
 def test_a_sirene_positions_table_places_the_companies_without_xy(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -269,6 +273,7 @@ def test_a_sirene_positions_table_places_the_companies_without_xy(
     assert abs(placed.y - GREENHOUSE.lat) < 1e-4
 
 
+@pytest.mark.process
 def test_the_row_limit_refuses_a_table_while_reading(tmp_path: Path) -> None:
     cci = write_cci_csv(tmp_path / "inventaire-cci.csv")
     assisted = assist_import([(cci.name, cci.read_bytes())], Mapping(), limits=Limits(max_rows=5))

@@ -45,6 +45,7 @@ def open_page(page: str, files: list[tuple[str, bytes]] | None, **state: object)
     return app
 
 
+@pytest.mark.process
 def test_a_hostile_upload_gives_a_message_not_a_crash(mini_dir: Path) -> None:
     files = [
         ("companies.csv", hostile.wide_csv()),
@@ -91,6 +92,7 @@ def _crafted_project(tmp_path: Path) -> tuple[str, bytes]:
     return path.name, path.read_bytes()
 
 
+@pytest.mark.process
 def test_carried_decisions_wait_for_a_facilitator(
     database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

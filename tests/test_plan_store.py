@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from test_store import postgres_url  # noqa: F401 - the throwaway PostgreSQL cluster fixture
 
 from eit_geo import plan_store, store
 from eit_geo.datafiles import example_path
@@ -226,6 +225,7 @@ def _record_years(url: str, zone: str, name: str) -> int:
     return YEARS
 
 
+@pytest.mark.process
 def test_concurrent_processes_lose_no_figure(url: str, zone: str) -> None:
     _open(url).dispose()
     context = multiprocessing.get_context("spawn")

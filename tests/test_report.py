@@ -189,6 +189,7 @@ def test_anonymised_report(kalundborg: Zone, decided: tuple) -> None:
 
 
 @pytest.mark.skipif(report.find_chromium() is None, reason="no Chromium to print with")
+@pytest.mark.process
 def test_report_pdf(kalundborg: Zone, decided: tuple, tmp_path: Path) -> None:
     pdf = report.report_pdf(_report(kalundborg, decided))
     assert pdf.startswith(b"%PDF-")

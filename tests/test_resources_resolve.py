@@ -188,12 +188,13 @@ def test_a_synonym_row_with_an_unknown_code_is_skipped_with_a_warning(
         "read_table",
         lambda name: patched if name == "resource_synonyms.csv" else read_table(name),
     )
-    resources_resolve._vocabulary.cache_clear()
+    resources_resolve._vocabulary.cache_clear()  # the tables are read once per process
     resources_resolve._resolve.cache_clear()
     try:
         with pytest.warns(UserWarning, match="'99 99 99' is not a resource code"):
-            vocabulary = resources_resolve._vocabulary()
-        assert "tourbe" not in vocabulary.exact
+            peat = resolve_resource("tourbe")
+        assert peat.code != "99 99 99"
+        assert peat.method != "synonym"
     finally:
         resources_resolve._vocabulary.cache_clear()
         resources_resolve._resolve.cache_clear()

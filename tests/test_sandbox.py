@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from servers import wait_until
 
 from eit_geo import sandbox
 from eit_geo.bounded import MEGABYTE
@@ -40,6 +41,7 @@ def _fail() -> None:
     raise RuntimeError(message)
 
 
+@pytest.mark.process
 def test_a_result_comes_back_with_its_cost() -> None:
     outcome = run_bounded(_double, 21)
     assert outcome.value == 42
@@ -47,6 +49,7 @@ def test_a_result_comes_back_with_its_cost() -> None:
     assert 10 * MEGABYTE < outcome.peak_bytes < 500 * MEGABYTE
 
 
+@pytest.mark.process
 def test_a_worker_over_its_memory_is_stopped() -> None:
     with pytest.raises(SandboxError) as caught:
         run_bounded(_eat_memory, 2_000, memory=200 * MEGABYTE, seconds=30)
@@ -59,6 +62,7 @@ def test_a_worker_over_its_memory_is_stopped() -> None:
     assert 0 < caught.value.peak_bytes < 1000 * MEGABYTE
 
 
+@pytest.mark.process
 def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
     """A worker stuck in SQLite for good, while another session loads a zone and gets it."""
     errors: list[SandboxError] = []
@@ -72,7 +76,7 @@ def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
     attacker = threading.Thread(target=attack)
     started = time.monotonic()
     attacker.start()
-    time.sleep(1)  # the worker is running
+    wait_until(lambda: multiprocessing.active_children() != [], timeout=30, what="the worker")
     zone = load_zone(example_path("kalundborg"))
     answered = time.monotonic() - started
     assert len(zone.companies) == 12
@@ -86,6 +90,7 @@ def test_an_endless_worker_is_killed_and_the_others_answer_meanwhile() -> None:
     assert multiprocessing.active_children() == []  # killed, not left burning a core
 
 
+@pytest.mark.process
 def test_an_exception_in_a_worker_is_a_message() -> None:
     with pytest.raises(SandboxError) as caught:
         run_bounded(_fail)
@@ -94,14 +99,28 @@ def test_an_exception_in_a_worker_is_a_message() -> None:
     )
 
 
-def test_no_free_worker_in_time_is_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox, "_slots", threading.BoundedSemaphore(1))
-    sandbox._slots.acquire()
+@pytest.mark.process
+def test_no_free_worker_in_time_is_a_message() -> None:
+    """Every worker busy reading (two endless files): a third file waits, then is refused."""
+
+    def read_endless_file() -> None:
+        with pytest.raises(SandboxError):
+            run_bounded(_endless_view, seconds=10)
+
+    busy = [threading.Thread(target=read_endless_file) for _ in range(sandbox.WORKERS)]
+    for thread in busy:
+        thread.start()
+    wait_until(
+        lambda: len(multiprocessing.active_children()) == sandbox.WORKERS,
+        timeout=30,
+        what="every worker busy",
+    )
     try:
         with pytest.raises(SandboxError) as caught:
             run_bounded(_double, 1, seconds=0.5)
     finally:
-        sandbox._slots.release()
+        for thread in busy:
+            thread.join(60)
     assert caught.value.message("en") == (
         "the server is already reading other files: try again in a moment"
     )

@@ -11,20 +11,18 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psutil
 import pytest
+from servers import REPO, ServerProcess, streamlit_run
 from streamlit.web.server.starlette import starlette_app_utils, starlette_websocket
 
 from eit_geo.gate import LOCAL_HOSTS, Gate, local_gate, machine_addresses
 from eit_geo.ui.server import streamlit_account, streamlit_options
 
-REPO = Path(__file__).resolve().parents[1]
 CODES = {
     "EIT_GEO_CODE_FACILITATOR": "anim-2026-kalundborg",
     "EIT_GEO_CODE_PARTICIPANT": "salle-verte-42",
@@ -211,35 +209,24 @@ def test_local_app_refuses_cross_origin_and_foreign_hosts(start_app, net_monitor
     connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
     connection.request("GET", "/", headers={"Host": rebound})
     assert connection.getresponse().status == 400
+    connection.close()
     time.sleep(1)
     assert _outside(log) == []
 
 
+@pytest.mark.process
 def test_the_monitor_sees_what_plain_streamlit_asks(tmp_path: Path, net_monitor) -> None:
     """Control: the same cross-origin attempt on ``streamlit run app.py`` (without eit-geo's
     server) makes Streamlit look this machine up on outside hosts, and the monitor sees it."""
     env, log = net_monitor
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with (tmp_path / "streamlit.log").open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=REPO, env={**os.environ, **env}, stdout=output, stderr=output
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while not _reachable("127.0.0.1", port) and time.monotonic() < deadline:
-                time.sleep(0.25)
-            _websocket(port, origin="http://evil.example")
-            time.sleep(1)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    server = ServerProcess(
+        streamlit_run, env=env, log_path=lambda _port: tmp_path / "streamlit.log", cwd=REPO
+    )
+    try:
+        _websocket(server.port, origin="http://evil.example")
+        time.sleep(1)
+    finally:
+        server.stop()
     assert _outside(log) != []
 
 

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import pwd
-import shutil
-import socket
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -29,61 +23,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 PG_URL_ENV = "EIT_GEO_TEST_DATABASE_URL"
-
-
-# --- a throwaway PostgreSQL cluster ------------------------------------------------------------
-
-
-def _postgres_bin() -> Path | None:
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
-    )
-    return found[-1].parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a PostgreSQL server: ``EIT_GEO_TEST_DATABASE_URL``, or a cluster started here.
-
-    The cluster lives in a temporary folder, listens on a free port of 127.0.0.1 and is stopped
-    and deleted after the session. As root, initdb and pg_ctl run as the ``postgres`` user.
-    """
-    if os.environ.get(PG_URL_ENV):
-        yield os.environ[PG_URL_ENV]
-        return
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        pytest.skip(
-            "no PostgreSQL binaries in /usr/lib/postgresql/*/bin: install Debian's postgresql "
-            f"(bash scripts/test.sh does) or set {PG_URL_ENV}"
-        )
-    folder = Path(tempfile.mkdtemp(prefix="eit-geo-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data, port = folder / "data", _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
-
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    pg_ctl = str(bin_dir / "pg_ctl")
-    run(pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -273,6 +212,7 @@ def test_concurrent_threads_lose_nothing(url: str, zone: str) -> None:
     _check_nothing_lost(url, zone)
 
 
+@pytest.mark.process
 def test_concurrent_processes_lose_nothing(url: str, zone: str) -> None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(WRITERS, mp_context=context) as pool:

@@ -1,6 +1,6 @@
 """Decisions carried by a GeoPackage: written, read back, previewed, checked and imported.
 
-On SQLite and on the throwaway PostgreSQL cluster of ``test_store``.
+On SQLite and on the throwaway PostgreSQL cluster of ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-# the store's fixtures: SQLite and the throwaway PostgreSQL cluster, a fresh zone key per test
-postgres_url, url, engine, zone = (
-    test_store.postgres_url,
-    test_store.url,
-    test_store.engine,
-    test_store.zone,
-)
+# the store's fixtures: SQLite and the throwaway PostgreSQL cluster (postgres_url, conftest.py),
+# a fresh zone key per test
+url, engine, zone = (test_store.url, test_store.engine, test_store.zone)
 
 
 def test_decisions_travel_in_the_geopackage(engine: Engine, zone: str, tmp_path: Path) -> None:

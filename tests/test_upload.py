@@ -26,6 +26,7 @@ from eit_geo.upload import UPLOAD_LIMITS, read_upload
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
+pytestmark = pytest.mark.process  # every upload is read by a worker process (eit_geo.sandbox)
 CPU_SECONDS = 5.0
 WALL_SECONDS = 30.0
 PEAK_BYTES = 500_000_000

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import VIEWPORT, is_local, save_screenshot, wait_idle
+from browsing import offline_context, save_screenshot, wait_idle
 from playwright.sync_api import expect
+from test_map import maps_still
 
 from eit_geo.datafiles import example_path
 from eit_geo.i18n import t
@@ -71,11 +72,9 @@ def new_page(browser: object) -> Iterator[Callable[[], object]]:
     contexts = []
 
     def make() -> object:
-        context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")  # type: ignore[attr-defined]
-        context.set_default_timeout(WAIT_MS)
-        context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort())
+        context = offline_context(browser, timeout_ms=WAIT_MS)
         contexts.append(context)
-        return context.new_page()
+        return context.new_page()  # type: ignore[attr-defined]
 
     yield make
     for context in contexts:
@@ -160,8 +159,8 @@ def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) 
         expect(page.get_by_text("Vue anonymisée").first).to_be_visible()
         expect(page.get_by_label(re.compile("Plein écran"))).to_have_count(1)
         assert page.get_by_label("Vue anonymisée", exact=True).count() == 0  # no switch
-        expect(page.locator("iframe").first).to_be_visible()  # the map, drawn
-        page.wait_for_timeout(3_000)  # time for a tile request, were there one
+        expect(page.locator("iframe").first).to_be_visible()
+        maps_still(page)  # the map drawn: its tiles would have been asked for
         assert [u for u in requests if any(h in u for h in TILE_HOSTS)] == []
     save_screenshot(page, f"access-{role}")
     if role == "observer":

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import AppServer, open_app, save_screenshot, wait_idle
+from browsing import open_app, save_screenshot, wait_idle
 from playwright.sync_api import expect
+from servers import AppServer
+from test_map import map_still
 from test_workshop_e2e import WAIT_MS, WATER, open_lead
 
 from eit_geo import store
@@ -75,10 +77,8 @@ def test_picker_follows_saves_and_map_clicks(page: object, atelier_server: AppSe
     expect(picker).to_have_value("retenue · " + opened.split(" · ", 1)[1], timeout=WAIT_MS)
 
     frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    frame.wait_for_function("() => window.map !== undefined")
-    frame.wait_for_function("() => !window.map._animatingZoom")
     page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    map_still(frame)
     point = frame.evaluate(LINK_POINT)
     assert point is not None
     lead = point["tip"].split(" · ")[0]  # « resource : supplier → receiver »

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, AppServer, open_app, outside_requests, save_screenshot
+from browsing import open_app, outside_requests, save_screenshot
 from playwright.sync_api import expect
+from servers import REPO, AppServer
 from test_map import KALUNDBORG, map_frame
 
 from eit_geo.mbtiles import FOLDER, read_mbtiles

@@ -5,11 +5,16 @@ Indicateurs pages, the legend of the comparison chart. Screenshots: ``tests/arti
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from conftest import AppServer, open_app, save_screenshot, wait_idle
+from browsing import open_app, save_screenshot, wait_idle
 
 # the Présentation tests' app, two leads retained (a fixture of this module's own)
 from test_presentation_e2e import UNCUT, workshop_server  # noqa: F401
+
+if TYPE_CHECKING:
+    from servers import AppServer
 
 # the chart's annotations (its legend line) inside the figure's own width
 ANNOTATIONS_INSIDE = """e => { const svg = e.querySelector('svg.main-svg');
@@ -41,5 +46,5 @@ def test_cards_and_legends_are_whole(
         save_screenshot(page, f"cut-{path}-{lang}")
     chart = page.locator(".stPlotlyChart").first
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    chart.locator("svg.main-svg").first.wait_for()
     assert chart.evaluate(ANNOTATIONS_INSIDE)

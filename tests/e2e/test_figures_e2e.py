@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from browsing import ARTIFACTS
 from playwright.sync_api import expect
 
 from eit_geo import report, store, workshop
@@ -25,8 +26,6 @@ from eit_geo.matching import find_substitutions
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
 WAIT_MS = 30_000
 INTERNAL = re.compile(
     r"data/|shared/|README|\b[\w-]+\.(?:md|csv|toml)\b|\bUTC\b|\bNone\b|\bnan\b"
@@ -38,6 +37,14 @@ FRENCH_FIGURE = re.compile(r"\d,\d")
 # how Streamlit's table sorts a text column on a header click (glide data grid, « default » mode)
 SORT_AS_GLIDE = "(cells) => [...cells].sort((a, b) => a.localeCompare(b))"
 PAGES = ("", "synergies", "indicateurs", "atelier", "presentation", "donnees")
+# Every Plotly chart shown has drawn its SVG and every table shown its grid (app and report).
+DRAWN = """() => {
+    const shown = (selector) => [...document.querySelectorAll(selector)]
+        .filter((element) => element.checkVisibility());
+    return shown(".js-plotly-plot, [data-testid=stPlotlyChart]")
+            .every((chart) => chart.querySelector(".main-svg") !== null)
+        && shown("[data-testid=stDataFrame]").every((table) => table.querySelector("th") !== null);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +81,7 @@ def open_in(page, base_url: str, path: str, lang: str, idle: Callable[[], None])
         idle()
     main = page.get_by_test_id("stMain")
     expect(main.locator("h1").first).to_be_visible(timeout=WAIT_MS)
-    page.wait_for_timeout(1500)  # charts and tables finish drawing
+    page.wait_for_function(DRAWN, timeout=WAIT_MS)  # charts and tables finish drawing
     return main.inner_text()
 
 
@@ -173,7 +180,7 @@ def test_report_html_and_pdf(browser, rural_park, lang):
     try:
         view = context.new_page()
         view.goto(html_path.as_uri())
-        view.wait_for_timeout(2000)
+        view.wait_for_function(DRAWN, timeout=WAIT_MS)
         text = view.locator("main").inner_text()
         view.screenshot(path=str(ARTIFACTS / f"figures-report-{lang}.png"), full_page=True)
     finally:

@@ -8,20 +8,14 @@ names show as plain text.
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from servers import REPO, RunningApp
+from test_map import map_still
 
-REPO = Path(__file__).resolve().parents[2]
 HOSTILE_ZONE = REPO / "tests" / "data" / "zones" / "hostile"
 PAGES = ["", "carte", "synergies", "indicateurs", "atelier", "presentation", "donnees"]
 INJECTED = (
@@ -62,35 +56,9 @@ TOOLTIP_TEXTS = """() => {
 
 
 @pytest.fixture(scope="module")
-def hostile_app() -> Iterator[str]:
+def hostile_app(start_module_app: Callable[..., RunningApp]) -> str:
     """Start the dashboard on the hostile zone exactly as a user does: ``eit-geo app ZONE``."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [str(Path(sys.executable).parent / "eit-geo"), "app", str(HOSTILE_ZONE)]
-    command += ["--port", str(port)]
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("eit-geo app did not start on the hostile zone")
-    yield url
-    os.killpg(process.pid, 15)
-    process.wait(timeout=20)
+    return start_module_app(str(HOSTILE_ZONE)).url
 
 
 def _injected_elements(page: object) -> int:
@@ -109,16 +77,14 @@ def _poke_every_feature(page: object) -> int:
         # the features are added to the map after it is created: wait for them (if it has any)
         with contextlib.suppress(PlaywrightTimeout):
             frame.wait_for_function(HAS_FEATURES, timeout=10_000)
-        page.wait_for_timeout(600)  # the fitting animation  # type: ignore[attr-defined]
+        map_still(frame)  # the fitting animation
         box = element.bounding_box()
         for point in frame.evaluate(FEATURE_POINTS):
             x, y = box["x"] + point["x"], box["y"] + point["y"]
             if not (0 <= point["x"] <= box["width"] and 0 <= point["y"] <= box["height"]):
                 continue
             page.mouse.move(x, y)  # type: ignore[attr-defined]
-            page.wait_for_timeout(150)  # type: ignore[attr-defined]
             page.mouse.click(x, y)  # type: ignore[attr-defined]
-            page.wait_for_timeout(150)  # type: ignore[attr-defined]
             poked += 1
     return poked
 
@@ -148,7 +114,6 @@ def test_hostile_name_shows_as_plain_text_in_the_tooltip(
     element = page.locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
     frame = element.element_handle().content_frame()
     frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
     # the companies are added to the map after it is created: wait for their tooltips, then
     # assert on what they say (still there if the wait ran out, for the failure message)
     with contextlib.suppress(PlaywrightTimeout):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -38,24 +39,46 @@ KALUNDBORG = {"company": 12, "existing": 19, "candidate": 5}  # as tests/test_pa
 CELLS = """() => Array.from(document.querySelectorAll(
     '[data-testid=stDataFrame] td, [data-testid=stDataFrame] th')).map(e => e.textContent)"""
 WAIT_MS = 30_000  # the pages' default timeout (conftest): waits as long as inner_text() did
+# True once the map has not moved between two animation frames (the fitting animation is over).
+STILL = """() => {
+    const map = window.map;
+    const view = JSON.stringify([map.getCenter(), map.getZoom(), map.getSize()]);
+    const still = view === window.__eitMapView && !map._animatingZoom
+        && !(map._panAnim && map._panAnim._inProgress);
+    window.__eitMapView = view;
+    return still;
+}"""
 
 
 def map_frame(page):
     """Return the map's iframe once Leaflet has drawn the features."""
-    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']")
-    for _ in range(100):
-        frame = next((f for f in page.frames if MAP_FRAME.search(f.url)), None)
-        if frame is not None:
-            try:
-                frame.wait_for_function(
-                    f"() => window.map && ({COUNT_FEATURES})().company > 0", timeout=20_000
-                )
-            except PlaywrightError:  # the frame was replaced while remounting: try the new one
-                continue
-            return frame
-        page.wait_for_timeout(200)
+    iframe = page.locator("iframe[title='streamlit_folium.st_folium']").first
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            frame = iframe.element_handle().content_frame()
+            frame.wait_for_function(
+                f"() => window.map && ({COUNT_FEATURES})().company > 0", timeout=20_000
+            )
+        except (PlaywrightError, AttributeError):  # replaced while remounting: the new one
+            continue
+        return frame
     pytest.fail("the map never drew its features")
     return None
+
+
+def map_still(frame) -> None:
+    """Wait until the Leaflet map of ``frame`` has stopped moving (fitting, zoom, pan)."""
+    frame.wait_for_function("() => window.map !== undefined")
+    frame.wait_for_function(STILL, polling="raf")
+
+
+def maps_still(page) -> None:
+    """Wait until every map of the page is drawn and still (before a screenshot)."""
+    iframes = page.locator("iframe[title='streamlit_folium.st_folium']")
+    iframes.first.wait_for()
+    for index in range(iframes.count()):
+        map_still(iframes.nth(index).element_handle().content_frame())
 
 
 def counts(page) -> dict[str, int]:
@@ -95,8 +118,7 @@ def table_cells(page, *expected: str) -> list[str]:
 def hover_company(page, company_id: str) -> str:
     """Move the mouse over a company's circle, as a user would; return the tooltip's text."""
     frame = map_frame(page)
-    frame.wait_for_function("() => !window.map._animatingZoom && !window.map._panAnim?._inProgress")
-    page.wait_for_timeout(500)  # the fitting animation
+    map_still(frame)  # the fitting animation
     point = frame.evaluate(POINT_OF, company_id)
     assert point is not None, company_id
     box = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
@@ -200,7 +222,6 @@ def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screens
     request_log.clear()
     frame = map_frame(page)
     frame.wait_for_function(f"() => ({COUNT_FEATURES})().company === {KALUNDBORG['company']}")
-    page.wait_for_timeout(1000)
     # waited for, not counted once: the tiles of the map before the change may still be there
     expect(frame.locator(".leaflet-tile")).to_have_count(0, timeout=WAIT_MS)
     # chosen, not a failure

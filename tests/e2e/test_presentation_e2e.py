@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import AppServer, open_app, outside_requests, save_screenshot, wait_idle
-from test_map import map_frame
+from browsing import open_app, outside_requests, save_screenshot, wait_idle
+from servers import AppServer
+from test_map import map_frame, map_still
 
 from eit_geo import store
 from eit_geo.datafiles import example_path
@@ -61,9 +62,9 @@ def test_one_screen(
     if fullscreen:
         page.get_by_text("Plein écran").click()
         wait_idle(page)
-    map_frame(page)
+    frame = map_frame(page)
     wait_idle(page)  # the rerun the map's first value starts
-    page.wait_for_timeout(800)  # the map's fitting
+    map_still(frame)  # the map's fitting
     mode = "plein-ecran" if fullscreen else "normal"
     save_screenshot(page, f"presentation-{mode}-{screen}")
     gain = page.locator(".st-key-presentation_gain [data-testid=stMetricValue]")

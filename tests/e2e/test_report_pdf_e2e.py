@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS
+from browsing import ARTIFACTS
 from PIL import Image, ImageOps
 
 from eit_geo import report, store, workshop

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from browsing import ARTIFACTS, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+from test_map import maps_still
 
 from eit_geo import plan_store, store
 from eit_geo.datafiles import example_path
@@ -24,17 +26,9 @@ from eit_geo.loading import load_zone
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
 WATER = "Kalundborg Forsyning → Raffinerie de Kalundborg"  # process water: a new lead
 WATER_ID = "forsyning>refinery:process_water>process_water"
 GYPSUM = "Asnæs (Asnæsværket, Ørsted) → Saint-Gobain Gyproc"  # FGD gypsum, in place since 1993
-IDLE = """() => {
-    const app = document.querySelector("[data-testid='stApp']");
-    return app !== null
-        && app.getAttribute("data-test-connection-state") === "CONNECTED"
-        && app.getAttribute("data-test-script-state") === "notRunning";
-}"""
 WAIT_MS = 30_000
 DUE = "30/06/2026"
 
@@ -56,9 +50,7 @@ def server_url(
 
 
 def idle(page: object) -> None:
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(IDLE, timeout=60_000)  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    wait_idle(page, timeout_ms=60_000)
 
 
 def visit(page: object, url: str, path: str, name: str | None = "Claire Dubois") -> None:
@@ -193,7 +185,7 @@ def network_in_1995_and_today(page: object, url: str) -> None:
     expect(page.get_by_text("12 entreprise(s), 19 synergie(s) en place")).to_be_visible(  # type: ignore[attr-defined]
         timeout=WAIT_MS
     )
-    page.wait_for_timeout(2500)  # type: ignore[attr-defined]  # the two maps draw
+    maps_still(page)  # the two maps draw
     page.screenshot(path=str(_artifact("suivi-reseau-1995-aujourdhui")), full_page=True)  # type: ignore[attr-defined]
 
 

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from browsing import ARTIFACTS, offline_context, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+from test_map import maps_still
 
 from eit_geo import store
 from eit_geo.datafiles import example_path
@@ -25,17 +27,9 @@ from eit_geo.loading import load_zone
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
 WATER = "Kalundborg Forsyning → Raffinerie de Kalundborg"  # process water: a new lead
 ASH = "Asnæs (Asnæsværket, Ørsted) → Kalundborg Kommune"  # bottom ash as aggregates
 PAPER = "Novo Nordisk Kalundborg → ARGO"  # paper and board packaging
-IDLE = """() => {
-    const app = document.querySelector("[data-testid='stApp']");
-    return app !== null
-        && app.getAttribute("data-test-connection-state") === "CONNECTED"
-        && app.getAttribute("data-test-script-state") === "notRunning";
-}"""
 WAIT_MS = 30_000  # for an assertion on the page to come true (a rerun on a loaded machine)
 
 
@@ -58,27 +52,14 @@ def server_url(
 @pytest.fixture
 def second_page(browser: object) -> Iterator[object]:
     """Bruno's browser: a second context (own cookies, own Streamlit session), offline too."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="fr-FR")  # type: ignore[attr-defined]
-    context.set_default_timeout(30_000)
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if re.match(
-                r"^(https?://(127\.0\.0\.1|localhost)[:/]|data:|blob:|about:)", route.request.url
-            )
-            else route.abort()
-        ),
-    )
-    page = context.new_page()
+    context = offline_context(browser, {"width": 1600, "height": 1400})
+    page = context.new_page()  # type: ignore[attr-defined]
     yield page
-    context.close()
+    context.close()  # type: ignore[attr-defined]
 
 
 def idle(page: object) -> None:
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.wait_for_function(IDLE, timeout=60_000)  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    wait_idle(page, timeout_ms=60_000)
 
 
 def join(page: object, url: str, name: str) -> None:
@@ -266,9 +247,8 @@ def report_and_presentation(page: object, server_url: str) -> None:
     )
     reader = offline.new_page()
     reader.goto(report.as_uri())
-    reader.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-    reader.wait_for_timeout(2000)
     expect(reader.locator(".js-plotly-plot")).to_have_count(2, timeout=WAIT_MS)
+    expect(reader.locator(".js-plotly-plot .main-svg")).not_to_have_count(0, timeout=WAIT_MS)
     expect(reader.locator(".synergy")).to_have_count(3, timeout=WAIT_MS)
     reader.screenshot(path=str(_artifact("workshop-rapport")), full_page=True)
     offline.close()
@@ -279,10 +259,7 @@ def report_and_presentation(page: object, server_url: str) -> None:
     page.goto(f"{server_url}/presentation", wait_until="domcontentloaded")  # type: ignore[attr-defined]
     idle(page)
     page.get_by_test_id("stPlotlyChart").first.wait_for()  # type: ignore[attr-defined]
-    page.wait_for_timeout(2500)  # type: ignore[attr-defined]
     page.set_viewport_size({"width": 1600, "height": 1900})  # type: ignore[attr-defined]
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    page.screenshot(path=str(_artifact("workshop-presentation-anonyme")))  # type: ignore[attr-defined]
     # waited for, not read once: the presentation's parts may still be drawing
     shown = page.get_by_test_id("stMain")  # type: ignore[attr-defined]
     # a regular expression keeps the space (a string would be trimmed: "Entreprises" matches)
@@ -293,6 +270,8 @@ def report_and_presentation(page: object, server_url: str) -> None:
     expect(gain).to_have_text("+3", timeout=WAIT_MS)
     for name in ("Kalundborg Forsyning", "Raffinerie", "Novo Nordisk", "Asnæs", "ARGO", "Anne"):
         expect(shown).not_to_contain_text(name, use_inner_text=True, timeout=WAIT_MS)
+    maps_still(page)
+    page.screenshot(path=str(_artifact("workshop-presentation-anonyme")))  # type: ignore[attr-defined]
 
 
 def download(page: object, label: str) -> object:
