@@ -12,7 +12,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import REPO, open_app
+from browsing import open_app
 from playwright.sync_api import expect
 from test_map import (
     COUNT_FEATURES,
@@ -22,6 +22,8 @@ from test_map import (
     map_frame,
     table_cells,
 )
+
+from eit_geo.datafiles import example_path
 
 SCREENS = {"1920x1080": (1920, 1080), "1400x900": (1400, 900)}
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -59,7 +61,7 @@ def kalundborg_2018(app_servers, tmp_path_factory: pytest.TempPathFactory) -> st
     that exchange has not stopped.
     """
     folder = tmp_path_factory.mktemp("kalundborg-2018")
-    shutil.copytree(REPO / "data" / "examples" / "kalundborg", folder, dirs_exist_ok=True)
+    shutil.copytree(example_path("kalundborg"), folder, dirs_exist_ok=True)
     synergies = pd.read_csv(folder / "synergies.csv", dtype=str, keep_default_na=False)
     running = synergies["to_id"].eq("aalborgportland")
     assert running.sum() == 1, "Kalundborg's far exchange is no longer in the example"
