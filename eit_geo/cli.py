@@ -20,6 +20,7 @@ from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
+from eit_geo.network_years import running_now
 from eit_geo.settings import BASEMAP_ENV, ZONE_ENV
 
 if TYPE_CHECKING:
@@ -264,8 +265,8 @@ def _run_match(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
-    with _said_plainly(args.lang):
-        return _match_and_report(zone, args, max_km, top_k)
+    with _said_plainly(args.lang):  # the network running this year: stopped synergies are leads
+        return _match_and_report(running_now(zone), args, max_km, top_k)
 
 
 @contextlib.contextmanager

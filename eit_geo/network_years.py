@@ -118,17 +118,25 @@ def network_at(zone: Zone, year: int, *, undated: bool | None = None) -> Zone:
 
 
 def running_now(zone: Zone, year: int | None = None) -> Zone:
-    """Return the zone with only its synergies running in ``year`` (this year when None).
+    """Return the zone as it runs in ``year`` (this year when None): `network_at` that year.
 
-    Companies and flows are kept: a synergy that stopped (its ``until`` is past) or whose
-    companies closed is no longer in place, so its pair becomes a lead again. Synergies without
-    ``since`` are kept, as in `running_synergies` for this year. The zone is not modified.
+    Closed companies, ended flows and the synergies that stopped (their ``until`` is past) or
+    involve a closed company are left out, so a stopped synergy's pair becomes a lead again while
+    a closed company's offers and needs give no lead. Synergies without ``since`` are kept this
+    year, as in `running_synergies`. The zone is not modified; it is returned as is when
+    everything in it runs that year.
     """
     year = current_year() if year is None else year
-    synergies = zone.synergies[running_synergies(zone, year).to_numpy()]
-    if len(synergies) == len(zone.synergies):
-        return zone
-    return replace(zone, synergies=synergies.reset_index(drop=True), warnings=list(zone.warnings))
+    at = network_at(zone, year)
+    unchanged = all(
+        len(now) == len(given)
+        for now, given in (
+            (at.companies, zone.companies),
+            (at.flows, zone.flows),
+            (at.synergies, zone.synergies),
+        )
+    )
+    return zone if unchanged else at
 
 
 def network_years(zone: Zone) -> list[int]:

@@ -16,6 +16,7 @@ from eit_geo.formatting import (
     unit_label,
 )
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.network_years import running_now
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -62,8 +63,10 @@ _STATUS_KEYS = {"à localiser": "to_locate", "à coder": "to_code"}  # French va
 def zone_figures(zone: Zone) -> dict[str, int | None]:
     """Return the zone's headline counts, keyed by their ``app.*`` translation key.
 
-    ``employees`` sums the headcounts companies gave (None when none did): read it with
-    `figure_notes`, which says how many companies it covers.
+    ``existing_synergies`` counts the synergies running this year
+    (`eit_geo.network_years.running_now`), as the map and the indicators do. ``employees``
+    sums the headcounts companies gave (None when none did): read it with `figure_notes`,
+    which says how many companies it covers.
     """
     directions = zone.flows["direction"].value_counts()
     headcounts = zone.companies["employees"]
@@ -71,7 +74,7 @@ def zone_figures(zone: Zone) -> dict[str, int | None]:
         "companies": len(zone.companies),
         "outputs": int(directions.get("output", 0)),
         "inputs": int(directions.get("input", 0)),
-        "existing_synergies": len(zone.synergies),
+        "existing_synergies": len(running_now(zone).synergies),
         "employees": int(headcounts.sum()) if headcounts.notna().any() else None,
     }
 
@@ -79,15 +82,24 @@ def zone_figures(zone: Zone) -> dict[str, int | None]:
 def figure_notes(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     """Return what a headline figure does not cover, keyed like `zone_figures`.
 
-    A headcount total given by only some companies says so (« 3 entreprises sur 12 »).
+    A headcount total given by only some companies says so (« 3 entreprises sur 12 »); the
+    synergies of the file that do not run this year (stopped, a company closed, not started
+    yet) are said to be left out of the count.
     """
+    notes: dict[str, str] = {}
+    left_out = len(zone.synergies) - len(running_now(zone).synergies)
+    if left_out:
+        notes["existing_synergies"] = t(
+            "app.synergies_not_running", lang, count=format_count(left_out, lang)
+        )
     known = int(zone.companies["employees"].notna().sum())
     total = len(zone.companies)
     if known == total:
-        return {}
+        return notes
     key = "app.employees_none" if known == 0 else "app.employees_partial"
     counts = {"known": format_count(known, lang), "total": format_count(total, lang)}
-    return {"employees": t(key, lang, **counts)}
+    notes["employees"] = t(key, lang, **counts)
+    return notes
 
 
 def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

@@ -18,7 +18,7 @@ RULES = str(DATA / "engine-rules")
 def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", "kalundborg"]) == 0
     out = capsys.readouterr().out
-    assert "5 candidats de substitution, 20 synergies existantes" in out
+    assert "5 candidats de substitution, 19 synergies existantes" in out  # fly ash: until 2019
     assert "fournisseur" in out
     assert "Groupes de mutualisation" in out
 
@@ -170,3 +170,13 @@ def test_summary_shows_declared_quantities(capsys: pytest.CaptureFixture[str]) -
     assert "105 000" in out or "105\u202f000" in out
     assert "131 000" not in out
     assert "131\u202f000" not in out
+
+
+def test_a_stopped_synergy_is_not_given_to_the_engine_as_existing(tmp_path: Path) -> None:
+    # Kalundborg's coal fly ash to Aalborg Portland stopped in 2019: 19 synergies run this year
+    target = tmp_path / "links.csv"
+    assert main(["match", "kalundborg", "--out", str(target)]) == 0
+    table = pd.read_csv(target)
+    existing = table[table["existing_quantity"].notna()]
+    assert len(existing) == 19
+    assert not existing["candidate_id"].str.startswith("asnaes>aalborgportland:").any()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from eit_geo import network_years
 from eit_geo.datafiles import example_path
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.loading import load_zone
+from eit_geo.matching import find_substitutions
 
 COMPANIES = """identifiant;nom;latitude;longitude;depuis;fermeture
 usine;Papeterie du Val;45,10;5,70;;2012
@@ -94,17 +97,53 @@ def test_undated_synergies_count_only_today(valley) -> None:
     assert network_years.undated_synergies(valley) == 1
 
 
-def test_running_now_keeps_companies_and_flows(valley) -> None:
+def test_running_now_leaves_out_closed_companies_and_ended_flows(valley) -> None:
     today = network_years.running_now(valley)
-    assert today.companies.equals(valley.companies)
-    assert today.flows.equals(valley.flows)
+    assert today.companies["id"].tolist() == ["chaufferie", "serre"]  # the mill closed in 2012
+    assert set(today.flows["company_id"]) == {"chaufferie", "serre"}
+    assert not (today.flows["resource"] == "wood").loc[today.flows["company_id"] == "serre"].any()
     assert list(zip(today.synergies["from_id"], today.synergies["resource"], strict=True)) == [
         ("chaufferie", "hot_water"),
         ("chaufferie", "wood"),
     ]
-    in_2010 = network_years.running_now(valley, 2010).synergies
-    assert list(in_2010["resource"]) == ["03 03 01", "hot_water"]  # undated: not in 2010
+    in_2010 = network_years.running_now(valley, 2010)
+    assert list(in_2010.synergies["resource"]) == ["03 03 01", "hot_water"]  # undated: not in 2010
+    assert "usine" in set(in_2010.companies["id"])
     assert len(valley.synergies) == 3  # the zone is left alone
+    assert len(valley.companies) == 3
+
+
+def _kalundborg_with_closings(folder: Path, *, year: int) -> Path:
+    """Copy Kalundborg, ARGO closed and Asnæs' 10 01 01 (bottom ash) offer ended in ``year``."""
+    source = example_path("kalundborg")
+    shutil.copytree(source, folder)
+    companies = pd.read_csv(folder / "companies.csv", dtype=str)
+    companies["closed"] = companies["id"].map({"argo": str(year)})
+    companies.to_csv(folder / "companies.csv", index=False)
+    flows = pd.read_csv(folder / "flows.csv", dtype=str)
+    ended = (flows["company_id"] == "asnaes") & (flows["resource"] == "10 01 01")
+    flows["closed"] = ended.map({True: str(year), False: None})
+    flows.to_csv(folder / "flows.csv", index=False)
+    return folder
+
+
+def test_a_closed_company_and_an_ended_flow_give_no_lead(tmp_path: Path) -> None:
+    given = load_zone(example_path("kalundborg"))
+    before = find_substitutions(network_years.running_now(given))
+    pairs = set(zip(before["from_id"], before["to_id"], before["resource"], strict=True))
+    assert {("kommune", "argo", "20 03 01"), ("asnaes", "kommune", "10 01 01")} <= pairs
+    last_year = network_years.current_year() - 1
+    zone = load_zone(_kalundborg_with_closings(tmp_path / "kalundborg", year=last_year))
+    now = network_years.running_now(zone)
+    assert "argo" not in set(now.companies["id"])
+    assert len(now.flows) == len(zone.flows) - 1 - int((zone.flows["company_id"] == "argo").sum())
+    after = find_substitutions(now)
+    assert "argo" not in set(after["from_id"]) | set(after["to_id"])
+    assert not ((after["from_id"] == "asnaes") & (after["resource"] == "10 01 01")).any()
+    assert len(after) < len(before)
+    # the year before they stopped, both are there again
+    then = find_substitutions(network_years.running_now(zone, last_year - 1))
+    assert "argo" in set(then["to_id"])
 
 
 def test_network_years_lists_every_dated_change(valley) -> None:

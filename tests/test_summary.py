@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eit_geo import load_zone
 from eit_geo.datafiles import example_path
-from eit_geo.summary import flows_by_family, readable_table, zone_figures
+from eit_geo.summary import figure_notes, flows_by_family, readable_table, zone_figures
 
 
 def test_zone_figures_count_the_example() -> None:
@@ -12,8 +12,20 @@ def test_zone_figures_count_the_example() -> None:
     figures = zone_figures(zone)
     assert figures["companies"] == len(zone.companies)
     assert figures["outputs"] + figures["inputs"] == len(zone.flows)
-    assert figures["existing_synergies"] == len(zone.synergies)
+    # the coal fly ash to Aalborg Portland stopped in 2019: 19 running, as on the map
+    assert len(zone.synergies) == 20
+    assert figures["existing_synergies"] == 19
     assert figures["employees"] == int(zone.companies["employees"].sum())
+
+
+def test_the_stopped_synergy_is_said_beside_the_count() -> None:
+    zone = load_zone(example_path("kalundborg"))
+    assert figure_notes(zone)["existing_synergies"].startswith(
+        "En service cette année ; 1 autre(s) du fichier non comptée(s)"
+    )
+    assert figure_notes(zone, "en")["existing_synergies"].startswith("Running this year; 1 other")
+    dunkerque = load_zone(example_path("dunkerque"))  # no end year: all run, nothing to say
+    assert "existing_synergies" not in figure_notes(dunkerque)
 
 
 def test_flows_by_family_sums_each_family_in_its_unit() -> None:

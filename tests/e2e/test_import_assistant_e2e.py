@@ -10,10 +10,12 @@ and in English land in ``tests/artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 from importing_files import CCI_HEADERS, GREENHOUSE, SEWAGE, cci_rows, write_sirene_positions
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 WAIT_MS = 90_000  # imports in a worker on a loaded machine
@@ -65,13 +67,26 @@ def _shoot_steps(page: object, screenshot: Callable[..., Path], lang: str) -> No
         screenshot(f"donnees-assistant-{lang}-{number}")
 
 
-def _cells(page: object, grid: str) -> str:
-    """Return the text of the cells of the tables matching ``grid`` (their accessible copy)."""
-    return page.evaluate(  # type: ignore[attr-defined]
-        "(grid) => Array.from(document.querySelectorAll(grid + ' td'))"
-        ".map(e => e.textContent).join('\\n')",
-        grid,
-    )
+CELLS = (
+    "(grid) => Array.from(document.querySelectorAll(grid + ' td'))"
+    ".map(e => e.textContent).join('\\n')"
+)
+
+
+def _cells(page: object, grid: str, *expected: str) -> str:
+    """Return the text of the cells of the tables matching ``grid`` (their accessible copy).
+
+    With ``expected``, first wait until each is in them (a table drawn once its tab shows); the
+    test asserts on what is returned, which may still lack them.
+    """
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(  # type: ignore[attr-defined]
+            f"([grid, texts]) => {{ const cells = ({CELLS})(grid); "
+            "return texts.every((text) => cells.includes(text)); }",
+            arg=[grid, list(expected)],
+            timeout=WAIT_MS,
+        )
+    return page.evaluate(CELLS, grid)  # type: ignore[attr-defined]
 
 
 def _pick_code(page: object, row: int, search: str) -> None:
@@ -130,8 +145,7 @@ def test_an_inventory_is_imported_step_by_step(
     expect(page.get_by_text(loaded)).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
     idle()
     page.get_by_role("tab", name="Flux").click()  # type: ignore[attr-defined]
-    idle()
-    flows = _cells(page, "[data-testid='stTabs'] [data-testid='stDataFrame']")
+    flows = _cells(page, "[data-testid='stTabs'] [data-testid='stDataFrame']", PENDING, chosen)
     assert PENDING in flows, flows
     assert chosen in flows, flows  # the code picked in the editor reached the zone loaded
 
