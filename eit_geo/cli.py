@@ -82,9 +82,11 @@ def _run_validate(args: argparse.Namespace) -> int:
     zone = _load_or_report(args.zone)
     if zone is None:
         return EXIT_BAD_ZONE
+    running = len(running_now(zone).synergies)
     print(
         f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
-        f"{len(zone.flows)} flux, {len(zone.synergies)} synergies existantes"
+        f"{len(zone.flows)} flux, {len(zone.synergies)} synergies "
+        f"({running} en service cette année / running this year)"
     )
     return 0
 
