@@ -56,10 +56,26 @@ def running_companies(zone: Zone, year: int) -> pd.Series:
     return _running(zone.companies, year, start="since", end="closed")
 
 
+def _closed_ids(zone: Zone, year: int) -> list[str]:
+    """Return the ids of the companies not open in ``year`` (usually few or none).
+
+    Looking rows up among the closed ids, not the open ones, keeps the lookup small: pandas
+    turns every value looked for into a Python object.
+    """
+    closed = ~running_companies(zone, year).to_numpy()
+    return zone.companies.loc[closed, "id"].astype(str).unique().tolist()
+
+
+def _of_closed(ids: pd.Series, closed: list[str]) -> pd.Series:
+    """Return, aligned on ``ids``, whether each id is one of ``closed``."""
+    if not closed:
+        return pd.Series(data=False, index=ids.index)
+    return ids.astype(str).isin(closed)
+
+
 def running_flows(zone: Zone, year: int) -> pd.Series:
     """Return, aligned on ``zone.flows``, whether each flow ran in ``year`` (company open too)."""
-    open_ids = set(zone.companies.loc[running_companies(zone, year), "id"].astype(str))
-    company_open = zone.flows["company_id"].astype(str).isin(open_ids)
+    company_open = ~_of_closed(zone.flows["company_id"], _closed_ids(zone, year))
     return company_open & _running(zone.flows, year, start="since", end="closed")
 
 
@@ -88,10 +104,8 @@ def running_synergies(zone: Zone, year: int, *, undated: bool | None = None) -> 
     running = _running(synergies, year, start="since", end="until")
     if not keep_undated:
         running &= started.notna().to_numpy()
-    open_ids = set(zone.companies.loc[running_companies(zone, year), "id"].astype(str))
-    ends_open = synergies["from_id"].astype(str).isin(open_ids) & synergies["to_id"].astype(
-        str
-    ).isin(open_ids)
+    closed = _closed_ids(zone, year)
+    ends_open = ~_of_closed(synergies["from_id"], closed) & ~_of_closed(synergies["to_id"], closed)
     return running & ends_open
 
 
