@@ -157,7 +157,8 @@ def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) 
         text = page_text(page)
         assert [n for n in NAMES if n in text] == []  # anonymised: no company name
         expect(page.get_by_text("Vue anonymisée").first).to_be_visible()
-        expect(page.get_by_label(re.compile("Plein écran"))).to_have_count(1)
+        # one switch (its help button is labelled « Help for Plein écran »)
+        expect(page.get_by_role("switch", name="Plein écran", exact=True)).to_have_count(1)
         assert page.get_by_label("Vue anonymisée", exact=True).count() == 0  # no switch
         expect(page.locator("iframe").first).to_be_visible()
         maps_still(page)  # the map drawn: its tiles would have been asked for

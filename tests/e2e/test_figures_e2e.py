@@ -72,6 +72,14 @@ def rural_url(
     return app_servers(str(rural_park)).url  # type: ignore[attr-defined]
 
 
+# The Données page's upload box is drawn and reads the interface's word (its style sheet applies).
+STYLED = """() => {
+    const buttons = [...document.querySelectorAll("[data-testid='stFileUploaderDropzone'] button")];
+    const styled = (b) => getComputedStyle(b, '::after').content !== 'none';
+    return buttons.length > 0 && buttons.every(styled);
+}"""
+
+
 def open_in(page, base_url: str, path: str, lang: str, idle: Callable[[], None]) -> str:
     """Open a page in ``lang`` and return its main text once drawn."""
     page.goto(f"{base_url}/{path}", wait_until="domcontentloaded")
@@ -82,6 +90,8 @@ def open_in(page, base_url: str, path: str, lang: str, idle: Callable[[], None])
     main = page.get_by_test_id("stMain")
     expect(main.locator("h1").first).to_be_visible(timeout=WAIT_MS)
     page.wait_for_function(DRAWN, timeout=WAIT_MS)  # charts and tables finish drawing
+    if path == "donnees":
+        page.wait_for_function(STYLED, timeout=WAIT_MS)
     return main.inner_text()
 
 
@@ -153,7 +163,10 @@ def test_indicators_computed_next_to_published(page, app_servers, idle, screensh
     assert "Pourquoi l'écart" in text
     table = page.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible(timeout=WAIT_MS)
-    headers = table.locator("[role='columnheader']").all_text_contents()
+    header = table.locator("[role='columnheader']")
+    expect(header.first).to_be_attached(timeout=WAIT_MS)  # the grid draws after the frame
+    expect(table.locator("[role='gridcell']").first).to_be_attached(timeout=WAIT_MS)
+    headers = header.all_text_contents()
     assert headers[:3] == ["Indicateur", "Calculé", "Publié"]
     cells = table.locator("[role='gridcell']").all_text_contents()
     assert_readable("\n".join(cells), "fr")
