@@ -13,6 +13,7 @@ from eit_geo import plan_store, store
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.network_years import current_year
+from eit_geo.ui.plan import today as dashboard_today  # the time zone steps are late in
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 NEW = "forsyning>refinery:process_water>process_water"  # a Kalundborg water lead
@@ -58,7 +59,7 @@ def test_a_retained_lead_gets_its_step_in_the_atelier(database: str) -> None:
     assert any(m.value == "**Plan d'action : prochaine étape**" for m in app.markdown)
     app.text_area(key=f"plan_step_0_{NEW}").set_value("Analyse de la qualité de l'eau")
     app.selectbox(key=f"plan_carrier_0_{NEW}").set_value("refinery")
-    late = date.today() - timedelta(days=3)
+    late = dashboard_today() - timedelta(days=3)
     app.date_input(key=f"plan_due_0_{NEW}").set_value(late)
     app.radio(key=f"plan_state_0_{NEW}").set_value("doing")
     click(app, "Enregistrer l'étape")
@@ -163,7 +164,7 @@ def test_since_the_last_meeting(database: str) -> None:
         },
         participant="Marc",
     )
-    app = open_page("suivi", suivi_since=date.today())
+    app = open_page("suivi", suivi_since=dashboard_today())
     text = "\n".join(m.value for m in app.markdown)
     assert "**Pistes dont la décision a changé** (1)" in text
     assert "à étudier → retenue" in text
