@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
 Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
+_FLUSH_BYTES = 64 << 20  # `_StreamedFile`: let the pages go every 64 MiB written
 _CSV_DIGITS: dict[str, int] = {  # the links' ends come rounded (matching.DEGREE_DIGITS)
     "distance_km": 3,
     "score": 4,
@@ -217,7 +219,7 @@ def _write_csv(makers: list[Callable[[], pa.Table]], path: Path, threads: int) -
     Each thread makes a table and turns it into CSV text (Arrow frees the GIL); this one writes
     the texts in order, with at most a few of them waiting, so memory stays bounded.
     """
-    with path.open("wb") as out, ThreadPoolExecutor(max_workers=threads) as pool:
+    with _StreamedFile(path) as out, ThreadPoolExecutor(max_workers=threads) as pool:
         waiting: collections.deque[Future[pa.Buffer]] = collections.deque()
         for index, make in enumerate(makers):
             waiting.append(pool.submit(_csv_text, make, header=index == 0))
@@ -225,6 +227,37 @@ def _write_csv(makers: list[Callable[[], pa.Table]], path: Path, threads: int) -
                 out.write(waiting.popleft().result())
         while waiting:
             out.write(waiting.popleft().result())
+
+
+class _StreamedFile:
+    """A file written once from start to end, whose written part the system may let go.
+
+    A CSV of a region holds about a gigabyte: kept in the page cache, it would push out what
+    the machine had cached, and on a virtual machine each fresh page of cache costs as much as
+    encoding it. Every `_FLUSH_BYTES`, what was written is put on disk (``fdatasync``) and
+    its pages handed back (``posix_fadvise(DONTNEED)``, as ``dd oflag=nocache`` does), so the
+    next ones reuse them. Where the call does not exist (Windows, macOS) it is a plain file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb", buffering=0)
+        self._written = 0
+        self._flushed = 0
+
+    def __enter__(self) -> _StreamedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def write(self, data: pa.Buffer) -> None:
+        """Write ``data`` whole; every `_FLUSH_BYTES`, put it on disk and let its pages go."""
+        self._file.write(memoryview(data))  # type: ignore[arg-type]  # pa.Buffer is a buffer
+        self._written += data.size
+        if self._written - self._flushed >= _FLUSH_BYTES and hasattr(os, "posix_fadvise"):
+            os.fdatasync(self._file.fileno())
+            os.posix_fadvise(self._file.fileno(), 0, self._written, os.POSIX_FADV_DONTNEED)
+            self._flushed = self._written
 
 
 def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:
