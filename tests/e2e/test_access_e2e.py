@@ -150,10 +150,10 @@ def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) 
         assert shown == PAGES[role]
         expect(page.get_by_text("Anne Martin (CCI)").first).to_be_visible()
     else:
-        assert links.count() == 0
         expect(
             page.get_by_role("heading", name=re.compile("Synergies industrielles"))
         ).to_be_visible()
+        assert links.count() == 0  # read once the page is drawn
         text = page_text(page)
         assert [n for n in NAMES if n in text] == []  # anonymised: no company name
         expect(page.get_by_text("Vue anonymisée").first).to_be_visible()
@@ -167,6 +167,7 @@ def test_each_role_sees_its_pages_and_exports(shared: str, new_page, role: str) 
     if role == "observer":
         page.goto(f"{shared}/atelier", wait_until="domcontentloaded")
         wait_idle(page, timeout_ms=WAIT_MS)
+        expect(page.get_by_role("heading").first).to_be_visible()  # the page drawn, then read
         assert page.get_by_text("Enregistrer la décision").count() == 0
         assert [n for n in NAMES if n in page_text(page)] == []
         return
