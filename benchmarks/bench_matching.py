@@ -7,9 +7,11 @@ Regions (``--regions``, the zones of ``bench_loading.py``): ``dense`` (20 common
 many neighbours) and ``long-tail``. Each run is a fresh process: the whole ``eit-geo match ZONE
 --out FILE.csv`` (loading included), the same command of an earlier version (``--before``: its
 ``eit-geo``, e.g. from ``git worktree add /tmp/before a4072ac`` with its own venv), and a bare
-KD-tree script on the same files (``bare_match.py``: pyarrow reads, pyproj projects, one KD-tree
-per code and unit, the k nearest needs of each offer, pyarrow writes), in turn, ``--repeat`` times:
-wall time and peak resident memory (``wait4``), with their ranges and ratios.
+KD-tree script on the same files in its two forms (``bare_match.py``: pyarrow reads, pyproj
+projects, one KD-tree per code and unit, pyarrow writes; ``bare`` keeps the k nearest needs of
+each offer in 5 columns, ``bare-same`` the k nearest from both ends in the 38 columns of our CSV),
+in turn, ``--repeat`` times: wall time and peak resident memory (``wait4``), with their ranges
+and ratios.
 
 For each size, in a fresh process: load the zone (CSV folder), match (rank substitutions, find
 mutualisation groups), write the CSV, allocate (sparse LP, HiGHS) on the kept candidates, and a
@@ -296,9 +298,13 @@ def run_commands(size: int, repeat: int, before: str | None, top_k: int) -> dict
     """Time the whole commands on both regions, in turn, ``repeat`` times."""
     engine = shutil.which("eit-geo", path=str(Path(sys.executable).parent))
     bare = Path(__file__).with_name("bare_match.py")
-    commands = {"after": [engine], "bare": [sys.executable, str(bare)]}
+    commands = {
+        "after": [engine, "match"],
+        "bare": [sys.executable, str(bare)],
+        "bare-same": [sys.executable, str(bare), "--same-columns"],
+    }
     if before:
-        commands["before"] = [before]
+        commands["before"] = [before, "match"]
     figures: dict = {}
     for region in REGIONS:
         folder = make_region(size, region)
@@ -306,9 +312,9 @@ def run_commands(size: int, repeat: int, before: str | None, top_k: int) -> dict
             for name, head in commands.items():
                 out = OUT / f"{region}-{size}-{name}.csv"
                 command = (
-                    [*head, str(folder), str(out)]
-                    if name == "bare"
-                    else [*head, "match", str(folder), "--out", str(out), "--top", str(top_k)]
+                    [head[0], head[1], str(folder), str(out), *head[2:]]
+                    if name.startswith("bare")
+                    else [*head, str(folder), "--out", str(out), "--top", str(top_k)]
                 )
                 figures.setdefault((region, name), []).append(_timed(command))
     return figures
@@ -329,7 +335,7 @@ def print_commands(size: int, figures: dict) -> None:
     print()
     for region in REGIONS:
         after = figures[(region, "after")]
-        for other in ("before", "bare"):
+        for other in ("before", "bare", "bare-same"):
             if (region, other) not in figures:
                 continue
             pairs = list(zip(after, figures[(region, other)], strict=True))

@@ -17,6 +17,7 @@ from eit_geo.errors import Problem
 from eit_geo.import_columns import read_direction
 from eit_geo.import_merge import Merged, merge_companies
 from eit_geo.import_plan import ImportReport, ImportWork, tr
+from eit_geo.import_report import confidence_text, suggestion_text
 from eit_geo.quantities import parse_quantities
 from eit_geo.resources_resolve import AUTO_CONFIDENCE, Resolution, resolve_resources
 
@@ -141,7 +142,7 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
         table["resolve_text"] = table["label"].where(table["label"] != "", table["resource"])
         texts.update(table.loc[free, "resolve_text"])
     texts.pop("", None)
-    resolutions = resolve_resources([text for text in texts if text not in work.mapping.resources])
+    resolutions = resolve_resources(list(texts))  # the mapping's too: an auto code kept is auto
     codes = {
         text: _code_of(text, count, resolutions.get(text), work) for text, count in texts.items()
     }
@@ -157,29 +158,35 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
 
 
 def _code_of(text: str, count: int, resolution: Resolution | None, work: ImportWork) -> str | None:
-    """Return the code of a free text (the mapping's, else the resolver's if sure), or None."""
+    """Return the code of a free text (the mapping's, else the resolver's if sure), or None.
+
+    A mapping's code that the resolver gives by itself (the mapping file an earlier import
+    wrote, passed back) is counted as coded automatically; any other as the user's choice. A
+    text the mapping leaves empty stays « à coder ».
+    """
     lang, report = work.report.lang, work.report
-    chosen = work.mapping.resources.get(text)
-    if chosen:
-        code = normalise_code(chosen)
-        if code is not None:
-            report.coded_by_mapping += count
-            return code
+    chosen = work.mapping.resources.get(text)  # None: not in the mapping; "": left to code
+    sure = resolution is not None and resolution.code and resolution.confidence >= AUTO_CONFIDENCE
+    auto = str(resolution.code) if sure and resolution is not None else None
+    code = normalise_code(chosen) if chosen else None
+    if chosen and code is None:
         message = tr("mapping_bad_code", lang, text=text)
         report.problems.append(Problem("mapping", None, "resources", chosen, message, lang))
-    sure = resolution is not None and resolution.code and resolution.confidence >= AUTO_CONFIDENCE
-    if text not in work.mapping.resources and sure:
+    elif code is not None and code != auto:
+        report.coded_by_mapping += count
+        return code
+    elif auto is not None and (chosen is None or code == auto):
         assert resolution is not None  # noqa: S101 - for type checkers, checked by `sure`
-        report.coded_auto.append((text, str(resolution.code), resolution.confidence, count))
-        work.mapping.resources[text] = str(resolution.code)
-        confidence = f"{resolution.confidence:.2f}"
+        report.coded_auto.append((text, auto, resolution.confidence, count))
+        work.mapping.resources[text] = auto
+        confidence = confidence_text(resolution.confidence, lang)
         work.notes.comments[("resources", text)] = tr(
             "mapping_resource_auto", lang, method=resolution.method, confidence=confidence
         )
-        return resolution.code
+        return auto
     suggestions = resolution.suggestions if resolution is not None else ()
     report.to_code.append((text, suggestions, count))
-    shown = ", ".join(f"{code} ({score:.2f})" for code, score in suggestions[:3]) or "—"
+    shown = suggestion_text(suggestions, lang)
     work.pending(
         "resources", text, tr("mapping_resource_pending", lang, count=count, suggestions=shown)
     )

@@ -6,12 +6,13 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from eit_geo.formatting import format_decimal
 from eit_geo.i18n import t
 
 if TYPE_CHECKING:
     from eit_geo.importing import ImportReport, PositionNote, TablePlan
 
-__all__ = ["report_text"]
+__all__ = ["confidence_text", "report_text", "suggestion_text"]
 
 _SHOWN = 8  # items listed per topic before « … and N more »
 _T = TypeVar("_T")
@@ -41,6 +42,17 @@ def report_text(
     lines += [f"! {problem}" for problem in report.problems]
     lines += _summary_lines(report, lang, out, mapping_path)
     return "\n".join(lines)
+
+
+def confidence_text(confidence: float, lang: str) -> str:
+    """Return a resolver's confidence as the reader writes numbers: ``0,85`` / ``0.85``."""
+    return format_decimal(confidence, lang, decimals=2)
+
+
+def suggestion_text(suggestions: Iterable[tuple[str, float]], lang: str) -> str:
+    """Return the three best suggestions with their confidence: ``10 01 02 (0,72), …`` or —."""
+    shown = list(suggestions)[:3]
+    return ", ".join(f"{code} ({confidence_text(score, lang)})" for code, score in shown) or "—"
 
 
 def _more(items: list[str], lang: str) -> list[str]:
@@ -180,7 +192,7 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
             lang,
             text=text,
             code=code,
-            confidence=f"{confidence:.2f}",
+            confidence=confidence_text(confidence, lang),
             count=count,
         )
         for text, code, confidence, count in report.coded_auto
@@ -192,8 +204,7 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
             lang,
             text=text,
             count=count,
-            suggestions=", ".join(f"{code} ({score:.2f})" for code, score in suggestions[:3])
-            or "—",
+            suggestions=suggestion_text(suggestions, lang),
         )
         for text, suggestions, count in report.to_code
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from babel import Locale
 
 from eit_geo.codes import resource_label
 from eit_geo.formatting import (
@@ -12,6 +13,7 @@ from eit_geo.formatting import (
     format_count,
     format_year,
     is_missing,
+    locale_of,
     source_text,
     unit_label,
 )
@@ -21,7 +23,13 @@ from eit_geo.network_years import running_now
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
 
-__all__ = ["figure_notes", "flows_by_family", "readable_table", "zone_figures"]
+__all__ = [
+    "figure_notes",
+    "flows_by_family",
+    "readable_table",
+    "running_sentence",
+    "zone_figures",
+]
 
 # Contract columns (and the optional ones of the examples) with the ``app.*`` key of their header.
 _HEADERS = {
@@ -100,6 +108,31 @@ def figure_notes(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     counts = {"known": format_count(known, lang), "total": format_count(total, lang)}
     notes["employees"] = t(key, lang, **counts)
     return notes
+
+
+def running_sentence(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Say in one sentence how many companies and flows the file holds, and how many run.
+
+    « 12 entreprises, dont 11 en activité cette année ; 42 flux, dont 39 en cours cette
+    année. »: the file's counts beside those of the network running this year
+    (`eit_geo.network_years.running_now`), which the map, the leads and the indicators use.
+    """
+    now = running_now(zone)
+    parts = {
+        kind: _running_part(kind, len(given), len(running), lang)
+        for kind, given, running in (
+            ("companies", zone.companies, now.companies),
+            ("flows", zone.flows, now.flows),
+        )
+    }
+    return t("app.running_sentence", lang, **parts)
+
+
+def _running_part(kind: str, total: int, running: int, lang: str) -> str:
+    """Return « 12 entreprises, dont 11 en activité cette année », the noun agreeing with 12."""
+    plural = Locale.parse(locale_of(lang)).plural_form(total)
+    key = f"app.running_{kind}_{'one' if plural == 'one' else 'other'}"
+    return t(key, lang, total=format_count(total, lang), now=format_count(running, lang))
 
 
 def flows_by_family(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

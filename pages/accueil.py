@@ -4,7 +4,7 @@ import streamlit as st
 
 from eit_geo import ui
 from eit_geo.formatting import format_count
-from eit_geo.summary import figure_notes, flows_by_family, zone_figures
+from eit_geo.summary import figure_notes, flows_by_family, running_sentence, zone_figures
 from eit_geo.ui import access
 
 ui.ensure_frame()
@@ -15,6 +15,7 @@ zone = ui.zone_or_stop()
 lang = ui.language()
 
 st.header(ui.zone_title(zone))
+st.markdown(running_sentence(zone, lang))  # the file's counts and this year's, as on the map
 figures = zone_figures(zone)
 notes = figure_notes(zone, lang)
 for column, (key, value) in zip(st.columns(len(figures)), figures.items(), strict=True):

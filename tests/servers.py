@@ -42,7 +42,7 @@ def wait_until(
         if time.monotonic() > deadline:
             msg = f"{what}: still not the case after {timeout} s"
             raise TimeoutError(msg)
-        time.sleep(interval)
+        time.sleep(interval)  # between two polls of `condition`, within the deadline
 
 
 class ServerProcess:

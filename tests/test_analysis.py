@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -170,16 +169,21 @@ def test_threads_wait_for_the_part_another_computes(
     """Sessions asking at once for one part share one search (the dashboard's threads)."""
     searches: list[int] = []
 
-    def slow_search(zone: Zone, **kwargs: object) -> object:
+    def counted_search(zone: Zone, **kwargs: object) -> object:
         searches.append(1)
-        time.sleep(0.3)  # long enough for the other threads to ask meanwhile
         return find_substitutions(zone, **kwargs)
 
-    monkeypatch.setattr(analysis_module, "find_substitutions", slow_search)
+    monkeypatch.setattr(analysis_module, "find_substitutions", counted_search)
     base = Analysis(zones["kalundborg"])
     views = [base.with_settings(factors=edited_factors(value=v)) for v in (1.0, 2.0, 3.0, 4.0)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = list(pool.map(lambda view: view.candidates, views))
+    together = threading.Barrier(len(views), timeout=60)
+
+    def ask(view: Analysis) -> object:
+        together.wait()  # the four sessions ask at the same moment, while one search runs
+        return view.candidates
+
+    with ThreadPoolExecutor(max_workers=len(views)) as pool:
+        found = list(pool.map(ask, views))
     assert len(searches) == 1
     assert all(frame is found[0] for frame in found)
 

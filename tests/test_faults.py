@@ -61,7 +61,7 @@ def test_killed_export_leaves_previous_file_intact(tmp_path: Path, delay: float)
     )
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready"
-    time.sleep(delay)
+    time.sleep(delay)  # not a wait: the moment of the kill, early or late in the writing
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
     writer.stdout.close()
@@ -124,7 +124,7 @@ def test_killed_decision_writer_leaves_the_store_consistent(tmp_path: Path, dela
     )
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready"
-    time.sleep(delay)
+    time.sleep(delay)  # not a wait: the moment of the kill, early or late in the writing
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)
     committed = [int(line) for line in writer.stdout.read().split() if line.isdigit()]

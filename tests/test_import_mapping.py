@@ -88,7 +88,35 @@ def test_write_edit_reimport(tmp_path: Path) -> None:
     assert flows["quantity"].iloc[0] == 1_200.0
     assert list(flows["quantity_status"]) == ["published", "unknown"]
     assert zone.companies.geometry.y.round(4).tolist() == [44.8412]
-    assert "2 par le fichier de correspondances" in report  # the residue and « vapeur »
+    # the residue coded by the user; « vapeur » as the first import coded it, by itself
+    assert "1 codée(s) automatiquement, 1 codée(s) par l'utilisateur, 0 à coder" in report
+    assert "« vapeur » → steam (confiance 1,00, 1 flux)" in report  # a French decimal comma
+    code, english = run_import([source], out, mapping=mapping, lang="en")
+    assert code == 0, english
+    assert "1 coded automatically, 1 coded by the user, 0 to code" in english
+    assert "« vapeur » → steam (confidence 1.00, 1 flow(s))" in english
+
+
+def test_suggestions_and_confidences_are_written_as_the_reader_writes_numbers(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "collecte.csv"
+    source.write_text(
+        "Raison sociale;Latitude;Longitude;Sens du flux;Ressource;Quantité\n"
+        "Scierie du Lac;45,10;5,70;Sortant;sciures de bois ;80 t/an\n"
+        "Scierie du Lac;45,10;5,70;Sortant;rebuts de la ligne 3;5 t/an\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "lac.gpkg"
+    for lang, decimal in (("fr", ","), ("en", ".")):
+        code, report = run_import([source], out, lang=lang)
+        assert code == 0, report
+        confidences = re.findall(r"\b[01][.,]\d\d\b", report)
+        assert confidences, report
+        assert all(c[1] == decimal for c in confidences), report
+        comments = re.findall(r"\b[01][.,]\d\d\b", default_mapping_path(out).read_text("utf-8"))
+        assert comments
+        assert all(c[1] == decimal for c in comments)
 
 
 def test_same_kind_of_file_reuses_the_mapping(tmp_path: Path) -> None:
@@ -111,7 +139,7 @@ def test_same_kind_of_file_reuses_the_mapping(tmp_path: Path) -> None:
     zone = load_zone(tmp_path / "blayais.gpkg")
     assert list(zone.companies["name"]) == ["Distillerie du Blayais"]
     assert list(zone.flows["label"]) == ["vapeur"]
-    assert "(choix du fichier de correspondances)" in report
+    assert "(colonnes choisies par l'utilisateur)" in report
 
 
 def test_text_is_escaped_and_read_back() -> None:

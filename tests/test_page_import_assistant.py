@@ -8,6 +8,7 @@ the end-to-end test does, in Chromium).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +98,9 @@ def test_a_coded_resource_reaches_the_zone_only_after_the_load_button(
     guessed = "en mètres sans système déclaré : France · RGF93 v1 / Lambert-93 (EPSG:2154)"
     assert any(guessed in w.value for w in app.warning), [w.value for w in app.warning]
     assert "waste_heat" not in report  # codes named by their labels
+    assert "1 codée(s) par l'utilisateur, 0 à coder" in report  # the tyres picked above
+    assert re.search(r"\(confiance \d,\d\d, ", report), report  # a French decimal comma
+    assert not re.search(r"\d\.\d\d\b", report), report
     assert in_use(app) == "kalundborg"  # nothing replaced before the load button
 
     assert app.text_input(key=import_assistant.KEY_TITLE).value == "Inventaire cci"
@@ -135,12 +139,12 @@ def test_codes_from_edits_reads_the_editors_rows() -> None:
 
 
 def test_the_report_names_codes_by_their_labels() -> None:
-    line = "  - « chaleur fatale 40°C » → waste_heat (confiance 1.00, 2 flux)"
+    line = "  - « chaleur fatale 40°C » → waste_heat (confiance 1,00, 2 flux)"
     shown = import_assistant.readable_report(line, "fr")
     assert "waste_heat" not in shown
     assert f"→ {resource_label('waste_heat', 'fr')} (confiance" in shown
-    slag = import_assistant.readable_report("« laitier » → 10 02 02 (confiance 1.00)", "fr")
-    assert slag == f"« laitier » → {resource_label('10 02 02', 'fr')} (confiance 1.00)"
+    slag = import_assistant.readable_report("« laitier » → 10 02 02 (confiance 1,00)", "fr")
+    assert slag == f"« laitier » → {resource_label('10 02 02', 'fr')} (confiance 1,00)"
 
 
 def test_the_editors_callback_keeps_the_code_chosen_by_text(

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
 from eit_geo import load_zone
 from eit_geo.datafiles import example_path
-from eit_geo.summary import figure_notes, flows_by_family, readable_table, zone_figures
+from eit_geo.network_years import current_year
+from eit_geo.summary import (
+    figure_notes,
+    flows_by_family,
+    readable_table,
+    running_sentence,
+    zone_figures,
+)
 
 
 def test_zone_figures_count_the_example() -> None:
@@ -81,3 +93,36 @@ def test_readable_table_says_the_statuses_of_an_import_in_words() -> None:
     shown = readable_table(flows, "en")
     assert shown["Resource coding"].tolist() == ["to code", ""]
     assert shown["Source file"].tolist() == ["x.csv", "y.csv"]
+
+
+def test_running_sentence_says_the_file_and_this_year(tmp_path: Path) -> None:
+    """The home page: the file's counts beside those running this year, as the map counts."""
+    zone = load_zone(example_path("kalundborg"))
+    assert running_sentence(zone) == (
+        "12 entreprises, dont 12 en activité cette année ; 42 flux, dont 41 en cours cette année."
+    )  # Asnæs' coal fly ash stopped in 2019
+    assert running_sentence(zone, "en") == (
+        "12 companies, 12 of them active this year; 42 flows, 41 of them running this year."
+    )
+    folder = shutil.copytree(example_path("kalundborg"), tmp_path / "kalundborg")
+    companies = pd.read_csv(folder / "companies.csv", dtype=str)
+    last_year = str(current_year() - 1)
+    companies["closed"] = companies["id"].map({"argo": last_year})  # ARGO takes in two flows
+    companies.to_csv(folder / "companies.csv", index=False)
+    assert running_sentence(load_zone(folder)) == (
+        "12 entreprises, dont 11 en activité cette année ; 42 flux, dont 39 en cours cette année."
+    )
+
+
+def test_running_sentence_writes_large_counts_and_one_company(tmp_path: Path) -> None:
+    rows = [f"c{i};Usine {i};45,{i:04d};5,7;" for i in range(1_200)]
+    (tmp_path / "entreprises.csv").write_text(
+        "identifiant;nom;latitude;longitude;fermeture\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    (tmp_path / "flux.csv").write_text(
+        "entreprise;sens;ressource;quantité;unité\nc1;sortie;wood;10;t/an\n", "utf-8"
+    )
+    many = load_zone(tmp_path)
+    assert running_sentence(many).startswith("1\u202f200 entreprises, dont 1\u202f200 en activité")
+    assert running_sentence(many, "en").startswith("1,200 companies, 1,200 of them active")
+    assert running_sentence(many, "en").endswith("; 1 flow, 1 running this year.")

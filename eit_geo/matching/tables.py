@@ -266,7 +266,8 @@ class _Text:
     @functools.cached_property
     def risky(self) -> np.ndarray:
         """Tell which distinct texts a spreadsheet would run as a formula (checked once each)."""
-        return np.array([is_formula(text) for text in self.dtype.categories], dtype=bool)
+        texts = self.arrow.to_pylist()  # Python strings: iterating the Arrow-backed index is slower
+        return np.fromiter((is_formula(text) for text in texts), dtype=bool, count=len(texts))
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ or its own server imports them from here.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from servers import REPO
 
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -138,6 +140,41 @@ def wait_idle(page: object, timeout_ms: int = IDLE_MS) -> None:
         msg = f"Streamlit not idle after {timeout_ms} ms: {state}"
         raise AssertionError(msg) from error
     page.evaluate(DRAWN)  # type: ignore[attr-defined]
+
+
+def open_tab(page: object, name: str, timeout_ms: int = WAIT_MS) -> object:
+    """Click the tab ``name`` of an ``st.tabs`` until it is the one shown; return the tab.
+
+    A click that lands while Streamlit redraws the page (a rerun a component asked for after
+    the page's own run) can be lost: click again until the tab says it is selected, up to
+    ``timeout_ms``.
+    """
+    tab = page.get_by_role("tab", name=name)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        tab.click()
+        try:
+            expect(tab).to_have_attribute("aria-selected", "true", timeout=2_000)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            return tab
+
+
+SCROLL_STILL = """() => {
+    const main = document.querySelector("[data-testid='stMain']");
+    const at = main === null ? window.scrollY : main.scrollTop;
+    const still = at === window.__eitScroll;
+    window.__eitScroll = at;
+    return still;
+}"""
+
+
+def scroll_still(page: object) -> None:
+    """Wait until the page's main area has not scrolled between two animation frames."""
+    page.evaluate("() => { window.__eitScroll = undefined; }")  # type: ignore[attr-defined]
+    page.wait_for_function(SCROLL_STILL, polling="raf")  # type: ignore[attr-defined]
 
 
 def open_app(page: object, base_url: str, path: str = "") -> None:

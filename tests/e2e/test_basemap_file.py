@@ -15,7 +15,7 @@ import pytest
 from browsing import open_app, outside_requests, save_screenshot
 from playwright.sync_api import expect
 from servers import REPO, AppServer
-from test_map import KALUNDBORG, map_frame
+from test_map import KALUNDBORG, counts_when, map_frame
 
 from eit_geo.mbtiles import FOLDER, read_mbtiles
 
@@ -70,11 +70,8 @@ def test_local_basemap_drawn_from_this_machine(
     assert {urlsplit(url).hostname for url in tile_requests} == {"127.0.0.1"}
     assert outside_requests(request_log, tiles_allowed=False) == []  # nothing else either
     assert frame.get_by_text("Fond de carte indisponible").count() == 0
-    counts = frame.evaluate(
-        "() => { let n = 0; window.map.eachLayer(l => { const p = l.feature && "
-        "l.feature.properties; if (p && p.kind === 'company') { n += 1; } }); return n; }"
-    )
-    assert counts == KALUNDBORG["company"]
+    companies = counts_when(frame, f"n.company === {KALUNDBORG['company']}")["company"]
+    assert companies == KALUNDBORG["company"]
     save_screenshot(page, "basemap-file-carte-1920x1080")
     picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Fond de carte")
     expect(picker).to_have_value("Fond local : Plan IGN (service SIG)")  # chosen first

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browsing import open_app, save_screenshot, wait_idle
+from playwright.sync_api import expect
 
 # the Présentation tests' app, two leads retained (a fixture of this module's own)
 from test_presentation_e2e import UNCUT, workshop_server  # noqa: F401
@@ -38,7 +39,7 @@ def test_cards_and_legends_are_whole(
         page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
         wait_idle(page)
         cards = page.get_by_test_id("stMetric")
-        assert cards.count() >= 5, path
+        expect(cards.nth(4), path).to_be_attached()  # at least five, drawn before read
         for part in ("stMetricLabel", "stMetricValue"):
             for locator in page.get_by_test_id(part).all():
                 locator.scroll_into_view_if_needed()

@@ -13,11 +13,23 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from servers import REPO, RunningApp
 from test_map import map_still
 
 HOSTILE_ZONE = REPO / "tests" / "data" / "zones" / "hostile"
-PAGES = ["", "carte", "synergies", "indicateurs", "atelier", "presentation", "donnees"]
+# Every page, with the number of Leaflet maps it draws on this zone (each with its features).
+PAGES = {
+    "": 0,
+    "carte": 1,
+    "synergies": 0,
+    "indicateurs": 0,
+    "atelier": 1,
+    "presentation": 1,
+    "donnees": 0,
+}
+MAPS = "iframe[title='streamlit_folium.st_folium']"
+WAIT_MS = 30_000  # for a map to be drawn on a loaded machine
 INJECTED = (
     "img[src='x'], img[src='y'], img[src='z'], svg[onload], iframe[src^='javascript'], "
     "details[ontoggle], marquee, body[onload], script:not([src]):is([data-hostile])"
@@ -65,18 +77,21 @@ def _injected_elements(page: object) -> int:
     return sum(frame.locator(INJECTED).count() for frame in page.frames)  # type: ignore[attr-defined]
 
 
-def _poke_every_feature(page: object) -> int:
-    """Hover and click every feature of every Leaflet map of the page; return how many."""
+def _poke_every_feature(page: object, maps: int) -> int:
+    """Hover and click every feature of the page's ``maps`` Leaflet maps; return how many.
+
+    The maps are drawn in iframes after Streamlit's run is over: wait for the iframes, for each
+    map and for its features before reading where they are.
+    """
     poked = 0
-    iframes = page.locator("iframe[title='streamlit_folium.st_folium']")  # type: ignore[attr-defined]
-    for index in range(iframes.count()):
+    iframes = page.locator(MAPS)  # type: ignore[attr-defined]
+    expect(iframes).to_have_count(maps, timeout=WAIT_MS)
+    for index in range(maps):
         element = iframes.nth(index)
         element.scroll_into_view_if_needed()
         frame = element.element_handle().content_frame()
-        frame.wait_for_function("() => window.map !== undefined", timeout=20_000)
-        # the features are added to the map after it is created: wait for them (if it has any)
-        with contextlib.suppress(PlaywrightTimeout):
-            frame.wait_for_function(HAS_FEATURES, timeout=10_000)
+        # the features are added to the map after it is created: wait for them
+        frame.wait_for_function(HAS_FEATURES, timeout=WAIT_MS)
         map_still(frame)  # the fitting animation
         box = element.bounding_box()
         for point in frame.evaluate(FEATURE_POINTS):
@@ -95,10 +110,12 @@ def test_hostile_texts_never_run_on_any_page(
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
     poked = 0
-    for path in PAGES:
+    for path, maps in PAGES.items():
         page.goto(f"{hostile_app}/{path}", wait_until="domcontentloaded")  # type: ignore[attr-defined]
         idle()
-        poked += _poke_every_feature(page)
+        on_page = _poke_every_feature(page, maps)
+        assert on_page > 0 or maps == 0, f"no feature of the map reached on page {path!r}"
+        poked += on_page
         idle()
         assert dialogs == [], f"a dialog opened on page {path!r}: {dialogs}"
         assert _injected_elements(page) == 0, f"an injected element exists on page {path!r}"

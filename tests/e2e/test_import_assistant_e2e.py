@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
+from browsing import open_tab, scroll_still
 from importing_files import CCI_HEADERS, GREENHOUSE, SEWAGE, cci_rows, write_sirene_positions
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -59,11 +60,11 @@ def _shoot_steps(page: object, screenshot: Callable[..., Path], lang: str) -> No
     page.get_by_text(STEPS[lang][0]).evaluate(
         "e => e.closest('[data-testid=stMain]').scrollTo(0, 0)"
     )  # type: ignore[attr-defined]
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    scroll_still(page)
     screenshot(f"donnees-assistant-{lang}-0")
     for number, heading in enumerate(STEPS[lang], start=1):
         page.get_by_text(heading).evaluate("e => e.scrollIntoView({block: 'start'})")  # type: ignore[attr-defined]
-        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        scroll_still(page)
         screenshot(f"donnees-assistant-{lang}-{number}")
 
 
@@ -89,20 +90,24 @@ def _cells(page: object, grid: str, *expected: str) -> str:
     return page.evaluate(CELLS, grid)  # type: ignore[attr-defined]
 
 
-def _pick_code(page: object, row: int, search: str) -> None:
-    """Edit the « code chosen » cell (4th column) of ``row`` in the « à coder » table."""
+def _pick_code(page: object, row: int, search: str, code: str) -> None:
+    """Edit the « code chosen » cell (4th column) of ``row`` in the « à coder » table.
+
+    The cell's editor (a searchable list in the page's overlay) is waited for, then ``search``
+    typed in it, then the list waited for until ``code`` is its first option, which is picked.
+    """
     grid = page.get_by_test_id("stDataFrame").first  # type: ignore[attr-defined]
     grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
     grid.click(position={"x": 30, "y": HEADER_PX + ROW_PX * row + ROW_PX / 2})
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    page.keyboard.type(search, delay=40)  # type: ignore[attr-defined]
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    overlay = page.get_by_test_id("portal")  # type: ignore[attr-defined]
+    editor = overlay.get_by_role("combobox")
+    expect(editor).to_be_focused(timeout=WAIT_MS)
+    editor.press_sequentially(search)
+    expect(overlay.get_by_role("option").first).to_have_text(code, timeout=WAIT_MS)
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    assert box is not None
 
 
 def test_an_inventory_is_imported_step_by_step(
@@ -130,8 +135,8 @@ def test_an_inventory_is_imported_step_by_step(
     idle()
 
     assert PENDING in _cells(page, "[data-testid='stDataFrame']:first-of-type")
-    _pick_code(page, 0, "pneus hors")
     chosen = "16 01 03 — Pneus hors d'usage"
+    _pick_code(page, 0, "pneus hors", chosen)
     idle()
     cells = _cells(page, "[data-testid='stDataFrame']:first-of-type")
     assert chosen in cells, cells
@@ -144,7 +149,7 @@ def test_an_inventory_is_imported_step_by_step(
     loaded = "Zone « Zone portuaire de Dunkerque » chargée : 5 entreprises, 12 flux."
     expect(page.get_by_text(loaded)).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
     idle()
-    page.get_by_role("tab", name="Flux").click()  # type: ignore[attr-defined]
+    open_tab(page, "Flux")
     flows = _cells(page, "[data-testid='stTabs'] [data-testid='stDataFrame']", PENDING, chosen)
     assert PENDING in flows, flows
     assert chosen in flows, flows  # the code picked in the editor reached the zone loaded

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browsing import open_tab
 from playwright.sync_api import expect
 
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
@@ -54,12 +55,11 @@ def test_chart_downloads_as_png(page, open_page):
     assert download.value.suggested_filename == "kalundborg-co2_avoided_t-absolute.png"
 
 
-def test_tabs_show_every_chart(page, open_page, idle, screenshot):
+def test_tabs_show_every_chart(page, open_page, screenshot):
     page.set_viewport_size({"width": 1600, "height": 2000})
     open_page("indicateurs")
     for tab in ("Par famille", "Qui donne à qui", "Croissance du réseau"):
-        page.get_by_role("tab", name=tab).click()
-        idle()
+        open_tab(page, tab)
         # plotly draws a chart of a hidden tab once the tab shows: wait for it, do not sample
         visible = page.locator(PLOT).filter(visible=True).first
         expect(visible, tab).to_be_visible(timeout=15_000)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from browsing import open_app, outside_requests, save_screenshot, wait_idle
+from playwright.sync_api import expect
 from servers import AppServer
 from test_map import map_frame, map_still
 
@@ -68,13 +69,14 @@ def test_one_screen(
     mode = "plein-ecran" if fullscreen else "normal"
     save_screenshot(page, f"presentation-{mode}-{screen}")
     gain = page.locator(".st-key-presentation_gain [data-testid=stMetricValue]")
-    assert gain.first.inner_text() == "+2"
+    expect(gain.first).to_have_text("+2")
+    expect(gain.nth(3)).to_be_attached()  # every card drawn before they are read
     # both leads rest on estimated quantities: their gains read « ≈ »
     assert {"≈ +1\u00a0M", "≈ +10\u202f000"} <= set(gain.all_inner_texts())
     assert gain.count() >= 4, gain.all_inner_texts()  # the count, tonnes, water, CO2
     sizes = [g.evaluate(FONT) for g in gain.all()]
     totals = page.locator(".st-key-presentation_totals [data-testid=stMetricValue]")
-    assert totals.count() == 5
+    expect(totals).to_have_count(5)
     total_sizes = [t.evaluate(FONT) for t in totals.all()]
     assert min(total_sizes) >= 48  # read from the back of the room
     assert min(sizes) >= max(total_sizes)  # the gain, first and largest
@@ -85,7 +87,7 @@ def test_one_screen(
     for locator in (*gain.all(), *totals.all()):  # no figure cut by its card (« 889… »)
         assert locator.evaluate(UNCUT), locator.inner_text()
     switches = page.get_by_test_id("stMain").get_by_test_id("stCheckbox")
-    assert switches.count() == 2  # anonymised view, full screen
+    expect(switches).to_have_count(2)  # anonymised view, full screen
     for switch in switches.all():  # no switch's label cut (« Plein écran (masquer le men… »)
         label = switch.get_by_test_id("stMarkdownContainer").first
         assert label.evaluate(UNCUT), switch.inner_text()

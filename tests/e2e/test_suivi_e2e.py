@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browsing import ARTIFACTS, wait_idle
+from browsing import ARTIFACTS, open_tab, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_map import maps_still
@@ -30,6 +30,7 @@ WATER = "Kalundborg Forsyning → Raffinerie de Kalundborg"  # process water: a 
 WATER_ID = "forsyning>refinery:process_water>process_water"
 GYPSUM = "Asnæs (Asnæsværket, Ørsted) → Saint-Gobain Gyproc"  # FGD gypsum, in place since 1993
 WAIT_MS = 30_000
+IDLE_MS = 60_000  # a page's first run computes its figures
 DUE = "30/06/2026"
 
 
@@ -50,7 +51,7 @@ def server_url(
 
 
 def idle(page: object) -> None:
-    wait_idle(page, timeout_ms=60_000)
+    wait_idle(page, timeout_ms=IDLE_MS)
 
 
 def visit(page: object, url: str, path: str, name: str | None = "Claire Dubois") -> None:
@@ -74,6 +75,7 @@ def pick(page: object, label: str, typed: str, *, scope: object | None = None) -
     for _ in range(5):
         idle(page)
         box = where.get_by_role("combobox", name=label)  # type: ignore[attr-defined]
+        expect(box).to_be_visible(timeout=IDLE_MS)  # a widget below a map may draw late
         box.click()
         box.fill(typed)
         first = page.get_by_role("option").first  # type: ignore[attr-defined]
@@ -129,8 +131,7 @@ def retain_with_a_step(page: object, url: str) -> None:
     page.screenshot(path=str(_artifact("suivi-atelier-etape")))  # type: ignore[attr-defined]
 
     visit(page, url, "suivi")
-    page.get_by_role("tab", name="Plan d'action").click()  # type: ignore[attr-defined]
-    idle(page)
+    open_tab(page, "Plan d'action")
     plan = page.get_by_test_id("stDataFrame").first  # type: ignore[attr-defined]
     expect(plan).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("1 piste(s) au plan")).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
@@ -138,8 +139,7 @@ def retain_with_a_step(page: object, url: str) -> None:
 
 def record_two_years(page: object, url: str) -> None:
     visit(page, url, "suivi")
-    page.get_by_role("tab", name="Échanges en place").click()  # type: ignore[attr-defined]
-    idle(page)
+    open_tab(page, "Échanges en place")
     pick(page, "Synergie suivie", GYPSUM)
     charts = page.get_by_test_id("stPlotlyChart")  # type: ignore[attr-defined]
     synergy_chart = charts.filter(has_text="Saint-Gobain Gyproc")  # its subtitle names it
@@ -175,8 +175,7 @@ def realised_scenario_follows(page: object, url: str) -> None:
 
 def network_in_1995_and_today(page: object, url: str) -> None:
     visit(page, url, "suivi")
-    page.get_by_role("tab", name="Le réseau dans le temps").click()  # type: ignore[attr-defined]
-    idle(page)
+    open_tab(page, "Le réseau dans le temps")
     left = page.get_by_test_id("stColumn").filter(has_text="Le réseau en").first  # type: ignore[attr-defined]
     pick(page, "Le réseau en", "1995", scope=left)
     expect(page.get_by_text("11 entreprise(s), 13 synergie(s) en place")).to_be_visible(  # type: ignore[attr-defined]
