@@ -53,21 +53,24 @@ def _nearest(xy: np.ndarray, src: np.ndarray, dst: np.ndarray, k: int, metres: f
     return np.broadcast_to(src[:, None], ok.shape)[ok], dst[idx[ok]], dist[ok]
 
 
+def _code_groups(flows: pd.DataFrame):
+    """Yield ``(code, unit, offers, needs, metres)``: each code and unit offered and needed."""
+    offers = flows["direction"].to_numpy() == "output"
+    groups = flows.groupby(["resource", "unit", offers]).indices
+    for (code, unit, is_offer), rows in groups.items():
+        needs = groups.get((code, unit, False)) if is_offer else None
+        if needs is not None:
+            km = default_max_km(code)
+            yield code, unit, rows, needs, (np.inf if km is None else km * 1000)
+
+
 def bare_command(folder: Path, path: Path, top_k: int = 10) -> int:
     """The minimal reference: each offer's ``top_k`` nearest needs, five columns."""
     _, flows, xy, where = _read(folder)
-    offers = flows["direction"].to_numpy() == "output"
-    groups = flows.groupby(["resource", "unit", offers]).indices
     quantity, company_id = flows["quantity"].to_numpy(), flows["company_id"].to_numpy()
     writer, count = None, 0
-    for (code, unit, is_offer), rows in groups.items():
-        needs = groups.get((code, unit, False)) if is_offer else None
-        if needs is None:
-            continue
-        km = default_max_km(code)
-        offer, need, metres = _nearest(
-            xy[where], rows, needs, top_k, np.inf if km is None else km * 1000
-        )
+    for code, _, rows, needs, reach in _code_groups(flows):
+        offer, need, metres = _nearest(xy[where], rows, needs, top_k, reach)
         table = pa.table({
             "from_id": company_id[offer].astype(str),
             "to_id": company_id[need].astype(str),
@@ -86,20 +89,14 @@ def bare_command(folder: Path, path: Path, top_k: int = 10) -> int:
 def bare_same_columns(folder: Path, path: Path, top_k: int = 10) -> int:
     """The same-width reference: nearest pairs from both ends, the 38 columns of our CSV."""
     companies, flows, xy, where = _read(folder)
-    offers = flows["direction"].to_numpy() == "output"
-    groups = flows.groupby(["resource", "unit", offers]).indices
     quantity = flows["quantity"].to_numpy(dtype=float)
     ids = companies["id"].astype(str).to_numpy()
     names = companies["name"].astype(str).to_numpy()
     lon, lat = companies["lon"].to_numpy().round(6), companies["lat"].to_numpy().round(6)
     xy_flow = xy[where]
     writer, count = None, 0
-    for (code, unit, is_offer), rows in groups.items():
-        needs = groups.get((code, unit, False)) if is_offer else None
-        if needs is None:
-            continue
-        km = default_max_km(code)
-        metres = np.inf if km is None else km * 1000
+    for code, unit, rows, needs, metres in _code_groups(flows):
+        km = None if math.isinf(metres) else metres / 1000
         forward = _nearest(xy_flow, rows, needs, top_k, metres)
         backward = _nearest(xy_flow, needs, rows, top_k, metres)
         offer = np.concatenate([forward[0], backward[1]])

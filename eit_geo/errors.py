@@ -36,11 +36,13 @@ class Problem:
         if self.row is not None:
             where.append(f"{t('validation.row', self.lang)} {self.row}")
         if self.column is not None:
-            where.append(f"{t('validation.column', self.lang)} « {self.column} »")
+            column = t("validation.quoted", self.lang, text=self.column)
+            where.append(f"{t('validation.column', self.lang)} {column}")
         mark = colon(self.lang)
         text = f"{', '.join(where)}{mark}{self.message}"
         if self.value is not None:
-            text += f" ({t('validation.value', self.lang)}{mark}« {self.value} »)"
+            value = t("validation.quoted", self.lang, text=self.value)
+            text += f" ({t('validation.value', self.lang)}{mark}{value})"
         return text
 
 

@@ -151,7 +151,7 @@ def _companies_lines(report: ImportReport, lang: str) -> list[str]:
             lang,
             id=c.company,
             field=t(f"importing.field_{c.field}", lang),
-            values=" / ".join(f"« {v} »" for v in c.values),
+            values=" / ".join(t("validation.quoted", lang, text=v) for v in c.values),
         )
         for c in report.conflicts
     ]

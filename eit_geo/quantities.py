@@ -23,6 +23,7 @@ import pandas as pd
 
 from eit_geo.codes import family_of, normalise_code, unicode_bare
 from eit_geo.datafiles import read_table
+from eit_geo.formatting import factor_unit, format_exact, sources_in
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.written_numbers import parse_number, parse_numbers
 
@@ -397,7 +398,7 @@ def _conversion(unit: str, resource: str, lang: str) -> _Conversion:
             return _Conversion(None, None, False, (t("quantities.unknown_unit", lang, unit=unit),))
         hours, assumption = _period("hour", lang)
         multiplier = float(quantity.to("MW").magnitude) * hours
-        shown = _shown(hours)
+        shown = format_exact(hours, lang)
         notes.append(
             t("quantities.power", lang, unit=dimension_text, hours=shown, assumption=assumption)
         )
@@ -411,7 +412,7 @@ def _conversion(unit: str, resource: str, lang: str) -> _Conversion:
             per_year, assumption = _period(period, lang)
             multiplier *= per_year
             name = t(f"quantities.period_{period}", lang)
-            shown = _shown(per_year)
+            shown = format_exact(per_year, lang)
             notes.append(
                 t("quantities.period", lang, period=name, factor=shown, assumption=assumption)
             )
@@ -440,9 +441,9 @@ def _for_family(
         "quantities.factor",
         lang,
         description=row[f"description_{lang}" if lang == "en" else "description_fr"],
-        value=row["factor"],
-        factor_unit=row["factor_unit"],
-        source=row["source"],
+        value=format_exact(row["factor"], lang),
+        factor_unit=factor_unit(str(row["factor_unit"]), lang),
+        source=sources_in(row.to_frame().T, lang).iloc[0],
     )
     return _Conversion(
         conversion.multiplier * float(row["factor"]),
@@ -465,10 +466,6 @@ def _period(period: str, lang: str) -> tuple[float, str]:
     table = read_table("quantity_periods.csv").set_index("period")
     column = "assumption_en" if lang == "en" else "assumption_fr"
     return float(str(table.at[period, "per_year"])), str(table.at[period, column])  # text table
-
-
-def _shown(number: float) -> str:
-    return f"{number:g}"
 
 
 @cache

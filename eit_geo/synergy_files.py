@@ -252,7 +252,7 @@ class _StreamedFile:
 
     def write(self, data: pa.Buffer) -> None:
         """Write ``data`` whole; every `_FLUSH_BYTES`, put it on disk and let its pages go."""
-        self._file.write(memoryview(data))  # type: ignore[arg-type]  # pa.Buffer is a buffer
+        self._file.write(memoryview(data))
         self._written += data.size
         if self._written - self._flushed >= _FLUSH_BYTES and hasattr(os, "posix_fadvise"):
             os.fdatasync(self._file.fileno())

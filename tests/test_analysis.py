@@ -279,9 +279,11 @@ def test_cli_indicators_give_the_figures_of_before(
 def test_the_pages_keep_one_analysis_per_zone_and_settings(
     zones: dict[str, Zone], calls: Counter
 ) -> None:
-    from eit_geo.ui import analyses  # noqa: PLC0415 - the UI layer, for this test only
+    import streamlit as st  # noqa: PLC0415 - the UI layer, for this test only
 
-    analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
+    from eit_geo.ui import analyses  # noqa: PLC0415
+
+    st.cache_resource.clear()  # the dashboard's analyses forgotten: the count starts at zero
     zone = zones["parc-rural"]
     copy = dataclasses.replace(zone, companies=zone.companies.copy())  # same values, new object
     kept = analyses.analysis(zone)

@@ -94,7 +94,7 @@ def test_write_edit_reimport(tmp_path: Path) -> None:
     code, english = run_import([source], out, mapping=mapping, lang="en")
     assert code == 0, english
     assert "1 coded automatically, 1 coded by the user, 0 to code" in english
-    assert "« vapeur » → steam (confidence 1.00, 1 flow(s))" in english
+    assert "“vapeur” → steam (confidence 1.00, 1 flow(s))" in english
 
 
 def test_suggestions_and_confidences_are_written_as_the_reader_writes_numbers(

@@ -135,6 +135,18 @@ def test_hydrogen_in_tonnes_goes_through_its_sourced_factor() -> None:
     assert factors.at["hydrogen", "source"] in parsed.note
 
 
+def test_a_factor_and_its_source_are_written_in_the_readers_language() -> None:
+    factors = read_table("quantity_factors.csv").set_index("applies_to")
+    french = parse_quantity("2 000", "m3/an", resource="biogas").note
+    english = parse_quantity("2 000", "m3/an", resource="biogas", lang="en").note
+    assert "(0,0055 MWh/m³ ; source : PCI du méthane 35,8 MJ/Nm³" in french
+    assert "(0.0055 MWh/m³; source: methane lower heating value 35.8 MJ/Nm³" in english
+    assert factors.at["biogas", "source_en"] in english
+    assert "à confirmer" not in english
+    assert "(× 8\u202f760 h : 8 760 heures par an" in parse_quantity("2", "MW").note
+    assert "(× 8,760 h: 8,760 hours a year" in parse_quantity("2", "MW", lang="en").note
+
+
 def test_mass_of_an_energy_without_factor_is_reported_not_converted() -> None:
     parsed = parse_quantity("400", "t/an", resource="electricity")
     assert (parsed.value, parsed.status) == (None, "unknown")

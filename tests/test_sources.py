@@ -15,7 +15,14 @@ from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 from eit_geo.report.tables import read_table
 
-SHIPPED = ("cases.csv", "factors.csv", "avoided.csv")
+SHIPPED = (
+    "cases.csv",
+    "factors.csv",
+    "avoided.csv",
+    "substitutions.csv",
+    "quantity_factors.csv",
+    "quantity_periods.csv",
+)
 # our own French words around the citations (titles of French documents stay as published)
 FRENCH = re.compile(r"à confirmer|à vérifier|non trouvé|non daté|laissé|\bvers \d|«|»| ; ", re.I)
 PATH = re.compile(r"shared/|reference/|\.md\b")

@@ -94,6 +94,27 @@ def test_csv_is_the_same_on_any_number_of_threads(
     assert written.count(b"\n") == 1 + len(ranked) + len(groups)
 
 
+def test_csv_put_on_disk_as_it_goes_is_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written pages let go of after each text (a gigabyte's case) change nothing in the file."""
+    monkeypatch.setattr(synergy_files, "_CSV_ROWS", 3)
+    zone = load_zone(ZONES["dunkerque"])
+    write_matches(zone, tmp_path / "kept.csv", top_k=3)
+    flushes: list[int] = []
+    fdatasync = synergy_files.os.fdatasync
+    monkeypatch.setattr(synergy_files, "_FLUSH_BYTES", 1)  # after every text
+    monkeypatch.setattr(
+        synergy_files.os, "fdatasync", lambda fd: flushes.append(fd) or fdatasync(fd)
+    )
+    ranked, groups = write_matches(zone, tmp_path / "flushed.csv", top_k=3)
+    written = (tmp_path / "flushed.csv").read_bytes()
+    assert written == (tmp_path / "kept.csv").read_bytes()
+    assert written.count(b"\n") == 1 + len(ranked) + len(groups)
+    if hasattr(synergy_files.os, "posix_fadvise"):  # Linux: one flush per text written
+        assert len(flushes) >= len(ranked) // 3
+
+
 def test_a_failing_disk_is_reported_and_leaves_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -300,25 +300,24 @@ def test_french_spreadsheet_problems_name_file_spreadsheet_row_and_header(
         (
             "duplicate id",
             "duplicate id (already on row 2)",
-            "companies.csv, row 6, column « id »: duplicate id (already on row 2) "
-            "(value: « asnaes »)",
+            "companies.csv, row 6, column “id”: duplicate id (already on row 2) (value: “asnaes”)",
         ),
         (
             "unknown unit",
             "unknown unit: expected t/yr, m3/yr or MWh/yr (t/an, m3/an, MWh/an)",
-            "flows.csv, row 3, column « unit »: unknown unit: expected t/yr, m3/yr or MWh/yr "
-            "(t/an, m3/an, MWh/an) (value: « kg/yr »)",
+            "flows.csv, row 3, column “unit”: unknown unit: expected t/yr, m3/yr or MWh/yr "
+            "(t/an, m3/an, MWh/an) (value: “kg/yr”)",
         ),
         (
             "since before 1900",
             f"invalid year (expected a whole number between 1900 and {MAX_YEAR})",
-            "synergies.csv, row 2, column « since »: invalid year (expected a whole number "
-            f"between 1900 and {MAX_YEAR}) (value: « 1850 »)",
+            "synergies.csv, row 2, column “since”: invalid year (expected a whole number "
+            f"between 1900 and {MAX_YEAR}) (value: “1850”)",
         ),
         (
             "missing name column",
             "required column missing",
-            "companies.csv, column « name »: required column missing",
+            "companies.csv, column “name”: required column missing",
         ),
     ],
 )

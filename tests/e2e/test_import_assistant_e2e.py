@@ -50,7 +50,7 @@ SELECTED = """() => Array.from(document.querySelectorAll('[data-testid=stSelectb
 STEPS = {
     "fr": ("1. Ce qui a été reconnu", "3. Les ressources « à coder »", "4. Unités et positions",
            "5. Charger la zone"),
-    "en": ("1. What was recognised", "3. Resources « to code »", "4. Units and positions",
+    "en": ("1. What was recognised", "3. Resources “to code”", "4. Units and positions",
            "5. Load the zone"),
 }  # fmt: skip
 
