@@ -129,9 +129,9 @@ class Gate:
 _ACTIVE: list[Gate] = []
 
 
-def activate(gate: Gate) -> None:
-    """Make ``gate`` the one the pages of this process consult (`active`)."""
-    _ACTIVE[:] = [gate]
+def activate(gate: Gate | None) -> None:
+    """Make ``gate`` the one the pages of this process consult (`active`); None for no gate."""
+    _ACTIVE[:] = [] if gate is None else [gate]
 
 
 def active() -> Gate | None:

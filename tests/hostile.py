@@ -128,7 +128,8 @@ def deflate_bomb() -> bytes:
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def _workbook_parts(sheets: dict[str, list[list[object]]]) -> dict[str, bytes]:
+def workbook_parts(sheets: dict[str, list[list[object]]]) -> dict[str, bytes]:
+    """Return the members of an XLSX workbook of ``sheets`` (openpyxl), by name."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for title, rows in sheets.items():
@@ -141,7 +142,8 @@ def _workbook_parts(sheets: dict[str, list[list[object]]]) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _workbook(parts: dict[str, bytes], replaced: dict[str, Member]) -> bytes:
+def workbook_with(parts: dict[str, bytes], replaced: dict[str, Member]) -> bytes:
+    """Return the XLSX file of ``parts`` with the members of ``replaced`` written raw instead."""
     members = []
     for name, data in parts.items():
         if name in replaced:
@@ -168,33 +170,33 @@ def _zone_sheets() -> dict[str, list[list[object]]]:
 
 def shared_strings_bomb(count: int = 30_000_000) -> bytes:
     """A workbook of ~2 MB whose shared strings table holds ``count`` strings (480 MB of XML)."""
-    parts = _workbook_parts(_zone_sheets())
+    parts = workbook_parts(_zone_sheets())
     block = b"<si><t>x</t></si>" * 65_536
     prefix = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{_MAIN}" count="{count}" '
         f'uniqueCount="{count}">'
     ).encode()
     member = deflate_repeated(block, count // 65_536 + 1, prefix, b"</sst>")
-    return _workbook(parts, {"xl/sharedStrings.xml": member})
+    return workbook_with(parts, {"xl/sharedStrings.xml": member})
 
 
 def long_cell_bomb(size: int = GIB) -> bytes:
     """A workbook of ~1 MB whose one shared string is ``size`` characters long."""
-    parts = _workbook_parts(_zone_sheets())
+    parts = workbook_parts(_zone_sheets())
     prefix = f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{_MAIN}"><si><t>'.encode()
     member = deflate_repeated(b"x" * (1 << 20), size >> 20, prefix, b"</t></si></sst>")
-    return _workbook(parts, {"xl/sharedStrings.xml": member})
+    return workbook_with(parts, {"xl/sharedStrings.xml": member})
 
 
 def many_rows_bomb(rows: int = 3_000_000) -> bytes:
     """A workbook of ~1 MB whose « flows » sheet holds ``rows`` rows."""
-    parts = _workbook_parts(_zone_sheets())
+    parts = workbook_parts(_zone_sheets())
     prefix = f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{_MAIN}"><sheetData>'
     block = b'<row><c t="n"><v>1</v></c></row>' * 65_536
     member = deflate_repeated(
         block, rows // 65_536 + 1, prefix.encode(), b"</sheetData></worksheet>"
     )
-    return _workbook(parts, {"xl/worksheets/sheet2.xml": member})
+    return workbook_with(parts, {"xl/worksheets/sheet2.xml": member})
 
 
 # --------------------------------------------------------------------------- GeoPackages and CSV

@@ -152,18 +152,18 @@ def test_the_grid_counts_the_empty_cells_too() -> None:
 
 
 def test_prefixed_shared_strings_are_counted() -> None:
-    parts = hostile._workbook_parts({"companies": [["id"], ["a"]]})
+    parts = hostile.workbook_parts({"companies": [["id"], ["a"]]})
     prefix = b'<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     member = hostile.deflate_repeated(b"<x:si><x:t>a</x:t></x:si>" * 1_000, 5, prefix, b"</x:sst>")
-    data = hostile._workbook(parts, {"xl/sharedStrings.xml": member})
+    data = hostile.workbook_with(parts, {"xl/sharedStrings.xml": member})
     limits = Limits(max_bytes=1_000_000, max_rows=100)  # 4,000 cells
     _refused("limits.too_many_strings", lambda: check_workbook(data, limits))
 
 
 def test_a_picture_is_never_scanned_as_text() -> None:
-    parts = hostile._workbook_parts({"companies": [["id"], ["a"]]})
+    parts = hostile.workbook_parts({"companies": [["id"], ["a"]]})
     picture = hostile.deflate_repeated(b"\xff" * 65_536, 8)  # 512 KiB without a « < »
-    check_workbook(hostile._workbook(parts, {"xl/media/image1.bmp": picture}), UPLOAD)
+    check_workbook(hostile.workbook_with(parts, {"xl/media/image1.bmp": picture}), UPLOAD)
 
 
 # --------------------------------------------------------------------------- GeoPackages

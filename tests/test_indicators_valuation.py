@@ -220,6 +220,9 @@ def test_factor_file_is_complete() -> None:
 def test_avoided_table_uses_known_factors_and_covers_every_code() -> None:
     avoided = ind.read_avoided()
     keys = set(ind.read_factors()["key"])
+    # The formulas' parser (a private module), on purpose: every word of the data file's formulas
+    # is a known factor, which only the parser can list (the valuation names an unknown factor
+    # and a factor without value alike, and only for the rules an exchange uses).
     for formula in (*avoided["co2_formula"], *avoided["counted_share"]):
         assert set(formula_keys(formula)) <= keys, formula
     assert set(avoided["role"]) == {"replaced", "disposal", "transport"}

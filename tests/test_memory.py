@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# A private module, on purpose: release_memory works on the whole process, and its callers
+# (load_zone, the upload, the CLI's end) free and keep memory in the same call, so what it gave
+# back cannot be told apart through them; this measures it on a heap made for the purpose.
 from eit_geo._memory import release_memory
 
 GLIBC = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")

@@ -38,11 +38,13 @@ def sessions() -> Iterator[auth.Sessions]:
     made = auth.Sessions(b"k" * 32, minutes=60)
     gate.activate(gate.Gate("codes", frozenset({"localhost"}), sessions=made))
     yield made
-    gate._ACTIVE.clear()
+    gate.activate(None)
 
 
 @pytest.fixture
 def browser_cookie(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
+    # A private helper replaced, on purpose: the page reads the cookie from st.context, which
+    # AppTest cannot fill (it sends no cookies); the e2e tests sign in with a real cookie.
     def give(token: str | None) -> None:
         monkeypatch.setattr(access, "_session_cookie", lambda: token)
 
@@ -182,7 +184,7 @@ def test_identity_provider_sign_in(
         app.button[0].click().run()
         assert calls == [None]  # st.login() with the [auth] settings of secrets.toml
     finally:
-        gate._ACTIVE.clear()
+        gate.activate(None)
 
 
 def test_identity_provider_accounts_get_their_roles(database) -> None:
@@ -210,4 +212,4 @@ def test_identity_provider_accounts_get_their_roles(database) -> None:
         assert "Votre compte n'a pas accès à cet atelier" in shown_text(app)
         assert not any(name in shown_text(app) for name in NAMES)
     finally:
-        gate._ACTIVE.clear()
+        gate.activate(None)

@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from eit_geo import analysis, indicators
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import find_substitutions
-from eit_geo.ui import analyses
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "indicateurs.py")
 
@@ -101,7 +101,7 @@ def test_a_factor_edited_searches_no_candidates_again(monkeypatch: pytest.Monkey
         return search(*args, **kwargs)
 
     monkeypatch.setattr(analysis, "find_substitutions", counted)
-    analyses._zone_analysis.clear()  # a fresh cache: the count below starts at zero
+    st.cache_resource.clear()  # the dashboard's analyses forgotten: the count starts at zero
     app = run_page(indicateurs_scenario="optimal")
     label = "CO₂ évité (net) (t CO₂e/an)"
     before = {metric.label: metric.value for metric in app.metric}[label]

@@ -188,7 +188,9 @@ def test_a_synonym_row_with_an_unknown_code_is_skipped_with_a_warning(
         "read_table",
         lambda name: patched if name == "resource_synonyms.csv" else read_table(name),
     )
-    resources_resolve._vocabulary.cache_clear()  # the tables are read once per process
+    # Private caches cleared, on purpose: the tables are read once per process and no setting
+    # points the resolver at another synonym table; cleared again after, for the next tests.
+    resources_resolve._vocabulary.cache_clear()
     resources_resolve._resolve.cache_clear()
     try:
         with pytest.warns(UserWarning, match="'99 99 99' is not a resource code"):
