@@ -4,8 +4,10 @@ An `Analysis` is a zone and its settings (distances, top-k, factors, prices, the
 selection or board, the year whose synergies are in place). Each part is computed the first
 time it is asked for, then kept::
 
-    zone ─┬─ candidates (max_km, top_k, year) ─┬─ allocation ── optimal  (+ factors, prices)
-          │                                    └─ selected  (+ selected, factors, prices)
+    zone ─┬─ running (year) ── candidates (+ max_km, top_k) ─┬─ allocation ── optimal
+          │                                                 │    (+ factors, prices)
+          │                                                 └─ selected
+          │                                                      (+ selected, factors, prices)
           ├─ groups
           ├─ existing (year, factors, prices)
           └─ workshop (board)
@@ -15,6 +17,11 @@ they computed, each part under the settings it depends on: new factors value the
 again without searching the candidates again. One analysis may serve several threads (the
 dashboard's sessions): a part is computed by one of them while the others wait for it. The
 pages (``eit_geo.ui.analyses`` keeps them), the command line and the report all use it.
+
+A zone of a region (100,000 companies, millions of candidates) is better not held as tables:
+`Analysis.matches` and `Analysis.write` rank its candidates and find its groups in one pass
+(`eit_geo.matching.match_zone`) without keeping them, and `Analysis.write` writes the rows to a
+file by chunks, memory bounded (what ``eit-geo match`` does).
 """
 
 from __future__ import annotations
@@ -23,13 +30,13 @@ import hashlib
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import pandas as pd
 from cachetools import LRUCache
 from geopandas.array import GeometryDtype
 
-from eit_geo import workshop
 from eit_geo.allocation import allocate
 from eit_geo.indicators import (
     SCENARIOS,
@@ -38,15 +45,18 @@ from eit_geo.indicators import (
     existing_scenario,
     selected_scenario,
 )
-from eit_geo.matching import find_mutualisations, find_substitutions
+from eit_geo.matching import RankedLinks, find_mutualisations, find_substitutions, match_zone
 from eit_geo.network_years import running_now
+from eit_geo.synergy_files import draws_groups, write_matches, write_synergies
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import geopandas as gpd
 
     from eit_geo.zone import Zone
 
-__all__ = ["PARTS_KEPT", "Analysis", "frame_key"]
+__all__ = ["PARTS_KEPT", "Analysis", "Written", "frame_key"]
 
 PARTS_KEPT = 64
 """Parts an analysis and those made from it keep at most (least recently used dropped first)."""
@@ -69,6 +79,14 @@ def frame_key(frame: pd.DataFrame | None) -> str:
     digest = hashlib.sha256(",".join(map(str, plain.columns)).encode())
     digest.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+class Written(NamedTuple):
+    """What `Analysis.write` wrote: substitution rows, existing synergies among them, groups."""
+
+    substitutions: int
+    existing: int
+    groups: int
 
 
 class _Parts:
@@ -176,17 +194,77 @@ class Analysis:
         return {"factors": self.factors, "prices": self.prices}
 
     @property
+    def running(self) -> Zone:
+        """Return the zone as it runs in ``year`` (`eit_geo.network_years.running_now`)."""
+        return self._part("running", ("year",), lambda: running_now(self.zone, self.year))
+
+    @property
     def candidates(self) -> gpd.GeoDataFrame:
         """Return the substitution links, existing (running in ``year``) and candidates."""
         return self._part(
             "candidates",
             _MATCHING,
-            lambda: find_substitutions(
-                running_now(self.zone, self.year),
-                max_km=dict(self.max_km) or None,
-                top_k=self.top_k,
-            ),
+            lambda: find_substitutions(self.running, max_km=self._max_km, top_k=self.top_k),
         )
+
+    @property
+    def _max_km(self) -> dict[str, float] | None:
+        return dict(self.max_km) or None
+
+    def _matched(
+        self, *, geometry: bool, release: Callable[[], object] | None
+    ) -> tuple[RankedLinks, Future]:
+        """Rank the candidates and find the groups in one pass (`matching.match_zone`)."""
+        return match_zone(
+            self.running, max_km=self._max_km, top_k=self.top_k, geometry=geometry, release=release
+        )
+
+    def matches(
+        self, *, allocated: bool = False, release: Callable[[], object] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return the candidates and the groups as tables without geometry, not kept.
+
+        Made in one pass (`eit_geo.matching.match_zone`), lighter than `candidates` and
+        `groups`: the links carry their ends' coordinates and their texts as categories
+        (`eit_geo.matching.rank_substitutions`), the groups no hull, and they are groups of the
+        zone as it runs in ``year``. ``allocated`` adds the optimal ``allocated_quantity``
+        (`eit_geo.allocation.allocate`). ``release`` is called where the search has freed
+        large arrays (`~eit_geo.matching.match_zone`).
+        """
+        ranked, groups = self._matched(geometry=False, release=release)
+        links = ranked.table()
+        return (allocate(links) if allocated else links), groups.result()
+
+    def write(
+        self,
+        path: str | Path,
+        *,
+        allocated: bool = False,
+        release: Callable[[], object] | None = None,
+    ) -> Written:
+        """Write the candidates and the groups of `matches` to ``path``, not kept; say how many.
+
+        ``.csv``, ``.geojson`` or ``.gpkg`` (`eit_geo.synergy_files.write_synergies`); the
+        groups have their hulls unless in a CSV file. Without ``allocated``, the rows are made
+        and written by chunks while the groups are found (`eit_geo.synergy_files.write_matches`):
+        memory stays bounded on a region's millions of candidates.
+
+        Raises
+        ------
+        ValueError
+            For another suffix.
+        OSError
+            When the file cannot be written.
+        """
+        if allocated:
+            ranked, found = self._matched(geometry=draws_groups(path), release=release)
+            groups = found.result()
+            write_synergies(allocate(ranked.table()), groups, path)
+        else:
+            ranked, groups = write_matches(
+                self.running, path, max_km=self._max_km, top_k=self.top_k, release=release
+            )
+        return Written(len(ranked), ranked.existing, len(groups))
 
     @property
     def groups(self) -> gpd.GeoDataFrame:
@@ -242,6 +320,8 @@ class Analysis:
         ValueError
             When the analysis has no board.
         """
+        from eit_geo import workshop  # noqa: PLC0415 - its map layer (folium) not in the CLI
+
         board = self.board
         if board is None:
             msg = "workshop: this analysis has no board (Analysis.board)"

@@ -24,6 +24,7 @@ import shapely
 from eit_geo.datafiles import read_table
 from eit_geo.formatting import is_missing
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.matching.tables import QUANTITY_COLUMNS
 from eit_geo.zone import WGS84
 
 if TYPE_CHECKING:
@@ -374,14 +375,7 @@ def anonymise_candidates(
     small = _small(table, ["family", "unit"], small_share)
     groups = _candidate_groups(table[small], lang=lang)
     kept = table[~small]
-    for column in (
-        "quantity",
-        "offer_quantity",
-        "need_quantity",
-        "existing_quantity",
-        "offer_used",
-        "need_used",
-    ):
+    for column in QUANTITY_COLUMNS:
         if column in kept:
             kept[column] = round_significant(kept[column])
     if "distance_km" in kept:

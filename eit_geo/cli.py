@@ -12,7 +12,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from eit_geo import auth, gate
 from eit_geo.datafiles import example_path
@@ -20,10 +20,10 @@ from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
-from eit_geo.network_years import running_now
 from eit_geo.settings import BASEMAP_ENV, ZONE_ENV
 
 if TYPE_CHECKING:
+    from eit_geo.analysis import Analysis
     from eit_geo.zone import Zone
 
 __all__ = [
@@ -78,11 +78,32 @@ def _zone_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_validate(args: argparse.Namespace) -> int:
+def _analysis(args: argparse.Namespace, settings: Callable[[], dict[str, Any]]) -> Analysis | None:
+    """Return the analysis of the command's zone under the settings its options give.
+
+    ``settings`` reads the options into `~eit_geo.analysis.Analysis` fields, raising
+    ValueError on a bad one. On a bad option, then on a zone that breaks the format, print why
+    on stderr and return None.
+    """
+    try:
+        chosen = settings()
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return None
     zone = _load_or_report(args.zone)
     if zone is None:
+        return None
+    from eit_geo.analysis import Analysis  # noqa: PLC0415 - keeps the other commands light
+
+    return Analysis(zone, **chosen)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    analysis = _analysis(args, dict)
+    if analysis is None:
         return EXIT_BAD_ZONE
-    running = len(running_now(zone).synergies)
+    zone = analysis.zone
+    running = len(analysis.running.synergies)
     print(
         f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
         f"{len(zone.flows)} flux, {len(zone.synergies)} synergies "
@@ -251,24 +272,26 @@ def _match_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language")
 
 
-def _run_match(args: argparse.Namespace) -> int:
+def _match_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Read ``--max-km`` and ``--top`` (and check ``--out``'s suffix) as `Analysis` fields."""
     from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
 
-    try:
-        max_km = matching.parse_max_km(args.max_km, lang=args.lang)
-        top_k = int(args.top) if args.top.strip().isdigit() else -1
-        if top_k < 0:
-            raise ValueError(t("engine.bad_top", args.lang, value=args.top))
-        if args.out is not None and args.out.suffix.lower() not in synergy_files.OUTPUT_SUFFIXES:
-            raise ValueError(t("engine.bad_out", args.lang, value=args.out.name))
-    except ValueError as error:
-        print(str(error), file=sys.stderr)
+    max_km = matching.parse_max_km(args.max_km, lang=args.lang)
+    top_k = int(args.top) if args.top.strip().isdigit() else -1
+    if top_k < 0:
+        raise ValueError(t("engine.bad_top", args.lang, value=args.top))
+    if args.out is not None and args.out.suffix.lower() not in synergy_files.OUTPUT_SUFFIXES:
+        raise ValueError(t("engine.bad_out", args.lang, value=args.out.name))
+    return {"max_km": tuple(max_km.items()), "top_k": top_k}
+
+
+def _run_match(args: argparse.Namespace) -> int:
+    # the analysis of the network running this year: stopped synergies are leads
+    analysis = _analysis(args, lambda: _match_settings(args))
+    if analysis is None:
         return EXIT_BAD_ZONE
-    zone = _load_or_report(args.zone)
-    if zone is None:
-        return EXIT_BAD_ZONE
-    with _said_plainly(args.lang):  # the network running this year: stopped synergies are leads
-        return _match_and_report(running_now(zone), args, max_km, top_k)
+    with _said_plainly(args.lang):
+        return _match_and_report(analysis, args)
 
 
 @contextlib.contextmanager
@@ -288,37 +311,20 @@ def _said_plainly(lang: str) -> Iterator[None]:
                 print(str(message), file=sys.stderr)
 
 
-def _match_and_report(
-    zone: Zone, args: argparse.Namespace, max_km: dict[str, float], top_k: int
-) -> int:
-    from eit_geo import matching, synergy_files  # noqa: PLC0415 - keeps the other commands light
+def _match_and_report(analysis: Analysis, args: argparse.Namespace) -> int:
+    from eit_geo import synergy_files  # noqa: PLC0415 - keeps the other commands light
     from eit_geo._memory import release_memory  # noqa: PLC0415
-    from eit_geo.allocation import allocate  # noqa: PLC0415
 
     if args.out is None:
-        ranked, found = matching.match_zone(
-            zone, max_km=max_km, top_k=top_k, geometry=False, release=release_memory
-        )
-        links = allocate(ranked.table()) if args.allocate else ranked.table()
-        groups = found.result()
-        print(synergy_files.summary_text(links, groups, zone_name=zone.name, lang=args.lang))
+        links, groups = analysis.matches(allocated=args.allocate, release=release_memory)
+        name = analysis.zone.name
+        print(synergy_files.summary_text(links, groups, zone_name=name, lang=args.lang))
         return 0
-    try:
-        if not args.allocate:  # written by chunks, groups found alongside
-            ranked, groups = synergy_files.write_matches(
-                zone, args.out, max_km=max_km, top_k=top_k, release=release_memory
-            )
-        else:
-            hulls = synergy_files.draws_groups(args.out)
-            ranked, found = matching.match_zone(
-                zone, max_km=max_km, top_k=top_k, geometry=hulls, release=release_memory
-            )
-            groups = found.result()
-            synergy_files.write_synergies(allocate(ranked.table()), groups, args.out)
+    try:  # a CSV file written by chunks, memory bounded
+        written = analysis.write(args.out, allocated=args.allocate, release=release_memory)
     except OSError as error:
         return _write_failed(args.out, error)
-    values = {"substitutions": len(ranked), "existing": ranked.existing, "groups": len(groups)}
-    print(t("engine.written", args.lang, path=args.out, **values))
+    print(t("engine.written", args.lang, path=args.out, **written._asdict()))
     return 0
 
 
@@ -341,23 +347,24 @@ def _indicators_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language")
 
 
+def _indicator_tables(args: argparse.Namespace) -> dict[str, Any]:
+    """Read ``--factors`` and ``--prices`` as `Analysis` fields."""
+    from eit_geo import indicators  # noqa: PLC0415 - keeps the other commands light
+
+    return {
+        name: indicators.read_user_table(path, name, lang=args.lang)
+        for name, path in (("factors", args.factors), ("prices", args.prices))
+        if path is not None
+    }
+
+
 def _run_indicators(args: argparse.Namespace) -> int:
     from eit_geo import indicators  # noqa: PLC0415 - keeps the other commands light
-    from eit_geo.analysis import Analysis  # noqa: PLC0415 - as indicators
 
-    try:
-        tables = {
-            name: indicators.read_user_table(path, name, lang=args.lang)
-            for name, path in (("factors", args.factors), ("prices", args.prices))
-            if path is not None
-        }
-    except ValueError as error:
-        print(str(error), file=sys.stderr)
+    analysis = _analysis(args, lambda: _indicator_tables(args))
+    if analysis is None:
         return EXIT_BAD_ZONE
-    zone = _load_or_report(args.zone)
-    if zone is None:
-        return EXIT_BAD_ZONE
-    analysis = Analysis(zone, factors=tables.get("factors"), prices=tables.get("prices"))
+    zone = analysis.zone
     names = ("existing", "optimal") if args.scenario == "all" else (args.scenario,)
     scenarios = [analysis.scenario(name) for name in names]
     if args.json:

@@ -10,8 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -20,8 +22,9 @@ from eit_geo import cli, indicators, report, store, workshop
 from eit_geo.analysis import Analysis, frame_key
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
-from eit_geo.matching import find_substitutions
+from eit_geo.matching import find_mutualisations, find_substitutions
 from eit_geo.network_years import running_now
+from eit_geo.synergy_files import write_matches
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -292,3 +295,51 @@ def test_the_pages_keep_one_analysis_per_zone_and_settings(
     assert analyses.zone_links(zone) is kept.candidates
     assert analyses.scenario(zone, "optimal", edited_factors()) is edited.optimal
     assert calls["find_substitutions"] == 1
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_streamed_matches_are_the_analysis_candidates_and_groups(
+    name: str, zones: dict[str, Zone]
+) -> None:
+    analysis = Analysis(zones[name], max_km=(("*", 40.0),), top_k=3)
+    links, groups = analysis.matches()
+    candidates = analysis.candidates
+    assert links["candidate_id"].astype(str).tolist() == candidates["candidate_id"].tolist()
+    assert links["score"].tolist() == pytest.approx(candidates["score"].tolist(), nan_ok=True)
+    assert candidates["distance_km"].max() <= 40
+    running = find_mutualisations(running_now(zones[name]), geometry=False)
+    pd.testing.assert_frame_equal(groups, running)
+    allocated, _ = analysis.matches(allocated=True)
+    assert (
+        allocated["allocated_quantity"].tolist()
+        == analysis.allocation["allocated_quantity"].tolist()
+    )
+
+
+def test_write_is_the_file_the_engine_writes_for_the_year_analysed(
+    tmp_path: Path, zones: dict[str, Zone]
+) -> None:
+    zone = zones["kalundborg"]  # its coal fly ash to Aalborg Portland stopped in 2019
+    for year, fly_ash in ((2018, True), (None, False)):
+        analysis = Analysis(zone, year=year, top_k=4)
+        written = analysis.write(tmp_path / f"{year}.csv")
+        write_matches(running_now(zone, year), tmp_path / f"engine-{year}.csv", top_k=4)
+        text = (tmp_path / f"{year}.csv").read_bytes()
+        assert text == (tmp_path / f"engine-{year}.csv").read_bytes()
+        table = pd.read_csv(tmp_path / f"{year}.csv", dtype={"members": str})
+        kinds = table["kind"].value_counts()
+        existing = table[table["status"] == "existing"]
+        assert written == (kinds["substitution"], len(existing), kinds["mutualisation"])
+        ids = existing["candidate_id"].str.startswith("asnaes>aalborgportland:")
+        assert ids.any() == fly_ash
+    assert written.existing == 19  # this year's network
+    allocated = Analysis(zone, top_k=4).write(tmp_path / "allocated.gpkg", allocated=True)
+    links = gpd.read_file(tmp_path / "allocated.gpkg", layer="substitutions")
+    assert len(links) == allocated.substitutions
+    assert links["allocated_quantity"].sum() == pytest.approx(
+        Analysis(zone, top_k=4).allocation["allocated_quantity"].sum()
+    )
+    assert links["allocated_quantity"].gt(0).any()
+    groups = gpd.read_file(tmp_path / "allocated.gpkg", layer="mutualisations")
+    assert len(groups) == allocated.groups > 0
+    assert (groups.geom_type == "Polygon").all()  # hulls, unlike in a CSV file

@@ -48,6 +48,12 @@ def test_factor_table_counts_the_exchanges_using_each_factor() -> None:
     assert table.loc["road_freight_articulated_40t", "used"] == 2  # fly ash and sludge
     assert table.loc["virgin_glass", "used"] == 0
     assert table.loc["landfill_nonhazardous_industrial", "description"].startswith("Landfill")
+    # steam declared in tonnes: its rule, in MWh/yr, values nothing, so no factor is used
+    in_tonnes = exchanges().iloc[:1].assign(unit="t/yr")
+    scenario = ind.build_scenario("existing", in_tonnes, factors=factors())
+    table = ind.factor_table(ind.read_factors(), scenario, "en").set_index("key")
+    assert table.loc["natural_gas_lifecycle_pci", "used"] == 0
+    assert table["used"].sum() == 0
 
 
 def test_editor_tables(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from eit_geo._formula import formula_keys
 from eit_geo.codes import FAMILIES, resource_label
 from eit_geo.formatting import format_exact, sources_in
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
-from eit_geo.indicators.reference import PRICE_COLUMNS, ROLES, read_avoided, read_factors
-from eit_geo.indicators.valuation import find_rule
+from eit_geo.indicators.reference import PRICE_COLUMNS, read_avoided, read_factors
+from eit_geo.indicators.valuation import factor_uses
 
 if TYPE_CHECKING:
     from eit_geo.indicators.scenarios import Scenario
@@ -43,26 +43,9 @@ def factor_table(
     table["description"] = table.get(f"description_{lang}", table["description_fr"])
     table = table[["key", "description", "value", "unit", "source", "year", "status"]]
     if scenario is not None:
-        used = _used_factors(scenario.exchanges)
+        used = factor_uses(scenario.exchanges)
         table["used"] = table["key"].map(used).fillna(0).astype(int)
     return table
-
-
-def _used_factors(valued: pd.DataFrame) -> dict[str, int]:
-    avoided = read_avoided()
-    counts: dict[str, int] = {}
-    for row in valued.itertuples():
-        keys: set[str] = set()
-        for role in ROLES:
-            code = row.input_resource if role == "replaced" else row.resource
-            conversion = row.conversion if role == "replaced" else ""
-            rule = find_rule(avoided, role, str(code), str(conversion))
-            if rule is not None:
-                keys.update(formula_keys(str(rule["co2_formula"])))
-                keys.update(formula_keys(str(rule["counted_share"])))
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 def factor_editor_table(lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:

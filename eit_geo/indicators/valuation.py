@@ -8,6 +8,7 @@ a value leaves its term out and is named, never a silent zero.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import NamedTuple
 
 import numpy as np
@@ -29,6 +30,7 @@ from eit_geo.indicators.reference import (
 __all__ = [
     "co2_per_unit",
     "compute_exchanges",
+    "factor_uses",
     "find_rule",
 ]
 
@@ -42,6 +44,7 @@ class _Term(NamedTuple):
     missing: tuple[str, ...]
     to_confirm: bool
     share_to_confirm: bool
+    keys: frozenset[str] = frozenset()  # the factors its formulas name
 
 
 class _Factors(NamedTuple):
@@ -107,7 +110,44 @@ def _term(avoided: pd.DataFrame, factors: _Factors, key: tuple[str, str, str, st
         missing,
         to_confirm=any(k in factors.to_confirm for k in keys),
         share_to_confirm=any(k in factors.to_confirm for k in share_keys),
+        keys=frozenset((*keys, *share_keys)),
     )
+
+
+def _terms(
+    exchanges: pd.DataFrame, avoided: pd.DataFrame, factors: _Factors
+) -> dict[str, list[_Term]]:
+    """Return the term of each role (`ROLES`) for each exchange, in the exchanges' order.
+
+    The ``replaced`` rule is that of the input code replaced, with the conversion; the
+    ``disposal`` and ``transport`` rules those of the output code. Each distinct rule is
+    evaluated once.
+    """
+    terms: dict[str, list[_Term]] = {role: [] for role in ROLES}
+    cache: dict[tuple[str, str, str, str], _Term] = {}
+    columns = exchanges[["resource", "input_resource", "conversion", "unit"]]
+    for row in columns.fillna({"conversion": ""}).itertuples():
+        for role in ROLES:
+            code = row.input_resource if role == "replaced" else row.resource
+            conversion = str(row.conversion) if role == "replaced" else ""
+            key = (role, str(code), conversion, str(row.unit))
+            if key not in cache:
+                cache[key] = _term(avoided, factors, key)
+            terms[role].append(cache[key])
+    return terms
+
+
+def factor_uses(exchanges: pd.DataFrame) -> dict[str, int]:
+    """Return how many ``exchanges`` rest on each factor, by key (factors resting on none left out).
+
+    An exchange rests on the factors that the formulas of its rules (`compute_exchanges`) name,
+    in the shipped ``data/avoided.csv``; a rule of another unit than the exchange's is not used.
+    """
+    terms = _terms(exchanges, read_avoided(), _factor_values(read_factors(), read_factor_units()))
+    uses: Counter[str] = Counter()
+    for of_one in zip(*terms.values(), strict=True):
+        uses.update(frozenset().union(*(term.keys for term in of_one)))
+    return dict(uses)
 
 
 def compute_exchanges(
@@ -148,16 +188,7 @@ def compute_exchanges(
     table["conversion"] = table["conversion"].fillna("").astype(str)
     quantity = table["quantity"].astype(float).to_numpy()
     quantity_estimate = is_estimate(table["quantity_status"]).to_numpy(dtype=bool)
-    terms: dict[str, list[_Term]] = {role: [] for role in ROLES}
-    cache: dict[tuple[str, str, str, str], _Term] = {}
-    for row in table[["resource", "input_resource", "conversion", "unit"]].itertuples():
-        for role in ROLES:
-            code = row.input_resource if role == "replaced" else row.resource
-            conversion = str(row.conversion) if role == "replaced" else ""
-            key = (role, str(code), conversion, str(row.unit))
-            if key not in cache:
-                cache[key] = _term(avoided, values, key)
-            terms[role].append(cache[key])
+    terms = _terms(table, avoided, values)
     distance = table["distance_km"].astype(float).to_numpy()
     co2 = {
         "co2_replaced_t": quantity * _column(terms["replaced"], "per_unit"),

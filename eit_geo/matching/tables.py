@@ -25,8 +25,17 @@ if TYPE_CHECKING:
     from eit_geo.matching.residuals import _Used
     from eit_geo.matching.search import _Search
 
-__all__ = ["SUBSTITUTION_COLUMNS", "RankedLinks", "links_frame"]
+__all__ = ["QUANTITY_COLUMNS", "SUBSTITUTION_COLUMNS", "RankedLinks", "links_frame"]
 
+QUANTITY_COLUMNS: tuple[str, ...] = (
+    "quantity",
+    "offer_quantity",
+    "need_quantity",
+    "existing_quantity",
+    "offer_used",
+    "need_used",
+)
+"""The quantities of a link (same unit): exchanged, offered, needed, declared, already used."""
 SUBSTITUTION_COLUMNS: tuple[str, ...] = (
     "candidate_id",
     "kind",
@@ -42,12 +51,7 @@ SUBSTITUTION_COLUMNS: tuple[str, ...] = (
     "family",
     "match",
     "conversion",
-    "quantity",
-    "offer_quantity",
-    "need_quantity",
-    "existing_quantity",
-    "offer_used",
-    "need_used",
+    *QUANTITY_COLUMNS,
     "offer_used_by",
     "need_used_by",
     "unit",
