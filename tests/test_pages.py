@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from streamlit.proto.SelectWidgetFilterMode_pb2 import SelectWidgetFilterMode
 from streamlit.testing.v1 import AppTest
 
 from eit_geo.datafiles import example_path
@@ -115,6 +116,23 @@ def test_carte_counts_and_filters_in_sidebar(carte: AppTest) -> None:
         "Sans fond de carte (hors connexion)",
     ]
     assert "Cliquez sur une entreprise, un lien ou une zone de mutualisation" in carte.info[0].value
+
+
+def test_carte_filters_show_no_english_of_streamlits_own() -> None:
+    """Emptied, a filter says so in French; no typing (« No results »), no « Select all »."""
+    app = run_app("pages/carte.py", lang="en")
+    placeholders = {}
+    for key in ("filters_families", "filters_sectors_kalundborg"):
+        proto = app.multiselect(key=key).proto
+        placeholders[key] = proto.placeholder
+        assert proto.filter_mode == SelectWidgetFilterMode.Value("FILTER_MODE_NONE")
+        assert proto.select_all == 0  # never shown
+    assert placeholders == {
+        "filters_families": "No family: pick one or more",
+        "filters_sectors_kalundborg": "No sector: pick one or more",
+    }
+    french = run_app("pages/carte.py").multiselect(key="filters_families").proto.placeholder
+    assert french == "Aucune famille : choisissez-en une ou plusieurs"
 
 
 def test_carte_filter_changes_counts() -> None:

@@ -37,17 +37,25 @@ def map_filter(zone: Zone) -> MapFilter:
     units = [u for u in UNITS if u in set(zone.flows["unit"])]
     with st.sidebar:
         st.subheader(tr("map.filters"))
+        # Short lists: no typing (Streamlit's « No results » is English only), no « Select all »
+        # entry (English only too), a French placeholder when everything is taken off.
         families = st.multiselect(
             tr("map.filter_families"),
             FAMILIES,
             key=_filter_default("families", list(FAMILIES)),
             format_func=lambda f: t(f"families.{f}", lang),
+            placeholder=tr("map.filter_none_families"),
+            filter_mode=None,
+            select_all=False,
         )
         sectors = st.multiselect(
             tr("map.filter_sectors"),
             present,
             key=_filter_default(f"sectors_{zone.name}", present),
             format_func=lambda g: t(f"sectors.{g}", lang),
+            placeholder=tr("map.filter_none_sectors"),
+            filter_mode=None,
+            select_all=False,
         )
         st.caption(tr("map.filter_show"))
         shown = {
