@@ -38,6 +38,7 @@ from cachetools import LRUCache
 from geopandas.array import GeometryDtype
 
 from eit_geo.allocation import allocate
+from eit_geo.errors import check_choice
 from eit_geo.indicators import (
     SCENARIOS,
     Scenario,
@@ -338,8 +339,6 @@ class Analysis:
         ValueError
             On another name.
         """
-        if name not in SCENARIOS:
-            msg = f"scenario={name!r}; expected one of {', '.join(SCENARIOS)}"
-            raise ValueError(msg)
+        check_choice("scenario", name, SCENARIOS)
         parts = {"existing": "existing", "optimal": "optimal", "selected": "selected_scenario"}
         return getattr(self, parts[name])

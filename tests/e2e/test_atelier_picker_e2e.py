@@ -76,9 +76,12 @@ def test_picker_follows_saves_and_map_clicks(page: object, atelier_server: AppSe
     # the picker says the lead's new status, not the one it had when it was opened
     expect(picker).to_have_value("retenue · " + opened.split(" · ", 1)[1], timeout=WAIT_MS)
 
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
+    iframe = page.locator("iframe[title='streamlit_folium.st_folium']")
+    iframe.scroll_into_view_if_needed()  # waits for the map's iframe, drawn after the run
+    frame = iframe.element_handle().content_frame()
     map_still(frame)
+    # the leads are drawn once the map is: wait for one that a click can reach, then read it
+    frame.wait_for_function(f"() => window.map !== undefined && ({LINK_POINT})() !== null")
     point = frame.evaluate(LINK_POINT)
     assert point is not None
     lead = point["tip"].split(" · ")[0]  # « resource : supplier → receiver »

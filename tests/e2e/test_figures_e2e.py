@@ -111,7 +111,8 @@ def test_pages_read_well(page, rural_url, idle, screenshot, path, lang):  # noqa
         caption = "sur 11" if lang == "fr" else "out of 11"
         assert caption not in text  # every company of the park gives its headcount
     if path == "indicateurs":
-        expect(page.get_by_text("seul le transport ajouté" if lang == "fr" else "only the added"))
+        added = page.get_by_text("seul le transport ajouté" if lang == "fr" else "only the added")
+        expect(added.first).to_be_attached(timeout=WAIT_MS)  # was an expect() asserting nothing
     if path == "donnees":  # the upload button reads the interface's word, not « Upload »
         button = page.get_by_test_id("stFileUploaderDropzone").locator("button")
         word = button.evaluate("b => getComputedStyle(b, '::after').content")
