@@ -8,7 +8,7 @@ time it is asked for, then kept::
           │                                                 │    (+ factors, prices)
           │                                                 └─ selected
           │                                                      (+ selected, factors, prices)
-          ├─ groups
+          ├─ groups (year)
           ├─ existing (year, factors, prices)
           └─ workshop (board)
 
@@ -227,10 +227,9 @@ class Analysis:
 
         Made in one pass (`eit_geo.matching.match_zone`), lighter than `candidates` and
         `groups`: the links carry their ends' coordinates and their texts as categories
-        (`eit_geo.matching.rank_substitutions`), the groups no hull, and they are groups of the
-        zone as it runs in ``year``. ``allocated`` adds the optimal ``allocated_quantity``
-        (`eit_geo.allocation.allocate`). ``release`` is called where the search has freed
-        large arrays (`~eit_geo.matching.match_zone`).
+        (`eit_geo.matching.rank_substitutions`), the groups no hull. ``allocated`` adds the
+        optimal ``allocated_quantity`` (`eit_geo.allocation.allocate`). ``release`` is called
+        where the search has freed large arrays (`~eit_geo.matching.match_zone`).
         """
         ranked, groups = self._matched(geometry=False, release=release)
         links = ranked.table()
@@ -269,8 +268,11 @@ class Analysis:
 
     @property
     def groups(self) -> gpd.GeoDataFrame:
-        """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
-        groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
+        """Return the mutualisation groups at their default distances (`find_mutualisations`).
+
+        Groups of the zone as it runs in ``year``: a closed company or an ended flow is in none.
+        """
+        groups = self._part("groups", ("year",), lambda: find_mutualisations(self.running))
         return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
 
     @property
