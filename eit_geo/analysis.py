@@ -8,7 +8,7 @@ time it is asked for, then kept::
           │                                                 │    (+ factors, prices)
           │                                                 └─ selected
           │                                                      (+ selected, factors, prices)
-          ├─ groups
+          ├─ groups (year)
           ├─ existing (year, factors, prices)
           └─ workshop (board)
 
@@ -38,6 +38,7 @@ from cachetools import LRUCache
 from geopandas.array import GeometryDtype
 
 from eit_geo.allocation import allocate
+from eit_geo.errors import check_choice
 from eit_geo.indicators import (
     SCENARIOS,
     Scenario,
@@ -226,10 +227,9 @@ class Analysis:
 
         Made in one pass (`eit_geo.matching.match_zone`), lighter than `candidates` and
         `groups`: the links carry their ends' coordinates and their texts as categories
-        (`eit_geo.matching.rank_substitutions`), the groups no hull, and they are groups of the
-        zone as it runs in ``year``. ``allocated`` adds the optimal ``allocated_quantity``
-        (`eit_geo.allocation.allocate`). ``release`` is called where the search has freed
-        large arrays (`~eit_geo.matching.match_zone`).
+        (`eit_geo.matching.rank_substitutions`), the groups no hull. ``allocated`` adds the
+        optimal ``allocated_quantity`` (`eit_geo.allocation.allocate`). ``release`` is called
+        where the search has freed large arrays (`~eit_geo.matching.match_zone`).
         """
         ranked, groups = self._matched(geometry=False, release=release)
         links = ranked.table()
@@ -268,8 +268,11 @@ class Analysis:
 
     @property
     def groups(self) -> gpd.GeoDataFrame:
-        """Return the mutualisation groups at their default distances (`find_mutualisations`)."""
-        groups = self._part("groups", (), lambda: find_mutualisations(self.zone))
+        """Return the mutualisation groups at their default distances (`find_mutualisations`).
+
+        Groups of the zone as it runs in ``year``: a closed company or an ended flow is in none.
+        """
+        groups = self._part("groups", ("year",), lambda: find_mutualisations(self.running))
         return cast("gpd.GeoDataFrame", groups)  # with their hulls: geometry=True
 
     @property
@@ -338,8 +341,6 @@ class Analysis:
         ValueError
             On another name.
         """
-        if name not in SCENARIOS:
-            msg = f"scenario={name!r}; expected one of {', '.join(SCENARIOS)}"
-            raise ValueError(msg)
+        check_choice("scenario", name, SCENARIOS)
         parts = {"existing": "existing", "optimal": "optimal", "selected": "selected_scenario"}
         return getattr(self, parts[name])

@@ -14,6 +14,7 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from eit_geo.errors import check_choice
 from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
@@ -175,9 +176,7 @@ def add_basemaps(
         If ``basemap`` is not one of those choices.
     """
     choices = (*BASEMAPS, LOCAL) if local is not None else BASEMAPS
-    if basemap not in choices:
-        msg = f"basemap {basemap!r} is not one of {', '.join(choices)}"
-        raise ValueError(msg)
+    check_choice("basemap", basemap, choices)
     if not web:
         _BlankLayer(t("map.basemap_none", lang), show=True).add_to(fmap)
         return

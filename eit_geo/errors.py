@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eit_geo.formatting import colon
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
-__all__ = ["Problem", "ZoneError"]
+__all__ = ["Problem", "ZoneError", "check_choice"]
+
+
+def check_choice(name: str, value: object, choices: Sequence[object]) -> None:
+    """Raise ValueError, naming the ``choices``, unless ``value`` is one of them.
+
+    For a function's argument that takes one of a few words (a view, a colour, a scenario).
+    """
+    if value not in choices:
+        msg = f"{name} {value!r} is not one of {', '.join(map(str, choices))}"
+        raise ValueError(msg)
 
 
 @dataclass(frozen=True)

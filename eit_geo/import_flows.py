@@ -180,8 +180,9 @@ def _code_of(text: str, count: int, resolution: Resolution | None, work: ImportW
         report.coded_auto.append((text, auto, resolution.confidence, count))
         work.mapping.resources[text] = auto
         confidence = confidence_text(resolution.confidence, lang)
+        method = tr(f"method_{resolution.method}", lang)
         work.notes.comments[("resources", text)] = tr(
-            "mapping_resource_auto", lang, method=resolution.method, confidence=confidence
+            "mapping_resource_auto", lang, method=method, confidence=confidence
         )
         return auto
     suggestions = resolution.suggestions if resolution is not None else ()

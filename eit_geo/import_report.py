@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from eit_geo.formatting import format_decimal
+from eit_geo.formatting import format_count, format_decimal
 from eit_geo.i18n import t
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def report_text(
 ) -> str:
     """Return the import report as plain lines in the report's language."""
     lang = report.lang
-    lines = [t("importing.report_sources", lang)]
+    lines = [_say("importing.report_sources", lang)]
     lines += [f"- {_zone_line(label, lang)}" for label in report.zones]
     for plans in _alike(report.tables, lambda p: (p.signature, p.shape, p.origin)).values():
         lines.append(f"- {_table_line(plans, lang)}")
@@ -33,15 +33,26 @@ def report_text(
     if report.positions_file is not None:
         name, filled, missing = report.positions_file
         positions.append(
-            t("importing.positions_file", lang, file=name, filled=filled, missing=missing)
+            _say("importing.positions_file", lang, file=name, filled=filled, missing=missing)
         )
     if positions:
-        lines += [t("importing.report_positions", lang), *(f"- {p}" for p in positions if p)]
+        lines += [_say("importing.report_positions", lang), *(f"- {p}" for p in positions if p)]
     lines += _companies_lines(report, lang)
     lines += _flows_lines(report, lang)
     lines += [f"! {problem}" for problem in report.problems]
     lines += _summary_lines(report, lang, out, mapping_path)
     return "\n".join(lines)
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    """Return the text ``key`` with its counts written as the reader writes numbers (1 200)."""
+    written = {
+        name: format_count(value, lang)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }
+    return t(key, lang, **written)
 
 
 def confidence_text(confidence: float, lang: str) -> str:
@@ -58,11 +69,11 @@ def suggestion_text(suggestions: Iterable[tuple[str, float]], lang: str) -> str:
 def _more(items: list[str], lang: str) -> list[str]:
     if len(items) <= _SHOWN:
         return items
-    return [*items[:_SHOWN], t("importing.and_more", lang, count=len(items) - _SHOWN)]
+    return [*items[:_SHOWN], _say("importing.and_more", lang, count=len(items) - _SHOWN)]
 
 
 def _zone_line(label: str, lang: str) -> str:
-    return t("importing.source_zone", lang, file=label)
+    return _say("importing.source_zone", lang, file=label)
 
 
 def _alike(items: Iterable[_T], key: Callable[[_T], Hashable]) -> dict[Hashable, list[_T]]:
@@ -77,7 +88,7 @@ def _files(labels: list[str], lang: str) -> str:
     if len(labels) == 1:
         return labels[0]
     shown = ", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")  # noqa: PLR2004
-    return t("importing.several_tables", lang, count=len(labels), files=shown)
+    return _say("importing.several_tables", lang, count=len(labels), files=shown)
 
 
 def _table_line(plans: list[TablePlan], lang: str) -> str:
@@ -90,15 +101,15 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     )
     files = _files([p.table.label for p in plans], lang)
     rows = sum(len(p.table.frame) for p in plans)
-    line = t("importing.source_table", lang, file=files, shape=shape, rows=rows)
+    line = _say("importing.source_table", lang, file=files, shape=shape, rows=rows)
     if plan.shape != "ignore" and recognised:
         line += " ; " if lang == "fr" else "; "
-        line += t("importing.columns_recognised", lang, columns=recognised)
+        line += _say("importing.columns_recognised", lang, columns=recognised)
     if plan.ignored and plan.shape != "ignore":
         line += " ; " if lang == "fr" else "; "
-        line += t("importing.columns_ignored", lang, columns=", ".join(plan.ignored))
+        line += _say("importing.columns_ignored", lang, columns=", ".join(plan.ignored))
     if plan.origin == "mapping":
-        line += " " + t("importing.from_mapping", lang)
+        line += " " + _say("importing.from_mapping", lang)
     return line
 
 
@@ -113,20 +124,20 @@ def _position_line(notes: list[PositionNote], lang: str) -> str:
     note = notes[0]
     parts = [t(f"importing.position_{note.method}", lang)]
     if note.projected_undeclared:
-        parts.append(t("importing.position_undeclared", lang))
+        parts.append(_say("importing.position_undeclared", lang))
     if note.crs and note.crs != "EPSG:4326":
         key = "importing.position_crs_guessed" if note.crs_guessed else "importing.position_crs"
         parts.append(t(key, lang, crs=note.crs))
     if note.projected_undeclared and not note.crs:
-        parts.append(t("importing.position_crs_unknown", lang))
+        parts.append(_say("importing.position_crs_unknown", lang))
     if note.axes_swapped:
-        parts.append(t("importing.position_swapped", lang))
+        parts.append(_say("importing.position_swapped", lang))
     if note.rows_swapped:
-        parts.append(t("importing.position_rows_swapped", lang, rows=_rows(note.rows_swapped)))
+        parts.append(_say("importing.position_rows_swapped", lang, rows=_rows(note.rows_swapped)))
     if note.not_points:
-        parts.append(t("importing.position_not_points", lang, count=note.not_points))
+        parts.append(_say("importing.position_not_points", lang, count=note.not_points))
     if note.unreadable:
-        parts.append(t("importing.position_unreadable", lang, rows=_rows(note.unreadable)))
+        parts.append(_say("importing.position_unreadable", lang, rows=_rows(note.unreadable)))
     files = _files([n.table for n in notes], lang)
     return f"{files} : " + " ; ".join(parts) if lang == "fr" else f"{files}: " + "; ".join(parts)
 
@@ -139,14 +150,14 @@ def _rows(rows: Iterable[int]) -> str:
 
 def _companies_lines(report: ImportReport, lang: str) -> list[str]:
     count = report.counts.get("companies", 0)
-    lines = [t("importing.report_companies", lang, count=count, unlocated=len(report.unlocated))]
-    items = [t("importing.unlocated", lang, name=name) for name in report.unlocated]
+    lines = [_say("importing.report_companies", lang, count=count, unlocated=len(report.unlocated))]
+    items = [_say("importing.unlocated", lang, name=name) for name in report.unlocated]
     items += [
-        t("importing.siret_spoiled", lang, name=name, value=value, file=file)
+        _say("importing.siret_spoiled", lang, name=name, value=value, file=file)
         for file, name, value in report.spoiled_sirets
     ]
     items += [
-        t(
+        _say(
             "importing.conflict",
             lang,
             id=c.company,
@@ -156,28 +167,30 @@ def _companies_lines(report: ImportReport, lang: str) -> list[str]:
         for c in report.conflicts
     ]
     items += [
-        t("importing.renamed", lang, file=file, given=given, id=new)
+        _say("importing.renamed", lang, file=file, given=given, id=new)
         for file, given, new in report.renamed
     ]
     items += [
-        t("importing.company_created", lang, text=text, id=cid)
+        _say("importing.company_created", lang, text=text, id=cid)
         for text, cid in report.companies_created
     ]
-    items += [t("importing.bad_employees", lang, name=n, value=v) for n, v in report.bad_employees]
+    items += [
+        _say("importing.bad_employees", lang, name=n, value=v) for n, v in report.bad_employees
+    ]
     return lines + [f"- {item}" for item in _more(items, lang)]
 
 
 def _flows_lines(report: ImportReport, lang: str) -> list[str]:
     counts = report.counts
     lines = [
-        t(
+        _say(
             "importing.report_flows",
             lang,
             flows=counts.get("flows", 0),
             synergies=counts.get("synergies", 0),
         ),
         "- "
-        + t(
+        + _say(
             "importing.resources",
             lang,
             given=report.coded_given,
@@ -187,7 +200,7 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
         ),
     ]
     items = [
-        t(
+        _say(
             "importing.resource_auto",
             lang,
             text=text,
@@ -199,7 +212,7 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
     ]
     lines += [f"  - {item}" for item in _more(items, lang)]
     pending = [
-        t(
+        _say(
             "importing.resource_pending",
             lang,
             text=text,
@@ -212,7 +225,7 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
     statuses = report.quantity_statuses
     lines.append(
         "- "
-        + t(
+        + _say(
             "importing.quantities",
             lang,
             published=statuses.get("published", 0),
@@ -221,16 +234,16 @@ def _flows_lines(report: ImportReport, lang: str) -> list[str]:
         )
     )
     conversions = [
-        t("importing.conversion", lang, written=written, note=note or "—", count=count)
+        _say("importing.conversion", lang, written=written, note=note or "—", count=count)
         for written, note, count in report.conversions
     ]
     lines += [f"  - {item}" for item in _more(conversions, lang)]
     lines += [
-        "- " + t("importing.direction_unknown", lang, word=word or "—", count=count)
+        "- " + _say("importing.direction_unknown", lang, word=word or "—", count=count)
         for word, count in report.unknown_directions
     ]
     if report.unattached:
-        lines.append("- " + t("importing.unattached", lang, count=report.unattached))
+        lines.append("- " + _say("importing.unattached", lang, count=report.unattached))
     return lines
 
 
@@ -239,7 +252,7 @@ def _summary_lines(
 ) -> list[str]:
     lines = []
     if out is not None and report.counts.get("companies"):
-        lines.append(t("importing.written", lang, path=out))
+        lines.append(_say("importing.written", lang, path=out))
     pending = {
         "to_code": sum(c for *_, c in report.to_code),
         "to_locate": len(report.unlocated),
@@ -248,7 +261,7 @@ def _summary_lines(
         "estimates": report.quantity_statuses.get("estimate", 0),
     }
     if any(pending.values()):
-        lines.append(t("importing.left_to_decide", lang, **pending))
+        lines.append(_say("importing.left_to_decide", lang, **pending))
     if mapping_path is not None:
-        lines.append(t("importing.mapping_written", lang, path=mapping_path))
+        lines.append(_say("importing.mapping_written", lang, path=mapping_path))
     return lines

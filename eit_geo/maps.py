@@ -37,6 +37,7 @@ import numpy as np
 from folium.utilities import JsCode
 
 from eit_geo.basemaps import BASEMAPS, LOCAL, add_basemaps
+from eit_geo.errors import check_choice
 from eit_geo.filters import sector_colours, sector_groups
 from eit_geo.formatting import format_km, format_quantity
 from eit_geo.frames import records
@@ -523,9 +524,7 @@ def focus_links(
     ValueError
         If ``view`` is not one of `VIEWS`.
     """
-    if view not in VIEWS:
-        msg = f"view {view!r} is not one of {', '.join(VIEWS)}"
-        raise ValueError(msg)
+    check_choice("view", view, VIEWS)
     existing = links["status"] == "existing"
     if view == "in_place":
         return links[existing], frozenset()

@@ -6,9 +6,11 @@ indexed by its ``fid``, a sheet by its spreadsheet row.
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -46,35 +48,48 @@ __all__ = [
     "require_tables",
 ]
 
+_T = TypeVar("_T")
+
+
+def _attempted(read: Callable[[], _T], file: SourceFile, reading: Reading, label: str) -> _T | None:
+    """Return what ``read`` returns; when it fails, a problem of ``label`` and None.
+
+    A limit passed says which (`Reading.refuse`); any other failure of a reader says the file
+    is unreadable, and why.
+    """
+    try:
+        return read()
+    except LimitError as error:
+        reading.refuse(label, error)
+    except Exception as error:  # any reader failure becomes a Problem
+        reading.fail(label, "validation.unreadable", reason=reason(error, file))
+    return None
+
 
 def read_table_file(file: SourceFile, table: str, reading: Reading) -> RawTable | None:
     """Read one file holding one table; None (and a problem) when it cannot be read."""
     if too_large(file, reading) or wrong_content(file, reading):
         return None
-    suffix = file.suffix
-    try:
-        if suffix == ".csv":
-            raw = read_csv(file, table, reading)
-        elif suffix == ".xlsx":
-            check_workbook(file.source(), reading.limits, reading.deadline)
-            frame = pd.read_excel(file.buffer(), sheet_name=0, dtype=str, keep_default_na=False)
-            raw = RawTable(table, file.name, frame, first_row=2)
-        elif suffix == ".parquet":
-            raw = RawTable(table, file.name, _read_parquet(file, reading.limits), first_row=1)
-        elif suffix == ".gpkg":
-            check_geopackage(file.source(), reading.limits, read=lambda _layer: True)
-            raw = RawTable(table, file.name, read_layer(file, None), first_row=1)
-        else:
-            _check_features(file, reading.limits)
-            frame = pyogrio.read_dataframe(file.source())
-            raw = RawTable(table, file.name, frame, first_row=1)
-    except LimitError as error:
-        reading.refuse(file.name, error)
-        return None
-    except Exception as error:  # any reader failure becomes a Problem
-        reading.fail(file.name, "validation.unreadable", reason=reason(error, file))
-        return None
+    raw = _attempted(lambda: _read_one(file, table, reading), file, reading, file.name)
     return None if raw is None else checked_size(raw, reading)
+
+
+def _read_one(file: SourceFile, table: str, reading: Reading) -> RawTable | None:
+    suffix = file.suffix
+    if suffix == ".csv":
+        return read_csv(file, table, reading)
+    if suffix == ".xlsx":
+        check_workbook(file.source(), reading.limits, reading.deadline)
+        frame = pd.read_excel(file.buffer(), sheet_name=0, dtype=str, keep_default_na=False)
+        return RawTable(table, file.name, frame, first_row=2)
+    if suffix == ".parquet":
+        return RawTable(table, file.name, _read_parquet(file, reading.limits), first_row=1)
+    if suffix == ".gpkg":
+        check_geopackage(file.source(), reading.limits, read=lambda _layer: True)
+        return RawTable(table, file.name, read_layer(file, None), first_row=1)
+    _check_features(file, reading.limits)
+    frame = pyogrio.read_dataframe(file.source())
+    return RawTable(table, file.name, frame, first_row=1)
 
 
 def _check_features(file: SourceFile, limits: Limits) -> None:
@@ -114,20 +129,8 @@ def _read_parquet(file: SourceFile, limits: Limits) -> pd.DataFrame:
 
 def read_geopackage_layers(file: SourceFile, reading: Reading) -> dict[str, RawTable]:
     """Read the layers of a GeoPackage named as a zone's tables (French names too)."""
-    try:
-        check_geopackage(
-            file.source(),
-            reading.limits,
-            read=lambda layer: canonical_alias("table", layer) in TABLE_NAMES,
-        )
-        with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
-            warnings.simplefilter("ignore", RuntimeWarning)
-            layers = [str(name) for name, _ in pyogrio.list_layers(file.source())]
-    except LimitError as error:
-        reading.refuse(file.name, error)
-        return {}
-    except Exception as error:  # not a GeoPackage after all
-        reading.fail(file.name, "validation.unreadable", reason=reason(error, file))
+    layers = _attempted(lambda: _zone_layers(file, reading), file, reading, file.name)
+    if layers is None:  # not a GeoPackage after all, or over a limit
         return {}
     tables: dict[str, RawTable] = {}
     for layer in layers:
@@ -135,10 +138,8 @@ def read_geopackage_layers(file: SourceFile, reading: Reading) -> dict[str, RawT
         if table not in TABLE_NAMES or table in tables:
             continue
         label = f"{file.name}:{layer}"
-        try:
-            frame = read_layer(file, layer)
-        except Exception as error:  # one bad layer is one problem
-            reading.fail(label, "validation.unreadable", reason=reason(error, file))
+        frame = _attempted(functools.partial(read_layer, file, layer), file, reading, label)
+        if frame is None:  # one bad layer is one problem
             continue
         raw = checked_size(RawTable(table, label, frame, first_row=1), reading)
         if raw is not None:
@@ -147,20 +148,30 @@ def read_geopackage_layers(file: SourceFile, reading: Reading) -> dict[str, RawT
     return tables
 
 
+def _zone_layers(file: SourceFile, reading: Reading) -> list[str]:
+    """Check a GeoPackage's layers named as a zone's tables; return every layer's name."""
+    check_geopackage(file.source(), reading.limits, read=_zone_table)
+    return _layer_names(file)
+
+
+def _zone_table(name: str) -> bool:
+    return canonical_alias("table", name) in TABLE_NAMES
+
+
+def _layer_names(file: SourceFile) -> list[str]:
+    with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return [str(name) for name, _ in pyogrio.list_layers(file.source())]
+
+
 def _present(names: list[str]) -> set[str]:
     return {canonical_alias("table", name) or "" for name in names}
 
 
 def read_workbook_sheets(file: SourceFile, reading: Reading) -> dict[str, RawTable]:
     """Read the sheets of a workbook named as a zone's tables (French names too)."""
-    try:
-        check_workbook(file.source(), reading.limits, reading.deadline)
-        sheets = pd.read_excel(file.buffer(), sheet_name=None, dtype=str, keep_default_na=False)
-    except LimitError as error:
-        reading.refuse(file.name, error)
-        return {}
-    except Exception as error:  # not a workbook after all
-        reading.fail(file.name, "validation.unreadable", reason=reason(error, file))
+    sheets = _attempted(lambda: _sheets(file, reading), file, reading, file.name)
+    if sheets is None:  # not a workbook after all, or over a limit
         return {}
     tables: dict[str, RawTable] = {}
     for sheet, frame in sheets.items():
@@ -172,6 +183,13 @@ def read_workbook_sheets(file: SourceFile, reading: Reading) -> dict[str, RawTab
                 tables[table] = checked
     require_tables(tables, file.name, reading, present=_present(list(map(str, sheets))))
     return tables
+
+
+def _sheets(file: SourceFile, reading: Reading) -> dict[str, pd.DataFrame]:
+    """Check a workbook and read all its sheets as text, by name."""
+    check_workbook(file.source(), reading.limits, reading.deadline)
+    sheets = pd.read_excel(file.buffer(), sheet_name=None, dtype=str, keep_default_na=False)
+    return {str(name): frame for name, frame in sheets.items()}
 
 
 def require_tables(
@@ -213,24 +231,18 @@ def read_file_tables(
         return ([] if raw is None else [raw]), reading.problems
     if too_large(file, reading) or wrong_content(file, reading):
         return [], reading.problems
-    try:
-        with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if file.suffix == ".xlsx":
-                check_workbook(file.source(), reading.limits, reading.deadline)
-                sheets = pd.read_excel(
-                    file.buffer(), sheet_name=None, dtype=str, keep_default_na=False
-                )
-                found = [RawTable(str(s), f"{path.name}:{s}", f, 2) for s, f in sheets.items()]
-            else:
-                check_geopackage(file.source(), reading.limits, read=lambda _layer: True)
-                layers = [str(name) for name, _ in pyogrio.list_layers(file.source())]
-                found = [RawTable(n, f"{path.name}:{n}", read_layer(file, n), 1) for n in layers]
-    except LimitError as error:
-        reading.refuse(path.name, error)
-        return [], reading.problems
-    except Exception as error:  # any reader failure becomes a Problem
-        reading.fail(path.name, "validation.unreadable", reason=reason(error, file))
-        return [], reading.problems
+    found = _attempted(lambda: _every_table(file, reading), file, reading, path.name) or []
     tables = [checked for raw in found if (checked := checked_size(raw, reading)) is not None]
     return tables, reading.problems
+
+
+def _every_table(file: SourceFile, reading: Reading) -> list[RawTable]:
+    """Read every sheet of a workbook, or layer of a GeoPackage, as a table named after it."""
+    with warnings.catch_warnings():  # GDAL's notes on a foreign SQLite file: not for users
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if file.suffix == ".xlsx":
+            sheets = _sheets(file, reading).items()
+            return [RawTable(s, f"{file.name}:{s}", f, first_row=2) for s, f in sheets]
+        check_geopackage(file.source(), reading.limits, read=lambda _layer: True)
+        layers = _layer_names(file)
+        return [RawTable(n, f"{file.name}:{n}", read_layer(file, n), 1) for n in layers]

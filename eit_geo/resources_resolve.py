@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from eit_geo.codes import ewc_table, is_ewc_code, normalise_code, resource_table, unicode_bare
 from eit_geo.datafiles import read_table, read_values
+from eit_geo.written_numbers import parse_number
 
 __all__ = [
     "AUTO_CONFIDENCE",
@@ -183,10 +184,6 @@ def _singular(word: str) -> str:
     return word
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", "."))
-
-
 def fold_name(text: str) -> tuple[str, str | None]:
     """Return a resource name folded for comparison, and the temperature or pressure it gives.
 
@@ -206,7 +203,7 @@ def _fold(text: str) -> _Folded:
     detail = None
     found = _TEMPERATURE.search(bare)
     if found:
-        temperature = _number(found.group(1))
+        temperature = parse_number(found.group(1))
         detail = f"{found.group(1)} °C"
         bare = bare[: found.start()] + " " + bare[found.end() :]
     pressure = _PRESSURE.search(bare)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from eit_geo import indicators
 from eit_geo.allocation import allocate_in_order
+from eit_geo.errors import check_choice
 from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.workshop_decisions import CHECK_STATES, CHECKS, DEFAULTS, FIELDS, STATUSES
@@ -197,9 +198,7 @@ def sort_board(
     ValueError
         On an unknown ``by`` or status.
     """
-    if by not in SORTS:
-        msg = f"by={by!r}; expected one of {', '.join(SORTS)}"
-        raise ValueError(msg)
+    check_choice("by", by, SORTS)
     unknown = sorted(set(statuses or ()) - set(STATUSES))
     if unknown:
         msg = f"statuses: unknown {', '.join(unknown)}; expected among {', '.join(STATUSES)}"

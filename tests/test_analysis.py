@@ -309,6 +309,8 @@ def test_the_streamed_matches_are_the_analysis_candidates_and_groups(
     assert candidates["distance_km"].max() <= 40
     running = find_mutualisations(running_now(zones[name]), geometry=False)
     pd.testing.assert_frame_equal(groups, running)
+    shown = pd.DataFrame(analysis.groups.drop(columns="geometry"))  # the pages' groups
+    pd.testing.assert_frame_equal(groups, shown)
     allocated, _ = analysis.matches(allocated=True)
     assert (
         allocated["allocated_quantity"].tolist()
@@ -343,3 +345,14 @@ def test_write_is_the_file_the_engine_writes_for_the_year_analysed(
     groups = gpd.read_file(tmp_path / "allocated.gpkg", layer="mutualisations")
     assert len(groups) == allocated.groups > 0
     assert (groups.geom_type == "Polygon").all()  # hulls, unlike in a CSV file
+
+
+def test_a_closed_company_is_in_no_group_of_the_years_after(zones: dict[str, Zone]) -> None:
+    zone = zones["parc-rural"]
+    member = Analysis(zone).groups["members"].iloc[0].split(",")[0]
+    closed = zone.companies.assign(closed=zone.companies["id"].eq(member).map({True: 2020}))
+    zone = dataclasses.replace(zone, companies=closed)
+    named = {m for members in Analysis(zone).groups["members"] for m in members.split(",")}
+    assert member not in named
+    before = Analysis(zone, year=2019).groups["members"]
+    assert any(member in members.split(",") for members in before)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from importing_files import write_cci_csv
 
+from eit_geo.datafiles import data_path
 from eit_geo.i18n import translations
 from eit_geo.importing import run_import
 
@@ -26,6 +28,18 @@ def test_no_english_text_uses_french_quotes() -> None:
         "Zone “{name}” loaded: {companies} companies, {flows} flows."
     )
     assert "« {name} »" in translations()["app.upload_ok"]["fr"]  # French keeps its own
+
+
+def test_no_english_column_of_the_data_files_uses_french_quotes() -> None:
+    """The ``*_en`` columns (labels, sources, meanings) are what an English screen shows."""
+    found = {}
+    for path in sorted(data_path().glob("*.csv")):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in (c for c in table.columns if c.endswith("_en")):
+            quoted = table[column].str.contains("«|»")
+            if quoted.any():
+                found[f"{path.name}:{column}"] = table.loc[quoted, column].tolist()
+    assert found == {}
 
 
 def test_an_english_import_report_quotes_in_english(tmp_path: Path) -> None:

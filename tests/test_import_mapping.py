@@ -192,3 +192,30 @@ def test_a_shape_imposed_in_the_mapping_wins(tmp_path: Path) -> None:
     assert code == 2
     assert "non reconnue, laissée de côté" in report
     assert 'shape = "ignore"' in mapping.read_text(encoding="utf-8")
+
+
+def test_the_report_writes_its_counts_and_methods_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(
+        f"Scierie {i % 3};45,1{i % 3};5,70;Sortant;sciure;{i + 1} t/an\n" for i in range(1_200)
+    )
+    source = tmp_path / "sciures.csv"
+    source.write_text(
+        "Raison sociale;Latitude;Longitude;Sens du flux;Ressource;Quantité\n" + rows, "utf-8"
+    )
+    out = tmp_path / "sciures.gpkg"
+    code, french = run_import([source], out)
+    assert code == 0, french
+    assert "1\u202f200 ligne(s)" in french
+    assert "Flux : 1\u202f200 ;" in french
+    assert "(confiance 1,00, 1\u202f200 flux)" in french
+    assert "codé automatiquement (synonyme connu, confiance 1,00)" in (
+        default_mapping_path(out).read_text("utf-8")
+    )
+    code, english = run_import([source], out, lang="en")
+    assert "Flows: 1,200;" in english
+    assert "(confidence 1.00, 1,200 flow(s))" in english
+    assert "coded automatically (known synonym, confidence 1.00)" in (
+        default_mapping_path(out).read_text("utf-8")
+    )

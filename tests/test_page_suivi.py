@@ -222,3 +222,26 @@ def test_typed_texts_are_shown_as_typed(database: str) -> None:
         assert "\\!\\[x\\]\\(http\\://evil\\.example/p\\.png\\)" in text
         assert "\\*\\*gras\\*\\*" in text
         assert "\\<img" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "button", "limits"),
+    [
+        ("fr", '"Parcourir"', "XLSX ou CSV, 50 Mo au plus."),
+        ("en", '"Browse"', "XLSX or CSV, at most 50 MB."),
+    ],
+)
+def test_the_sheet_upload_box_speaks_the_interfaces_language(
+    database: str, lang: str, button: str, limits: str
+) -> None:
+    """Streamlit's own English (« Browse files », « Limit 50MB per file ») hidden, as on Données."""
+    del database
+    app = open_page("suivi", lang)
+    assert any(
+        u.label in ("Tableur rempli", "Filled spreadsheet") for u in app.get("file_uploader")
+    )
+    styles = [str(h.proto.body) for h in app.get("html")]
+    assert any(
+        f"--eit-upload-button: {button}" in s and "DropzoneInstructions" in s for s in styles
+    )
+    assert any(limits in c.value for c in app.caption), [c.value for c in app.caption]

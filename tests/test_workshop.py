@@ -93,7 +93,7 @@ def test_sort_and_filter(engine: Engine, candidates: gpd.GeoDataFrame) -> None:
     by_score = workshop.sort_board(board, by="score", statuses=["to_study"])
     assert set(by_score["decision"]) == {"to_study"}
     assert by_score["score"].is_monotonic_decreasing
-    with pytest.raises(ValueError, match="by='name'; expected one of score, points"):
+    with pytest.raises(ValueError, match="by 'name' is not one of score, points"):
         workshop.sort_board(board, by="name")
     with pytest.raises(ValueError, match="statuses: unknown done"):
         workshop.sort_board(board, statuses=["done"])

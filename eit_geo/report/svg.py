@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import shapely
 
 from eit_geo.codes import resource_label
+from eit_geo.errors import check_choice
 from eit_geo.formatting import format_km
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 from eit_geo.map_controls import family_colours
@@ -110,9 +111,7 @@ def svg_map(
     ValueError
         If ``colour_by`` is not one of `COLOUR_BY`.
     """
-    if colour_by not in COLOUR_BY:
-        msg = f"colour_by {colour_by!r} is not one of {', '.join(COLOUR_BY)}"
-        raise ValueError(msg)
+    check_choice("colour_by", colour_by, COLOUR_BY)
     crs = zone.metric_crs()
     xmin, ymin, xmax, ymax = _frame(zone, crs)
     scale = min(width / (xmax - xmin), height / (ymax - ymin))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from eit_geo.datafiles import data_path
 from eit_geo.export import export_zone
 from eit_geo.formatting import format_count
 from eit_geo.ui.state import language, tr
+from eit_geo.ui.widgets import uploaders_in_language
 from eit_geo.ui.zones import UPLOAD_MAX_MB, set_zone_title, zone_title
 from eit_geo.upload import UPLOAD_LIMITS
 from eit_geo.zone import Zone
@@ -24,12 +24,9 @@ KEY_TITLE_INPUT = "donnees_title"
 def upload_box() -> list[tuple[str, bytes]]:
     """Show the upload box in the interface's language; return the files dropped (name, bytes).
 
-    Streamlit writes its box in English (« Upload », « 50MB per file »): a style sheet hides
-    those texts and the button reads the interface's word; the size limit is said below it.
+    The size limit is said below it (`eit_geo.ui.widgets.uploaders_in_language`).
     """
-    style = data_path("report", "uploader.css").read_text(encoding="utf-8")
-    button = json.dumps(tr("app.upload_button"), ensure_ascii=False)
-    st.html(f"<style>:root {{ --eit-upload-button: {button}; }}\n{style}</style>")
+    uploaders_in_language()
     files = st.file_uploader(
         tr("app.upload"),
         type=list(UPLOAD_TYPES),

@@ -37,7 +37,7 @@ from eit_geo.ui.analyses import scenario, zone_links
 from eit_geo.ui.decisions import decision_store, workshop_board
 from eit_geo.ui.plan import current_plan, participant, plan_store_of, today
 from eit_geo.ui.state import KEY_ASSETS, language, tr
-from eit_geo.ui.widgets import show_figure, show_kpis
+from eit_geo.ui.widgets import show_figure, show_kpis, uploaders_in_language
 from eit_geo.ui.zones import show_errors
 
 if TYPE_CHECKING:
@@ -247,9 +247,12 @@ def _sheet_exchange(zone: Zone, in_place: pd.DataFrame) -> None:
         key="suivi_sheet_download",
         on_click="ignore",
     )
+    uploaders_in_language()
     upload = right.file_uploader(
         tr("followup.sheet_upload"), type=["xlsx", "csv"], key="suivi_sheet_upload"
     )
+    size = format_count(st.get_option("server.maxUploadSize"), language())
+    right.caption(tr("followup.sheet_limits", size=size))
     if upload is not None and right.button(tr("followup.sheet_import"), key="suivi_sheet_import"):
         _import_sheet(zone, in_place, upload.name, upload.getvalue())
 

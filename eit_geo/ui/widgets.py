@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,3 +125,15 @@ def show_kpi_cards(
             column.metric(label, value, border=True)
             if kpi.detail:
                 column.caption(kpi.detail)
+
+
+def uploaders_in_language() -> None:
+    """Write the page's file upload boxes in the interface's language, as far as CSS can.
+
+    Streamlit writes its box in English (« Drag and drop files here », « Limit 50MB per file »,
+    « Browse files ») with no option to change it: a style sheet hides those texts and the
+    button reads the interface's word. The page says the limits itself.
+    """
+    style = data_path("report", "uploader.css").read_text(encoding="utf-8")
+    button = json.dumps(tr("app.upload_button"), ensure_ascii=False)
+    st.html(f"<style>:root {{ --eit-upload-button: {button}; }}\n{style}</style>")
