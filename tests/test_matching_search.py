@@ -1,69 +1,80 @@
-"""Tests of the helpers of eit_geo.matching.search (the public behaviour is in test_matching)."""
+"""The search's order, seen from outside: any number of threads, ties, the best first.
+
+The exactness of the ranking against a brute force is in test_matching.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
+
+import pandas as pd
 import pytest
+from engine_zones import zone
 
-from eit_geo.matching.arrays import _distinct
-from eit_geo.matching.ranking import _by_score
-from eit_geo.matching.search import _from_both_ends, _merge_sides
-
-
-def test_search_pieces_run_once_and_come_back_in_their_order() -> None:
-    ran: list[int] = []
-    work = [lambda i=i: ran.append(i) or i * 10 for i in range(9)]
-    sizes = [5, 1, 9, 3, 3, 7, 2, 8, 4]  # largest and smallest taken from both ends
-    for threads in (1, 2, 3):
-        ran.clear()
-        assert _from_both_ends(work, sizes, threads) == [i * 10 for i in range(9)]
-        assert sorted(ran) == list(range(9))
+from eit_geo.datafiles import example_path
+from eit_geo.loading import load_zone
+from eit_geo.matching import match_zone, rank_substitutions
+from eit_geo.zone import Zone
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.5, 0.2, 0.1, 0.5]),
-        np.array([np.nan, 0.2, np.nan, -0.0, 0.0, np.inf, 0.2, np.nan, -np.inf]),
-        np.round(np.random.default_rng(0).random(50_000), 2),  # many ties
-        np.where(np.arange(20_000) % 3 == 0, np.nan, np.arange(20_000) % 7 / 7),  # many NaN
-        np.random.default_rng(1).integers(0, 5, 1000),
-        np.array([7.0]),
-        np.array([]),
-    ],
-)
-def test_order_by_score_is_numpys_stable_argsort(key: np.ndarray) -> None:
-    assert np.array_equal(_by_score(-key), np.argsort(key, kind="stable"))
+def _park(folder: Path, n_needs: int = 5) -> Zone:
+    """One steam offer and ``n_needs`` needs alike, in two buildings 1 and 2 km north of it.
+
+    The file alternates them. Leads to one building score the same: only their order in the
+    file can set theirs.
+    """
+    folder.mkdir()
+    needs = [f"n{i}" for i in range(n_needs)][::-1]  # ids against the file's order
+    pd.DataFrame(
+        {
+            "id": ["o", *needs],
+            "name": ["Offre", *needs],
+            "lat": [45.0, *([45.009, 45.018] * n_needs)[:n_needs]],
+            "lon": 3.0,
+        }
+    ).to_csv(folder / "companies.csv", index=False)
+    pd.DataFrame(
+        {
+            "company_id": ["o", *needs],
+            "direction": ["output", *["input"] * n_needs],
+            "resource": "steam",
+            "quantity": 100,
+            "unit": "MWh/yr",
+        }
+    ).to_csv(folder / "flows.csv", index=False)
+    return load_zone(folder)
 
 
-@pytest.mark.parametrize(
-    "values",
-    [
-        np.array([], dtype=np.int64),
-        np.array([7]),
-        np.array([3, 1, 3, 2, 1], dtype=np.int32),
-        np.random.default_rng(0).integers(0, 10**12, 10_000),
-        np.array([2.5, -1.0, 2.5, 0.0]),
-    ],
-)
-def test_distinct_is_numpys_unique(values: np.ndarray) -> None:
-    found = _distinct(values)
-    assert found.dtype == values.dtype
-    assert np.array_equal(found, np.unique(values))
+def test_equal_leads_come_in_the_files_order(tmp_path: Path) -> None:
+    found = rank_substitutions(_park(tmp_path / "park", n_needs=60), top_k=0)
+    assert found["score"].nunique() == 2  # two buildings, each alike to the last digit
+    in_file = [f"n{i}" for i in range(60)][::-1]
+    near, far = in_file[0::2], in_file[1::2]
+    assert list(found["to_id"]) == near + far  # the nearer first, each in the file's order
 
 
-def test_merge_sides_is_the_union_with_who_kept_each_pair() -> None:
-    # rows (offer, need, metres, score); needs 0 to 2
-    forward = np.array([[1.0, 0.0, 50.0, 0.5], [0.0, 1.0, 20.0, 0.8]])
-    backward = np.array([[2.0, 2.0, 70.0, 0.1], [0.0, 1.0, 20.0, 0.8], [1.0, 2.0, 9.0, 0.9]])
-    rows, flags = _merge_sides(forward, backward, n_needs=3)
-    assert rows.tolist() == [
-        [0.0, 1.0, 20.0, 0.8],
-        [1.0, 0.0, 50.0, 0.5],
-        [1.0, 2.0, 9.0, 0.9],
-        [2.0, 2.0, 70.0, 0.1],
-    ]
-    assert flags.tolist() == [[True, True], [True, False], [False, True], [False, True]]
-    none, no_flags = _merge_sides(np.empty((0, 4)), np.empty((0, 4)), n_needs=3)
-    assert none.shape == (0, 4)
-    assert no_flags.shape == (0, 2)
+def test_leads_come_best_first(tmp_path: Path) -> None:
+    found = rank_substitutions(zone("ranking"), top_k=0)
+    candidates = found[found["status"] == "candidate"]["score"].to_numpy()
+    assert len(candidates) == 9
+    assert (candidates[:-1] >= candidates[1:]).all()
+    assert candidates[0] > candidates[-1]  # not all equal: the order means something
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_any_number_of_threads_finds_the_same(threads: int, tmp_path: Path) -> None:
+    z = _park(tmp_path / "park", n_needs=12)
+    examples = (z, zone("ranking"), zone("widening"), load_zone(example_path("dunkerque")))
+    for example in examples:
+        one = rank_substitutions(example, top_k=2, threads=1)
+        several = rank_substitutions(example, top_k=2, threads=threads)
+        pd.testing.assert_frame_equal(one, several)
+        assert one.attrs == several.attrs
+
+
+def test_groups_found_alongside_the_search_are_the_same_on_any_threads() -> None:
+    z = zone("ranking")
+    ranked_one, groups_one = match_zone(z, top_k=1, geometry=False, threads=1)
+    ranked_three, groups_three = match_zone(z, top_k=1, geometry=False, threads=3)
+    pd.testing.assert_frame_equal(ranked_one.table(), ranked_three.table())
+    pd.testing.assert_frame_equal(groups_one.result(), groups_three.result())
