@@ -6,6 +6,7 @@ The exactness of the ranking against a brute force is in test_matching.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -14,7 +15,9 @@ from engine_zones import zone
 from eit_geo.datafiles import example_path
 from eit_geo.loading import load_zone
 from eit_geo.matching import match_zone, rank_substitutions
-from eit_geo.zone import Zone
+
+if TYPE_CHECKING:
+    from eit_geo.zone import Zone
 
 
 def _park(folder: Path, n_needs: int = 5) -> Zone:
@@ -53,7 +56,7 @@ def test_equal_leads_come_in_the_files_order(tmp_path: Path) -> None:
     assert list(found["to_id"]) == near + far  # the nearer first, each in the file's order
 
 
-def test_leads_come_best_first(tmp_path: Path) -> None:
+def test_leads_come_best_first() -> None:
     found = rank_substitutions(zone("ranking"), top_k=0)
     candidates = found[found["status"] == "candidate"]["score"].to_numpy()
     assert len(candidates) == 9
