@@ -1,7 +1,8 @@
 """What sits on the map besides its layers: the folding legend, company labels, the map's styles.
 
 Each control is a folium element whose script runs in the map's page. Texts reach them
-escaped (`legend_html` escapes its labels; company labels travel escaped in the features).
+escaped (`legend_html` escapes its labels with `escaping.safe_text`; company labels travel
+escaped in the features).
 The legend lies along the bottom edge in one or two lines, folds to one line, and carries the
 basemap's note (« fond de carte indisponible ») so that nothing covers the companies; the map
 is fitted to the zone above it. Companies get a short label once few enough are in view,
@@ -9,8 +10,6 @@ largest first, each placed beside its circle where it covers no other label or c
 """
 
 from __future__ import annotations
-
-import html
 
 from branca.element import MacroElement
 from folium.template import Template
@@ -78,29 +77,29 @@ html, body {{ height: 100%; margin: 0; }}
 def _swatch_circle(colour: str) -> str:
     return (
         '<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="'
-        f'{html.escape(colour)}" stroke="{OUTLINE_COLOUR}" stroke-width="1.2"/></svg>'
+        f'{safe_text(colour)}" stroke="{OUTLINE_COLOUR}" stroke-width="1.2"/></svg>'
     )
 
 
 def _swatch_line(colour: str, *, dash: str | None = None, arrow: bool = False) -> str:
     dashed = f' stroke-dasharray="{dash}"' if dash else ""
-    head = f'<path d="M20,3 L30,8 L20,13 Z" fill="{html.escape(colour)}"/>' if arrow else ""
+    head = f'<path d="M20,3 L30,8 L20,13 Z" fill="{safe_text(colour)}"/>' if arrow else ""
     return (
         f'<svg width="32" height="16"><line x1="2" y1="8" x2="{22 if arrow else 30}" y2="8" '
-        f'stroke="{html.escape(colour)}" stroke-width="4"{dashed}/>{head}</svg>'
+        f'stroke="{safe_text(colour)}" stroke-width="4"{dashed}/>{head}</svg>'
     )
 
 
 def _swatch_area(colour: str, *, dash: str, fill: float) -> str:
     return (
         f'<svg width="32" height="16"><rect x="2" y="2" width="28" height="12" '
-        f'fill="{html.escape(colour)}" fill-opacity="{fill}" stroke="{html.escape(colour)}" '
+        f'fill="{safe_text(colour)}" fill-opacity="{fill}" stroke="{safe_text(colour)}" '
         f'stroke-width="2" stroke-dasharray="{dash}"/></svg>'
     )
 
 
 def _row(swatch: str, label: str) -> str:
-    return f'<div class="eit-row">{swatch}<span>{html.escape(label)}</span></div>'
+    return f'<div class="eit-row">{swatch}<span>{safe_text(label)}</span></div>'
 
 
 def family_colours() -> dict[str, str]:
@@ -127,8 +126,8 @@ def legend_html(
 
     def head(key: str) -> str:
         return (
-            f'<div class="eit-row"><span class="eit-head">{html.escape(t(f"map.{key}", lang))}'
-            f'</span><span class="eit-hint">({html.escape(t(f"map.{key}_hint", lang))})</span>'
+            f'<div class="eit-row"><span class="eit-head">{safe_text(t(f"map.{key}", lang))}'
+            f'</span><span class="eit-hint">({safe_text(t(f"map.{key}_hint", lang))})</span>'
             "</div>"
         )
 
@@ -148,7 +147,7 @@ def legend_html(
         _row(_swatch_area(grey, dash="none", fill=0.0), t("map.legend_perimeter", lang)),
     ]
     return (
-        f"<details open><summary>{html.escape(t('map.legend', lang))}"
+        f"<details open><summary>{safe_text(t('map.legend', lang))}"
         '<span class="eit-note"></span></summary>'
         f'<div class="eit-cols">{"".join(companies + links + styles)}</div></details>'
     )

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import html
 import math
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from eit_geo.escaping import safe_text
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
 
 __all__ = ["FOLDER", "LocalTiles", "install_tiles", "read_mbtiles"]
@@ -59,7 +59,7 @@ class LocalTiles:
 
     def attribution_html(self) -> str:
         """Return the attribution escaped for the map's corner."""
-        return html.escape(self.attribution)
+        return safe_text(self.attribution)
 
 
 def _bad(path: Path, reason: str, lang: str) -> ValueError:

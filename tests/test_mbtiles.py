@@ -35,6 +35,18 @@ def test_read_mbtiles(plan: tuple[Path, int]) -> None:
     assert tiles.attribution_html() == "Service SIG &lt;test&gt;"
 
 
+def test_attribution_never_runs_as_a_template(
+    tmp_path: Path, make_mbtiles: Callable[..., int]
+) -> None:
+    """A file's attribution reaches folium, which renders its elements as Jinja templates."""
+    path = tmp_path / "hostile.mbtiles"
+    make_mbtiles(path, KALUNDBORG, range(12, 13), metadata={"attribution": "{{ 7*7 }} <i>x</i>"})
+    shown = read_mbtiles(path).attribution_html()
+    assert "{" not in shown
+    assert "<i>" not in shown
+    assert shown == "&#123;&#123; 7*7 &#125;&#125; &lt;i&gt;x&lt;/i&gt;"
+
+
 def test_install_flips_rows_from_tms_to_xyz(plan: tuple[Path, int], tmp_path: Path) -> None:
     path, count = plan
     static = tmp_path / "static"
