@@ -240,7 +240,7 @@ class _StreamedFile:
     """
 
     def __init__(self, path: Path) -> None:
-        self._file = path.open("wb", buffering=0)
+        self._file = path.open("wb")  # buffered: writes whole, large texts pass straight through
         self._written = 0
         self._flushed = 0
 
@@ -255,6 +255,7 @@ class _StreamedFile:
         self._file.write(memoryview(data))
         self._written += data.size
         if self._written - self._flushed >= _FLUSH_BYTES and hasattr(os, "posix_fadvise"):
+            self._file.flush()
             os.fdatasync(self._file.fileno())
             os.posix_fadvise(self._file.fileno(), 0, self._written, os.POSIX_FADV_DONTNEED)
             self._flushed = self._written
