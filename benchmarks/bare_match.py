@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python benchmarks/bare_match.py ZONE_FOLDER OUT.csv [--same-columns]``
 
-Two references, both plain scripts on the zone's two CSV files, with pyarrow, pyproj and one
-scipy KD-tree per code and unit, and none of eit-geo's matching code:
+Two references, both plain scripts on the two CSV files of a benchmark zone (``bench_loading.py``:
+comma-separated UTF-8, not a user's file), with pyarrow, pyproj and one scipy KD-tree per code
+and unit, and none of eit-geo's matching code:
 
 - ``minimal`` (default): the ``top_k`` nearest needs of each offer, five columns
   (``from_id, to_id, resource, quantity, distance_km``), about 50 bytes a row;
