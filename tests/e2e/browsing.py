@@ -162,6 +162,41 @@ def open_tab(page: object, name: str, timeout_ms: int = WAIT_MS) -> object:
             return tab
 
 
+def tick(scope: object, option: str, timeout_ms: int = WAIT_MS) -> None:
+    """Choose ``option`` of the radio buttons inside ``scope`` (a form, a column, a page).
+
+    Only the radio group's own texts are searched: a table or a tooltip of the same form may
+    show the same word. A click lost while Streamlit redraws is made again until the option
+    says it is checked, up to ``timeout_ms``.
+    """
+    label = scope.get_by_role("radiogroup").get_by_text(option, exact=True)  # type: ignore[attr-defined]
+    radio = scope.get_by_role("radiogroup").get_by_role("radio", name=option, exact=True)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        label.click()
+        try:
+            expect(radio).to_be_checked(timeout=2_000)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            return
+
+
+def seen(page: object, text: str, timeout_ms: int = WAIT_MS) -> None:
+    """Wait until the page shows ``text``, looked for at every drawn frame.
+
+    For a notice shown by one run only: a run asked for just after (a map sending its view)
+    takes it away, possibly before `expect`'s spaced retries look again.
+    """
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "(text) => document.body.innerText.includes(text)",
+        arg=text,
+        polling="raf",
+        timeout=timeout_ms,
+    )
+
+
 SCROLL_STILL = """() => {
     const main = document.querySelector("[data-testid='stMain']");
     const at = main === null ? window.scrollY : main.scrollTop;

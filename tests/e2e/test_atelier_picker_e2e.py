@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browsing import open_app, save_screenshot, wait_idle
+from browsing import open_app, save_screenshot, tick, wait_idle
 from playwright.sync_api import expect
 from servers import AppServer
 from test_map import map_still
@@ -69,7 +69,7 @@ def test_picker_follows_saves_and_map_clicks(page: object, atelier_server: AppSe
     assert opened.startswith("à étudier · ")
     assert WATER in opened
     form = page.get_by_test_id("stForm")
-    form.get_by_test_id("stRadio").get_by_text("retenue", exact=True).click()
+    tick(form, "retenue")
     form.get_by_role("button", name="Enregistrer la décision").click()
     wait_idle(page)
     expect(page.get_by_text("Décision enregistrée")).to_be_visible(timeout=WAIT_MS)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browsing import ARTIFACTS, open_tab, wait_idle
+from browsing import ARTIFACTS, open_tab, seen, tick, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_map import maps_still
@@ -111,7 +111,7 @@ def retain_with_a_step(page: object, url: str) -> None:
     visit(page, url, "atelier")
     pick(page, "Ouvrir une piste", "Eau de procédé / eau brute : Kalundborg Forsyning → Raffinerie")
     decision = form_with(page, "Technique (qualité, volumes, régularité)")
-    decision.get_by_text("retenue", exact=True).click()
+    tick(decision, "retenue")
     decision.get_by_role("button", name="Enregistrer la décision").click()
     idle(page)
     expect(page.get_by_text("Décision enregistrée (statut : retenue).")).to_be_visible(
@@ -124,7 +124,7 @@ def retain_with_a_step(page: object, url: str) -> None:
     step.get_by_role("spinbutton", name="day, Échéance").click()
     page.keyboard.type(DUE.replace("/", ""))  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
-    step.get_by_text("en cours", exact=True).click()
+    tick(step, "en cours")
     step.get_by_role("button", name="Enregistrer l'étape").click()
     idle(page)
     expect(page.get_by_text("Étape enregistrée (en cours).")).to_be_visible(timeout=WAIT_MS)
@@ -144,15 +144,17 @@ def record_two_years(page: object, url: str) -> None:
     charts = page.get_by_test_id("stPlotlyChart")  # type: ignore[attr-defined]
     synergy_chart = charts.filter(has_text="Saint-Gobain Gyproc")  # its subtitle names it
     expect(synergy_chart).to_have_count(0, timeout=WAIT_MS)
-    for year, quantity, status in (("2023", "141000", "mesuré"), ("2024", "98500", "estimé")):
+    years = (("2023", "141000", "mesuré"), ("2024", "98500", "estimé"))
+    for count, (year, quantity, status) in enumerate(years, start=1):
         form = form_with(page, "Quantité échangée")
         form.get_by_role("spinbutton", name="Année").fill(year)
         form.get_by_role("spinbutton", name="Quantité échangée (t/an)").fill(quantity)
-        form.get_by_text(status, exact=True).click()
+        tick(form, status)
         form.get_by_role("textbox", name="Source").fill("bilan matière Gyproc")
         form.get_by_role("button", name="Enregistrer").click()
+        seen(page, f"Quantité {year} enregistrée.")  # then the table's count, which stays
         idle(page)
-        expect(page.get_by_text(f"Quantité {year} enregistrée.")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text(f"Chiffres saisis ({count})")).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
     expect(synergy_chart).to_have_count(1, timeout=WAIT_MS)
     bars = synergy_chart.locator("g.point")
     expect(bars).to_have_count(2, timeout=WAIT_MS)  # one bar a year (measured, estimated)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browsing import ARTIFACTS, offline_context, wait_idle
+from browsing import ARTIFACTS, offline_context, tick, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_map import maps_still
@@ -155,12 +155,12 @@ def decide_concurrently(anne: object, bruno: object) -> None:
     """Two leads saved at the same time by two people, then one lead changed by both at once."""
     open_lead(anne, "Eau de procédé / eau brute : Kalundborg Forsyning → Raffinerie")
     open_lead(bruno, "Asnæs (Asnæsværket, Ørsted) → Kalundborg Kommune")
-    anne.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    tick(anne.get_by_test_id("stForm"), "retenue")  # type: ignore[attr-defined]
     choose(anne, "Technique (qualité, volumes, régularité)", "validé")
     anne.get_by_test_id("stForm").get_by_role("textbox", name="Note technique").fill(  # type: ignore[attr-defined]
         "Qualité <b>conforme</b> à la spécification"
     )
-    bruno.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    tick(bruno.get_by_test_id("stForm"), "retenue")  # type: ignore[attr-defined]
     choose(
         bruno, "Réglementaire (statut de déchet, sortie de statut, contrat)", "point de vigilance"
     )
@@ -170,7 +170,7 @@ def decide_concurrently(anne: object, bruno: object) -> None:
 
     open_lead(anne, "Novo Nordisk Kalundborg → ARGO")
     open_lead(bruno, "Novo Nordisk Kalundborg → ARGO")
-    anne.get_by_test_id("stForm").get_by_text("retenue", exact=True).click()  # type: ignore[attr-defined]
+    tick(anne.get_by_test_id("stForm"), "retenue")  # type: ignore[attr-defined]
     choose(bruno, "Économique (coût de raccordement / économies)", "validé")
     save_both(anne, bruno)
 
