@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browsing import open_app, save_screenshot, tick, wait_idle
+from browsing import open_app, save_screenshot, seen, tick, wait_idle
 from playwright.sync_api import expect
 from servers import AppServer
 from test_map import map_still
@@ -72,7 +72,7 @@ def test_picker_follows_saves_and_map_clicks(page: object, atelier_server: AppSe
     tick(form, "retenue")
     form.get_by_role("button", name="Enregistrer la décision").click()
     wait_idle(page)
-    expect(page.get_by_text("Décision enregistrée")).to_be_visible(timeout=WAIT_MS)
+    seen(page, "Décision enregistrée")
     # the picker says the lead's new status, not the one it had when it was opened
     expect(picker).to_have_value("retenue · " + opened.split(" · ", 1)[1], timeout=WAIT_MS)
 

@@ -114,9 +114,7 @@ def retain_with_a_step(page: object, url: str) -> None:
     tick(decision, "retenue")
     decision.get_by_role("button", name="Enregistrer la décision").click()
     idle(page)
-    expect(page.get_by_text("Décision enregistrée (statut : retenue).")).to_be_visible(
-        timeout=WAIT_MS
-    )
+    seen(page, "Décision enregistrée (statut : retenue).")
     step = form_with(page, "Prochaine étape")
     expect(step).to_be_visible(timeout=WAIT_MS)
     step.get_by_role("textbox", name="Prochaine étape").fill("Analyse de la qualité de l'eau")
@@ -127,7 +125,7 @@ def retain_with_a_step(page: object, url: str) -> None:
     tick(step, "en cours")
     step.get_by_role("button", name="Enregistrer l'étape").click()
     idle(page)
-    expect(page.get_by_text("Étape enregistrée (en cours).")).to_be_visible(timeout=WAIT_MS)
+    seen(page, "Étape enregistrée (en cours).")
     page.screenshot(path=str(_artifact("suivi-atelier-etape")))  # type: ignore[attr-defined]
 
     visit(page, url, "suivi")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browsing import ARTIFACTS, offline_context, tick, wait_idle
+from browsing import ARTIFACTS, offline_context, seen, tick, wait_idle
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from test_map import maps_still
@@ -165,8 +165,8 @@ def decide_concurrently(anne: object, bruno: object) -> None:
         bruno, "Réglementaire (statut de déchet, sortie de statut, contrat)", "point de vigilance"
     )
     save_both(anne, bruno)
-    anne.get_by_text("Décision enregistrée (statut : retenue).").wait_for()  # type: ignore[attr-defined]
-    bruno.get_by_text("Décision enregistrée (statut : retenue).").wait_for()  # type: ignore[attr-defined]
+    seen(anne, "Décision enregistrée (statut : retenue).")
+    seen(bruno, "Décision enregistrée (statut : retenue).")
 
     open_lead(anne, "Novo Nordisk Kalundborg → ARGO")
     open_lead(bruno, "Novo Nordisk Kalundborg → ARGO")
