@@ -8,8 +8,10 @@ GeoPackage (two layers); `summary_text` is what ``eit-geo match`` prints without
 from __future__ import annotations
 
 import collections
+import errno
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -57,7 +59,8 @@ __all__ = [
 Groups = pd.DataFrame | Future  # mutualisation groups, or groups being found on another thread
 
 OUTPUT_SUFFIXES: tuple[str, ...] = (".csv", ".geojson", ".gpkg")
-_FLUSH_BYTES = 64 << 20  # `_StreamedFile`: let the pages go every 64 MiB written
+_DONTCACHE = 0x80  # Linux's RWF_DONTCACHE (uapi/linux/fs.h), which Python's os does not name
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: bytes as they are
 _CSV_DIGITS: dict[str, int] = {  # the links' ends come rounded (matching.DEGREE_DIGITS)
     "distance_km": 3,
     "score": 4,
@@ -230,35 +233,45 @@ def _write_csv(makers: list[Callable[[], pa.Table]], path: Path, threads: int) -
 
 
 class _StreamedFile:
-    """A file written once from start to end, whose written part the system may let go.
+    """A file written once from start to end, whose pages the system drops once on disk.
 
     A CSV of a region holds about a gigabyte: kept in the page cache, it would push out what
     the machine had cached, and on a virtual machine each fresh page of cache costs as much as
-    encoding it. Every `_FLUSH_BYTES`, what was written is put on disk (``fdatasync``) and
-    its pages handed back (``posix_fadvise(DONTNEED)``, as ``dd oflag=nocache`` does), so the
-    next ones reuse them. Where the call does not exist (Windows, macOS) it is a plain file.
+    encoding it. Where the system has uncached buffered writes (``pwritev`` with
+    ``RWF_DONTCACHE``, Linux 6.14 and later), each text is written that way: the system puts
+    it on disk at once and gives its pages back for the next ones. Elsewhere, or when the file
+    system refuses it, a plain write.
     """
 
     def __init__(self, path: Path) -> None:
-        self._file = path.open("wb")  # buffered: writes whole, large texts pass straight through
-        self._written = 0
-        self._flushed = 0
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_BINARY, 0o666)
+        self._offset = 0
+        self._flags = _DONTCACHE if sys.platform == "linux" else None  # None: a plain write
 
     def __enter__(self) -> _StreamedFile:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._file.close()
+        os.close(self._fd)
 
     def write(self, data: pa.Buffer) -> None:
-        """Write ``data`` whole; every `_FLUSH_BYTES`, put it on disk and let its pages go."""
-        self._file.write(memoryview(data))
-        self._written += data.size
-        if self._written - self._flushed >= _FLUSH_BYTES and hasattr(os, "posix_fadvise"):
-            self._file.flush()
-            os.fdatasync(self._file.fileno())
-            os.posix_fadvise(self._file.fileno(), 0, self._written, os.POSIX_FADV_DONTNEED)
-            self._flushed = self._written
+        """Write ``data`` whole after what was written before."""
+        view = memoryview(data)
+        while view:
+            written = self._write(view)
+            self._offset += written
+            view = view[written:]
+
+    def _write(self, view: memoryview) -> int:
+        if self._flags is None:
+            return os.write(self._fd, view)
+        try:
+            return os.pwritev(self._fd, [view], self._offset, self._flags)
+        except OSError as error:  # an older system, or a file system without uncached writes
+            if not self._flags or error.errno != errno.EOPNOTSUPP:
+                raise
+            self._flags = 0
+            return os.pwritev(self._fd, [view], self._offset, 0)
 
 
 def _csv_text(make: Callable[[], pa.Table], *, header: bool) -> pa.Buffer:

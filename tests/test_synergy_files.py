@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -94,25 +97,36 @@ def test_csv_is_the_same_on_any_number_of_threads(
     assert written.count(b"\n") == 1 + len(ranked) + len(groups)
 
 
-def test_csv_put_on_disk_as_it_goes_is_the_same_file(
+@pytest.mark.skipif(sys.platform != "linux", reason="uncached writes are Linux's")
+def test_csv_written_uncached_or_not_is_the_same_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Written pages let go of after each text (a gigabyte's case) change nothing in the file."""
-    monkeypatch.setattr(synergy_files, "_CSV_ROWS", 3)
+    """Texts written uncached (``RWF_DONTCACHE``), or plainly where refused, make one file."""
+    monkeypatch.setattr(synergy_files, "_CSV_ROWS", 3)  # many texts
     zone = load_zone(ZONES["dunkerque"])
-    write_matches(zone, tmp_path / "kept.csv", top_k=3)
-    flushes: list[int] = []
-    fdatasync = synergy_files.os.fdatasync
-    monkeypatch.setattr(synergy_files, "_FLUSH_BYTES", 1)  # after every text
-    monkeypatch.setattr(
-        synergy_files.os, "fdatasync", lambda fd: flushes.append(fd) or fdatasync(fd)
-    )
-    ranked, groups = write_matches(zone, tmp_path / "flushed.csv", top_k=3)
-    written = (tmp_path / "flushed.csv").read_bytes()
-    assert written == (tmp_path / "kept.csv").read_bytes()
+    pwritev = os.pwritev
+    flags: list[int] = []
+
+    def recorded(fd: int, buffers: list[memoryview], offset: int, flag: int = 0) -> int:
+        flags.append(flag)
+        return pwritev(fd, buffers, offset, flag)
+
+    monkeypatch.setattr(synergy_files.os, "pwritev", recorded)
+    ranked, groups = write_matches(zone, tmp_path / "uncached.csv", top_k=3)
+    assert len(flags) >= len(ranked) // 3  # one write per text at least
+    assert flags[0] == 0x80  # RWF_DONTCACHE first; if the file system refused it, 0 after
+    assert set(flags[1:]) in ({0x80}, {0})
+
+    def refused(fd: int, buffers: list[memoryview], offset: int, flag: int = 0) -> int:
+        if flag:
+            raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+        return pwritev(fd, buffers, offset, flag)
+
+    monkeypatch.setattr(synergy_files.os, "pwritev", refused)
+    write_matches(zone, tmp_path / "plain.csv", top_k=3)
+    written = (tmp_path / "uncached.csv").read_bytes()
+    assert written == (tmp_path / "plain.csv").read_bytes()
     assert written.count(b"\n") == 1 + len(ranked) + len(groups)
-    if hasattr(synergy_files.os, "posix_fadvise"):  # Linux: one flush per text written
-        assert len(flushes) >= len(ranked) // 3
 
 
 def test_a_failing_disk_is_reported_and_leaves_no_file(

@@ -196,6 +196,12 @@ def _rank(
     search.pairs = pool = pool.take(slice(None), _LINK_FIELDS)  # and the flags once ranked
     pool, score = pool.take(np.flatnonzero(keep), _LINK_FIELDS), score[keep]
     search.pairs = _Pairs.empty()  # free the searched pairs before the ranked rows are made
+    groups = None
+    if groups_geometry is not None:  # made while the rows are ordered, on the free core
+        groups = in_background(
+            _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry,
+            threads=threads,
+        )  # fmt: skip
     kept, n_existing = len(pool), len(existing)
     scores = np.concatenate([existing.score, score])
     existing = existing.take(slice(None), _LINK_FIELDS)
@@ -206,12 +212,6 @@ def _rank(
     status = np.r_[np.ones(n_existing, dtype=bool), np.zeros(kept, dtype=bool)][order]
     synergy_quantity = np.r_[existing_quantity, np.full(kept, np.nan)][order]
     del order
-    groups = None
-    if groups_geometry is not None:  # made while the rows are read out: after the peak of memory
-        groups = in_background(
-            _groups_table, prep, plan, labels, _GROUP_MEMBERS, geometry=groups_geometry,
-            threads=threads,
-        )  # fmt: skip
     ranked = RankedLinks(
         prep,
         search,
