@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +33,19 @@ class _Pairs:
 
     @classmethod
     def concat(
-        cls, parts: list[_Pairs], *, consume: bool = False, order: np.ndarray | None = None
+        cls,
+        parts: list[_Pairs],
+        *,
+        consume: bool = False,
+        order: np.ndarray | None = None,
+        threads: int = 1,
     ) -> _Pairs:
         """Join ``parts``, then take the rows at ``order`` if given.
 
         With ``consume``, the parts are emptied column by column, so that only the columns being
-        joined are held more than once (millions of pairs); with ``order``, a column and its
-        ordered copy at a time.
+        joined are held more than once (millions of pairs). Without ``order``, ``threads``
+        columns are joined at a time, one per thread (NumPy's copies free the GIL); with it, a
+        column and its ordered copy at a time.
         """
         if not parts:
             return cls.empty()
@@ -49,7 +56,11 @@ class _Pairs:
                 setattr(part, name, column[:0].copy())
             return column if order is None or not len(column) else column[order]
 
-        return cls(**{name: join(name) for name in vars(parts[0])})
+        names = list(vars(parts[0]))
+        if order is not None or threads == 1:
+            return cls(**{name: join(name) for name in names})
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return cls(**dict(zip(names, pool.map(join, names), strict=True)))
 
     def __len__(self) -> int:
         return len(self.offer)

@@ -300,7 +300,7 @@ def _search(
         counts[3][b.rows] += 1
         found.append(pairs)
     del searched  # the pairs are held by `found` alone, and emptied as they are joined
-    pairs = _Pairs.concat(found, consume=True)
+    pairs = _Pairs.concat(found, consume=True, threads=threads)
     if release is not None:
         release()
     return _Search(pairs, rules, *counts), also_done
