@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eit_geo import auth, gate
+from eit_geo._memory import release_memory, use_system_allocator
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
 from eit_geo.export import export_zone
@@ -66,10 +67,12 @@ def read_zone_argument(value: str | None) -> Path:
 def _load_or_report(value: str | None) -> Zone | None:
     """Load a zone; on bad input print every problem on stderr and return None."""
     try:
-        return load_zone(read_zone_argument(value))
+        zone = load_zone(read_zone_argument(value))
     except ZoneError as error:
         print(str(error), file=sys.stderr)
         return None
+    release_memory()  # what reading and checking freed, before the analysis
+    return zone
 
 
 def _zone_arguments(parser: argparse.ArgumentParser) -> None:
@@ -313,7 +316,6 @@ def _said_plainly(lang: str) -> Iterator[None]:
 
 def _match_and_report(analysis: Analysis, args: argparse.Namespace) -> int:
     from eit_geo import synergy_files  # noqa: PLC0415 - keeps the other commands light
-    from eit_geo._memory import release_memory  # noqa: PLC0415
 
     if args.out is None:
         links, groups = analysis.matches(allocated=args.allocate, release=release_memory)
@@ -438,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for a zone that breaks the format)."""
     args = build_parser().parse_args(argv)
+    use_system_allocator()
     try:
         return int(args.run(args))
     except BrokenPipeError:  # output piped into `head` or a pager that closed early

@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from eit_geo._memory import release_memory
 from eit_geo.bounded import LimitError, Limits, unzip_members
 from eit_geo.codes import canonical_alias
 from eit_geo.errors import ZoneError
@@ -168,8 +167,6 @@ def _load(
         raise ZoneError(problems) from None
     if problems:
         raise ZoneError(problems)
-    del tables
-    release_memory()  # what reading and checking freed
     return zone
 
 

@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from eit_geo import store
-from eit_geo._memory import release_memory
 from eit_geo.bounded import MEGABYTE, LimitError, Limits
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE
@@ -109,7 +108,6 @@ def read_upload(
     upload: Upload = outcome.value
     upload.seconds, upload.peak_bytes = outcome.seconds, outcome.peak_bytes
     upload.cpu_seconds = outcome.cpu_seconds
-    release_memory()  # what unpickling the zone left behind
     return upload
 
 

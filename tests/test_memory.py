@@ -7,12 +7,16 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 # A private module, on purpose: release_memory works on the whole process, and its callers
-# (load_zone, the upload, the CLI's end) free and keep memory in the same call, so what it gave
+# (the command line after loading and matching, the app after loading) free and keep memory in
+# the same call, so what it gave
 # back cannot be told apart through them; this measures it on a heap made for the purpose.
 from eit_geo._memory import release_memory
+from eit_geo.cli import main
+from eit_geo.datafiles import example_path
 
 GLIBC = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
 
@@ -30,3 +34,12 @@ def test_freed_heap_goes_back_to_the_system() -> None:
     before = resident_mb()
     assert release_memory() is True
     assert before - resident_mb() > 100
+
+
+def test_a_command_takes_arrow_memory_from_the_heap_it_trims(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Arrow's own pool would keep what it freed; a command makes it use the C library's."""
+    assert main(["validate", str(example_path("kalundborg"))]) == 0
+    assert "12 entreprises" in capsys.readouterr().out
+    assert pa.default_memory_pool().backend_name == "system"

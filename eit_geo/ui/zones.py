@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from eit_geo._memory import release_memory
 from eit_geo.bounded import MEGABYTE
 from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
@@ -34,7 +35,9 @@ KEY_IMPORTED = "zone_imported"
 def load_zone_from_path(source: str, modified: float, lang: str) -> Zone:
     """Load a zone from disk, cached on its path and modification time."""
     del modified  # part of the cache key only
-    return load_zone(source, lang=lang)
+    zone = load_zone(source, lang=lang)
+    release_memory()  # what reading and checking freed: the server lives long
+    return zone
 
 
 def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
@@ -56,6 +59,7 @@ def load_uploaded_zone(files: tuple[tuple[str, bytes], ...], lang: str) -> Zone:
     if kept is None or kept[0] != digest.hexdigest():
         with st.spinner(tr("app.upload_reading")):
             upload = read_upload(files, name=_upload_name(files), lang=lang, limits=UPLOAD_LIMITS)
+            release_memory()  # what unpickling the zone left behind
         kept = (digest.hexdigest(), upload)
         st.session_state[KEY_UPLOAD_ZONE] = kept
     upload = kept[1]
