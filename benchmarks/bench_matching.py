@@ -28,6 +28,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -341,7 +342,9 @@ def print_commands(size: int, figures: dict) -> None:
             pairs = list(zip(after, figures[(region, other)], strict=True))
             wall = [a[0] / b[0] for a, b in pairs]
             memory = [a[1] / b[1] for a, b in pairs]
-            print(f"{region}: after / {other}: wall {_span(wall, 2)}x, memory {_span(memory, 2)}x"
+            middle = statistics.median(wall), statistics.median(memory)
+            print(f"{region}: after / {other}: wall {_span(wall, 2)}x (median {middle[0]:.2f}x),"
+                  f" memory {_span(memory, 2)}x (median {middle[1]:.2f}x)"
                   f" (same run, {len(pairs)} runs)")  # fmt: skip
 
 
