@@ -22,6 +22,7 @@ from eit_geo.export import export_zone
 from eit_geo.i18n import t
 from eit_geo.loading import load_zone
 from eit_geo.settings import BASEMAP_ENV, ZONE_ENV
+from eit_geo.summary import zone_label
 
 if TYPE_CHECKING:
     from eit_geo.analysis import Analysis
@@ -108,7 +109,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     zone = analysis.zone
     running = len(analysis.running.synergies)
     print(
-        f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
+        f"Zone valide / valid zone « {zone_label(zone)} » : {len(zone.companies)} entreprises, "
         f"{len(zone.flows)} flux, {len(zone.synergies)} synergies "
         f"({running} en service cette année / running this year)"
     )
@@ -319,7 +320,7 @@ def _match_and_report(analysis: Analysis, args: argparse.Namespace) -> int:
 
     if args.out is None:
         links, groups = analysis.matches(allocated=args.allocate, release=release_memory)
-        name = analysis.zone.name
+        name = zone_label(analysis.zone, args.lang)
         print(synergy_files.summary_text(links, groups, zone_name=name, lang=args.lang))
         return 0
     try:  # a CSV file written by chunks, memory bounded
@@ -373,7 +374,7 @@ def _run_indicators(args: argparse.Namespace) -> int:
         values = {"zone": zone.name, **{s.name: s.to_dict() for s in scenarios}}
         print(json.dumps(values, ensure_ascii=False, indent=2))
     else:
-        print(indicators.summary_text(scenarios, zone.name, args.lang))
+        print(indicators.summary_text(scenarios, zone_label(zone, args.lang), args.lang))
     return 0
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from babel import Locale
 
 from eit_geo.codes import resource_label
+from eit_geo.datafiles import data_path
 from eit_geo.formatting import (
     format_amount,
     format_count,
@@ -29,6 +32,7 @@ __all__ = [
     "readable_table",
     "running_sentence",
     "zone_figures",
+    "zone_label",
 ]
 
 # Contract columns (and the optional ones of the examples) with the ``app.*`` key of their header.
@@ -66,6 +70,20 @@ _YEARS = ("since", "until", "closed")
 # Coded values of the status columns shown as words (``app.value_*``).
 _VALUES = ("published", "estimate", "unknown", "source", "to_locate", "to_code", "sirene")
 _STATUS_KEYS = {"à localiser": "to_locate", "à coder": "to_code"}  # French values of the data
+
+
+def zone_label(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the name to show for a zone, never a folder or file name as such.
+
+    A shipped example's label (« Kalundborg (Danemark) »), else the zone's name written as
+    words (« amiens-4-entreprises » → « Amiens 4 entreprises »). The web app shows first the
+    title the user typed.
+    """
+    source = Path(zone.source) if zone.source and zone.source != "upload" else None
+    if source is not None and source.parent.resolve() == data_path("examples").resolve():
+        return t(f"app.example_{source.name.replace('-', '_')}", lang)
+    words = " ".join(re.split(r"[-_\s]+", zone.name)).strip()
+    return words[:1].upper() + words[1:] if words else t("app.own_zone", lang)
 
 
 def zone_figures(zone: Zone) -> dict[str, int | None]:

@@ -17,6 +17,7 @@ from eit_geo.auth import CODE_ENV
 from eit_geo.cli import EXIT_BAD_ZONE, ZONE_ENV, main
 from eit_geo.gate import Gate
 from eit_geo.loading import load_zone
+from eit_geo.summary import zone_label
 
 if TYPE_CHECKING:
     from eit_geo.zone import Zone
@@ -44,7 +45,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def summary(zone: Zone, running: int | None = None) -> str:
     running = len(zone.synergies) if running is None else running
     return (
-        f"Zone valide / valid zone « {zone.name} » : {len(zone.companies)} entreprises, "
+        f"Zone valide / valid zone « {zone_label(zone)} » : {len(zone.companies)} entreprises, "
         f"{len(zone.flows)} flux, {len(zone.synergies)} synergies "
         f"({running} en service cette année / running this year)"
     )

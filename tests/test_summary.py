@@ -16,6 +16,7 @@ from eit_geo.summary import (
     readable_table,
     running_sentence,
     zone_figures,
+    zone_label,
 )
 
 
@@ -126,3 +127,15 @@ def test_running_sentence_writes_large_counts_and_one_company(tmp_path: Path) ->
     assert running_sentence(many).startswith("1\u202f200 entreprises, dont 1\u202f200 en activité")
     assert running_sentence(many, "en").startswith("1,200 companies, 1,200 of them active")
     assert running_sentence(many, "en").endswith("; 1 flow, 1 running this year.")
+
+
+def test_a_zone_is_named_in_words_never_by_its_folder(tmp_path: Path) -> None:
+    """A shipped example by its label, another zone by its folder's name written as words."""
+    kalundborg = load_zone(example_path("kalundborg"))
+    assert zone_label(kalundborg) == "Kalundborg (Danemark)"
+    assert zone_label(kalundborg, "en") == "Kalundborg (Denmark)"
+    assert zone_label(load_zone(example_path("parc-rural"))) == (
+        "Parc d'activités rural (exemple fictif)"
+    )
+    copied = shutil.copytree(example_path("kalundborg"), tmp_path / "amiens-4_entreprises")
+    assert zone_label(load_zone(copied)) == "Amiens 4 entreprises"  # a copy is not the example

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from eit_geo import summary
 from eit_geo.analysis import Analysis
 from eit_geo.anonymise import anonymise_candidates, anonymise_zone, pseudonyms
 from eit_geo.charts import family_figure
@@ -138,8 +139,8 @@ def build_report(
     generated
         Date printed on the report (now by default), shown in local time.
     zone_label
-        The zone's name in the title, as the dashboard shows it (a shipped example's label);
-        ``zone.name`` by default.
+        The zone's name in the title, as the dashboard shows it (the title the user typed);
+        `eit_geo.summary.zone_label` by default (never a folder name).
     plan
         The action plan (``plan.plan_board``): each retained lead's next step, carrier, due
         date and state, late steps marked; its first steps on the first page. None leaves
@@ -151,7 +152,7 @@ def build_report(
         The HTML document; write it with ``encoding="utf-8"``.
     """
     when = generated or datetime.now(UTC)
-    title = t("workshop.report_title", lang, zone=zone_label or zone.name)
+    title = t("workshop.report_title", lang, zone=zone_label or summary.zone_label(zone, lang))
     sources = factor_sources(lang) if sources is None else sources
     charts = [
         markup(

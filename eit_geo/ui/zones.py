@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from eit_geo.datafiles import example_path
 from eit_geo.errors import ZoneError
 from eit_geo.loading import load_zone
 from eit_geo.settings import zone_setting
+from eit_geo.summary import zone_label
 from eit_geo.ui.state import language, tr
 from eit_geo.upload import UPLOAD_LIMITS, Upload, read_upload
 
@@ -150,17 +150,11 @@ def set_zone_title(zone: Zone, title: str) -> None:
 def zone_title(zone: Zone) -> str:
     """Return the name to show for a zone, never a folder or file name as such.
 
-    The title the user typed on the Données page, else a shipped example's label, else the
-    zone's name written as words (« amiens-4-entreprises » → « Amiens 4 entreprises »).
+    The title the user typed on the Données page, else `eit_geo.summary.zone_label` (a shipped
+    example's label, or the zone's name written as words).
     """
     typed = st.session_state.get(KEY_TITLES, {}).get(_title_key(zone))
-    if typed:
-        return typed
-    source = Path(zone.source) if zone.source and zone.source != "upload" else None
-    if source is not None and source.parent == example_path(DEFAULT_EXAMPLE).parent:
-        return tr(f"app.example_{source.name.replace('-', '_')}")
-    words = " ".join(re.split(r"[-_\s]+", zone.name)).strip()
-    return words[:1].upper() + words[1:] if words else tr("app.own_zone")
+    return typed or zone_label(zone, language())
 
 
 def zone_or_stop(message_key: str = "app.zone_invalid") -> Zone:
