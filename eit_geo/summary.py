@@ -86,13 +86,18 @@ def zone_label(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> str:
     return words[:1].upper() + words[1:] if words else t("app.own_zone", lang)
 
 
-def zone_figures(zone: Zone) -> dict[str, int | None]:
+def _running(zone: Zone, running: Zone | None) -> Zone:
+    """Return ``running``, or the zone as it runs this year when the caller has not got it."""
+    return running_now(zone) if running is None else running
+
+
+def zone_figures(zone: Zone, *, running: Zone | None = None) -> dict[str, int | None]:
     """Return the zone's headline counts, keyed by their ``app.*`` translation key.
 
     ``existing_synergies`` counts the synergies running this year
-    (`eit_geo.network_years.running_now`), as the map and the indicators do. ``employees``
-    sums the headcounts companies gave (None when none did): read it with `figure_notes`,
-    which says how many companies it covers.
+    (`eit_geo.network_years.running_now`, or ``running`` when the caller has it), as the map
+    and the indicators do. ``employees`` sums the headcounts companies gave (None when none
+    did): read it with `figure_notes`, which says how many companies it covers.
     """
     directions = zone.flows["direction"].value_counts()
     headcounts = zone.companies["employees"]
@@ -100,20 +105,22 @@ def zone_figures(zone: Zone) -> dict[str, int | None]:
         "companies": len(zone.companies),
         "outputs": int(directions.get("output", 0)),
         "inputs": int(directions.get("input", 0)),
-        "existing_synergies": len(running_now(zone).synergies),
+        "existing_synergies": len(_running(zone, running).synergies),
         "employees": int(headcounts.sum()) if headcounts.notna().any() else None,
     }
 
 
-def figure_notes(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+def figure_notes(
+    zone: Zone, lang: str = DEFAULT_LANGUAGE, *, running: Zone | None = None
+) -> dict[str, str]:
     """Return what a headline figure does not cover, keyed like `zone_figures`.
 
     A headcount total given by only some companies says so (« 3 entreprises sur 12 »); the
     synergies of the file that do not run this year (stopped, a company closed, not started
-    yet) are said to be left out of the count.
+    yet) are said to be left out of the count. ``running``: as in `zone_figures`.
     """
     notes: dict[str, str] = {}
-    left_out = len(zone.synergies) - len(running_now(zone).synergies)
+    left_out = len(zone.synergies) - len(_running(zone, running).synergies)
     if left_out:
         notes["existing_synergies"] = t(
             "app.synergies_not_running", lang, count=format_count(left_out, lang)
@@ -128,14 +135,17 @@ def figure_notes(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     return notes
 
 
-def running_sentence(zone: Zone, lang: str = DEFAULT_LANGUAGE) -> str:
+def running_sentence(
+    zone: Zone, lang: str = DEFAULT_LANGUAGE, *, running: Zone | None = None
+) -> str:
     """Say in one sentence how many companies and flows the file holds, and how many run.
 
     « 12 entreprises, dont 11 en activité cette année ; 42 flux, dont 39 en cours cette
     année. »: the file's counts beside those of the network running this year
     (`eit_geo.network_years.running_now`), which the map, the leads and the indicators use.
+    ``running``: as in `zone_figures`.
     """
-    now = running_now(zone)
+    now = _running(zone, running)
     parts = {
         kind: _running_part(kind, len(given), len(running), lang)
         for kind, given, running in (

@@ -6,6 +6,7 @@ from eit_geo import ui
 from eit_geo.formatting import format_count
 from eit_geo.summary import figure_notes, flows_by_family, running_sentence, zone_figures
 from eit_geo.ui import access
+from eit_geo.ui.analyses import analysis
 
 ui.ensure_frame()
 st.title(ui.tr("app.title"))
@@ -15,9 +16,10 @@ zone = ui.zone_or_stop()
 lang = ui.language()
 
 st.header(ui.zone_title(zone))
-st.markdown(running_sentence(zone, lang))  # the file's counts and this year's, as on the map
-figures = zone_figures(zone)
-notes = figure_notes(zone, lang)
+running = analysis(zone).running  # the zone as it runs this year, found once and kept
+st.markdown(running_sentence(zone, lang, running=running))  # the file's and this year's counts
+figures = zone_figures(zone, running=running)
+notes = figure_notes(zone, lang, running=running)
 for column, (key, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
     column.metric(ui.tr(f"app.{key}"), format_count(value, lang), border=True)
     if key in notes:

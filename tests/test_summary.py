@@ -139,3 +139,13 @@ def test_a_zone_is_named_in_words_never_by_its_folder(tmp_path: Path) -> None:
     )
     copied = shutil.copytree(example_path("kalundborg"), tmp_path / "amiens-4_entreprises")
     assert zone_label(load_zone(copied)) == "Amiens 4 entreprises"  # a copy is not the example
+
+
+def test_counts_take_the_running_zone_the_caller_already_has() -> None:
+    """The home page passes its cached running zone; the counts are made from it."""
+    zone = load_zone(example_path("kalundborg"))
+    assert zone_figures(zone)["existing_synergies"] == 19  # the fly ash stopped in 2019
+    assert zone_figures(zone, running=zone)["existing_synergies"] == 20  # as given
+    assert "existing_synergies" in figure_notes(zone)
+    assert "existing_synergies" not in figure_notes(zone, running=zone)
+    assert running_sentence(zone, running=zone).endswith("42 flux, dont 42 en cours cette année.")
