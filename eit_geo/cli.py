@@ -94,6 +94,7 @@ def _analysis(args: argparse.Namespace, settings: Callable[[], dict[str, Any]]) 
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return None
+    use_system_allocator()  # a command's one analysis; not the web app's long-lived server
     zone = _load_or_report(args.zone)
     if zone is None:
         return None
@@ -441,7 +442,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for a zone that breaks the format)."""
     args = build_parser().parse_args(argv)
-    use_system_allocator()
     try:
         return int(args.run(args))
     except BrokenPipeError:  # output piped into `head` or a pager that closed early

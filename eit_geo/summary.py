@@ -147,8 +147,8 @@ def running_sentence(
     """
     now = _running(zone, running)
     parts = {
-        kind: _running_part(kind, len(given), len(running), lang)
-        for kind, given, running in (
+        kind: _running_part(kind, len(given), len(in_place), lang)
+        for kind, given, in_place in (
             ("companies", zone.companies, now.companies),
             ("flows", zone.flows, now.flows),
         )
