@@ -50,8 +50,26 @@ STILL = """() => {
 }"""
 
 
-def map_frame(page):
-    """Return the map's iframe once Leaflet has drawn the features."""
+OLD_MARK = "() => { window.__eitReplaced = true; }"  # set on a map a change will replace
+# True once the page's first map iframe is a new one (not marked) with its map made.
+NEW_MAP = """() => {
+    const iframe = document.querySelector("iframe[title='streamlit_folium.st_folium']");
+    const inner = iframe && iframe.contentWindow;
+    return Boolean(inner && inner.map && inner.__eitReplaced !== true);
+}"""
+
+
+def map_frame(page, *, replacing=None):
+    """Return the map's iframe once Leaflet has drawn the features.
+
+    With ``replacing`` (the frame of the map before a change that draws a new one, such as the
+    basemap), the old map is marked and skipped: it can stay in the page a moment after the
+    rerun, still drawn, until the new iframe takes its place.
+    """
+    if replacing is not None:
+        with contextlib.suppress(PlaywrightError):  # already gone: nothing to mark
+            replacing.evaluate(OLD_MARK)
+        page.wait_for_function(NEW_MAP, timeout=60_000)
     iframe = page.locator("iframe[title='streamlit_folium.st_folium']").first
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -197,11 +215,12 @@ def test_filter_change_changes_links_without_reloading(page, open_page, idle, ou
 
 def test_language_switch_changes_labels(page, open_page, idle, outside, screenshot):
     open_page("carte")
-    map_frame(page)
+    before = map_frame(page)
+    before.evaluate(OLD_MARK)  # a new language draws a new map: the one without the mark
     page.get_by_test_id("stSidebar").get_by_text("English").click()
     idle()
     page.get_by_role("heading", name="Map", exact=True).wait_for(timeout=15_000)
-    frame = map_frame(page)
+    frame = map_frame(page, replacing=before)
     frame.get_by_text("Legend").wait_for(timeout=15_000)
     expect(frame.get_by_text("Existing synergies").first).to_be_attached(timeout=WAIT_MS)
     sidebar = page.get_by_test_id("stSidebar")
@@ -216,7 +235,8 @@ NO_BASEMAP = "Sans fond de carte (hors connexion)"
 
 def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screenshot):
     open_page("carte")
-    map_frame(page)
+    before = map_frame(page)
+    before.evaluate(OLD_MARK)  # marked now: the new map is the one without the mark
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Fond de carte")
     chosen = picker.get_by_role("combobox")
     for _ in range(5):  # a click landing while the map asks for a rerun can be lost: again
@@ -231,7 +251,7 @@ def test_no_basemap_requests_no_tile(page, open_page, idle, request_log, screens
             continue
     expect(chosen).to_have_value(NO_BASEMAP)
     request_log.clear()
-    frame = map_frame(page)
+    frame = map_frame(page, replacing=before)
     frame.wait_for_function(f"() => ({COUNT_FEATURES})().company === {KALUNDBORG['company']}")
     # waited for, not counted once: the tiles of the map before the change may still be there
     expect(frame.locator(".leaflet-tile")).to_have_count(0, timeout=WAIT_MS)
