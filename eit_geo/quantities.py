@@ -384,6 +384,7 @@ def _conversion(unit: str, resource: str, lang: str) -> _Conversion:
     if not unit:
         return _Conversion(None, None, False, (t("quantities.no_unit", lang, text=""),))
     dimension_text, period_text = _split(unit)
+    dimension_text, dry = _without_dry_matter(dimension_text)
     quantity = _pint_quantity(dimension_text)
     period = _bare_spellings("period").get(_bare(period_text)) if period_text else None
     if quantity is None or (period_text and period is None):
@@ -391,8 +392,10 @@ def _conversion(unit: str, resource: str, lang: str) -> _Conversion:
     kind = _kind(quantity)
     if kind is None:
         return _Conversion(None, None, False, (t("quantities.unknown_unit", lang, unit=unit),))
-    notes: list[str] = []
-    estimate = False
+    if dry and kind != "mass":
+        return _Conversion(None, None, False, (t("quantities.unknown_unit", lang, unit=unit),))
+    notes: list[str] = [t("quantities.dry_matter", lang, unit=unit)] if dry else []
+    estimate = dry
     if kind == "power":
         if period is not None:
             return _Conversion(None, None, False, (t("quantities.unknown_unit", lang, unit=unit),))
@@ -419,6 +422,26 @@ def _conversion(unit: str, resource: str, lang: str) -> _Conversion:
             estimate = True
     conversion = _Conversion(multiplier, _TARGET[kind][1], estimate, tuple(notes))
     return _for_family(conversion, kind, unit, resource, lang)
+
+
+def _without_dry_matter(text: str) -> tuple[str, bool]:
+    """Take the dry-matter mark off a mass unit: ``t MS`` → ``("t", True)``.
+
+    Sludge and digestate are often counted in tonnes of dry matter (« t MS », « tMS »); the
+    spellings are the ``dry`` rows of ``data/quantity_spellings.csv``, each with what is left.
+    """
+    bare = f" {_bare(text)} "
+    for spelling, rest in _dry_spellings():
+        if f" {spelling} " in bare:
+            return " ".join(bare.replace(f" {spelling} ", f" {rest} ").split()), True
+    return text, False
+
+
+@cache
+def _dry_spellings() -> tuple[tuple[str, str], ...]:
+    """Return the dry-matter spellings as bare text with what replaces them, longest first."""
+    rows = {_bare(spelling): _bare(rest) for spelling, rest in _spellings("dry").items()}
+    return tuple(sorted(rows.items(), key=lambda row: len(row[0]), reverse=True))
 
 
 def _for_family(

@@ -82,6 +82,33 @@ def test_estimates_say_their_assumption(
     assert said in parsed.note
 
 
+@pytest.mark.parametrize(
+    ("quantity", "unit", "value"),
+    [
+        ("3 000", "t MS/an", 3000.0),  # a wastewater plant's sludge, as its yearly report says
+        ("3000", "tMS/an", 3000.0),
+        ("12", "t de matière sèche par mois", 144.0),
+        ("500 t DS/yr", None, 500.0),
+        ("250", "kg MS/j", 250 * 365 / 1000),
+    ],
+)
+def test_dry_matter_is_a_mass_said_and_estimated(
+    quantity: str, unit: str | None, value: float
+) -> None:
+    parsed = parse_quantity(quantity, unit, resource="19 08 05")
+    assert parsed.value == pytest.approx(value)
+    assert (parsed.unit, parsed.status) == ("t/yr", "estimate")
+    assert "matière sèche" in parsed.note
+    english = parse_quantity(quantity, unit, resource="19 08 05", lang="en")
+    assert "dry-matter mass" in english.note
+
+
+def test_dry_matter_of_a_volume_is_not_guessed() -> None:
+    parsed = parse_quantity("5", "m3 MS/an")
+    assert (parsed.value, parsed.status) == (None, "unknown")
+    assert "m3 MS/an" in parsed.note
+
+
 def test_operating_assumptions_come_from_the_data_file() -> None:
     periods = read_table("quantity_periods.csv").set_index("period")
     hours = float(periods.at["hour", "per_year"])
