@@ -12,6 +12,7 @@ import pandas as pd
 
 from eit_geo.distinct import map_distinct
 from eit_geo.import_columns import header_unit
+from eit_geo.resources_resolve import fold_name
 from eit_geo.siret import read_siret
 
 if TYPE_CHECKING:
@@ -279,6 +280,19 @@ def split_items(cell: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))
 
 
+def _item_quantity(item: str) -> tuple[str, str]:
+    """Split a listed item into its name and the quantity in brackets after it, if any.
+
+    ``"sciure (200 t/an)"`` is ``("sciure", "200 t/an")``; a temperature, a pressure or a
+    share in brackets describes the resource and stays in its name (``"Waste heat (35°C)"``,
+    ``"boues (20 % MS)"``).
+    """
+    match = _QUANTITY_IN_BRACKETS.match(item)
+    if match is None or "%" in match.group(2) or fold_name(match.group(2))[1] is not None:
+        return item, ""
+    return match.group(1), match.group(2)
+
+
 def _listed_flows(table: SourceTable, columns: dict[str, pd.Series]) -> pd.DataFrame:
     rows = []
     for field, direction in (("needs", "input"), ("offers", "output")):
@@ -287,8 +301,7 @@ def _listed_flows(table: SourceTable, columns: dict[str, pd.Series]) -> pd.DataF
         cells = columns[field]
         for row, cell in zip(cells.index.tolist(), cells, strict=True):  # row: the sheet's row
             for item in split_items(cell):
-                match = _QUANTITY_IN_BRACKETS.match(item)
-                label, quantity = (match.group(1), match.group(2)) if match else (item, "")
+                label, quantity = _item_quantity(item)
                 rows.append(
                     {
                         "document": table.document,

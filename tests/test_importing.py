@@ -12,6 +12,7 @@ import pytest
 from importing_files import (
     CEMENT,
     GREENHOUSE,
+    LIST_HEADERS,
     SAWMILL,
     SEWAGE,
     SITES,
@@ -24,6 +25,7 @@ from importing_files import (
     write_sirene_positions,
     zip_folder,
 )
+from openpyxl import Workbook
 
 from eit_geo.import_mapping import read_mapping
 from eit_geo.importing import (
@@ -257,6 +259,27 @@ def test_one_row_per_company_with_lists(tmp_path: Path, swap: bool) -> None:
     assert flows_as_rows(zone) == expected
     lead(zone, "acierie-du-littoral", "cimenterie-des-dunes", "10 02 02")
     lead(zone, "scierie-du-nord", "cimenterie-des-dunes", "03 01 05")
+
+
+def test_listed_items_keep_a_temperature_and_read_a_quantity(tmp_path: Path) -> None:
+    # brackets after an item: a quantity, or what the resource is like (temperature, pressure)
+    source = tmp_path / "other-tool.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(LIST_HEADERS)
+    sheet.append(
+        [STEEL.name, "Steel", STEEL.lat, STEEL.lon, "", "Waste heat (35°C) | Steam (6 bars)"]
+    )
+    sheet.append([SAWMILL.name, "Sawmill", SAWMILL.lat, SAWMILL.lon, "", "sawdust (1 200 t/an)"])
+    workbook.save(source)
+    result, zone = run_import(tmp_path, source, lang="en")
+    steel, sawmill = LIST_IDS[STEEL], LIST_IDS[SAWMILL]
+    assert flows_as_rows(zone) == [
+        (steel, "output", "Waste heat (35°C)", "waste_heat", None, "", "unknown"),
+        (steel, "output", "Steam (6 bars)", "steam", None, "", "unknown"),
+        (sawmill, "output", "sawdust", "03 01 05", 1200.0, "t/yr", "published"),
+    ]
+    assert not [written for written, _, _ in result.report.conversions if "°C" in written]
 
 
 # -- positions: projected without a declared CRS, missing, filled from SIRENE
