@@ -102,6 +102,14 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     files = _files([p.table.label for p in plans], lang)
     rows = sum(len(p.table.frame) for p in plans)
     line = _say("importing.source_table", lang, file=files, shape=shape, rows=rows)
+    for table in (p.table for p in plans):
+        if table.header_row > 1:
+            line += " ; " if lang == "fr" else "; "
+            line += _say("importing.header_below", lang, row=table.header_row)
+        if table.totals:
+            line += " ; " if lang == "fr" else "; "
+            rows_text = ", ".join(map(str, table.totals))
+            line += _say("importing.totals_left", lang, rows=rows_text)
     if plan.shape != "ignore" and recognised:
         line += " ; " if lang == "fr" else "; "
         line += _say("importing.columns_recognised", lang, columns=recognised)

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eit_geo.codes import fold_text
 from eit_geo.distinct import map_distinct
 from eit_geo.import_columns import header_unit
+from eit_geo.quantities import has_period
 from eit_geo.resources_resolve import fold_name
 from eit_geo.siret import read_siret
 
@@ -59,6 +61,9 @@ _FLOW = ("direction", "resource", "label")
 _STRONG_SEPARATORS = re.compile(r"\s*(?:\||;|\r?\n|•|·)\s*")
 _COMMA = re.compile(r"\s*,(?!\d)\s*")
 _BULLET = re.compile(r"^[-–—*•·]\s*")
+# Words of a quantity's header saying the quantity is per year (folded, `codes.fold_text`).
+_YEARLY_WORDS = frozenset(("annuel", "annuelle", "annuels", "annuelles", "an", "annee", "annual",
+                           "yearly", "year", "yr", "pa"))  # fmt: skip
 _QUANTITY_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*(\d[^()\[\]]*?)\s*[)\]]\s*$")
 
 
@@ -221,12 +226,19 @@ def _companies(
 def _unit_of(
     fields: Mapping[str, str], index: pd.Index, columns: dict[str, pd.Series]
 ) -> pd.Series:
-    """Return the unit column, else the unit the quantity's header gives (``Quantité (t/an)``)."""
-    if "unit" in columns:
-        return columns["unit"].astype(str)
+    """Return each flow's unit: the unit column, else the unit the quantity's header gives.
+
+    ``Quantité (t/an)`` gives ``t/an``; a header saying the quantity is yearly (« Tonnage
+    annuel », « Annual quantity ») gives the year to a unit written without a period (« t »).
+    """
     header = next((h for h, f in fields.items() if f == "quantity"), None)
-    unit = header_unit(header) if header is not None else None
-    return pd.Series(unit or "", index=index, dtype=object)
+    if "unit" not in columns:
+        unit = header_unit(header) if header is not None else None
+        return pd.Series(unit or "", index=index, dtype=object)
+    units = columns["unit"].astype(str)
+    if header is None or not _YEARLY_WORDS & set(re.split(r"[^a-z0-9]+", fold_text(header))):
+        return units
+    return map_distinct(units, lambda unit: unit if not unit or has_period(unit) else f"{unit}/an")
 
 
 def _flows(

@@ -15,6 +15,7 @@ from eit_geo.bounded import LimitError, Limits, unzip_members
 from eit_geo.codes import fold_text
 from eit_geo.errors import Problem, ZoneError
 from eit_geo.i18n import DEFAULT_LANGUAGE, t
+from eit_geo.import_headers import find_header
 from eit_geo.loading import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -50,12 +51,16 @@ class SourceTable:
     name : sheet or layer name, ``""`` for a file holding one table
     frame : the cells as stripped text, indexed by the row a user sees (header = row 1)
     geometry : the features' geometries for a geographic file (its CRS as declared), else None
+    header_row : the row of the header, when rows above it (a title, a date) were left out
+    totals : the rows of sums left out (« Total »)
     """
 
     document: str
     name: str
     frame: pd.DataFrame
     geometry: gpd.GeoSeries | None = None
+    header_row: int = 1
+    totals: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -241,6 +246,11 @@ def _source_table(raw: RawTable, document: str) -> SourceTable | None:
     if isinstance(frame, gpd.GeoDataFrame) and "geometry" in frame:
         geometry = frame.geometry
     text = as_text(frame)
+    header_row = 1
+    totals: tuple[int, ...] = ()
+    if geometry is None:  # a geographic file's columns are named by its schema
+        headed = find_header(text)
+        text, header_row, totals = headed.frame, headed.header_row, headed.totals
     keep = [c for c in text.columns if str(c).strip() and not _blank_unnamed(text, c)]
     text = text[keep]
     filled = (text != "").any(axis=1)
@@ -250,7 +260,7 @@ def _source_table(raw: RawTable, document: str) -> SourceTable | None:
     if geometry is not None:
         # types-geopandas type a masked GeoSeries as a Series; it stays a GeoSeries
         geometry = geometry[filled]  # type: ignore[assignment]
-    return SourceTable(document, raw.table, text, geometry)
+    return SourceTable(document, raw.table, text, geometry, header_row, totals)
 
 
 def _blank_unnamed(text: pd.DataFrame, column: object) -> bool:

@@ -30,7 +30,7 @@ from eit_geo.written_numbers import parse_number, parse_numbers
 if TYPE_CHECKING:
     import pint
 
-__all__ = ["STATUSES", "Quantity", "parse_quantities", "parse_quantity"]
+__all__ = ["STATUSES", "Quantity", "has_period", "parse_quantities", "parse_quantity"]
 
 STATUSES: tuple[str, ...] = ("published", "estimate", "unknown")
 _TARGET = {"mass": ("tonne", "t/yr"), "volume": ("meter**3", "m3/yr"), "energy": ("MWh", "MWh/yr")}
@@ -362,6 +362,11 @@ def _unknown(key: str, lang: str, **values: object) -> Quantity:
 
 
 # --------------------------------------------------------------------------- units
+
+
+def has_period(unit: str) -> bool:
+    """Tell whether a unit text says its period (``t/an``, ``tpa``, ``MWh par mois``)."""
+    return bool(_split(unit)[1]) or _bare(unit) in _bare_spellings("whole")
 
 
 def _split(unit: str) -> tuple[str, str]:

@@ -59,9 +59,10 @@ class _Checker:
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the attribute columns as stripped text, missing values as empty strings."""
-    columns = [c for c in frame.columns if c != "geometry"]
-    text = pd.DataFrame({column: _column_text(frame[column]) for column in columns})
-    return text.reindex(columns=columns).astype(str)
+    kept = [i for i, column in enumerate(frame.columns) if column != "geometry"]
+    # by position: a file may repeat a header (two « Commune », blank headers)
+    text = pd.DataFrame({i: _column_text(frame.iloc[:, i]) for i in kept}, index=frame.index)
+    return text.set_axis([frame.columns[i] for i in kept], axis=1).astype(str)
 
 
 def _column_text(values: pd.Series) -> pd.Series:

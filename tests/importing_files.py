@@ -110,6 +110,50 @@ def cci_rows(*, spoil_sawmill_siret: bool = False) -> list[list[str]]:
     return rows
 
 
+# An inventory exported from another tool as a report: a title, a date and a blank line above
+# the header, a yearly tonnage column, and a row of sums at the end.
+EXPORT_TOP = [["Inventaire des flux - Port de Dunkerque"], ["Extraction du 12/03/2026"], []]
+EXPORT_HEADERS = [
+    "N° SIRET", "Raison sociale", "Commune", "Latitude", "Longitude", "Type de flux",
+    "Désignation", "Tonnage annuel", "Unité", "Observations",
+]  # fmt: skip
+EXPORT_FLOWS = [  # (site, direction, resource, tonnes a year as written, unit)
+    (STEEL, "Sortant", "Laitier", "120 000", "t"),
+    (CEMENT, "Entrant", "Laitier de haut-fourneau", "80 000", "t"),
+    (SAWMILL, "Sortant", "Sciures et copeaux", "450", "t"),
+]
+
+
+def export_rows() -> list[list[str]]:
+    """The exported report as text cells: title rows, header, flows, the « Total » row."""
+    width = len(EXPORT_HEADERS)
+    rows = [cells + [""] * (width - len(cells)) for cells in EXPORT_TOP]
+    rows.append(EXPORT_HEADERS)
+    for site, direction, resource, tonnes, unit in EXPORT_FLOWS:
+        lat, lon = str(site.lat).replace(".", ","), str(site.lon).replace(".", ",")
+        rows.append(
+            [site.siret, site.name, site.commune, lat, lon, direction, resource, tonnes, unit, ""]
+        )
+    rows.append(["Total", "", "", "", "", "", "", "200 450", "", ""])
+    return rows
+
+
+def write_export(path: Path) -> Path:
+    """Save the report as CSV (French Excel: ``;``, Windows-1252) or as a workbook."""
+    if path.suffix == ".csv":
+        lines = [";".join(row) for row in export_rows()]
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+        return path
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Flux"
+    for row in export_rows():
+        sheet.append([cell or None for cell in row])
+    sheet.merge_cells("A1:J1")  # the title across the table, as a report has it
+    workbook.save(path)
+    return path
+
+
 def write_cci_csv(path: Path, *, spoil_sawmill_siret: bool = False) -> Path:
     """Save the inventory as Excel in French does: ``;``, decimal comma, Windows-1252."""
     lines = [";".join(CCI_HEADERS)]

@@ -23,7 +23,7 @@ from eit_geo.loading import load_zone
 # A winery cooperative's own table: headers no synonym knows, a direction word of its own,
 # a residue the resolver cannot code, tonnages without a unit.
 COLLECTE = (
-    "Nom du site;Lat;Long;E/S;Matière valorisable;Tonnage annuel\n"
+    "Nom du site;Lat;Long;E/S;Matière valorisable;Gisement 2023\n"
     "Cave coopérative des Coteaux;44,8412;-0,5801;Vente;refus de criblage;1 200\n"
     "Cave coopérative des Coteaux;44,8412;-0,5801;Achat;vapeur;\n"
 )
@@ -53,7 +53,7 @@ def test_write_edit_reimport(tmp_path: Path) -> None:
         ("Nom du site", "name"),
         ("E/S", "direction"),
         ("Matière valorisable", "label"),
-        ("Tonnage annuel", "quantity"),
+        ("Gisement 2023", "quantity"),
     ):
         edit(mapping, f'"{header}" = ""', f'"{header}" = "{field}"')
     code, report = run_import([source], out, mapping=mapping)
@@ -131,7 +131,7 @@ def test_same_kind_of_file_reuses_the_mapping(tmp_path: Path) -> None:
     # Next year's file: same headers in another order, another company.
     second = tmp_path / "collecte-2024.csv"
     second.write_bytes(
-        "Matière valorisable;E/S;Nom du site;Lat;Long;Tonnage annuel\n"
+        "Matière valorisable;E/S;Nom du site;Lat;Long;Gisement 2023\n"
         "vapeur;Achat;Distillerie du Blayais;45,12;-0,66;\n".encode("cp1252")
     )
     code, report = run_import([second], tmp_path / "blayais.gpkg", mapping=mapping)

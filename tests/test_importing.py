@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from importing_files import (
     CEMENT,
+    EXPORT_FLOWS,
     GREENHOUSE,
     LIST_HEADERS,
     SAWMILL,
@@ -21,6 +22,7 @@ from importing_files import (
     write_campaign,
     write_cci_csv,
     write_cci_xlsx,
+    write_export,
     write_list_sheet,
     write_sirene_positions,
     zip_folder,
@@ -28,6 +30,7 @@ from importing_files import (
 from openpyxl import Workbook
 
 from eit_geo.import_mapping import read_mapping
+from eit_geo.import_report import report_text
 from eit_geo.importing import (
     ImportResult,
     build_import,
@@ -117,6 +120,46 @@ def lead(zone: Zone, offer: str, need: str, code: str) -> pd.Series:
     ]
     assert len(rows) == 1, found[["from_id", "to_id", "resource"]]
     return rows.iloc[0]
+
+
+# -- another tool's report: title rows above the header, a « Total » row at the end
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.xlsx"])
+def test_report_with_title_rows_and_a_total(tmp_path: Path, name: str) -> None:
+    source = write_export(tmp_path / name)
+    result, zone = run_import(tmp_path, source)
+    [table] = result.report.tables
+    assert (table.shape, table.table.header_row, table.table.totals) == ("flat", 4, (8,))
+    assert table.columns["Tonnage annuel"] == "quantity"
+    assert list(zone.companies["id"]) == [site.siret for site, *_ in EXPORT_FLOWS]
+    codes = ["10 02 02", "10 02 02", "03 01 05"]
+    directions = {"Sortant": "output", "Entrant": "input"}
+    assert flows_as_rows(zone) == [  # « t » under « Tonnage annuel »: tonnes a year, as given
+        (site.siret, directions[sens], label, code, float(tonnes.replace(" ", "")), "t/yr",
+         "published")
+        for (site, sens, label, tonnes, _), code in zip(EXPORT_FLOWS, codes, strict=True)
+    ]  # fmt: skip
+    said = report_text(result.report)
+    assert "en-tête trouvé ligne 4" in said
+    assert "ligne(s) de total laissée(s) de côté : 8" in said
+    lead(zone, STEEL.siret, CEMENT.siret, "10 02 02")
+
+
+def test_repeated_and_blank_headers_are_told_apart(tmp_path: Path) -> None:
+    source = tmp_path / "doublons.csv"
+    lines = [
+        "Raison sociale;Commune;Commune;Latitude;Longitude;Sens;Ressource;;",
+        f"{SAWMILL.name};Loon-Plage;Nord;{SAWMILL.lat};{SAWMILL.lon};Sortant;sciure;;",
+    ]
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    result, zone = run_import(tmp_path, source)
+    [table] = result.report.tables
+    assert list(table.columns) == [
+        "Raison sociale", "Commune", "Commune (2)", "Latitude", "Longitude", "Sens", "Ressource"
+    ]  # fmt: skip
+    assert table.columns["Commune (2)"] == ""  # its field taken by the first: left aside, said
+    assert list(zone.flows["resource"]) == ["03 01 05"]
 
 
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
