@@ -51,6 +51,8 @@ class TableView:
     rows: int
     columns: dict[str, str]
     document: str = ""
+    header_row: int = 1
+    totals: tuple[int, ...] = ()
 
 
 @dataclass
@@ -245,6 +247,8 @@ def _assist(
                 len(p.table.frame),
                 dict(p.columns),
                 p.table.document,
+                p.table.header_row,
+                p.table.totals,
             )
             for p in plan.tables
         ]

@@ -12,7 +12,7 @@ from eit_geo.i18n import t
 if TYPE_CHECKING:
     from eit_geo.importing import ImportReport, PositionNote, TablePlan
 
-__all__ = ["confidence_text", "report_text", "suggestion_text"]
+__all__ = ["confidence_text", "framing_notes", "report_text", "suggestion_text"]
 
 _SHOWN = 8  # items listed per topic before « … and N more »
 _T = TypeVar("_T")
@@ -103,13 +103,8 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     rows = sum(len(p.table.frame) for p in plans)
     line = _say("importing.source_table", lang, file=files, shape=shape, rows=rows)
     for table in (p.table for p in plans):
-        if table.header_row > 1:
-            line += " ; " if lang == "fr" else "; "
-            line += _say("importing.header_below", lang, row=table.header_row)
-        if table.totals:
-            line += " ; " if lang == "fr" else "; "
-            rows_text = ", ".join(map(str, table.totals))
-            line += _say("importing.totals_left", lang, rows=rows_text)
+        for note in framing_notes(table.header_row, table.totals, lang):
+            line += (" ; " if lang == "fr" else "; ") + note
     if plan.shape != "ignore" and recognised:
         line += " ; " if lang == "fr" else "; "
         line += _say("importing.columns_recognised", lang, columns=recognised)
@@ -119,6 +114,16 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     if plan.origin == "mapping":
         line += " " + _say("importing.from_mapping", lang)
     return line
+
+
+def framing_notes(header_row: int, totals: tuple[int, ...], lang: str) -> list[str]:
+    """Say which rows of a table were left out: those above its header, its total rows."""
+    notes = []
+    if header_row > 1:
+        notes.append(_say("importing.header_below", lang, row=header_row))
+    if totals:
+        notes.append(_say("importing.totals_left", lang, rows=", ".join(map(str, totals))))
+    return notes
 
 
 def _position_kind(note: PositionNote) -> Hashable:

@@ -21,6 +21,7 @@ from importing_files import (
     cci_rows,
     write_campaign,
     write_cci_csv,
+    write_export,
     write_sirene_positions,
 )
 from pyproj import Transformer
@@ -191,6 +192,19 @@ def test_a_template_campaign_is_said_in_words_and_merged(
     ]
     assert len(lines) == 5, lines  # two « modele-collecte-flux (1).xlsx »: both kept
     assert sum("modele-collecte-flux (1).xlsx (2):entreprises »" in line for line in lines) == 1
+
+
+@pytest.mark.process
+def test_rows_above_the_header_and_totals_are_said_left_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    export = write_export(tmp_path / "export-flux.xlsx")
+    app = open_assistant(monkeypatch, [(export.name, export.read_bytes())])
+    shown = [text.replace("\\", "") for text in texts(app)]  # markdown escapes taken off
+    [line] = [text for text in shown if text.startswith("- ") and "export-flux" in text]
+    assert "3 lignes ; en-tête trouvé ligne 4" in line, line
+    assert "ligne(s) de total laissée(s) de côté : 8" in line, line
+    assert any("3 entreprises et 3 flux" in text for text in texts(app)), texts(app)
 
 
 @pytest.mark.process

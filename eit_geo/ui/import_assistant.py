@@ -38,7 +38,7 @@ from eit_geo.import_assist import (
 )
 from eit_geo.import_columns import FIELDS
 from eit_geo.import_mapping import MAPPING_SUFFIX, Mapping, MappingError, read_mapping
-from eit_geo.import_report import report_text
+from eit_geo.import_report import framing_notes, report_text
 from eit_geo.import_shapes import SHAPES
 from eit_geo.ui.state import language, tr
 from eit_geo.ui.zones import set_zone_title, use_imported, use_upload
@@ -381,7 +381,8 @@ def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
         shape = t(f"importing.shape_{view.shape}", lang) if view.shape else "—"
         rows = format_count(view.rows, lang)
         line = tr("app.import_table", name=escape_markdown(view.label), shape=shape, rows=rows)
-        st.markdown(f"- {line}")
+        notes = framing_notes(view.header_row, view.totals, lang)
+        st.markdown("- " + (" ; " if lang == "fr" else "; ").join([line, *notes]))
         if view.signature in seen:
             continue  # tables of one kind are read alike
         seen.add(view.signature)
