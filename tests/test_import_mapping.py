@@ -139,7 +139,7 @@ def test_same_kind_of_file_reuses_the_mapping(tmp_path: Path) -> None:
     zone = load_zone(tmp_path / "blayais.gpkg")
     assert list(zone.companies["name"]) == ["Distillerie du Blayais"]
     assert list(zone.flows["label"]) == ["vapeur"]
-    assert "(colonnes choisies par l'utilisateur)" in report
+    assert "(colonnes lues comme le dit le fichier de correspondances)" in report
 
 
 def test_text_is_escaped_and_read_back() -> None:
