@@ -162,6 +162,22 @@ def test_repeated_and_blank_headers_are_told_apart(tmp_path: Path) -> None:
     assert list(zone.flows["resource"]) == ["03 01 05"]
 
 
+def test_a_reliability_column_marks_estimates(tmp_path: Path) -> None:
+    source = tmp_path / "fiabilite.csv"
+    lines = [
+        "Raison sociale;Latitude;Longitude;Sens;Ressource;Quantité;Unité;Fiabilité de la donnée",
+        f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;sciure;4 200;t/an;Mesuré",
+        f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;écorces;800;t/an;À confirmer",
+        f"{CEMENT.name};{CEMENT.lat};{CEMENT.lon};Entrant;sciure;5 000;t/an;Ordre de grandeur",
+    ]
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    result, zone = run_import(tmp_path, source)
+    [table] = result.report.tables
+    assert table.columns["Fiabilité de la donnée"] == "quantity_status"
+    assert list(zone.flows["quantity"]) == [4200.0, 800.0, 5000.0]
+    assert list(zone.flows["quantity_status"]) == ["published", "estimate", "estimate"]
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 
