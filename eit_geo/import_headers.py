@@ -9,6 +9,7 @@ the rows above it and the total rows are left out, and the import's report says 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +18,15 @@ import pandas as pd
 from eit_geo.codes import fold_text
 from eit_geo.distinct import map_distinct
 from eit_geo.import_columns import recognise_columns
+from eit_geo.quantities import parse_quantity
 
 __all__ = ["HEADER_SEARCH_ROWS", "Headed", "find_header"]
 
 HEADER_SEARCH_ROWS = 15
 """How many rows under the first line are looked at for the real header."""
 _MIN_RECOGNISED = 2  # a row with fewer recognised cells is not taken for a header
+# A figure, with a short unit after it: what a row of sums holds besides its « Total ».
+_FIGURE = re.compile(r"^[~≈]?\s*[\d\s\u00a0\u202f.,']+\s*[^\d\s]{0,8}$")
 # First cells of a row of sums, folded (`codes.fold_text`): « Total », « Sous-total »…
 _TOTAL_WORDS = frozenset(("total", "totaux", "total_general", "sous_total", "grand_total",
                           "somme", "subtotal", "sub_total", "sum"))  # fmt: skip
@@ -68,13 +72,27 @@ def find_header(text: pd.DataFrame) -> Headed:
 
 
 def _total_rows(text: pd.DataFrame) -> pd.Series:
-    """Tell the rows whose first filled cell is a word of sums (« Total », « TOTAL : »)."""
+    """Tell the rows of sums: a first filled cell « Total » (« TOTAL : »), then only figures.
+
+    A company called « TOTAL » has a resource, a direction or an address written beside its
+    name: its rows stay.
+    """
     cells = text.to_numpy(dtype=str)
     if not cells.size:
         return pd.Series(False, index=text.index)
-    first = cells[np.arange(len(cells)), (cells != "").argmax(axis=1)]
-    words = pd.Series(first, index=text.index).str.rstrip(" :")
-    return map_distinct(words, fold_text).isin(_TOTAL_WORDS)
+    filled = cells != ""
+    where = filled.argmax(axis=1)
+    first = pd.Series(cells[np.arange(len(cells)), where], index=text.index).str.rstrip(" :")
+    total = map_distinct(first, fold_text).isin(_TOTAL_WORDS).to_numpy().copy()
+    for row in np.flatnonzero(total):
+        others = cells[row, where[row] + 1 :]
+        total[row] = all(_figure_or_unit(cell) for cell in others[others != ""])
+    return pd.Series(total, index=text.index)
+
+
+def _figure_or_unit(cell: str) -> bool:
+    """Tell whether a cell is a figure (« 5 400 t ») or a unit alone (« t/an »)."""
+    return bool(_FIGURE.match(cell)) or parse_quantity("1", cell).value is not None
 
 
 def _recognised(cells: list[str]) -> int:
