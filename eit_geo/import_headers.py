@@ -96,8 +96,9 @@ def _figure_or_unit(cell: str) -> bool:
 
 
 def _recognised(cells: list[str]) -> int:
+    """Count the distinct fields a row's cells would be recognised as, taken as headers."""
     headers = [cell.strip() for cell in cells if cell.strip() and not cell.startswith("Unnamed:")]
-    return sum(1 for field in recognise_columns(headers).values() if field)
+    return sum(1 for field in recognise_columns(list(dict.fromkeys(headers))).values() if field)
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -40,6 +40,13 @@ def test_repeated_headers_are_numbered() -> None:
     assert list(headed.frame.columns) == ["Commune", "Commune (2)", "", ""]
 
 
+def test_a_repeated_header_under_blank_lines_is_found() -> None:
+    rows = [["", "", ""], ["Raison sociale", "Raison sociale", "Ressource"], ["A", "B", "sciure"]]
+    headed = find_header(table(rows))
+    assert headed.header_row == 2  # the first line is the blank header the readers took
+    assert list(headed.frame.columns) == ["Raison sociale", "Raison sociale (2)", "Ressource"]
+
+
 def test_rows_of_sums_are_left_out_a_company_called_total_is_not() -> None:
     headed = find_header(
         table([
