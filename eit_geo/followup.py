@@ -9,6 +9,7 @@ its months (a partial year when fewer than twelve). Figures are in the synergy's
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -242,6 +243,9 @@ def realised_exchanges(in_place: pd.DataFrame, totals: pd.DataFrame, year: int) 
     )
 
 
+_SUBTITLE_WIDTH = 60  # characters a line of a half-width chart's subtitle holds
+
+
 def synergy_figure(pairs: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
     """Draw one synergy's realised quantity per year (bars by status) against the plan (line).
 
@@ -274,8 +278,12 @@ def synergy_figure(pairs: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.F
             )
         )
     figure = _layout(figure, t("followup.synergy_chart", lang), unit, lang)
-    if len(pairs):
-        figure.update_layout(title_subtitle_text=html.escape(str(pairs["label"].iloc[0])))
+    if len(pairs):  # the exchange named under the title, wrapped to the chart's half page
+        lines = textwrap.wrap(str(pairs["label"].iloc[0]), _SUBTITLE_WIDTH)
+        figure.update_layout(
+            title_subtitle_text="<br>".join(html.escape(line) for line in lines),
+            margin_t=80 + 16 * (len(lines) - 1),
+        )
     return figure
 
 
