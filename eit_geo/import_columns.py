@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from eit_geo.codes import canonical_alias, fold_text
 from eit_geo.datafiles import read_table
@@ -14,6 +16,7 @@ __all__ = [
     "COMPANY_FIELDS",
     "FIELDS",
     "FLOW_FIELDS",
+    "direction_of_name",
     "header_signature",
     "header_unit",
     "read_direction",
@@ -38,6 +41,7 @@ FIELDS: tuple[str, ...] = (*COMPANY_FIELDS, *FLOW_FIELDS, *SYNERGY_FIELDS)
 
 # Contract names (data/aliases.csv) that differ from the import field of the same meaning.
 _CONTRACT_TO_FIELD = {"company_id": "company"}
+_SHORTEST_NAME_WORD = 4  # shorter words of a name (« in », « E ») are not read as a direction
 _UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
@@ -108,6 +112,26 @@ def header_signature(headers: Sequence[str]) -> str:
     """Return a short digest of a table's headers, the same for every file of that kind."""
     folded = sorted({_fold(str(header)) for header in headers if str(header).strip()})
     return hashlib.sha1("\n".join(folded).encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def direction_of_name(name: str) -> str | None:
+    """Return the direction a sheet's or a file's name gives its flows, or None.
+
+    « Ressources entrantes », « besoins.csv », « Sous-produits » name one direction; a name
+    giving both (« Entrées et sorties ») or none gives None. Words of under four letters
+    (« in », « E ») are not read, nor are plurals missed (« rejets » is « rejet »).
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", _fold(Path(name).stem).replace("_", " ")) if w]
+    candidates = words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+    found = set()
+    for word in candidates:
+        if len(word) < _SHORTEST_NAME_WORD:
+            continue
+        for form in (word, word[:-1] if word.endswith("s") else word):
+            direction = _direction_words().get(form)
+            if direction is not None:
+                found.add(direction)
+    return found.pop() if len(found) == 1 else None
 
 
 def read_direction(value: object) -> str | None:

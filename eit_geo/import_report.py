@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from eit_geo.formatting import format_count, format_decimal
 from eit_geo.i18n import t
+from eit_geo.import_shapes import named_direction
 
 if TYPE_CHECKING:
     from eit_geo.importing import ImportReport, PositionNote, TablePlan
@@ -105,6 +106,14 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     for table in (p.table for p in plans):
         for note in framing_notes(table.header_row, table.totals, lang):
             line += (" ; " if lang == "fr" else "; ") + note
+    for each in plans:
+        named = named_direction(each.table)
+        if named and each.shape in ("flat", "flows") and "direction" not in each.columns.values():
+            direction = t(f"importing.direction_{named}", lang)
+            line += " ; " if lang == "fr" else "; "
+            line += _say(
+                "importing.direction_from_name", lang, name=each.table.label, direction=direction
+            )
     if plan.shape != "ignore" and recognised:
         line += " ; " if lang == "fr" else "; "
         line += _say("importing.columns_recognised", lang, columns=recognised)

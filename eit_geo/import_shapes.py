@@ -6,13 +6,14 @@ import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eit_geo.codes import fold_text
 from eit_geo.distinct import map_distinct
-from eit_geo.import_columns import header_unit
+from eit_geo.import_columns import direction_of_name, header_unit
 from eit_geo.quantities import has_period
 from eit_geo.resources_resolve import fold_name
 from eit_geo.siret import read_siret
@@ -33,6 +34,7 @@ __all__ = [
     "classify_table",
     "extract_table",
     "extract_zone",
+    "named_direction",
     "split_items",
 ]
 
@@ -263,7 +265,9 @@ def _flows(
             **_base(table),
             "company_key": keys,
             "company": company,
-            "direction": _text(columns, "direction", index),
+            "direction": _text(columns, "direction", index)
+            if "direction" in columns
+            else pd.Series(named_direction(table) or "", index=index, dtype=object),
             "label": label.where(label != "", resource),
             "resource": resource,
             "quantity": _text(columns, "quantity", index),
@@ -274,6 +278,11 @@ def _flows(
     )
     described = (frame[["label", "resource", "direction", "quantity"]] != "").any(axis=1)
     return frame[described].reset_index(drop=True)
+
+
+def named_direction(table: SourceTable) -> str | None:
+    """Return the direction the sheet's name, else the file's, gives a table without one."""
+    return direction_of_name(table.name) or direction_of_name(PurePath(table.document).name)
 
 
 def split_items(cell: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eit_geo.import_columns import (
+    direction_of_name,
     header_signature,
     header_unit,
     read_direction,
@@ -71,3 +72,21 @@ def test_signature_ignores_order_case_and_accents() -> None:
 )  # fmt: skip
 def test_direction_words(word: str, expected: str | None) -> None:
     assert read_direction(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("Ressources entrantes", "input"),
+        ("Ressources sortantes", "output"),
+        ("besoins.csv", "input"),
+        ("Sous-produits", "output"),
+        ("Déchets & rejets", "output"),
+        ("By-products 2023", "output"),
+        ("Entrées et sorties", None),  # both: the name does not decide
+        ("Feuil1", None),
+        ("Data in 2023", None),  # « in »: too short a word to be read
+    ],
+)
+def test_direction_of_a_sheet_or_file_name(name: str, direction: str | None) -> None:
+    assert direction_of_name(name) == direction

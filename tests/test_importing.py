@@ -178,6 +178,46 @@ def test_a_reliability_column_marks_estimates(tmp_path: Path) -> None:
     assert list(zone.flows["quantity_status"]) == ["published", "estimate", "estimate"]
 
 
+def test_the_direction_given_by_sheet_names(tmp_path: Path) -> None:
+    # no « sens » column: the workbook keeps its needs and its offers on two sheets
+    source = tmp_path / "inventaire.xlsx"
+    workbook = Workbook()
+    needs = workbook.active
+    needs.title = "Ressources entrantes"
+    offers = workbook.create_sheet("Ressources sortantes")
+    for sheet in (needs, offers):
+        sheet.append(["Entreprise", "Latitude", "Longitude", "Ressource", "Quantité", "Unité"])
+    needs.append([CEMENT.name, CEMENT.lat, CEMENT.lon, "laitier de haut fourneau", 80_000, "t/an"])
+    offers.append([STEEL.name, STEEL.lat, STEEL.lon, "laitier", 120_000, "t/an"])
+    workbook.save(source)
+    result, zone = run_import(tmp_path, source)
+    cement, steel = "cimenterie-des-dunes", "acierie-du-littoral"
+    assert [row[:4] for row in flows_as_rows(zone)] == [
+        (cement, "input", "laitier de haut fourneau", "10 02 02"),
+        (steel, "output", "laitier", "10 02 02"),
+    ]
+    said = report_text(result.report)
+    assert "« inventaire.xlsx:Ressources entrantes » donne des besoins (entrants)" in said
+    assert "« inventaire.xlsx:Ressources sortantes » donne des offres (sortants)" in said
+    lead(zone, steel, cement, "10 02 02")
+
+
+def test_the_direction_given_by_file_names(tmp_path: Path) -> None:
+    folder = tmp_path / "collecte"
+    folder.mkdir()
+    header = "Raison sociale;Latitude;Longitude;Ressource"
+    for name, site, resource in (
+        ("besoins.csv", CEMENT, "sciure"),
+        ("rejets.csv", SAWMILL, "sciure"),
+    ):
+        row = f"{site.name};{site.lat};{site.lon};{resource}".replace(".", ",")
+        (folder / name).write_bytes(f"{header}\r\n{row}\r\n".encode("cp1252"))
+    _, zone = run_import(tmp_path, folder)
+    directions = dict(zip(zone.flows["company_id"], zone.flows["direction"], strict=True))
+    assert directions == {"cimenterie-des-dunes": "input", "scierie-du-nord": "output"}
+    lead(zone, "scierie-du-nord", "cimenterie-des-dunes", "03 01 05")
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 
