@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from eit_geo.codes import fold_text
@@ -75,19 +74,20 @@ def _total_rows(text: pd.DataFrame) -> pd.Series:
     """Tell the rows of sums: a first filled cell « Total » (« TOTAL : »), then only figures.
 
     A company called « TOTAL » has a resource, a direction or an address written beside its
-    name: its rows stay.
+    name: its rows stay. Column by column, each distinct text folded once.
     """
-    cells = text.to_numpy(dtype=str)
-    if not cells.size:
-        return pd.Series(False, index=text.index)
-    filled = cells != ""
-    where = filled.argmax(axis=1)
-    first = pd.Series(cells[np.arange(len(cells)), where], index=text.index).str.rstrip(" :")
-    total = map_distinct(first, fold_text).isin(_TOTAL_WORDS).to_numpy().copy()
-    for row in np.flatnonzero(total):
-        others = cells[row, where[row] + 1 :]
-        total[row] = all(_figure_or_unit(cell) for cell in others[others != ""])
-    return pd.Series(total, index=text.index)
+    first = pd.Series("", index=text.index, dtype=object)
+    for column in range(len(text.columns)):
+        empty = first == ""
+        if not empty.any():
+            break
+        first = first.where(~empty, text.iloc[:, column])
+    words = map_distinct(first.astype(str).str.rstrip(" :"), fold_text)
+    total = words.isin(_TOTAL_WORDS)
+    for row in total[total].index:
+        cells = [str(cell) for cell in text.loc[row] if str(cell)]
+        total[row] = all(_figure_or_unit(cell) for cell in cells[1:])
+    return total
 
 
 def _figure_or_unit(cell: str) -> bool:
