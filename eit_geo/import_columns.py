@@ -70,12 +70,27 @@ def header_unit(header: str) -> str | None:
     return match.group(2) if match else None
 
 
+# Small words a header may add or leave out (« Nom de l'établissement » is « Nom établissement »).
+_SMALL_WORDS = frozenset(("de", "du", "des", "d", "l", "la", "le", "les", "of", "the", "a"))
+
+
+def _loose(folded: str) -> str:
+    """Return a folded header without its small words (``nom_de_l'etablissement``)."""
+    words = re.split(r"[_']+", folded)
+    return "_".join(word for word in words if word and word not in _SMALL_WORDS)
+
+
+@cache
+def _loose_synonyms() -> dict[str, str]:
+    return {_loose(synonym): field for synonym, field in _synonyms().items()}
+
+
 def _field_of(header: str) -> str:
     text = str(header)
     match = _UNIT_IN_HEADER.match(text)
     candidates = [text, match.group(1)] if match else [text]
     for candidate in candidates:
-        field = _synonyms().get(_fold(candidate))
+        field = _synonyms().get(_fold(candidate)) or _loose_synonyms().get(_loose(_fold(candidate)))
         if field:
             return field
     contract = canonical_alias("column", text) or ""

@@ -90,3 +90,12 @@ def test_direction_words(word: str, expected: str | None) -> None:
 )
 def test_direction_of_a_sheet_or_file_name(name: str, direction: str | None) -> None:
     assert direction_of_name(name) == direction
+
+
+def test_small_words_do_not_hide_a_header() -> None:
+    fields = recognise_columns(["Nom de l'établissement", "Code postal de la commune", "Adresse"])
+    assert fields == {
+        "Nom de l'établissement": "name",  # « Nom établissement » in the synonym table
+        "Code postal de la commune": "",  # more than small words: not guessed
+        "Adresse": "address",
+    }

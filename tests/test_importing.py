@@ -218,6 +218,29 @@ def test_the_direction_given_by_file_names(tmp_path: Path) -> None:
     lead(zone, "scierie-du-nord", "cimenterie-des-dunes", "03 01 05")
 
 
+def test_establishments_and_flows_on_two_sheets(tmp_path: Path) -> None:
+    # a tool's export: its establishments on one sheet, the flows declared (by SIRET) on another
+    source = tmp_path / "export-outil.xlsx"
+    workbook = Workbook()
+    sites = workbook.active
+    sites.title = "Établissements"
+    sites.append(["N° SIRET", "Nom de l'établissement", "Ville", "Lat", "Long"])
+    for site in (SAWMILL, GREENHOUSE):
+        sites.append([site.siret, site.name, site.commune, site.lat, site.lon])
+    flows = workbook.create_sheet("Flux déclarés")
+    flows.append(["SIRET", "Entrée / Sortie", "Matière", "Volume annuel", "Unité"])
+    flows.append([SAWMILL.siret, "S", "Sciure de bois", "450", "tonnes"])
+    flows.append([GREENHOUSE.siret, "E", "Chaleur (70°C)", "3", "GWh"])
+    workbook.save(source)
+    result, zone = run_import(tmp_path, source)
+    assert [p.shape for p in result.report.tables] == ["companies", "flows"]
+    assert list(zone.companies["name"]) == [SAWMILL.name, GREENHOUSE.name]
+    assert flows_as_rows(zone) == [  # « Volume annuel »: the units are per year
+        (SAWMILL.siret, "output", "Sciure de bois", "03 01 05", 450.0, "t/yr", "published"),
+        (GREENHOUSE.siret, "input", "Chaleur (70°C)", "hot_water", 3000.0, "MWh/yr", "published"),
+    ]
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 
