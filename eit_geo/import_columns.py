@@ -70,8 +70,13 @@ def header_unit(header: str) -> str | None:
     return match.group(2) if match else None
 
 
-# Small words a header may add or leave out (« Nom de l'établissement » is « Nom établissement »).
-_SMALL_WORDS = frozenset(("de", "du", "des", "d", "l", "la", "le", "les", "of", "the", "a"))
+# Small words a header may add or leave out (« Nom de l'établissement » is « Nom établissement »),
+# and words that only qualify it (« Quantité annuelle estimée », « Annual amount »).
+_SMALL_WORDS = frozenset((
+    "de", "du", "des", "d", "l", "la", "le", "les", "of", "the", "a", "per", "par",
+    "annuel", "annuelle", "annuels", "annuelles", "annual", "yearly", "year", "an", "annee",
+    "estime", "estimee", "estimated", "moyen", "moyenne", "average", "total", "totale",
+))  # fmt: skip
 
 
 def _loose(folded: str) -> str:
@@ -82,7 +87,8 @@ def _loose(folded: str) -> str:
 
 @cache
 def _loose_synonyms() -> dict[str, str]:
-    return {_loose(synonym): field for synonym, field in _synonyms().items()}
+    pairs = ((_loose(synonym), field) for synonym, field in _synonyms().items())
+    return {loose: field for loose, field in pairs if loose}  # « année » alone stays exact
 
 
 def _field_of(header: str) -> str:
@@ -90,7 +96,8 @@ def _field_of(header: str) -> str:
     match = _UNIT_IN_HEADER.match(text)
     candidates = [text, match.group(1)] if match else [text]
     for candidate in candidates:
-        field = _synonyms().get(_fold(candidate)) or _loose_synonyms().get(_loose(_fold(candidate)))
+        folded = _fold(candidate)
+        field = _synonyms().get(folded) or _loose_synonyms().get(_loose(folded) or folded)
         if field:
             return field
     contract = canonical_alias("column", text) or ""

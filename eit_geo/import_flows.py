@@ -16,6 +16,7 @@ from eit_geo.distinct import map_distinct
 from eit_geo.errors import Problem
 from eit_geo.import_columns import read_direction
 from eit_geo.import_merge import Merged, merge_companies
+from eit_geo.import_numbers import read_commas
 from eit_geo.import_plan import ImportReport, ImportWork, tr
 from eit_geo.import_report import confidence_text, suggestion_text
 from eit_geo.quantities import parse_quantities
@@ -217,9 +218,10 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
     chosen = work.mapping.quantities
     replacement = map_distinct(written, lambda text: chosen.get(text, "")).where(given, "")
     replaced = replacement != ""
+    commas = read_commas(quantity, table["file"])
     source = pd.DataFrame(
         {
-            "quantity": quantity.where(~replaced, replacement),
+            "quantity": commas.quantity.where(~replaced, replacement),
             "unit": unit.where(~replaced, ""),
             "resource": table["code"],
         },
@@ -230,8 +232,13 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
         table["quantity_status"],
         lambda text: canonical_alias("quantity_status", text) if text else None,
     )
-    status = parsed["status"].where(~((stated == "estimate") & parsed["value"].notna()), "estimate")
+    lang = work.report.lang
+    guessed = (stated == "estimate") | (commas.ambiguous & ~replaced)
+    status = parsed["status"].where(~(guessed & parsed["value"].notna()), "estimate")
     note = parsed["note"].fillna("").astype(str)
+    for rows, key in ((commas.thousands, "comma_thousands"), (commas.ambiguous, "comma_decimal")):
+        said = rows & ~replaced & parsed["value"].notna()
+        note = note.where(~said, (note + "; ").where(note != "", "") + tr(key, lang))
     pending = given & (status != "published") & ~replaced
     comments = pd.DataFrame({"key": written, "comment": note.where(note != "", status)})
     for key, comment in comments[pending].drop_duplicates().itertuples(index=False):

@@ -66,6 +66,9 @@ _BULLET = re.compile(r"^[-–—*•·]\s*")
 # Words of a quantity's header saying the quantity is per year (folded, `codes.fold_text`).
 _YEARLY_WORDS = frozenset(("annuel", "annuelle", "annuels", "annuelles", "an", "annee", "annual",
                            "yearly", "year", "yr", "pa"))  # fmt: skip
+# Words of a quantity's header saying its figures are estimates (folded).
+_ESTIMATE_WORDS = frozenset(("estime", "estimee", "estimes", "estimees", "estimation",
+                             "estimated", "estimate", "approximatif", "approximative"))  # fmt: skip
 _QUANTITY_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*(\d[^()\[\]]*?)\s*[)\]]\s*$")
 
 
@@ -243,6 +246,20 @@ def _unit_of(
     return map_distinct(units, lambda unit: unit if not unit or has_period(unit) else f"{unit}/an")
 
 
+def _quantity_status(
+    fields: Mapping[str, str], index: pd.Index, columns: dict[str, pd.Series]
+) -> pd.Series:
+    """Return each flow's stated status: its column's, else ``estimate`` under a header saying so.
+
+    « Quantité estimée », « Estimated tonnage »: every figure of the column is an estimate.
+    """
+    if "quantity_status" in columns:
+        return _text(columns, "quantity_status", index)
+    header = next((h for h, f in fields.items() if f == "quantity"), "")
+    said = _ESTIMATE_WORDS & set(re.split(r"[^a-z0-9]+", fold_text(header)))
+    return pd.Series("estimate" if said else "", index=index, dtype=object)
+
+
 def _flows(
     table: SourceTable,
     columns: dict[str, pd.Series],
@@ -272,7 +289,7 @@ def _flows(
             "resource": resource,
             "quantity": _text(columns, "quantity", index),
             "unit": _unit_of(fields, index, columns),
-            "quantity_status": _text(columns, "quantity_status", index),
+            "quantity_status": _quantity_status(fields, index, columns),
         },
         index=index,
     )

@@ -27,7 +27,8 @@ def parse_number(text: str) -> float:
     """Parse one number written the French or English way; NaN if it is not a finite number.
 
     Blanks and apostrophes are thousands separators; with both a dot and a comma, the last one
-    is the decimal mark and the other a thousands separator; a lone comma is a decimal mark.
+    is the decimal mark and the other a thousands separator; a mark written more than once
+    alone separates thousands (``1,250,000``, ``1.250.000``); a lone comma is a decimal mark.
     """
     value = _plain_float(text)
     if math.isnan(value) and any(char.isdigit() for char in text):
@@ -35,6 +36,8 @@ def parse_number(text: str) -> float:
         dot, comma = written.rfind("."), written.rfind(",")
         if dot >= 0 and comma >= 0:
             written = written.replace("." if comma > dot else ",", "")
+        elif written.count(",") > 1 or written.count(".") > 1:
+            written = written.replace("," if comma >= 0 else ".", "")
         value = _plain_float(written.replace(",", "."))
     return value if math.isfinite(value) else math.nan
 

@@ -241,6 +241,36 @@ def test_establishments_and_flows_on_two_sheets(tmp_path: Path) -> None:
     ]
 
 
+def test_an_english_export_reads_thousands_commas(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    rows = [
+        "Company,Latitude,Longitude,Flow type,Material,Annual amount,Units",
+        f'"{STEEL.name}",{STEEL.lat},{STEEL.lon},Output,Blast furnace slag,"250,000",tonnes',
+        f'"{CEMENT.name}",{CEMENT.lat},{CEMENT.lon},Input,slag,"180,000",t',
+        f'"{SAWMILL.name}",{SAWMILL.lat},{SAWMILL.lon},Output,Sawdust,"1,200.5",t/yr',
+    ]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result, zone = run_import(tmp_path, source, lang="en")
+    assert list(zone.flows["quantity"]) == [250_000.0, 180_000.0, 1200.5]
+    assert list(zone.flows["quantity_status"]) == ["published"] * 3
+    assert "comma read as a thousands separator" in report_text(result.report)
+
+
+def test_a_comma_nothing_decides_is_read_as_decimal_and_said(tmp_path: Path) -> None:
+    source = tmp_path / "inventaire.csv"
+    rows = [
+        "Raison sociale;Latitude;Longitude;Sens;Ressource;Quantité;Unité",
+        f"{STEEL.name};{STEEL.lat};{STEEL.lon};Sortant;laitier;250,000;t/an",
+    ]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result, zone = run_import(tmp_path, source)
+    assert (zone.flows["quantity"].iloc[0], zone.flows["quantity_status"].iloc[0]) == (
+        250.0,
+        "estimate",
+    )
+    assert "virgule lue comme décimale" in report_text(result.report)
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 

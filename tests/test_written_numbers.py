@@ -23,6 +23,8 @@ from eit_geo.written_numbers import parse_number, parse_numbers
         ("1.234,5", 1234.5),
         ("1,234.5", 1234.5),
         ("1'234.5", 1234.5),
+        ("1,250,000", 1250000.0),  # a mark written twice alone: thousands
+        ("1.250.000", 1250000.0),
         ("1e3", 1000.0),
         ("-3", -3.0),
         ("abc", None),
