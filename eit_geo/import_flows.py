@@ -131,8 +131,12 @@ def attach_synergies(rows: pd.DataFrame, work: ImportWork) -> pd.DataFrame:
 
 
 def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
-    """Code each flow's resource: a code given, the mapping's choice, or the resolver's."""
-    texts: Counter[str] = Counter()
+    """Code each flow's resource: a code given, the mapping's choice, or the resolver's.
+
+    The text coded is the resource column's (« boues de STEP »), else the label's; when both
+    are written and only the label is known (« Déchets » beside « sciure de hêtre »), the label.
+    """
+    candidates: set[str] = set()
     for table in tables:
         if table.empty:
             table["code"] = pd.Series(dtype=object)
@@ -140,10 +144,29 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
         table["code"] = map_distinct(table["resource"], normalise_code)
         free = table["code"].isna()
         work.report.coded_given += int((~free).sum())
-        table["resolve_text"] = table["label"].where(table["label"] != "", table["resource"])
-        texts.update(table.loc[free, "resolve_text"])
+        candidates.update(table.loc[free, "resource"])
+        candidates.update(table.loc[free, "label"])
+    candidates.discard("")
+    resolutions = resolve_resources(list(candidates))  # the mapping's too: an auto code is auto
+
+    def known(text: str) -> bool:
+        if work.mapping.resources.get(text):
+            return True
+        resolution = resolutions.get(text)
+        if resolution is None or not resolution.code:
+            return False
+        return resolution.confidence >= AUTO_CONFIDENCE
+
+    texts: Counter[str] = Counter()
+    for table in tables:
+        if table.empty:
+            continue
+        resource, label = table["resource"], table["label"]
+        first = resource.where(resource != "", label)
+        rather = (label != "") & ~map_distinct(first, known) & map_distinct(label, known)
+        table["resolve_text"] = first.where(~rather, label)
+        texts.update(table.loc[table["code"].isna(), "resolve_text"])
     texts.pop("", None)
-    resolutions = resolve_resources(list(texts))  # the mapping's too: an auto code kept is auto
     codes = {
         text: _code_of(text, count, resolutions.get(text), work) for text, count in texts.items()
     }

@@ -271,6 +271,23 @@ def test_a_comma_nothing_decides_is_read_as_decimal_and_said(tmp_path: Path) -> 
     assert "virgule lue comme décimale" in report_text(result.report)
 
 
+def test_the_resource_column_is_coded_before_the_label(tmp_path: Path) -> None:
+    # « ressource » says what it is, « libellé » how the plant calls it; a vague resource
+    # (« Déchets ») beside a known label (« sciure de hêtre ») is coded from the label
+    source = tmp_path / "inventaire.csv"
+    rows = [
+        "Raison sociale;Latitude;Longitude;Sens;Ressource;Libellé",
+        f"{SEWAGE.name};{SEWAGE.lat};{SEWAGE.lon};Sortant;boues de STEP;boues épaissies",
+        f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;Déchets;sciure de hêtre",
+    ]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, zone = run_import(tmp_path, source)
+    assert [row[2:4] for row in flows_as_rows(zone)] == [
+        ("boues épaissies", "19 08 05"),
+        ("sciure de hêtre", "03 01 05"),
+    ]
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 
