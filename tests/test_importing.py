@@ -73,6 +73,12 @@ CCI_EXPECTED = [
 ]
 
 
+def spreadsheet_csv(path: Path, lines: list[str], encoding: str = "cp1252") -> Path:
+    """Save text lines as a spreadsheet saves a CSV: Windows line ends, French Excel's encoding."""
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
 def run_import(tmp_path: Path, *sources: Path, **options: object) -> tuple[ImportResult, Zone]:
     """Import, write the GeoPackage, and load it back as any zone is loaded."""
     plan = plan_import(list(sources), **options)  # type: ignore[arg-type]
@@ -152,7 +158,7 @@ def test_repeated_and_blank_headers_are_told_apart(tmp_path: Path) -> None:
         "Raison sociale;Commune;Commune;Latitude;Longitude;Sens;Ressource;;",
         f"{SAWMILL.name};Loon-Plage;Nord;{SAWMILL.lat};{SAWMILL.lon};Sortant;sciure;;",
     ]
-    source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    spreadsheet_csv(source, lines)
     result, zone = run_import(tmp_path, source)
     [table] = result.report.tables
     assert list(table.columns) == [
@@ -170,7 +176,7 @@ def test_a_reliability_column_marks_estimates(tmp_path: Path) -> None:
         f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;écorces;800;t/an;À confirmer",
         f"{CEMENT.name};{CEMENT.lat};{CEMENT.lon};Entrant;sciure;5 000;t/an;Ordre de grandeur",
     ]
-    source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    spreadsheet_csv(source, lines)
     result, zone = run_import(tmp_path, source)
     [table] = result.report.tables
     assert table.columns["Fiabilité de la donnée"] == "quantity_status"
@@ -249,7 +255,7 @@ def test_an_english_export_reads_thousands_commas(tmp_path: Path) -> None:
         f'"{CEMENT.name}",{CEMENT.lat},{CEMENT.lon},Input,slag,"180,000",t',
         f'"{SAWMILL.name}",{SAWMILL.lat},{SAWMILL.lon},Output,Sawdust,"1,200.5",t/yr',
     ]
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    spreadsheet_csv(source, rows, encoding="utf-8")
     result, zone = run_import(tmp_path, source, lang="en")
     assert list(zone.flows["quantity"]) == [250_000.0, 180_000.0, 1200.5]
     assert list(zone.flows["quantity_status"]) == ["published"] * 3
@@ -262,7 +268,7 @@ def test_a_comma_nothing_decides_is_read_as_decimal_and_said(tmp_path: Path) -> 
         "Raison sociale;Latitude;Longitude;Sens;Ressource;Quantité;Unité",
         f"{STEEL.name};{STEEL.lat};{STEEL.lon};Sortant;laitier;250,000;t/an",
     ]
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    spreadsheet_csv(source, rows, encoding="utf-8")
     result, zone = run_import(tmp_path, source)
     assert (zone.flows["quantity"].iloc[0], zone.flows["quantity_status"].iloc[0]) == (
         250.0,
@@ -280,7 +286,7 @@ def test_the_resource_column_is_coded_before_the_label(tmp_path: Path) -> None:
         f"{SEWAGE.name};{SEWAGE.lat};{SEWAGE.lon};Sortant;boues de STEP;boues épaissies",
         f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;Déchets;sciure de hêtre",
     ]
-    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    spreadsheet_csv(source, rows, encoding="utf-8")
     _, zone = run_import(tmp_path, source)
     assert [row[2:4] for row in flows_as_rows(zone)] == [
         ("boues épaissies", "19 08 05"),
