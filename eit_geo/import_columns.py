@@ -8,9 +8,13 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eit_geo.codes import canonical_alias, fold_text
 from eit_geo.datafiles import read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "COMPANY_FIELDS",
@@ -21,6 +25,7 @@ __all__ = [
     "header_unit",
     "read_direction",
     "recognise_columns",
+    "recognise_table",
 ]
 
 COMPANY_FIELDS: tuple[str, ...] = (
@@ -41,6 +46,8 @@ FIELDS: tuple[str, ...] = (*COMPANY_FIELDS, *FLOW_FIELDS, *SYNERGY_FIELDS)
 
 # Contract names (data/aliases.csv) that differ from the import field of the same meaning.
 _CONTRACT_TO_FIELD = {"company_id": "company"}
+_DIRECTION_SHARE = 0.9  # share of direction words that makes a column the direction
+_DIRECTION_WORDS_AT_MOST = 12  # distinct values of a column that may be the direction
 _SHORTEST_NAME_WORD = 4  # shorter words of a name (« in », « E ») are not read as a direction
 _UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
@@ -127,6 +134,30 @@ def recognise_columns(headers: Sequence[str]) -> dict[str, str]:
             field = ""
         taken.add(field)
         fields[str(header)] = field
+    return fields
+
+
+def recognise_table(frame: pd.DataFrame) -> dict[str, str]:
+    """Recognise a table's columns by their headers, then its direction by its values.
+
+    A table whose headers name no direction but one of whose columns holds direction words
+    only (« Flux » with « Besoin » / « Rejet », « Type » with « Input » / « Output ») reads
+    that column as the direction; the other headers are recognised again without it.
+    """
+    headers = [str(header) for header in frame.columns]
+    fields = recognise_columns(headers)
+    if "direction" in fields.values():
+        return fields
+    for position, header in enumerate(headers):
+        if fields[header] not in ("", "label"):
+            continue  # a name, a position, a quantity…: not the direction
+        values = frame.iloc[:, position].astype(str).str.strip()
+        distinct = values[values != ""].drop_duplicates()
+        if distinct.empty or len(distinct) > _DIRECTION_WORDS_AT_MOST:
+            continue
+        if distinct.map(read_direction).notna().mean() >= _DIRECTION_SHARE:
+            others = recognise_columns([h for h in headers if h != header])
+            return {h: "direction" if h == header else others[h] for h in headers}
     return fields
 
 

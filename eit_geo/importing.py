@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from eit_geo.export import export_zone
 from eit_geo.i18n import DEFAULT_LANGUAGE
-from eit_geo.import_columns import header_signature, recognise_columns
+from eit_geo.import_columns import header_signature, recognise_table
 from eit_geo.import_flows import (
     attach_flows,
     attach_synergies,
@@ -124,7 +124,7 @@ def plan_import(
 
 def _table_plan(table: SourceTable, mapping: Mapping) -> TablePlan:
     signature = header_signature(table.headers)
-    columns = recognise_columns(table.headers)
+    columns = recognise_table(table.frame)
     choice = mapping.tables.get(signature)
     plan = TablePlan(table, signature, columns, "", crs=mapping.crs)
     if choice is not None:

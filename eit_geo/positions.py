@@ -33,6 +33,8 @@ _ANGLE_SIGNS = re.compile(r"[\s°º˚'′’\"″]*")  # what may surround degre
 _MINUTES = 60.0
 _PAIR = re.compile(rf"^\s*[(\[]?\s*([-+−]?{_NUMBER})\s*[,\s]\s*([-+−]?{_NUMBER})\s*[)\]]?\s*$")
 _HEMISPHERE_PAIR = re.compile(r"^\s*(.*?[NS])\s*[,;/]?\s*(.*?[EWO])\s*$", re.IGNORECASE)
+# The hemisphere written first, as GPS receivers show it: « N 51.02 E 2.30 ».
+_HEMISPHERE_FIRST = re.compile(r"^\s*([NS][^NSEWO]+?)\s*[,;/]?\s*([EWO][^NSEWO]+?)\s*$", re.I)
 _LAT_LIMIT = 90.0
 _LON_LIMIT = 180.0
 _SHARE_TO_TRUST = 0.8  # share of the positions that must fit a region or a CRS
@@ -129,7 +131,9 @@ def _pair(text: str) -> tuple[float, float]:
     text = text.replace("\u00a0", " ").strip()
     if text.count(";") == 1:
         left, right = text.split(";")
-    elif (match := _PAIR.match(text) or _HEMISPHERE_PAIR.match(text)) is not None:
+    elif (
+        match := _PAIR.match(text) or _HEMISPHERE_PAIR.match(text) or _HEMISPHERE_FIRST.match(text)
+    ) is not None:
         left, right = match.groups()
     else:
         return np.nan, np.nan

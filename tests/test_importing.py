@@ -294,6 +294,25 @@ def test_the_resource_column_is_coded_before_the_label(tmp_path: Path) -> None:
     ]
 
 
+def test_a_direction_column_known_by_its_words(tmp_path: Path) -> None:
+    # « Flux » could be a label: its values (« Besoin », « Rejet ») make it the direction
+    source = tmp_path / "inventaire.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["SIRET", "Entreprise", "Coordonnées GPS", "Flux", "Matière", "Quantité"])
+    sheet.append([int(SEWAGE.siret), SEWAGE.name, "N 51.029 E 2.401", "Rejet", "lactosérum", 12])
+    sheet.append([int(CEMENT.siret), CEMENT.name, "N 51.017 E 2.284", "Besoin", "lactosérum", 5])
+    workbook.save(source)
+    result, zone = run_import(tmp_path, source)
+    [table] = result.report.tables
+    assert (table.columns["Flux"], table.columns["Matière"]) == ("direction", "label")
+    assert [row[:4] for row in flows_as_rows(zone)] == [
+        (SEWAGE.siret, "output", "lactosérum", "02 05 01"),
+        (CEMENT.siret, "input", "lactosérum", "02 05 01"),
+    ]
+    assert_positions(zone, (SEWAGE, CEMENT))
+
+
 # -- a chamber-of-commerce inventory: one row per flow, the company repeated
 
 
@@ -594,10 +613,9 @@ def test_a_page_can_drive_the_import_step_by_step(tmp_path: Path) -> None:
     plan = plan_import([source])
     [table] = plan.tables
     assert table.shape == "ignore"
-    assert table.ignored == ["Nom du site", "E/S", "Matière valorisable"]
-    table.columns.update(
-        {"Nom du site": "name", "E/S": "direction", "Matière valorisable": "label"}
-    )
+    assert table.ignored == ["Nom du site", "Matière valorisable"]
+    assert table.columns["E/S"] == "direction"  # its words (« Achat ») say so
+    table.columns.update({"Nom du site": "name", "Matière valorisable": "label"})
     refresh_shapes(plan)
     assert table.shape == "flat"
     result = build_import(plan)

@@ -66,6 +66,8 @@ def test_what_is_not_an_angle(text: str) -> None:
         ("(48.1 -1.6)", (48.1, -1.6)),
         ("45°45'N 4°51'E", (45.75, 4.85)),
         ("45°45'N, 4°51'O", (45.75, -4.85)),
+        ("N 51.02 E 2.30", (51.02, 2.30)),  # hemispheres first, as a GPS receiver shows them
+        ("N51°01.2' W2°18.0'", (51.02, -2.30)),
     ],
 )
 def test_one_column_with_both_angles(text: str, expected: tuple[float, float]) -> None:
