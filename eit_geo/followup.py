@@ -243,7 +243,7 @@ def realised_exchanges(in_place: pd.DataFrame, totals: pd.DataFrame, year: int) 
     )
 
 
-_SUBTITLE_WIDTH = 60  # characters a line of a half-width chart's subtitle holds
+_SUBTITLE_WIDTH = 75  # characters a line of a half-width chart's subtitle holds
 
 
 def synergy_figure(pairs: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.Figure:
@@ -278,8 +278,9 @@ def synergy_figure(pairs: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> go.F
             )
         )
     figure = _layout(figure, t("followup.synergy_chart", lang), unit, lang)
-    if len(pairs):  # the exchange named under the title, wrapped to the chart's half page
-        lines = textwrap.wrap(str(pairs["label"].iloc[0]), _SUBTITLE_WIDTH)
+    if len(pairs):  # the exchange under the title: the resource, then who gives it to whom
+        parts = str(pairs["label"].iloc[0]).split(" : ", 1)
+        lines = [line for part in parts for line in textwrap.wrap(part, _SUBTITLE_WIDTH)]
         figure.update_layout(
             title_subtitle_text="<br>".join(html.escape(line) for line in lines),
             margin_t=80 + 16 * (len(lines) - 1),

@@ -122,9 +122,9 @@ def test_planned_against_realised_per_synergy_and_network(kalundborg: Zone, engi
     ]
     assert list(figure.data[0].y) == [140_000.0]
     subtitle = figure.layout.title.subtitle.text.split("<br>")  # wrapped: no line cut by the edge
-    assert " ".join(subtitle) == html.escape(str(gypsum["label"].iloc[0]))
-    assert len(subtitle) > 1
-    assert max(map(len, subtitle)) <= 60
+    resource, exchange = str(gypsum["label"].iloc[0]).split(" : ")
+    assert subtitle == [html.escape(resource), html.escape(exchange)]  # each on its line
+    assert max(map(len, subtitle)) <= 75
     whole = followup.network_figure(network, "t/yr", lang="en")
     assert [trace.name for trace in whole.data] == ["Planned", "Realised"]
     assert whole.layout.yaxis.title.text == "t/yr"

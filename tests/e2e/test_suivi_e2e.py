@@ -9,6 +9,7 @@ carried in two years, sees planned against realised drawn, and on the Indicateur
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,7 +141,8 @@ def record_two_years(page: object, url: str) -> None:
     open_tab(page, "Échanges en place")
     pick(page, "Synergie suivie", GYPSUM)
     charts = page.get_by_test_id("stPlotlyChart")  # type: ignore[attr-defined]
-    synergy_chart = charts.filter(has_text="Saint-Gobain Gyproc")  # its subtitle names it
+    # its subtitle names it, on lines of their own (no blank between two lines' words)
+    synergy_chart = charts.filter(has_text=re.compile(r"Saint-Gobain\s*Gyproc"))
     expect(synergy_chart).to_have_count(0, timeout=WAIT_MS)
     years = (("2023", "141000", "mesuré"), ("2024", "98500", "estimé"))
     for count, (year, quantity, status) in enumerate(years, start=1):
