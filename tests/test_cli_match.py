@@ -18,7 +18,7 @@ RULES = str(DATA / "engine-rules")
 def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", "kalundborg"]) == 0
     out = capsys.readouterr().out
-    assert "5 candidats de substitution, 19 synergies existantes" in out  # fly ash: until 2019
+    assert "5 candidat(s) de substitution, 19 synergie(s) existante(s)" in out  # fly ash: until 2019
     assert "fournisseur" in out
     assert "Groupes de mutualisation" in out
 
@@ -26,7 +26,7 @@ def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
 def test_summary_in_english(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", RULES, "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "8 substitution candidates, 0 existing synergies" in out
+    assert "8 substitution candidate(s), 0 existing synergy(ies)" in out
     assert "supplier" in out
 
 
