@@ -63,9 +63,11 @@ _FLOW = ("direction", "resource", "label")
 _STRONG_SEPARATORS = re.compile(r"\s*(?:\||;|\r?\n|•|·)\s*")
 _COMMA = re.compile(r"\s*,(?!\d)\s*")
 _BULLET = re.compile(r"^[-–—*•·]\s*")
-# Words of a quantity's header saying the quantity is per year (folded, `codes.fold_text`).
-_YEARLY_WORDS = frozenset(("annuel", "annuelle", "annuels", "annuelles", "an", "annee", "annual",
-                           "yearly", "year", "yr", "pa"))  # fmt: skip
+# Words of a quantity's header saying the quantity is per year (folded, `codes.fold_text`), and
+# the period then added to a unit written without one, in the header's language.
+_YEARLY_WORDS = {"annuel": "an", "annuelle": "an", "annuels": "an", "annuelles": "an", "an": "an",
+                 "annee": "an", "annual": "yr", "yearly": "yr", "year": "yr", "yr": "yr",
+                 "pa": "yr"}  # fmt: skip
 # Words of a quantity's header saying its figures are estimates (folded).
 _ESTIMATE_WORDS = frozenset(("estime", "estimee", "estimes", "estimees", "estimation",
                              "estimated", "estimate", "approximatif", "approximative"))  # fmt: skip
@@ -241,9 +243,13 @@ def _unit_of(
         unit = header_unit(header) if header is not None else None
         return pd.Series(unit or "", index=index, dtype=object)
     units = columns["unit"].astype(str)
-    if header is None or not _YEARLY_WORDS & set(re.split(r"[^a-z0-9]+", fold_text(header))):
+    words = re.split(r"[^a-z0-9]+", fold_text(header or ""))
+    year = next((_YEARLY_WORDS[word] for word in words if word in _YEARLY_WORDS), None)
+    if year is None:
         return units
-    return map_distinct(units, lambda unit: unit if not unit or has_period(unit) else f"{unit}/an")
+    return map_distinct(
+        units, lambda unit: unit if not unit or has_period(unit) else f"{unit}/{year}"
+    )
 
 
 def _quantity_status(
