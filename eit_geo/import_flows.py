@@ -163,7 +163,8 @@ def code_resources(tables: list[pd.DataFrame], work: ImportWork) -> None:
             continue
         resource, label = table["resource"], table["label"]
         first = resource.where(resource != "", label)
-        rather = (label != "") & ~map_distinct(first, known) & map_distinct(label, known)
+        other = (label != "") & (label != first)
+        rather = other & ~map_distinct(first.where(other, ""), known) & map_distinct(label, known)
         table["resolve_text"] = first.where(~rather, label)
         texts.update(table.loc[table["code"].isna(), "resolve_text"])
     texts.pop("", None)
@@ -261,7 +262,8 @@ def convert_quantities(table: pd.DataFrame, work: ImportWork) -> None:
     note = parsed["note"].fillna("").astype(str)
     for rows, key in ((commas.thousands, "comma_thousands"), (commas.ambiguous, "comma_decimal")):
         said = rows & ~replaced & parsed["value"].notna()
-        note = note.where(~said, (note + "; ").where(note != "", "") + tr(key, lang))
+        if said.any():
+            note[said] = (note[said] + "; ").where(note[said] != "", "") + tr(key, lang)
     pending = given & (status != "published") & ~replaced
     comments = pd.DataFrame({"key": written, "comment": note.where(note != "", status)})
     for key, comment in comments[pending].drop_duplicates().itertuples(index=False):

@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 if TYPE_CHECKING:
-    import pandas as pd
+    import numpy as np
 
 __all__ = ["CommaReading", "read_commas"]
 
@@ -44,14 +46,30 @@ class CommaReading:
 
 
 def read_commas(quantity: pd.Series, files: pd.Series) -> CommaReading:
-    """Read the lone commas of each file's quantities as its other quantities write numbers."""
+    """Read the lone commas of each file's quantities as its other quantities write numbers.
+
+    Each distinct writing is looked at once.
+    """
+    none = pd.Series(False, index=quantity.index)
+    if not quantity.astype(str).str.contains(",", regex=False).any():
+        return CommaReading(quantity.astype(str), none, none)  # no comma: nothing to decide
+    codes, distinct = pd.factorize(quantity.astype(str))
+    written = pd.Series(distinct, dtype=object).astype(str)
+    grouped = written.str.contains(_COMMA_GROUPS).to_numpy()[codes]
+    english = _per_file(written.str.contains(_ENGLISH).to_numpy()[codes], files)
+    french = _per_file(written.str.contains(_FRENCH).to_numpy()[codes], files)
+    thousands = pd.Series(grouped & english & ~french, index=quantity.index)
+    rewritten = written.str.replace(
+        _COMMA_GROUPS, lambda found: found.group(0).replace(",", ""), regex=True
+    ).to_numpy()[codes]
     text = quantity.astype(str)
-    grouped = text.str.contains(_COMMA_GROUPS)
-    english = text.str.contains(_ENGLISH).groupby(files).transform("any")
-    french = text.str.contains(_FRENCH).groupby(files).transform("any")
-    thousands = grouped & english & ~french
-    rewritten = text.where(
-        ~thousands,
-        text.str.replace(_COMMA_GROUPS, lambda found: found.group(0).replace(",", ""), regex=True),
+    return CommaReading(
+        text.where(~thousands, pd.Series(rewritten, index=quantity.index)),
+        thousands,
+        pd.Series(grouped & ~english & ~french, index=quantity.index),
     )
-    return CommaReading(rewritten, thousands, grouped & ~english & ~french)
+
+
+def _per_file(rows: np.ndarray, files: pd.Series) -> np.ndarray:
+    """Spread to every row of a file whether any of its rows says so."""
+    return pd.Series(rows, index=files.index).groupby(files.to_numpy()).transform("any").to_numpy()
