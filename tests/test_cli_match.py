@@ -18,7 +18,9 @@ RULES = str(DATA / "engine-rules")
 def test_summary_without_out(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["match", "kalundborg"]) == 0
     out = capsys.readouterr().out
-    assert "5 candidat(s) de substitution, 19 synergie(s) existante(s)" in out  # fly ash: until 2019
+    assert (
+        "5 candidat(s) de substitution, 19 synergie(s) existante(s)" in out
+    )  # fly ash: until 2019
     assert "fournisseur" in out
     assert "Groupes de mutualisation" in out
 
