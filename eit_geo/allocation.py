@@ -24,7 +24,6 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 from scipy.sparse import coo_array, vstack
 from scipy.sparse.csgraph import connected_components
 
@@ -370,6 +369,9 @@ def _linear_programme(
     )
     limits = np.maximum(np.concatenate([offer_left[offers], need_left[needs]]), 0.0)
     bounds = np.column_stack([np.zeros(n), np.maximum(upper, 0.0)])
+    # only here: scipy.optimize takes ~0.1 s to import, which `eit-geo match` never needs
+    from scipy.optimize import linprog  # noqa: PLC0415
+
     # scipy-stubs leave out the sparse A_ub and the (n, 2) array of bounds that HiGHS takes
     result = linprog(  # type: ignore[call-overload]
         -value,
