@@ -332,6 +332,11 @@ def colon(lang: str = DEFAULT_LANGUAGE) -> str:
     return " : " if lang == "fr" else ": "
 
 
+def semicolon(lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return the semicolon between parts of a sentence: `` ; `` in French, ``; `` in English."""
+    return " ; " if lang == "fr" else "; "
+
+
 def sources_in(table: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> pd.Series:
     """Return a table's sources in ``lang``, as a reader cites them (`source_text`).
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from eit_geo.formatting import format_count, format_decimal
+from eit_geo.formatting import format_count, format_decimal, semicolon
 from eit_geo.i18n import t
 from eit_geo.import_shapes import named_direction
 
@@ -102,24 +102,19 @@ def _table_line(plans: list[TablePlan], lang: str) -> str:
     )
     files = _files([p.table.label for p in plans], lang)
     rows = sum(len(p.table.frame) for p in plans)
-    line = _say("importing.source_table", lang, file=files, shape=shape, rows=rows)
-    for table in (p.table for p in plans):
-        for note in framing_notes(table.header_row, table.totals, lang):
-            line += (" ; " if lang == "fr" else "; ") + note
+    parts = [_say("importing.source_table", lang, file=files, shape=shape, rows=rows)]
+    for each in plans:
+        parts += framing_notes(each.table.header_row, each.table.totals, lang)
     for each in plans:
         named = named_direction(each.table)
         if named and each.shape in ("flat", "flows") and "direction" not in each.columns.values():
-            direction = t(f"importing.direction_{named}", lang)
-            line += " ; " if lang == "fr" else "; "
-            line += _say(
-                "importing.direction_from_name", lang, name=each.table.label, direction=direction
-            )
+            said = {"name": each.table.label, "direction": t(f"importing.direction_{named}", lang)}
+            parts.append(_say("importing.direction_from_name", lang, **said))
     if plan.shape != "ignore" and recognised:
-        line += " ; " if lang == "fr" else "; "
-        line += _say("importing.columns_recognised", lang, columns=recognised)
+        parts.append(_say("importing.columns_recognised", lang, columns=recognised))
     if plan.ignored and plan.shape != "ignore":
-        line += " ; " if lang == "fr" else "; "
-        line += _say("importing.columns_ignored", lang, columns=", ".join(plan.ignored))
+        parts.append(_say("importing.columns_ignored", lang, columns=", ".join(plan.ignored)))
+    line = semicolon(lang).join(parts)
     if plan.origin == "mapping":
         line += " " + _say("importing.from_mapping", lang)
     return line

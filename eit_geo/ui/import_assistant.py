@@ -26,7 +26,7 @@ import streamlit as st
 
 from eit_geo.codes import ewc_table, is_ewc_code, resource_label, resource_table
 from eit_geo.escaping import escape_markdown
-from eit_geo.formatting import format_count, format_decimal
+from eit_geo.formatting import format_count, format_decimal, semicolon
 from eit_geo.i18n import t
 from eit_geo.import_assist import (
     Assisted,
@@ -382,7 +382,7 @@ def _recognised_step(assisted: Assisted, plain: Assisted, lang: str) -> None:
         rows = format_count(view.rows, lang)
         line = tr("app.import_table", name=escape_markdown(view.label), shape=shape, rows=rows)
         notes = framing_notes(view.header_row, view.totals, lang)
-        st.markdown("- " + (" ; " if lang == "fr" else "; ").join([line, *notes]))
+        st.markdown("- " + semicolon(lang).join([line, *notes]))
         if view.signature in seen:
             continue  # tables of one kind are read alike
         seen.add(view.signature)
