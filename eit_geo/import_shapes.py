@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eit_geo.codes import fold_text
+from eit_geo.codes import canonical_alias, fold_text
 from eit_geo.distinct import map_distinct
 from eit_geo.import_columns import direction_of_name, header_unit
 from eit_geo.quantities import has_period
@@ -68,9 +68,6 @@ _BULLET = re.compile(r"^[-–—*•·]\s*")
 _YEARLY_WORDS = {"annuel": "an", "annuelle": "an", "annuels": "an", "annuelles": "an", "an": "an",
                  "annee": "an", "annual": "yr", "yearly": "yr", "year": "yr", "yr": "yr",
                  "pa": "yr"}  # fmt: skip
-# Words of a quantity's header saying its figures are estimates (folded).
-_ESTIMATE_WORDS = frozenset(("estime", "estimee", "estimes", "estimees", "estimation",
-                             "estimated", "estimate", "approximatif", "approximative"))  # fmt: skip
 _QUANTITY_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*(\d[^()\[\]]*?)\s*[)\]]\s*$")
 
 
@@ -230,6 +227,16 @@ def _companies(
     return frame[identified].reset_index(drop=True)
 
 
+def _quantity_header(fields: Mapping[str, str]) -> str:
+    """Return the header of the quantity column, ``""`` when there is none."""
+    return next((header for header, field in fields.items() if field == "quantity"), "")
+
+
+def _words(header: str) -> list[str]:
+    """Return a header's words, folded (`codes.fold_text`): « Tonnage annuel » → tonnage, annuel."""
+    return re.split(r"[^a-z0-9]+", fold_text(header))
+
+
 def _unit_of(
     fields: Mapping[str, str], index: pd.Index, columns: dict[str, pd.Series]
 ) -> pd.Series:
@@ -238,13 +245,11 @@ def _unit_of(
     ``Quantité (t/an)`` gives ``t/an``; a header saying the quantity is yearly (« Tonnage
     annuel », « Annual quantity ») gives the year to a unit written without a period (« t »).
     """
-    header = next((h for h, f in fields.items() if f == "quantity"), None)
+    header = _quantity_header(fields)
     if "unit" not in columns:
-        unit = header_unit(header) if header is not None else None
-        return pd.Series(unit or "", index=index, dtype=object)
+        return pd.Series(header_unit(header) or "", index=index, dtype=object)
     units = columns["unit"].astype(str)
-    words = re.split(r"[^a-z0-9]+", fold_text(header or ""))
-    year = next((_YEARLY_WORDS[word] for word in words if word in _YEARLY_WORDS), None)
+    year = next((_YEARLY_WORDS[word] for word in _words(header) if word in _YEARLY_WORDS), None)
     if year is None:
         return units
     return map_distinct(
@@ -257,12 +262,13 @@ def _quantity_status(
 ) -> pd.Series:
     """Return each flow's stated status: its column's, else ``estimate`` under a header saying so.
 
-    « Quantité estimée », « Estimated tonnage »: every figure of the column is an estimate.
+    « Quantité estimée », « Estimated tonnage »: every figure of the column is an estimate (the
+    words of a status column, ``quantity_status`` rows of ``data/aliases.csv``).
     """
     if "quantity_status" in columns:
         return _text(columns, "quantity_status", index)
-    header = next((h for h, f in fields.items() if f == "quantity"), "")
-    said = _ESTIMATE_WORDS & set(re.split(r"[^a-z0-9]+", fold_text(header)))
+    words = _words(_quantity_header(fields))
+    said = any(canonical_alias("quantity_status", word) == "estimate" for word in words if word)
     return pd.Series("estimate" if said else "", index=index, dtype=object)
 
 

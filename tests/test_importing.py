@@ -168,6 +168,22 @@ def test_repeated_and_blank_headers_are_told_apart(tmp_path: Path) -> None:
     assert list(zone.flows["resource"]) == ["03 01 05"]
 
 
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [("Tonnage estimé", "estimate"), ("Estimated tonnage", "estimate"), ("Tonnage", "published")],
+)
+def test_a_quantity_header_saying_estimated(tmp_path: Path, header: str, status: str) -> None:
+    lines = [
+        f"Raison sociale;Latitude;Longitude;Sens;Ressource;{header};Unité",
+        f"{SAWMILL.name};{SAWMILL.lat};{SAWMILL.lon};Sortant;sciure;4 200;t/an",
+    ]
+    _, zone = run_import(tmp_path, spreadsheet_csv(tmp_path / "inventaire.csv", lines))
+    assert (zone.flows["quantity"].iloc[0], zone.flows["quantity_status"].iloc[0]) == (
+        4200.0,
+        status,
+    )
+
+
 def test_a_reliability_column_marks_estimates(tmp_path: Path) -> None:
     source = tmp_path / "fiabilite.csv"
     lines = [
