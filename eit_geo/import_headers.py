@@ -67,6 +67,8 @@ def find_header(text: pd.DataFrame) -> Headed:
         text.columns = names
     text = text.set_axis(_distinct([str(n) for n in text.columns]), axis=1)
     total = _total_rows(text)
+    if not total.any():
+        return Headed(text, header_row)  # the usual case: no copy of the table
     return Headed(text[~total], header_row, tuple(int(row) for row in text.index[total]))
 
 

@@ -50,10 +50,11 @@ def read_commas(quantity: pd.Series, files: pd.Series) -> CommaReading:
 
     Each distinct writing is looked at once.
     """
+    text = quantity.astype(str)
     none = pd.Series(False, index=quantity.index)
-    if not quantity.astype(str).str.contains(",", regex=False).any():
-        return CommaReading(quantity.astype(str), none, none)  # no comma: nothing to decide
-    codes, distinct = pd.factorize(quantity.astype(str))
+    if not text.str.contains(",", regex=False).any():
+        return CommaReading(text, none, none)  # no comma: nothing to decide
+    codes, distinct = pd.factorize(text)
     written = pd.Series(distinct, dtype=object).astype(str)
     grouped = written.str.contains(_COMMA_GROUPS).to_numpy()[codes]
     english = _per_file(written.str.contains(_ENGLISH).to_numpy()[codes], files)
@@ -62,7 +63,6 @@ def read_commas(quantity: pd.Series, files: pd.Series) -> CommaReading:
     rewritten = written.str.replace(
         _COMMA_GROUPS, lambda found: found.group(0).replace(",", ""), regex=True
     ).to_numpy()[codes]
-    text = quantity.astype(str)
     return CommaReading(
         text.where(~thousands, pd.Series(rewritten, index=quantity.index)),
         thousands,
