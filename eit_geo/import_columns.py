@@ -49,6 +49,9 @@ _CONTRACT_TO_FIELD = {"company_id": "company"}
 _DIRECTION_SHARE = 0.9  # share of direction words that makes a column the direction
 _DIRECTION_WORDS_AT_MOST = 12  # distinct values of a column that may be the direction
 _SHORTEST_NAME_WORD = 4  # shorter words of a name (« in », « E ») are not read as a direction
+# Characters of the longest text read as a header: a longer one names no column (and
+# `_UNIT_IN_HEADER` would take a time growing with the square of its length on long blanks).
+_LONGEST_HEADER = 200
 _UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
@@ -73,6 +76,8 @@ def _direction_words() -> dict[str, str]:
 
 def header_unit(header: str) -> str | None:
     """Return the unit a header gives in brackets (``Quantité (t/an)`` gives ``t/an``)."""
+    if len(str(header)) > _LONGEST_HEADER:
+        return None
     match = _UNIT_IN_HEADER.match(str(header))
     return match.group(2) if match else None
 
@@ -100,6 +105,8 @@ def _loose_synonyms() -> dict[str, str]:
 
 def _field_of(header: str) -> str:
     text = str(header)
+    if len(text) > _LONGEST_HEADER:
+        return ""
     match = _UNIT_IN_HEADER.match(text)
     candidates = [text, match.group(1)] if match else [text]
     for candidate in candidates:

@@ -26,6 +26,7 @@ HEADER_SEARCH_ROWS = 15
 _MIN_RECOGNISED = 2  # a row with fewer recognised cells is not taken for a header
 # A figure, with a short unit after it: what a row of sums holds besides its « Total ».
 _FIGURE = re.compile(r"^[~≈]?\s*[\d\s\u00a0\u202f.,']+\s*[^\d\s]{0,8}$")
+_LONGEST_FIGURE = 40  # characters of the longest figure with its unit (« ≈ 1 234 567,89 MWh/an »)
 # First cells of a row of sums, folded (`codes.fold_text`): « Total », « Sous-total »…
 _TOTAL_WORDS = frozenset(("total", "totaux", "total_general", "sous_total", "grand_total",
                           "somme", "subtotal", "sub_total", "sum"))  # fmt: skip
@@ -94,6 +95,8 @@ def _total_rows(text: pd.DataFrame) -> pd.Series:
 
 def _figure_or_unit(cell: str) -> bool:
     """Tell whether a cell is a figure (« 5 400 t ») or a unit alone (« t/an »)."""
+    if len(cell) > _LONGEST_FIGURE:  # no figure; and `_FIGURE` backtracks on long blanks
+        return False
     return bool(_FIGURE.match(cell)) or parse_quantity("1", cell).value is not None
 
 

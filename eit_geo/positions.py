@@ -35,6 +35,10 @@ _PAIR = re.compile(rf"^\s*[(\[]?\s*([-+−]?{_NUMBER})\s*[,\s]\s*([-+−]?{_NUMB
 _HEMISPHERE_PAIR = re.compile(r"^\s*(.*?[NS])\s*[,;/]?\s*(.*?[EWO])\s*$", re.IGNORECASE)
 # The hemisphere written first, as GPS receivers show it: « N 51.02 E 2.30 ».
 _HEMISPHERE_FIRST = re.compile(r"^\s*([NS][^NSEWO]+?)\s*[,;/]?\s*([EWO][^NSEWO]+?)\s*$", re.I)
+# Characters of the longest cell read as two angles (« 45°45'30.1234"N, 004°51'12.4567"W »
+# has 36): a longer one holds no position, and would cost the hemisphere patterns a time
+# growing with the cube of its length (a 32,767-character cell: hours).
+_LONGEST_PAIR = 80
 _LAT_LIMIT = 90.0
 _LON_LIMIT = 180.0
 _SHARE_TO_TRUST = 0.8  # share of the positions that must fit a region or a CRS
@@ -129,6 +133,8 @@ def split_lat_lon(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _pair(text: str) -> tuple[float, float]:
     text = text.replace("\u00a0", " ").strip()
+    if len(text) > _LONGEST_PAIR:  # no position; and the hemisphere patterns backtrack on it
+        return np.nan, np.nan
     if text.count(";") == 1:
         left, right = text.split(";")
     elif (

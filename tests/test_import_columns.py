@@ -99,3 +99,11 @@ def test_small_words_do_not_hide_a_header() -> None:
         "Code postal de la commune": "",  # more than small words: not guessed
         "Adresse": "address",
     }
+
+
+def test_a_cell_too_long_for_a_header_names_no_column() -> None:
+    # hostile: blanks inside Excel's longest cell, where a header's unit would be looked for
+    long = "Quantité" + " " * 32_700 + "(t/an)x"
+    assert recognise_columns([long]) == {long: ""}
+    assert header_unit(long) is None
+    assert header_unit("Quantité (t/an)") == "t/an"

@@ -59,3 +59,11 @@ def test_rows_of_sums_are_left_out_a_company_called_total_is_not() -> None:
     )  # fmt: skip
     assert headed.totals == (3, 5)
     assert headed.frame["Raison sociale"].tolist() == ["TOTAL", "Scierie du Nord"]
+
+
+def test_a_long_cell_beside_total_is_no_figure() -> None:
+    # hostile: blanks inside Excel's longest cell (read at once: no backtracking on them)
+    rows = [["Raison sociale", "Quantité"], ["Total", "1" + " " * 32_700 + "x" * 11]]
+    headed = find_header(table(rows))
+    assert headed.totals == ()
+    assert len(headed.frame) == 1

@@ -75,6 +75,18 @@ def test_one_column_with_both_angles(text: str, expected: tuple[float, float]) -
     assert (first.iloc[0], second.iloc[0]) == pytest.approx(expected)
 
 
+def test_a_long_cell_holds_no_position_and_is_read_at_once() -> None:
+    # hostile: Excel's longest cell, shaped to make the hemisphere patterns backtrack (this
+    # took hours before the length bound); the longest real writing still reads
+    hostile = "N" + " " * 32_700 + "x"
+    longest = "45°45'30.1234\"N, 004°51'12.4567\"W"
+    first, second = split_lat_lon(pd.Series([hostile, longest]))
+    assert np.isnan(first.iloc[0])
+    assert np.isnan(second.iloc[0])
+    expected = (45 + 45 / 60 + 30.1234 / 3600, -(4 + 51 / 60 + 12.4567 / 3600))
+    assert (first.iloc[1], second.iloc[1]) == pytest.approx(expected)
+
+
 def test_lambert93_is_recognised_and_converted_to_a_metre() -> None:
     x, y = lambert()
     text_x = x.map(lambda v: f"{v:_.2f}".replace("_", " ").replace(".", ","))  # 652 345,20
